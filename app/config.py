@@ -1,0 +1,93 @@
+"""Settings: one place that reads the environment, shared by the server and every CLI command.
+
+Every setting comes from an environment variable with the prefix ``FIDELITY_`` (or a
+``.env`` file beside the project). Outside development and demo the secret key must be a
+real one: a placeholder is refused when the settings are read, so a production server
+cannot start with it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me-development-only"
+
+Environment = Literal["development", "demo", "production"]
+Language = Literal["da", "en"]
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message says which variable to fix."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FIDELITY_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = "development"
+    database_url: str = "sqlite:///./var/fidelity.db"
+    secret_key: str = PLACEHOLDER_SECRET
+    default_language: Language = "da"
+    timezone: str = "Europe/Copenhagen"
+    scales_dir: Path = PROJECT_ROOT / "scales"
+    load_demo_data: bool | None = Field(
+        default=None,
+        description="Load demo data into an empty database at start; "
+        "default: yes in development and demo, no in production.",
+    )
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=5, ge=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "FIDELITY_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production, e.g. the output of: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first page
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def should_load_demo(self) -> bool:
+        if self.load_demo_data is not None:
+            return self.load_demo_data
+        return self.environment != "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    try:
+        return Settings()
+    except ValueError as error:
+        raise SettingsError(_first_message(error)) from error
+
+
+def _first_message(error: ValueError) -> str:
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        field = ".".join(str(part) for part in first.get("loc", ()))
+        prefix = f"FIDELITY_{field.upper()}: " if field else ""
+        return prefix + str(first.get("msg", error)).removeprefix("Value error, ")
+    return str(error)

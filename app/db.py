@@ -1,0 +1,159 @@
+"""The database: engine, SQLite pragmas, the request's session (the one commit point) and
+the health of the schema.
+
+SQLite is the embedded default, so it is set up for several writers: WAL journal,
+``synchronous=NORMAL``, foreign keys on, a busy timeout, and every transaction begun with
+``BEGIN IMMEDIATE``. A plain deferred ``BEGIN`` lets two writers both read and then
+deadlock on the upgrade to a write lock ("database is locked"); taking the write lock up
+front makes them queue instead. PostgreSQL URLs work the same, with a sized pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import Depends, Request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from app.config import PROJECT_ROOT, Settings, SettingsError
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def parse_database_url(raw: str) -> URL:
+    """The URL with its driver made explicit, or a SettingsError a person can act on."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"FIDELITY_DATABASE_URL={raw!r} is not a database URL; expected e.g. "
+            "sqlite:///./var/fidelity.db or postgresql+psycopg://user@host:5432/fidelity"
+        ) from None
+    if url.drivername in {"postgresql", "postgres"}:
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise SettingsError(
+            f"FIDELITY_DATABASE_URL uses {url.get_backend_name()!r}; "
+            "IPS Fidelity runs on sqlite or postgresql"
+        )
+    return url
+
+
+def display_url(url: URL | str) -> str:
+    """The URL as it may be printed: without its password."""
+    return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+
+
+def create_db_engine(settings: Settings) -> Engine:
+    """An engine for the configured database, with the pragmas or pool it needs."""
+    url = parse_database_url(settings.database_url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        return create_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=True,
+        )
+    except NoSuchModuleError:
+        raise SettingsError(
+            f"FIDELITY_DATABASE_URL names the driver {url.drivername!r}, which is not "
+            "installed; use sqlite:/// or postgresql+psycopg://"
+        ) from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so that "begin" below decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed here, and only here, before the response.
+
+    Used with ``scope="function"`` so that the commit runs before FastAPI sends the
+    response; a commit that fails therefore turns into an error response instead of a
+    200 for a write that never happened. An exception in the route rolls back.
+    """
+    with Session(request.app.state.engine) as session:
+        yield session
+        session.commit()
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def alembic_config(url: URL | str | None = None) -> Config:
+    """Alembic's configuration for this project, pointed at ``url`` when given."""
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    if url is not None:
+        rendered = url.render_as_string(hide_password=False) if isinstance(url, URL) else url
+        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return config
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Whether the database can serve requests, and if not, what to run."""
+
+    ok: bool
+    message: str
+    current: str | None = None
+    head: str | None = None
+
+
+def schema_state(engine: Engine) -> SchemaState:
+    """Reachable and migrated to the newest revision, or a one-line reason and remedy."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    where = display_url(engine.url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return SchemaState(
+            False, f"cannot reach the database {where}: {reason}. Check FIDELITY_DATABASE_URL."
+        )
+    except SQLAlchemyError as error:
+        return SchemaState(False, f"cannot use the database {where}: {error.__class__.__name__}")
+    if current is None:
+        return SchemaState(
+            False, f"the database {where} is not migrated: run `fidelity db upgrade`", None, head
+        )
+    if current != head:
+        return SchemaState(
+            False,
+            f"the database {where} is at migration {current}, the code expects {head}: "
+            "run `fidelity db upgrade`",
+            current,
+            head,
+        )
+    return SchemaState(True, "ok", current, head)

@@ -1,0 +1,257 @@
+"""The tables. Singular names, ``_at`` for timestamps (timezone-aware UTC), explicit
+constraint names through the metadata's naming convention (batch migrations on SQLite
+need them).
+
+The user table is called ``user_account`` because ``user`` is a reserved word in
+PostgreSQL. A rating belongs to one rater: a reviewer (``rater_kind='reviewer'``, with
+``rater_id``) or the review's consensus (``rater_kind='consensus'``, no rater); partial
+unique indexes keep one row per rater and item.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, MetaData, TypeDecorator, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back an aware UTC datetime, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(*, nullable: bool = False) -> Any:
+    if nullable:
+        return Field(default=None, sa_type=UTCDateTime)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ProgramType(StrEnum):
+    IPS = "ips"
+    IPS_LIGNENDE = "ips_lignende"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AMBASSADOR = "ambassador"
+    TEAM_LEADER = "team_leader"
+    ANALYST = "analyst"
+
+
+class ScaleStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class ReviewStatus(StrEnum):
+    SCORING = "scoring"
+    CONSENSUS = "consensus"
+    FINALISED = "finalised"
+
+
+class RaterKind(StrEnum):
+    REVIEWER = "reviewer"
+    CONSENSUS = "consensus"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Region(SQLModel, table=True):
+    code: int = Field(primary_key=True, description="Official region code, e.g. 1084")
+    name: str = Field(max_length=100, unique=True)
+
+
+class Municipality(SQLModel, table=True):
+    code: int = Field(primary_key=True, description="Official municipality code, e.g. 101")
+    name: str = Field(max_length=100, unique=True)
+    region_code: int = Field(foreign_key="region.code", index=True)
+
+
+class Team(SQLModel, table=True):
+    __table_args__ = (CheckConstraint(_one_of("program_type", ProgramType), name="program_type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    program_type: str = Field(max_length=20)
+    is_active: bool = True
+    created_at: datetime = _timestamp()
+
+
+class TeamMunicipality(SQLModel, table=True):
+    """A team serves one or more municipalities: some share a jobcentre."""
+
+    __tablename__ = "team_municipality"
+    team_id: int = Field(foreign_key="team.id", primary_key=True, ondelete="CASCADE")
+    municipality_code: int = Field(foreign_key="municipality.code", primary_key=True, index=True)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(_one_of("role", Role), name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = True
+    created_at: datetime = _timestamp()
+    last_login_at: datetime | None = _timestamp(nullable=True)
+
+
+class ScaleVersion(SQLModel, table=True):
+    """A registered scale version; ``definition`` is the validated file as JSON."""
+
+    __tablename__ = "scale_version"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", ScaleStatus), name="status"),
+        Index("uq_scale_version_scale_key_version", "scale_key", "version", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    scale_key: str = Field(max_length=64)
+    version: str = Field(max_length=32)
+    status: str = Field(max_length=20)
+    title_da: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    item_count: int
+    definition: dict[str, Any] = Field(sa_type=JsonType)
+    sha256: str = Field(max_length=64, description="sha256 of the canonical JSON definition")
+    created_at: datetime = _timestamp()
+    published_at: datetime | None = _timestamp(nullable=True)
+    retired_at: datetime | None = _timestamp(nullable=True)
+
+
+class Review(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint(_one_of("status", ReviewStatus), name="status"),
+        CheckConstraint(
+            "visit_end_date IS NULL OR visit_end_date >= visit_date", name="visit_dates"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    scale_version_id: int = Field(foreign_key="scale_version.id", index=True)
+    visit_date: date
+    visit_end_date: date | None = None
+    status: str = Field(default=ReviewStatus.SCORING, max_length=20)
+    created_at: datetime = _timestamp()
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    finalised_at: datetime | None = _timestamp(nullable=True)
+    total_score: float | None = None
+    level_key: str | None = Field(default=None, max_length=64)
+    result: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
+
+
+class ReviewReviewer(SQLModel, table=True):
+    __tablename__ = "review_reviewer"
+    review_id: int = Field(foreign_key="review.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True)
+    is_lead: bool = False
+    submitted_at: datetime | None = _timestamp(nullable=True)
+
+
+class Rating(SQLModel, table=True):
+    """One rater's rating of one item in one review, with what it was based on."""
+
+    __table_args__ = (
+        CheckConstraint(_one_of("rater_kind", RaterKind), name="rater_kind"),
+        CheckConstraint(
+            "(rater_kind = 'reviewer' AND rater_id IS NOT NULL)"
+            " OR (rater_kind = 'consensus' AND rater_id IS NULL)",
+            name="rater",
+        ),
+        CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score_range"),
+        CheckConstraint(
+            "score IS NULL OR not_rated_reason IS NULL", name="scored_or_not_rated"
+        ),
+        CheckConstraint("revision >= 1", name="revision"),
+        Index(
+            "uq_rating_reviewer_item",
+            "review_id",
+            "item_key",
+            "rater_id",
+            unique=True,
+            sqlite_where=text("rater_kind = 'reviewer'"),
+            postgresql_where=text("rater_kind = 'reviewer'"),
+        ),
+        Index(
+            "uq_rating_consensus_item",
+            "review_id",
+            "item_key",
+            unique=True,
+            sqlite_where=text("rater_kind = 'consensus'"),
+            postgresql_where=text("rater_kind = 'consensus'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    item_key: str = Field(max_length=64)
+    rater_kind: str = Field(max_length=20)
+    rater_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    score: float | None = Field(default=None, description="1-5; a mean for per-consultant items")
+    not_rated_reason: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=5000)
+    rationale: str | None = Field(default=None, max_length=5000)
+    evidence: list[str] = Field(default_factory=list, sa_type=JsonType)
+    inputs: dict[str, Any] | None = Field(
+        default=None, sa_type=JsonType, description="Raw figure, ticks or per-consultant scores"
+    )
+    revision: int = 1
+    client_id: str | None = Field(default=None, max_length=64, unique=True)
+    updated_at: datetime = _timestamp()
+    updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class AuditEvent(SQLModel, table=True):
+    """An append-only record of who did what, when, through which channel."""
+
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = _timestamp()
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    channel: str = Field(max_length=20, description="web, api, cli, offline or system")
+    action: str = Field(max_length=64, index=True)
+    entity_type: str | None = Field(default=None, max_length=64)
+    entity_id: str | None = Field(default=None, max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
