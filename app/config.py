@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,7 +56,13 @@ class Settings(BaseSettings):
                 "in production, e.g. the output of: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
-        ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first page
+        try:
+            ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first page
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"FIDELITY_TIMEZONE={self.timezone!r} is not a known time zone, "
+                "e.g. Europe/Copenhagen"
+            ) from None
         return self
 
     @property

@@ -5,7 +5,10 @@ SQLite is the embedded default, so it is set up for several writers: WAL journal
 ``synchronous=NORMAL``, foreign keys on, a busy timeout, and every transaction begun with
 ``BEGIN IMMEDIATE``. A plain deferred ``BEGIN`` lets two writers both read and then
 deadlock on the upgrade to a write lock ("database is locked"); taking the write lock up
-front makes them queue instead. PostgreSQL URLs work the same, with a sized pool.
+front makes them queue instead. A connection that only reads can ask for a deferred begin
+with the execution option ``READ_ONLY`` (as the health check does), so it never waits
+behind a writer: in WAL mode readers see the last commit without any lock. PostgreSQL
+URLs work the same, with a sized pool.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlmodel import Session
 from app.config import PROJECT_ROOT, Settings, SettingsError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = {"fidelity_read_only": True}
 
 
 def parse_database_url(raw: str) -> URL:
@@ -90,7 +94,8 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("fidelity_read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -136,6 +141,7 @@ def schema_state(engine: Engine) -> SchemaState:
     where = display_url(engine.url)
     try:
         with engine.connect() as connection:
+            connection.execution_options(**READ_ONLY)
             current = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

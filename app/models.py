@@ -200,9 +200,7 @@ class Rating(SQLModel, table=True):
             name="rater",
         ),
         CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score_range"),
-        CheckConstraint(
-            "score IS NULL OR not_rated_reason IS NULL", name="scored_or_not_rated"
-        ),
+        CheckConstraint("score IS NULL OR not_rated_reason IS NULL", name="scored_or_not_rated"),
         CheckConstraint("revision >= 1", name="revision"),
         Index(
             "uq_rating_reviewer_item",

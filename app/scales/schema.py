@@ -212,8 +212,11 @@ def _reference_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
     for index, item in enumerate(scale.items):
         if item.section not in sections:
             problems.append(
-                (("items", index, "section"), f"unknown section {item.section!r}; "
-                 f"the scale defines {', '.join(sorted(sections))}")
+                (
+                    ("items", index, "section"),
+                    f"unknown section {item.section!r}; "
+                    f"the scale defines {', '.join(sorted(sections))}",
+                )
             )
         for p_index, key in enumerate(item.principles):
             if key not in principles:
@@ -227,9 +230,7 @@ def _reference_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
             problems.append((("sections", index), f"no item belongs to section {section.key!r}"))
     for index, principle in enumerate(scale.principles):
         if principle.key not in used_principles:
-            problems.append(
-                (("principles", index), f"no item maps to principle {principle.key!r}")
-            )
+            problems.append((("principles", index), f"no item maps to principle {principle.key!r}"))
     return problems
 
 
@@ -252,24 +253,36 @@ def _level_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
     bounds = f"{_dec(low, levels.precision)}-{_dec(high, levels.precision)}"
     if spans[0][0] != _dec(low, levels.precision):
         problems.append(
-            ((*loc, spans[0][2], "min"),
-             f"level bands start at {spans[0][0]} but the {levels.basis} can be as low as "
-             f"{_dec(low, levels.precision)}; the bands must cover {bounds}")
+            (
+                (*loc, spans[0][2], "min"),
+                f"level bands start at {spans[0][0]} but the {levels.basis} can be as low as "
+                f"{_dec(low, levels.precision)}; the bands must cover {bounds}",
+            )
         )
     if spans[-1][1] != _dec(high, levels.precision):
         problems.append(
-            ((*loc, spans[-1][2], "max"),
-             f"level bands end at {spans[-1][1]} but the {levels.basis} can reach "
-             f"{_dec(high, levels.precision)}; the bands must cover {bounds}")
+            (
+                (*loc, spans[-1][2], "max"),
+                f"level bands end at {spans[-1][1]} but the {levels.basis} can reach "
+                f"{_dec(high, levels.precision)}; the bands must cover {bounds}",
+            )
         )
     step = _step(levels.precision)
     for (_, prev_end, _), (start, _, index) in zip(spans, spans[1:], strict=False):
         if start <= prev_end:
-            problems.append(((*loc, index, "min"), f"level band starting at {start} overlaps "
-                             f"the band ending at {prev_end}"))
+            problems.append(
+                (
+                    (*loc, index, "min"),
+                    f"level band starting at {start} overlaps the band ending at {prev_end}",
+                )
+            )
         elif start != prev_end + step:
-            problems.append(((*loc, index, "min"), f"gap between level bands: nothing covers "
-                             f"{prev_end + step}-{start - step}"))
+            problems.append(
+                (
+                    (*loc, index, "min"),
+                    f"gap between level bands: nothing covers {prev_end + step}-{start - step}",
+                )
+            )
     return problems
 
 
@@ -280,17 +293,25 @@ def _item_problems(item: Item) -> list[tuple[Loc, str]]:
         problems.append(((required,), f"a {item.kind} item needs {required}"))
     for other in ("banding", "checklist"):
         if other != required and getattr(item, other) is not None:
-            problems.append(((other,), f"{other} belongs only on {other}-kind items, "
-                             f"not on a {item.kind} item"))
+            problems.append(
+                ((other,), f"{other} belongs only on {other}-kind items, not on a {item.kind} item")
+            )
     if item.anchors is not None:
         missing = sorted(set(SCORE_LEVELS) - set(item.anchors))
         extra = sorted(set(item.anchors) - set(SCORE_LEVELS))
         if missing:
-            problems.append((("anchors",), "anchors missing level(s) "
-                             + ", ".join(map(str, missing)) + "; give all five, 1 to 5"))
+            problems.append(
+                (
+                    ("anchors",),
+                    "anchors missing level(s) "
+                    + ", ".join(map(str, missing))
+                    + "; give all five, 1 to 5",
+                )
+            )
         if extra:
-            problems.append((("anchors",), "anchor level(s) " + ", ".join(map(str, extra))
-                             + " outside 1-5"))
+            problems.append(
+                (("anchors",), "anchor level(s) " + ", ".join(map(str, extra)) + " outside 1-5")
+            )
     if item.kind == "banded" and item.banding is not None:
         problems += [(("banding", *loc), msg) for loc, msg in _banding_problems(item.banding)]
     if item.kind == "checklist" and item.checklist is not None:
@@ -316,28 +337,48 @@ def _banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
     if first.min is not None and (
         banding.minimum is None or _dec(first.min, precision) != _dec(banding.minimum, precision)
     ):
-        problems.append((("bands", first_index, "min"),
-                         f"the lowest band starts at {first.min}: leave its min out, or set "
-                         "banding.minimum to it, so every figure gets a score"))
+        problems.append(
+            (
+                ("bands", first_index, "min"),
+                f"the lowest band starts at {first.min}: leave its min out, or set "
+                "banding.minimum to it, so every figure gets a score",
+            )
+        )
     if last.max is not None and (
         banding.maximum is None or _dec(last.max, precision) != _dec(banding.maximum, precision)
     ):
-        problems.append((("bands", last_index, "max"),
-                         f"the highest band ends at {last.max}: leave its max out, or set "
-                         "banding.maximum to it, so every figure gets a score"))
+        problems.append(
+            (
+                ("bands", last_index, "max"),
+                f"the highest band ends at {last.max}: leave its max out, or set "
+                "banding.maximum to it, so every figure gets a score",
+            )
+        )
     for (_, prev), (index, band) in zip(ordered, ordered[1:], strict=False):
         if prev.max is None or band.min is None:
-            problems.append((("bands", index), "only the lowest band may omit min and only the "
-                             "highest may omit max"))
+            problems.append(
+                (
+                    ("bands", index),
+                    "only the lowest band may omit min and only the highest may omit max",
+                )
+            )
             continue
         prev_end, start = _dec(prev.max, precision), _dec(band.min, precision)
         if start <= prev_end:
-            problems.append((("bands", index, "min"),
-                             f"band starting at {start} overlaps the band ending at {prev_end}"))
+            problems.append(
+                (
+                    ("bands", index, "min"),
+                    f"band starting at {start} overlaps the band ending at {prev_end}",
+                )
+            )
         elif start != prev_end + step:
-            problems.append((("bands", index, "min"),
-                             f"gap between bands: no score for {prev_end + step}-{start - step} "
-                             f"(bands are written with {precision} decimal(s))"))
+            problems.append(
+                (
+                    ("bands", index, "min"),
+                    f"gap between bands: no score for {prev_end + step}-{start - step} "
+                    f"(bands are written with {precision} decimal(s))",
+                )
+            )
     scores = [band.score for _, band in ordered]
     if scores != sorted(scores) and scores != sorted(scores, reverse=True):
         problems.append((("bands",), "scores must rise (or fall) steadily as the figure grows"))
@@ -356,11 +397,18 @@ def _checklist_problems(checklist: Checklist) -> list[tuple[Loc, str]]:
     missing = [count for count in counts if count not in checklist.scores]
     extra = [count for count in checklist.scores if count not in counts]
     if missing:
-        problems.append((("scores",), "no score for " + ", ".join(map(str, missing))
-                         + f" ticked; map every count from 0 to {len(checklist.entries)}"))
+        problems.append(
+            (
+                ("scores",),
+                "no score for "
+                + ", ".join(map(str, missing))
+                + f" ticked; map every count from 0 to {len(checklist.entries)}",
+            )
+        )
     if extra:
-        problems.append((("scores",), "score given for impossible count(s) "
-                         + ", ".join(map(str, extra))))
+        problems.append(
+            (("scores",), "score given for impossible count(s) " + ", ".join(map(str, extra)))
+        )
     mapped = [checklist.scores[count] for count in counts if count in checklist.scores]
     if mapped != sorted(mapped):
         problems.append((("scores",), "ticking more practices must never lower the score"))

@@ -1,0 +1,52 @@
+# IPS Fidelity: `make run` sets up and serves; `make test` sets up and runs every check.
+# Both work on a fresh Debian machine with Python 3.11+, make and npm.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENDOR := app/static/vendor/.built
+
+.PHONY: run test install install-test assets lint typecheck pytest clean
+
+run: install assets
+	$(BIN)/fidelity start --host $(HOST) --port $(PORT)
+
+test: install-test assets lint typecheck pytest
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+assets: $(VENDOR)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Third-party front-end code comes from the npm registry through the lockfile, and is
+# copied into the git-ignored app/static/vendor by the same script the Dockerfile runs.
+$(VENDOR): package.json package-lock.json scripts/copy-assets.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,291 @@
+"""The ``fidelity`` command: database, demo data, scale files and the server.
+
+Every command reads the same settings as the server (FIDELITY_* variables), never
+prompts, and fails with one line that says what to do rather than a traceback. Commands
+that change data run as one unit of work: everything or nothing is committed.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+import uvicorn
+from alembic import command
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.config import Settings, SettingsError, get_settings
+from app.db import alembic_config, create_db_engine, display_url, schema_state
+from app.errors import DomainError
+from app.scales.loader import (
+    ScaleFileError,
+    load_scale_file,
+    scale_file_path,
+    scale_files,
+    validate_scale_file,
+)
+from app.services import demo as demo_service
+from app.services import scales as scale_service
+
+cli = typer.Typer(
+    help="IPS Fidelity: fidelity reviews of municipal IPS teams.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+scales_cli = typer.Typer(help="Versioned scale definitions.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(scales_cli, name="scales")
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
+WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
+
+
+def shown(path: Path) -> str:
+    """A path as a person typed it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as error:
+        fail(str(error))
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session on a reachable, migrated database, committed if the block succeeds."""
+    config = settings()
+    try:
+        engine = create_db_engine(config)
+    except SettingsError as error:
+        fail(str(error))
+    try:
+        state = schema_state(engine)
+        if not state.ok:
+            fail(state.message)
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except DomainError as error:
+                session.rollback()
+                fail(error.detail)
+            except SQLAlchemyError as error:
+                session.rollback()
+                fail(
+                    f"the database refused the change: {error.__class__.__name__}: "
+                    f"{str(getattr(error, 'orig', error)).splitlines()[0]}"
+                )
+    finally:
+        engine.dispose()
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the configured database."""
+    config = settings()
+    try:
+        engine = create_db_engine(config)
+    except SettingsError as error:
+        fail(str(error))
+    try:
+        with engine.connect():
+            pass
+        command.upgrade(alembic_config(engine.url), "head")
+        state = schema_state(engine)
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        fail(f"cannot migrate {display_url(engine.url)}: {reason}. Check FIDELITY_DATABASE_URL.")
+    finally:
+        engine.dispose()
+    if not state.ok:
+        fail(state.message)
+    typer.echo(f"{display_url(engine.url)} is at migration {state.current} (newest)")
+
+
+@cli.command("demo")
+def demo(
+    if_empty: Annotated[
+        bool,
+        typer.Option("--if-empty", help="Only load when the database has no teams and no users."),
+    ] = False,
+) -> None:
+    """Load demo teams, users and three years of reviews (safe to run again)."""
+    with unit_of_work() as session:
+        if if_empty and not demo_service.is_database_empty(session):
+            typer.echo("the database already holds data; demo data not loaded")
+            return
+        summary = demo_service.load_demo(session, scales_dir=settings().scales_dir)
+    if not summary.created_anything:
+        typer.echo("demo data already present; nothing changed")
+        return
+    typer.echo(
+        f"demo data loaded: {summary.teams} teams, {summary.users} users, "
+        f"{summary.scales} scale versions, {summary.reviews} reviews, "
+        f"{summary.ratings} ratings"
+    )
+
+
+@scales_cli.command("validate")
+def scales_validate(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Scale files to check; default: every file under the scales folder."),
+    ] = None,
+) -> None:
+    """Check scale files; print file:line: problem for each problem, exit 1 if any."""
+    paths = files or scale_files(settings().scales_dir)
+    if not paths:
+        fail(f"no scale files found under {settings().scales_dir}")
+    failed = 0
+    for path in paths:
+        problems = validate_scale_file(Path(shown(path)))
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        if problems:
+            failed += 1
+        else:
+            typer.echo(f"{shown(path)}: ok")
+    if failed:
+        fail(f"{failed} of {len(paths)} scale file(s) have problems")
+
+
+@scales_cli.command("list")
+def scales_list() -> None:
+    """List scale files and what the database holds of each."""
+    scales_dir = settings().scales_dir
+    with unit_of_work() as session:
+        stored = {
+            (row.scale_key, row.version): row for row in scale_service.list_scale_versions(session)
+        }
+    files = {(path.parent.name, path.stem): path for path in scale_files(scales_dir)}
+    typer.echo(f"{'scale':<16} {'version':<9} {'status':<12} {'items':>5}  file")
+    for key, version in sorted(set(stored) | set(files)):
+        row = stored.get((key, version))
+        status = row.status if row else "not registered"
+        items = str(row.item_count) if row else "-"
+        found = files.get((key, version))
+        where = shown(found) if found else "(no file)"
+        typer.echo(f"{key:<16} {version:<9} {status:<12} {items:>5}  {where}")
+
+
+@scales_cli.command("publish")
+def scales_publish(
+    key: Annotated[str, typer.Argument(help="Scale key, e.g. ips-25.")],
+    version: Annotated[str, typer.Argument(help="Version, e.g. 2019.")],
+    draft: Annotated[
+        bool,
+        typer.Option(
+            "--draft", help="Register as a draft (can still change) instead of publishing."
+        ),
+    ] = False,
+) -> None:
+    """Register scales/KEY/VERSION.yaml in the database and publish it."""
+    path = scale_file_path(settings().scales_dir, key, version)
+    if not path.exists():
+        fail(f"no scale file {path}")
+    try:
+        scale = load_scale_file(path)
+    except ScaleFileError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        fail(f"{path} is not a valid scale version; nothing was registered")
+    with unit_of_work() as session:
+        result = scale_service.register_scale(
+            session, scale=scale, status="draft" if draft else "published", channel="cli"
+        )
+        sha = result.scale_version.sha256
+    messages = {
+        "published": f"published {key} {version} ({len(scale.items)} items, sha256 {sha[:12]})",
+        "drafted": f"registered {key} {version} as a draft (sha256 {sha[:12]})",
+        "unchanged": f"{key} {version} is already registered with this content; nothing changed",
+    }
+    typer.echo(messages[result.outcome])
+
+
+@scales_cli.command("retire")
+def scales_retire(key: str, version: str) -> None:
+    """Stop offering a published version for new reviews (old reviews keep it)."""
+    with unit_of_work() as session:
+        scale_service.retire_scale(session, key=key, version=version, channel="cli")
+    typer.echo(f"retired {key} {version}")
+
+
+@cli.command("serve")
+def serve(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = 1
+) -> None:
+    """Serve the web application (the database must be migrated)."""
+    _check_ready()
+    _serve(host, port, workers)
+
+
+@cli.command("start")
+def start(
+    host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = 1
+) -> None:
+    """Migrate, load demo data into an empty database (outside production), and serve.
+
+    The one start-up path of `make run` and the Docker image.
+    """
+    db_upgrade()
+    config = settings()
+    if config.should_load_demo:
+        demo(if_empty=True)
+        typer.echo(
+            f"demo logins (password {demo_service.DEMO_PASSWORD!r}): "
+            + ", ".join(f"{user} ({role})" for user, _, role, _ in demo_service.DEMO_USERS)
+        )
+    _serve(host, port, workers)
+
+
+def _check_ready() -> None:
+    config = settings()
+    try:
+        engine = create_db_engine(config)
+    except SettingsError as error:
+        fail(str(error))
+    try:
+        state = schema_state(engine)
+    finally:
+        engine.dispose()
+    if not state.ok:
+        fail(state.message)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    shown = "localhost" if host in {"0.0.0.0", "::"} else host
+    typer.echo(f"IPS Fidelity is serving on http://{shown}:{port}/  (Ctrl+C stops it)")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,191 @@
+"""Reading scale files: YAML in, a validated :class:`ScaleDefinition` or ``file:line``
+problems out.
+
+The YAML is read with ruamel's round-trip loader because it remembers where every key and
+list entry stood, so each problem Pydantic or the scale rules report can point at its
+line. The definition's fingerprint (sha256 of its canonical JSON) identifies its
+content: two files that differ only in comments or layout have the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from app.scales.schema import Loc, ScaleDefinition
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scale file, at a line a person can open."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ScaleFileError(Exception):
+    """A scale file that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+def scale_files(scales_dir: Path) -> list[Path]:
+    """Every ``<scale>/<version>.yaml`` under the scales folder, sorted."""
+    return sorted(scales_dir.glob("*/*.yaml"))
+
+
+def scale_file_path(scales_dir: Path, key: str, version: str) -> Path:
+    return scales_dir / key / f"{version}.yaml"
+
+
+def load_scale_file(path: Path) -> ScaleDefinition:
+    """The scale defined in ``path``, or :class:`ScaleFileError` with every problem."""
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScaleFileError([Problem(shown, 1, f"cannot read the file: {error}")]) from None
+    try:
+        tree = YAML(typ="rt", pure=True).load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = error.problem or error.context or "not valid YAML"
+        raise ScaleFileError([Problem(shown, line, f"YAML: {what}")]) from None
+    if not isinstance(tree, CommentedMap):
+        raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
+    try:
+        scale = ScaleDefinition.model_validate(_plain(tree))
+    except ValidationError as error:
+        raise ScaleFileError(_problems(shown, tree, error)) from None
+    misplaced = _placement_problems(path, scale, tree)
+    if misplaced:
+        raise ScaleFileError(misplaced)
+    return scale
+
+
+def validate_scale_file(path: Path) -> list[Problem]:
+    """Every problem in ``path``; an empty list means the file is a valid scale version."""
+    try:
+        load_scale_file(path)
+    except ScaleFileError as error:
+        return error.problems
+    return []
+
+
+def canonical_json(scale: ScaleDefinition) -> str:
+    """The definition as JSON with sorted keys: the form stored and fingerprinted."""
+    return json.dumps(
+        scale.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def fingerprint(scale: ScaleDefinition) -> str:
+    return hashlib.sha256(canonical_json(scale).encode("utf-8")).hexdigest()
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip nodes as plain dicts, lists, strings and numbers."""
+    if isinstance(node, dict):
+        return {_plain(key): _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(value) for value in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    for kind in (int, float, str):
+        if isinstance(node, kind):
+            return kind(node)
+    return node
+
+
+def _line(tree: CommentedMap, loc: Loc) -> int:
+    """The 1-based line of the deepest part of ``loc`` that exists in the file."""
+    node: Any = tree
+    line = 0
+    for part in loc:
+        if isinstance(node, CommentedMap):
+            key = _map_key(node, part)
+            if key is None:
+                break
+            line = node.lc.key(key)[0]
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0]
+            node = node[part]
+        else:
+            break
+    return line + 1
+
+
+def _map_key(node: CommentedMap, part: str | int) -> Any:
+    for candidate in (part, str(part)):
+        if candidate in node:
+            return candidate
+    if isinstance(part, str) and part.lstrip("-").isdigit() and int(part) in node:
+        return int(part)
+    return None
+
+
+def _problems(path: str, tree: CommentedMap, error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for detail in error.errors():
+        loc: Loc = tuple(part for part in detail["loc"] if part != "[key]")
+        if detail["type"] == "scale_rules":
+            for rule_loc, message in detail["ctx"]["problems"]:
+                problems.append(Problem(path, _line(tree, rule_loc), message))
+            continue
+        where = _dotted(loc)
+        if detail["type"] == "extra_forbidden":
+            message = f"unknown field {loc[-1]!r}" + (
+                f" in {_dotted(loc[:-1])}" if loc[:-1] else ""
+            )
+        elif detail["type"] == "missing":
+            message = f"missing field {where!r}"
+        else:
+            message = f"{where}: {detail['msg']}" if where else detail["msg"]
+        problems.append(Problem(path, _line(tree, loc), message))
+    return sorted(problems, key=lambda problem: problem.line)
+
+
+def _dotted(loc: Loc) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _placement_problems(path: Path, scale: ScaleDefinition, tree: CommentedMap) -> list[Problem]:
+    problems = []
+    if path.parent.name != scale.key:
+        problems.append(
+            Problem(
+                str(path),
+                _line(tree, ("key",)),
+                f"key {scale.key!r} does not match the folder "
+                f"{path.parent.name!r}; scale files live in "
+                "scales/<key>/<version>.yaml",
+            )
+        )
+    if path.stem != scale.version:
+        problems.append(
+            Problem(
+                str(path),
+                _line(tree, ("version",)),
+                f"version {scale.version!r} does not match the file name {path.name!r}",
+            )
+        )
+    return problems

@@ -1,0 +1,149 @@
+"""Scale versions in the database: registering a file, publishing it, reading it back.
+
+A published version is never edited. Publishing the same content again is a no-op;
+publishing different content under a published version's key and version is refused,
+because reviews already made with it must keep meaning what they meant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, NotFound
+from app.models import ScaleStatus, ScaleVersion, utcnow
+from app.scales.loader import fingerprint
+from app.scales.schema import ScaleDefinition
+from app.services import audit
+from app.services.audit import Channel
+
+Outcome = Literal["published", "drafted", "unchanged"]
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    scale_version: ScaleVersion
+    outcome: Outcome
+
+
+def register_scale(
+    session: Session,
+    *,
+    scale: ScaleDefinition,
+    status: Literal["draft", "published"] = "published",
+    channel: Channel,
+    actor_id: int | None = None,
+) -> RegisterResult:
+    """Store ``scale`` as a draft or publish it; refuse to change a published version."""
+    sha = fingerprint(scale)
+    existing = find_scale_version(session, key=scale.key, version=scale.version)
+    if existing is None:
+        row = ScaleVersion(
+            scale_key=scale.key,
+            version=scale.version,
+            status=ScaleStatus.DRAFT,
+            title_da=scale.title.da,
+            title_en=scale.title.en,
+            item_count=len(scale.items),
+            definition=scale.model_dump(mode="json"),
+            sha256=sha,
+        )
+        session.add(row)
+        before = None
+    elif existing.status != ScaleStatus.DRAFT:
+        if existing.sha256 != sha:
+            raise Conflict(
+                f"{scale.key} {scale.version} is already {existing.status} with different "
+                f"content (stored {existing.sha256[:12]}, file {sha[:12]}). A published "
+                "version is never edited: save the change as a new version, e.g. "
+                f"scales/{scale.key}/<new version>.yaml, and publish that."
+            )
+        if status == "draft" or existing.status == ScaleStatus.PUBLISHED:
+            return RegisterResult(existing, "unchanged")
+        raise Conflict(f"{scale.key} {scale.version} is retired and cannot be published again")
+    else:
+        row, before = existing, {"status": existing.status, "sha256": existing.sha256}
+        if row.sha256 == sha and status == "draft":
+            return RegisterResult(row, "unchanged")
+        row.definition = scale.model_dump(mode="json")
+        row.sha256, row.item_count = sha, len(scale.items)
+        row.title_da, row.title_en = scale.title.da, scale.title.en
+    if status == "published":
+        row.status, row.published_at = ScaleStatus.PUBLISHED, utcnow()
+    session.flush()
+    audit.record(
+        session,
+        action=f"scale_version.{'published' if status == 'published' else 'drafted'}",
+        channel=channel,
+        actor_id=actor_id,
+        entity_type="scale_version",
+        entity_id=row.id,
+        before=before,
+        after={
+            "key": row.scale_key,
+            "version": row.version,
+            "status": row.status,
+            "sha256": row.sha256,
+        },
+    )
+    return RegisterResult(row, "published" if status == "published" else "drafted")
+
+
+def retire_scale(
+    session: Session, *, key: str, version: str, channel: Channel, actor_id: int | None = None
+) -> ScaleVersion:
+    """Stop offering a published version for new reviews; old reviews keep it."""
+    row = get_scale_version(session, key=key, version=version)
+    if row.status != ScaleStatus.PUBLISHED:
+        raise Conflict(f"{key} {version} is {row.status}; only a published version can retire")
+    row.status, row.retired_at = ScaleStatus.RETIRED, utcnow()
+    audit.record(
+        session,
+        action="scale_version.retired",
+        channel=channel,
+        actor_id=actor_id,
+        entity_type="scale_version",
+        entity_id=row.id,
+        before={"status": ScaleStatus.PUBLISHED},
+        after={"status": row.status},
+    )
+    return row
+
+
+def find_scale_version(session: Session, *, key: str, version: str) -> ScaleVersion | None:
+    statement = select(ScaleVersion).where(
+        ScaleVersion.scale_key == key, ScaleVersion.version == version
+    )
+    return session.exec(statement).first()
+
+
+def get_scale_version(session: Session, *, key: str, version: str) -> ScaleVersion:
+    """The stored version, or NotFound naming what exists."""
+    row = find_scale_version(session, key=key, version=version)
+    if row is None:
+        raise NotFound(f"no scale version {key} {version} is registered")
+    return row
+
+
+def list_scale_versions(session: Session, *, published_only: bool = False) -> list[ScaleVersion]:
+    """Stored versions, by key and then newest version first."""
+    statement = select(ScaleVersion)
+    if published_only:
+        statement = statement.where(ScaleVersion.status == ScaleStatus.PUBLISHED)
+    rows = session.exec(statement.order_by(col(ScaleVersion.scale_key))).all()
+    return sorted(rows, key=lambda row: (row.scale_key, _version_sort_key(row.version)))
+
+
+def definition_of(row: ScaleVersion) -> ScaleDefinition:
+    """The stored definition, validated again by the one scale model."""
+    return ScaleDefinition.model_validate(row.definition)
+
+
+def _version_sort_key(version: str) -> tuple[int, tuple[int, ...], str]:
+    """Numeric versions newest first ("2024" before "2019"), others after, by name."""
+    parts = version.split(".")
+    if all(part.isdigit() for part in parts):
+        return (0, tuple(-int(part) for part in parts), "")
+    return (1, (), version)

@@ -1,0 +1,163 @@
+"""Fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+Each backend gets a throwaway database for the whole run, built by the real migrations
+(``alembic upgrade head``) and dropped afterwards. Each test works inside a transaction
+that is rolled back, so tests never see each other's rows; the app's own commit point
+commits a savepoint inside it.
+
+PostgreSQL comes from FIDELITY_TEST_POSTGRES_URL (default: the local server as user
+postgres). Without a reachable server its tests are skipped locally, but fail when
+CI=true, so a CI run can never pass on SQLite alone.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import alembic_config, create_db_engine, get_session
+from app.main import create_app
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_admin_url() -> URL:
+    url = make_url(os.environ.get("FIDELITY_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL))
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _postgres_unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required in CI but unavailable: {reason}")
+    pytest.skip(f"PostgreSQL unavailable: {reason}")
+
+
+class ThrowawayDatabases:
+    """Creates empty databases and drops them all at the end of the run."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.postgres: list[str] = []
+        self._admin: Engine | None = None
+
+    def create(self, backend: str) -> str:
+        name = f"fidelity_test_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / (name + '.db')}"
+        admin = self._admin_engine()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        self.postgres.append(name)
+        return postgres_admin_url().set(database=name).render_as_string(hide_password=False)
+
+    def _admin_engine(self) -> Engine:
+        if self._admin is None:
+            engine = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+            try:
+                with engine.connect():
+                    pass
+            except sa.exc.OperationalError as error:
+                _postgres_unavailable(str(error.orig).splitlines()[0])
+            self._admin = engine
+        return self._admin
+
+    def drop_all(self) -> None:
+        if self._admin is None:
+            return
+        with self._admin.connect() as connection:
+            for name in self.postgres:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThrowawayDatabases]:
+    dbs = ThrowawayDatabases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def migrate(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, databases: ThrowawayDatabases) -> str:
+    """A migrated database shared by the run's tests on this backend."""
+    url = databases.create(backend)
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, databases: ThrowawayDatabases) -> str:
+    """A brand-new, unmigrated database for this test alone."""
+    return databases.create(backend)
+
+
+def settings_for(url: str, **overrides: object) -> Settings:
+    return Settings(database_url=url, environment="development", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(settings_for(database_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose every change is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def app(engine: Engine, session: Session, database_url: str) -> FastAPI:
+    """The real app, its unit of work joined to the test's rolled-back transaction."""
+    application = create_app(settings_for(database_url), engine=engine)
+
+    def test_session() -> Iterator[Session]:
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = test_session
+    return application
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client

@@ -1,0 +1,85 @@
+"""Demo data: plausible, internally consistent, and loaded only once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlmodel import Session, func, select
+
+from app.models import AuditEvent, RaterKind, Rating, Review, ReviewStatus, Team, User
+from app.scales import scoring
+from app.security import verify_password
+from app.services import demo, scales
+from tests.factories import SCALES_DIR
+
+
+def count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
+
+
+def test_demo_loads_once_and_is_consistent(session: Session) -> None:
+    assert demo.is_database_empty(session)
+    first = demo.load_demo(session, scales_dir=SCALES_DIR)
+    assert (first.teams, first.users, first.scales) == (12, 9, 2)
+    assert not demo.is_database_empty(session)
+    totals = (
+        count(session, Team),
+        count(session, User),
+        count(session, Review),
+        count(session, Rating),
+    )
+
+    second = demo.load_demo(session, scales_dir=SCALES_DIR)
+    assert not second.created_anything
+    assert (
+        count(session, Team),
+        count(session, User),
+        count(session, Review),
+        count(session, Rating),
+    ) == totals
+    assert (
+        len(session.exec(select(AuditEvent).where(AuditEvent.action == "demo.loaded")).all()) == 1
+    )
+
+    reviews = session.exec(select(Review)).all()
+    statuses = Counter(r.status for r in reviews)
+    assert statuses[ReviewStatus.SCORING] == 1 and statuses[ReviewStatus.FINALISED] >= 30
+    years = {r.visit_date.year for r in reviews if r.status == ReviewStatus.FINALISED}
+    assert years == {2023, 2024, 2025}
+    levels = Counter(r.level_key for r in reviews if r.status == ReviewStatus.FINALISED)
+    assert len(levels) >= 3, f"scores should vary across levels: {levels}"
+
+    admin = session.exec(select(User).where(User.username == "admin")).one()
+    assert admin.password_hash and admin.password_hash.startswith("$argon2id$")
+    assert verify_password(admin.password_hash, demo.DEMO_PASSWORD)
+    assert not verify_password(admin.password_hash, "wrong")
+
+
+def test_stored_results_agree_with_the_scoring_core(session: Session) -> None:
+    demo.load_demo(session, scales_dir=SCALES_DIR)
+    for review in session.exec(select(Review).where(Review.status == ReviewStatus.FINALISED)).all():
+        row = session.get(scales.ScaleVersion, review.scale_version_id)
+        assert row is not None
+        definition = scales.definition_of(row)
+        consensus = session.exec(
+            select(Rating).where(
+                Rating.review_id == review.id, Rating.rater_kind == RaterKind.CONSENSUS
+            )
+        ).all()
+        assert len(consensus) == len(definition.items)
+        result = scoring.score_review(
+            definition, {r.item_key: scoring.ItemScore(score=r.score) for r in consensus}
+        )
+        assert review.total_score == result.total
+        assert review.level_key == (result.level.key if result.level else None)
+        for rating in consensus:
+            item = definition.item(rating.item_key)
+            inputs = rating.inputs or {}
+            if item.per_consultant:
+                assert rating.score == scoring.consultant_average(
+                    [c["score"] for c in inputs["consultants"]]
+                )
+            elif item.kind == "banded" and item.banding:
+                assert rating.score == scoring.band_value(item.banding, inputs["figure"])
+            elif item.kind == "checklist" and item.checklist:
+                assert rating.score == scoring.checklist_score(item.checklist, inputs["ticked"])

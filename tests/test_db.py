@@ -1,0 +1,172 @@
+"""The database layer: SQLite's settings, UTC timestamps, constraints, and the one commit
+point that runs before the response is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, select
+
+from app.config import SettingsError
+from app.db import SessionDep, parse_database_url
+from app.main import create_app
+from app.models import AuditEvent, RaterKind, Rating, Review
+from tests.conftest import settings_for
+from tests.factories import make_scale_version, make_team, make_user
+
+
+def test_sqlite_is_set_up_for_concurrent_writers(engine: Engine, backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite only")
+    with engine.connect() as connection:
+        pragma = {
+            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        }
+    assert pragma == {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": 10000,
+        "synchronous": 1,
+    }
+
+
+def test_timestamps_come_back_as_aware_utc(session: Session) -> None:
+    copenhagen = timezone(timedelta(hours=1))
+    event = AuditEvent(
+        action="test", channel="system", occurred_at=datetime(2026, 1, 5, 13, 0, tzinfo=copenhagen)
+    )
+    session.add(event)
+    session.flush()
+    session.expire_all()
+    stored = session.get(AuditEvent, event.id)
+    assert stored is not None
+    assert stored.occurred_at == datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    assert stored.occurred_at.tzinfo is not None
+
+
+def test_naive_datetimes_are_refused(session: Session) -> None:
+    session.add(AuditEvent(action="test", channel="system", occurred_at=datetime(2026, 1, 5)))
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        session.flush()
+
+
+def _review(session: Session) -> Review:
+    version = make_scale_version(session)
+    team = make_team(session)
+    review = Review(
+        team_id=team.id or 0,
+        scale_version_id=version.id or 0,
+        visit_date=datetime(2026, 3, 1).date(),
+    )
+    session.add(review)
+    session.flush()
+    return review
+
+
+def test_one_reviewer_rating_per_item_and_one_consensus(session: Session) -> None:
+    review, user = _review(session), make_user(session)
+    session.add(
+        Rating(
+            review_id=review.id or 0,
+            item_key="caseload-size",
+            rater_kind=RaterKind.REVIEWER,
+            rater_id=user.id,
+            score=4,
+        )
+    )
+    session.add(
+        Rating(
+            review_id=review.id or 0,
+            item_key="caseload-size",
+            rater_kind=RaterKind.CONSENSUS,
+            score=4,
+        )
+    )
+    session.flush()
+    for duplicate in (
+        Rating(
+            review_id=review.id or 0,
+            item_key="caseload-size",
+            rater_kind=RaterKind.REVIEWER,
+            rater_id=user.id,
+            score=3,
+        ),
+        Rating(
+            review_id=review.id or 0,
+            item_key="caseload-size",
+            rater_kind=RaterKind.CONSENSUS,
+            score=3,
+        ),
+    ):
+        with session.begin_nested(), pytest.raises(IntegrityError):
+            session.add(duplicate)
+            session.flush()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"rater_kind": "reviewer", "score": 6},
+        {"rater_kind": "reviewer", "score": 0.5},
+        {"rater_kind": "reviewer", "score": 3, "not_rated_reason": "both"},
+        {"rater_kind": "consensus", "score": 3, "with_rater": True},
+        {"rater_kind": "reviewer", "score": 3, "without_rater": True},
+        {"rater_kind": "guess", "score": 3},
+    ],
+)
+def test_rating_constraints(session: Session, fields: dict[str, object]) -> None:
+    review, user = _review(session), make_user(session)
+    fields = dict(fields)
+    with_rater = fields.pop("with_rater", False)
+    without_rater = fields.pop("without_rater", False)
+    rater = None if without_rater else user.id
+    if fields["rater_kind"] == "consensus" and not with_rater:
+        rater = None
+    with session.begin_nested(), pytest.raises(IntegrityError):
+        session.add(
+            Rating(review_id=review.id or 0, item_key="caseload-size", rater_id=rater, **fields)
+        )  # type: ignore[arg-type]
+        session.flush()
+
+
+def test_a_failed_commit_answers_500_and_stores_nothing(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(settings_for(database_url), engine=engine)
+
+    @app.post("/test-write")
+    def write(session: SessionDep) -> dict[str, str]:
+        session.add(AuditEvent(action="test.commit-failure", channel="web"))
+        return {"status": "written"}
+
+    def failing_commit(self: Session) -> None:
+        raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/test-write")
+    monkeypatch.undo()
+    assert response.status_code == 500
+    assert "written" not in response.text
+    with Session(engine) as check:
+        found = check.exec(select(AuditEvent).where(AuditEvent.action == "test.commit-failure"))
+        assert found.all() == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [("nonsense", "is not a database URL"), ("mysql://u@h/db", "runs on sqlite or postgresql")],
+)
+def test_bad_database_urls_get_a_clear_message(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        parse_database_url(raw)
+
+
+def test_plain_postgresql_urls_use_psycopg() -> None:
+    assert parse_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"

@@ -1,0 +1,83 @@
+"""Migrations build the schema from nothing on both backends, agree with the models, load
+the places of Denmark, and can be undone."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app.db import alembic_config, create_db_engine, schema_state
+from app.models import metadata
+from tests.conftest import migrate, settings_for
+
+
+def test_upgrade_from_empty_matches_the_models(empty_database_url: str) -> None:
+    engine = create_db_engine(settings_for(empty_database_url))
+    try:
+        assert not schema_state(engine).ok
+        migrate(empty_database_url)
+        assert schema_state(engine).ok
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()
+
+
+def test_regions_and_municipalities_are_loaded(empty_database_url: str) -> None:
+    migrate(empty_database_url)
+    engine = create_db_engine(settings_for(empty_database_url))
+    try:
+        with engine.connect() as connection:
+            regions = dict(connection.execute(sa.text("SELECT code, name FROM region")).all())
+            count = connection.execute(sa.text("SELECT count(*) FROM municipality")).scalar()
+            kbh = connection.execute(
+                sa.text("SELECT name, region_code FROM municipality WHERE code = 101")
+            ).one()
+    finally:
+        engine.dispose()
+    assert regions == {
+        1081: "Region Nordjylland",
+        1082: "Region Midtjylland",
+        1083: "Region Syddanmark",
+        1084: "Region Hovedstaden",
+        1085: "Region Sjælland",
+    }
+    assert count == 98
+    assert tuple(kbh) == ("København", 1084)
+
+
+def test_downgrade_to_nothing_and_up_again(empty_database_url: str) -> None:
+    config = alembic_config(empty_database_url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    engine = create_db_engine(settings_for(empty_database_url))
+    try:
+        assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+        command.upgrade(config, "head")
+        assert schema_state(engine).ok
+    finally:
+        engine.dispose()
+
+
+def test_migration_files_follow_the_naming_rule() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config())
+    for revision in scripts.walk_revisions():
+        name = revision.path.rsplit("/", 1)[-1]
+        assert name[:10].count("-") == 2 and name[10] == "_", name
+
+
+@pytest.mark.parametrize("table", ["user_account", "rating", "review", "scale_version"])
+def test_constraints_have_explicit_names(database_url: str, table: str) -> None:
+    engine = create_db_engine(settings_for(database_url))
+    try:
+        inspector = sa.inspect(engine)
+        names = [fk["name"] for fk in inspector.get_foreign_keys(table)]
+        names += [uq["name"] for uq in inspector.get_unique_constraints(table)]
+    finally:
+        engine.dispose()
+    assert all(name and (name.startswith(("fk_", "uq_"))) for name in names), names

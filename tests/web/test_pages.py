@@ -1,0 +1,148 @@
+"""The first pages, asserted on parsed HTML; each page also as an htmx request."""
+
+from __future__ import annotations
+
+import html5lib
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.main import create_app
+from tests.conftest import settings_for
+from tests.factories import make_scale_version, shipped_scale
+
+HTMX = {"HX-Request": "true"}
+
+
+def parse(html: str) -> BeautifulSoup:
+    html5lib.HTMLParser(strict=True).parse(html)  # raises on any HTML parse error
+    return BeautifulSoup(html, "html.parser")
+
+
+def test_home_lists_the_published_scales(client: TestClient, session: Session) -> None:
+    make_scale_version(session, key="ips-25", version="2019")
+    make_scale_version(session, key="ips-lignende", version="2024")
+    make_scale_version(session, key="ips-lignende", version="2024")  # idempotent
+    page = parse(client.get("/").text)
+    assert page.html is not None and page.html["lang"] == "da"
+    assert page.h1 is not None and page.h1.get_text(strip=True) == "IPS Fidelity"
+    cards = page.select(".cards .card")
+    assert [card.h3.get_text(strip=True) for card in cards if card.h3] == [
+        shipped_scale("ips-25").title.da,
+        shipped_scale("ips-lignende", "2024").title.da,
+    ]
+    assert [card.a["href"] for card in cards if card.a] == [
+        "/scales/ips-25/2019",
+        "/scales/ips-lignende/2024",
+    ]
+    assert page.select_one('script[src="/static/vendor/htmx.min.js"]') is not None
+
+
+def test_home_without_scales_says_how_to_publish_one(client: TestClient) -> None:
+    page = parse(client.get("/").text)
+    assert "fidelity scales publish" in page.select_one(".empty").get_text()  # type: ignore[union-attr]
+
+
+def test_drafts_are_not_listed(client: TestClient, session: Session) -> None:
+    make_scale_version(session, draft=True)
+    assert parse(client.get("/").text).select(".cards .card") == []
+
+
+def test_scale_page_lists_all_25_items_in_danish(client: TestClient, session: Session) -> None:
+    make_scale_version(session)
+    page = parse(client.get("/scales/ips-25/2019").text)
+    items = page.select("#items article.item")
+    assert len(items) == 25
+    titles = [item.h4.get_text(" ", strip=True) for item in items if item.h4]
+    assert titles[0] == "1. Sagsstammens størrelse"
+    assert [
+        section.h3.get_text(" ", strip=True).split(" (")[0]
+        for section in page.select("#items section.group")
+        if section.h3
+    ] == ["Bemanding", "Organisation", "Ydelser"]
+    levels = [row.get_text(" ", strip=True) for row in page.select("table.levels tbody tr")]
+    assert levels == ["Eksemplarisk 115–125", "God 100–114", "Rimelig 74–99", "Ikke IPS 25–73"]
+    caseload = page.select_one('[data-item="caseload-size"]')
+    assert caseload is not None
+    assert [row.get_text(" ", strip=True) for row in caseload.select("table.bands tbody tr")] == [
+        "0–20 5",
+        "21–25 4",
+        "26–30 3",
+        "31–40 2",
+        "mindst 41 1",
+    ]
+    assert len(caseload.select(".anchor-list li")) == 5
+
+
+def test_english_switch_is_remembered(client: TestClient, session: Session) -> None:
+    make_scale_version(session)
+    first = client.get("/scales/ips-25/2019?lang=en")
+    page = parse(first.text)
+    assert page.html is not None and page.html["lang"] == "en"
+    assert first.cookies.get("lang") == "en"
+    assert page.select_one("#items article.item h4").get_text(" ", strip=True) == "1. Caseload size"  # type: ignore[union-attr]
+    again = parse(client.get("/").text)
+    assert again.html is not None and again.html["lang"] == "en"
+    switch = again.select_one('nav.language a[hreflang="da"]')
+    assert switch is not None and switch["href"] == "/?lang=da"
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_grouping_by_principle_as_page_and_fragment(
+    client: TestClient, session: Session, htmx: bool
+) -> None:
+    make_scale_version(session)
+    response = client.get("/scales/ips-25/2019?group=principle", headers=HTMX if htmx else {})
+    assert response.headers["vary"] == "HX-Request"
+    soup = BeautifulSoup(response.text, "html.parser")
+    assert (soup.html is None) is htmx, "htmx gets the fragment alone, a browser the page"
+    groups = soup.select("#items section.group")
+    assert len(groups) == 8
+    assert groups[3].h3 is not None and groups[3].h3.get_text(" ", strip=True) == (
+        "4. Vejledning om sociale ydelser (1 items)"
+    )
+    current = soup.select_one('#items nav a[aria-current="true"]')
+    assert current is not None and current.get_text(strip=True) == "princip"
+    assert sum(len(g.select("article.item")) for g in groups) == 25
+
+
+def test_unknown_scale_and_unknown_page_answer_404_with_a_message(
+    client: TestClient,
+) -> None:
+    response = client.get("/scales/ips-25/1999")
+    assert response.status_code == 404
+    text = parse(response.text).select_one(".error-detail").get_text(" ", strip=True)  # type: ignore[union-attr]
+    assert "Siden findes ikke." in text and "no scale version ips-25 1999" in text
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Siden findes ikke." in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
+
+
+def test_bad_query_value_is_a_422_page_not_a_500(client: TestClient, session: Session) -> None:
+    make_scale_version(session)
+    response = client.get("/scales/ips-25/2019?group=colour")
+    assert response.status_code == 422
+    assert "group" in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
+
+
+def test_healthz_ok_on_a_migrated_database(client: TestClient) -> None:
+    response = client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["status"] == "ok" and body["migration"] == body["expected_migration"]
+
+
+def test_healthz_503_on_an_unmigrated_database(empty_database_url: str) -> None:
+    from app.db import create_db_engine
+
+    engine: Engine = create_db_engine(settings_for(empty_database_url))
+    app = create_app(settings_for(empty_database_url), engine=engine)
+    try:
+        with TestClient(app) as client:
+            response = client.get("/healthz")
+    finally:
+        engine.dispose()
+    assert response.status_code == 503
+    assert response.json()["database"].endswith("is not migrated: run `fidelity db upgrade`")
