@@ -1,0 +1,95 @@
+"""A live server and Debian's Chromium for browser tests.
+
+The server runs the real app under uvicorn in a thread, on a throwaway SQLite database
+built by the migrations with the shipped scales published. Chromium is Debian's
+(/usr/bin/chromium): Playwright's own browser download does not work on these machines.
+Without it the tests skip locally and fail in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from sqlmodel import Session
+
+from app.db import create_db_engine
+from app.main import create_app
+from app.scales.loader import load_scale_file, scale_files
+from app.services import scales
+from tests.conftest import migrate, settings_for
+from tests.factories import SCALES_DIR
+
+CHROMIUM = "/usr/bin/chromium"
+TABLET = {"width": 820, "height": 1180}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'fidelity.db'}"
+    migrate(url)
+    settings = settings_for(url)
+    engine = create_db_engine(settings)
+    with Session(engine) as session:
+        for path in scale_files(SCALES_DIR):
+            scales.register_scale(session, scale=load_scale_file(path), channel="cli")
+        session.commit()
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine=engine), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            pytest.fail("the live server did not start within 15 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def tablet(browser: Browser) -> Iterator[Page]:
+    """A page in a tablet-sized, touch-enabled context."""
+    context: BrowserContext = browser.new_context(
+        viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=2, locale="da-DK"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield page
+    context.close()
+    assert errors == [], f"the page logged errors: {errors}"
