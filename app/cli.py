@@ -43,9 +43,11 @@ scales_cli = typer.Typer(help="Versioned scale definitions.", no_args_is_help=Tr
 cli.add_typer(db_cli, name="db")
 cli.add_typer(scales_cli, name="scales")
 
-HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
-PortOption = Annotated[int, typer.Option(help="Port to listen on.")]
-WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
+HostOption = Annotated[str, typer.Option(envvar="FIDELITY_HOST", help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(envvar="FIDELITY_PORT", help="Port to listen on.")]
+WorkersOption = Annotated[
+    int, typer.Option(envvar="FIDELITY_WORKERS", min=1, help="Worker processes.")
+]
 
 
 def shown(path: Path) -> str:

@@ -4,6 +4,7 @@ point that runs before the response is sent."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,21 +14,29 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from app.config import SettingsError
-from app.db import SessionDep, parse_database_url
+from app.db import READ_ONLY, SessionDep, create_db_engine, parse_database_url
 from app.main import create_app
 from app.models import AuditEvent, RaterKind, Rating, Review
 from tests.conftest import settings_for
 from tests.factories import make_scale_version, make_team, make_user
 
 
-def test_sqlite_is_set_up_for_concurrent_writers(engine: Engine, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("SQLite only")
-    with engine.connect() as connection:
-        pragma = {
-            name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-            for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
-        }
+def test_sqlite_is_set_up_for_concurrent_writers(tmp_path: Path) -> None:
+    engine = create_db_engine(settings_for(f"sqlite:///{tmp_path / 'nested' / 'f.db'}"))
+    try:
+        with engine.connect() as connection:
+            pragma = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+            }
+        with engine.connect() as writer:
+            writer.execute(sa.text("CREATE TABLE t (x INTEGER)"))  # holds the write lock
+            with engine.connect() as reader:
+                reader.execution_options(**READ_ONLY)
+                assert reader.execute(sa.text("SELECT 1")).scalar() == 1  # does not wait
+            writer.rollback()
+    finally:
+        engine.dispose()
     assert pragma == {
         "journal_mode": "wal",
         "foreign_keys": 1,

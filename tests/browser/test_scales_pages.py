@@ -41,7 +41,8 @@ def test_switch_to_english_and_back(live_server: str, tablet: Page) -> None:
     expect(tablet.locator("#items article.item h4").first).to_have_text("1. Caseload size")
     tablet.goto(live_server + "/")
     expect(tablet.locator(".cards .card h3").first).to_have_text(
-        "Supported Employment Fidelity Scale (IPS-25)")
+        "Supported Employment Fidelity Scale (IPS-25)"
+    )
     tablet.get_by_role("link", name="Dansk").tap()
     expect(tablet.locator("html")).to_have_attribute("lang", "da")
 
