@@ -146,3 +146,14 @@ def test_healthz_503_on_an_unmigrated_database(empty_database_url: str) -> None:
         engine.dispose()
     assert response.status_code == 503
     assert response.json()["database"].endswith("is not migrated: run `fidelity db upgrade`")
+
+
+def test_source_note_renders_paragraphs_and_lists(client: TestClient, session: Session) -> None:
+    make_scale_version(session)
+    page = parse(client.get("/scales/ips-25/2019").text)
+    source = page.select_one("details.source .prose")
+    assert source is not None
+    paragraphs = [p.get_text() for p in source.select("p")]
+    assert paragraphs[0].startswith("Skalaen er Supported Employment Fidelity Scale (IPS-25)")
+    assert all("\n" not in p for p in paragraphs)
+    assert any(li.get_text().startswith("Item 24:") for li in source.select("ul li"))
