@@ -10,7 +10,7 @@ FROM node:20-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
 COPY scripts/ scripts/
-RUN npm ci --no-audit --no-fund && npm run build
+RUN npm ci --omit=dev --no-audit --no-fund && npm run build
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 \

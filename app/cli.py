@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 from alembic import command
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
@@ -71,52 +72,53 @@ def settings() -> Settings:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A session on a reachable, migrated database, committed if the block succeeds."""
-    config = settings()
+def database(*, migrated: bool = True) -> Iterator[Engine]:
+    """An engine for the configured database; by default it must be reachable and migrated."""
     try:
-        engine = create_db_engine(config)
+        engine = create_db_engine(settings())
     except SettingsError as error:
         fail(str(error))
     try:
-        state = schema_state(engine)
-        if not state.ok:
-            fail(state.message)
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except DomainError as error:
-                session.rollback()
-                fail(error.detail)
-            except SQLAlchemyError as error:
-                session.rollback()
-                fail(
-                    f"the database refused the change: {error.__class__.__name__}: "
-                    f"{str(getattr(error, 'orig', error)).splitlines()[0]}"
-                )
+        if migrated:
+            state = schema_state(engine)
+            if not state.ok:
+                fail(state.message)
+        yield engine
     finally:
         engine.dispose()
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session on a reachable, migrated database, committed if the block succeeds."""
+    with database() as engine, Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except DomainError as error:
+            session.rollback()
+            fail(error.detail)
+        except SQLAlchemyError as error:
+            session.rollback()
+            fail(f"the database refused the change: {_reason(error)}")
 
 
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to the configured database."""
-    config = settings()
-    try:
-        engine = create_db_engine(config)
-    except SettingsError as error:
-        fail(str(error))
-    try:
-        with engine.connect():
-            pass
-        command.upgrade(alembic_config(engine.url), "head")
+    with database(migrated=False) as engine:
+        try:
+            command.upgrade(alembic_config(engine.url), "head")
+        except SQLAlchemyError as error:
+            fail(
+                f"cannot migrate {display_url(engine.url)}: {_reason(error)}. "
+                "Check FIDELITY_DATABASE_URL."
+            )
         state = schema_state(engine)
-    except SQLAlchemyError as error:
-        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        fail(f"cannot migrate {display_url(engine.url)}: {reason}. Check FIDELITY_DATABASE_URL.")
-    finally:
-        engine.dispose()
     if not state.ok:
         fail(state.message)
     typer.echo(f"{display_url(engine.url)} is at migration {state.current} (newest)")
@@ -235,7 +237,8 @@ def serve(
     host: HostOption = "127.0.0.1", port: PortOption = 8000, workers: WorkersOption = 1
 ) -> None:
     """Serve the web application (the database must be migrated)."""
-    _check_ready()
+    with database():
+        pass  # refuse to start on an unreachable or unmigrated database
     _serve(host, port, workers)
 
 
@@ -256,20 +259,6 @@ def start(
             + ", ".join(f"{user} ({role})" for user, _, role, _ in demo_service.DEMO_USERS)
         )
     _serve(host, port, workers)
-
-
-def _check_ready() -> None:
-    config = settings()
-    try:
-        engine = create_db_engine(config)
-    except SettingsError as error:
-        fail(str(error))
-    try:
-        state = schema_state(engine)
-    finally:
-        engine.dispose()
-    if not state.ok:
-        fail(state.message)
 
 
 def _serve(host: str, port: int, workers: int) -> None:

@@ -91,14 +91,30 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def tablet(browser: Browser) -> Iterator[Page]:
-    """A page in a tablet-sized, touch-enabled context."""
+    """A page in a tablet-sized, touch-enabled context that fails the test on script errors
+    and on failed sub-resources (a page's own 404 status is the test's business)."""
     context: BrowserContext = browser.new_context(
         viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=2, locale="da-DK"
     )
     page = context.new_page()
     errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            errors.append(f"{r.status} for {r.url}")
+            if r.status >= 400 and not r.request.is_navigation_request()
+            else None
+        ),
+    )
     yield page
     context.close()
     assert errors == [], f"the page logged errors: {errors}"

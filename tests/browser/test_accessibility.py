@@ -1,0 +1,44 @@
+"""WCAG 2.1 A and AA checks with axe-core (from the npm registry) on every page, with every
+disclosure opened so hidden content is checked too."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page
+
+from app.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def violations(page: Page) -> list[str]:
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+            return result.violations.map(v =>
+                `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target).join(' | ')}`);
+        }""",
+        TAGS,
+    )
+    return list(found)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?lang=en",
+        "/scales/ips-25/2019",
+        "/scales/ips-25/2019?group=principle",
+        "/scales/ips-lignende/2024?lang=en",
+        "/scales/ips-25/1999",
+    ],
+)
+def test_page_has_no_wcag_violations(live_server: str, tablet: Page, path: str) -> None:
+    tablet.goto(live_server + path)
+    assert violations(tablet) == []
