@@ -14,6 +14,7 @@ URLs work the same, with a sized pool.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,8 +22,9 @@ from typing import Annotated, Any
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -69,7 +71,7 @@ def create_db_engine(settings: Settings) -> Engine:
             max_overflow=settings.db_max_overflow,
             pool_pre_ping=True,
         )
-    except NoSuchModuleError:
+    except (NoSuchModuleError, ImportError):
         raise SettingsError(
             f"FIDELITY_DATABASE_URL names the driver {url.drivername!r}, which is not "
             "installed; use sqlite:/// or postgresql+psycopg://"
@@ -78,7 +80,14 @@ def create_db_engine(settings: Settings) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SettingsError(
+                f"cannot create the folder {folder} for the SQLite database: "
+                f"{error.strerror}. Check FIDELITY_DATABASE_URL."
+            ) from None
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
 
     @event.listens_for(engine, "connect")
@@ -103,13 +112,29 @@ def _sqlite_engine(url: URL) -> Engine:
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed here, and only here, before the response.
 
+    GET and HEAD requests only read: their transaction begins deferred, so on SQLite they
+    never queue behind a writer, and a flush that would write raises instead.
+
     Used with ``scope="function"`` so that the commit runs before FastAPI sends the
     response; a commit that fails therefore turns into an error response instead of a
     200 for a write that never happened. An exception in the route rolls back.
     """
     with Session(request.app.state.engine) as session:
+        if request.method in READING_METHODS:
+            session.connection(execution_options=READ_ONLY)
+            session.info["read_only"] = True
         yield session
         session.commit()
+
+
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+    """A GET never changes data: it reads without SQLite's write lock, so it must not write."""
+    if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a GET/HEAD request tried to write; state changes belong to POST/PUT")
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -123,6 +148,48 @@ def alembic_config(url: URL | str | None = None) -> Config:
         rendered = url.render_as_string(hide_password=False) if isinstance(url, URL) else url
         config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
     return config
+
+
+def _known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+@contextmanager
+def migration_safeguards(connection: Connection) -> Iterator[None]:
+    """What a migration run needs around it, on each backend.
+
+    PostgreSQL: an advisory lock, so several containers starting at once migrate one at
+    a time. SQLite: foreign keys off during the run, because a batch migration rebuilds a
+    table by dropping it and the drop would cascade into its children; afterwards
+    ``PRAGMA foreign_key_check`` proves nothing was left dangling.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
+            connection.commit()
+        return
+    if connection.in_transaction():
+        raise RuntimeError("migration_safeguards needs a connection outside a transaction")
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        dangling = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if dangling:
+            raise RuntimeError(f"the migration left rows without their parents: {dangling[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+MIGRATION_LOCK_ID = 7_114_200_025  # any constant; identifies "IPS Fidelity migrations"
 
 
 @dataclass(frozen=True)
@@ -153,6 +220,15 @@ def schema_state(engine: Engine) -> SchemaState:
     if current is None:
         return SchemaState(
             False, f"the database {where} is not migrated: run `fidelity db upgrade`", None, head
+        )
+    if current != head and not _known_revision(current):
+        return SchemaState(
+            False,
+            f"the database {where} is at migration {current}, which this version of IPS "
+            "Fidelity does not know: it was migrated by newer code. Run that version, or "
+            "restore a backup made with this one",
+            current,
+            head,
         )
     if current != head:
         return SchemaState(

@@ -12,12 +12,12 @@ from typing import Any
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import create_db_engine
+from app.db import create_db_engine, migration_safeguards
 from app.models import UTCDateTime, metadata
 
 config = context.config
@@ -65,7 +65,12 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    with migration_safeguards(connection):
+        _migrate(connection)
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -3,6 +3,8 @@ point that runs before the response is sent."""
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,10 +16,16 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from app.config import SettingsError
-from app.db import READ_ONLY, SessionDep, create_db_engine, parse_database_url
+from app.db import (
+    READ_ONLY,
+    SQLITE_BUSY_TIMEOUT_MS,
+    SessionDep,
+    create_db_engine,
+    parse_database_url,
+)
 from app.main import create_app
 from app.models import AuditEvent, RaterKind, Rating, Review
-from tests.conftest import settings_for
+from tests.conftest import migrate, settings_for
 from tests.factories import make_scale_version, make_team, make_user
 
 
@@ -179,3 +187,47 @@ def test_bad_database_urls_get_a_clear_message(raw: str, message: str) -> None:
 
 def test_plain_postgresql_urls_use_psycopg() -> None:
     assert parse_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_page_reads_do_not_queue_behind_a_writer(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'reads.db'}"
+    migrate(url)
+    engine = create_db_engine(settings_for(url))
+    app = create_app(settings_for(url), engine=engine)
+
+    @app.get("/test-sneaky-write")
+    def sneaky(session: SessionDep) -> dict[str, str]:
+        session.add(AuditEvent(action="test.get-write", channel="web"))
+        session.flush()
+        return {"status": "written"}
+
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client, engine.connect() as writer:
+            writer.execute(
+                sa.text(
+                    "INSERT INTO audit_event (occurred_at, channel, action) "
+                    "VALUES ('2026-01-01 00:00:00', 'system', 'held')"
+                )
+            )
+            started = time.monotonic()
+            page = client.get("/")
+            waited = time.monotonic() - started
+            writer.rollback()
+            sneaky_write = client.get("/test-sneaky-write")
+    finally:
+        engine.dispose()
+    assert page.status_code == 200 and "IPS Fidelity" in page.text
+    assert waited < SQLITE_BUSY_TIMEOUT_MS / 1000 / 2, "a read waited for the write lock"
+    assert sneaky_write.status_code == 500, "a GET that writes must fail loudly"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("postgresql+psycopg2://u@h/db", "names the driver 'postgresql+psycopg2'"),
+        ("sqlite:////proc/no-such-place/sub/f.db", "cannot create the folder"),
+    ],
+)
+def test_engine_problems_get_a_clear_message(raw: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        create_db_engine(settings_for(raw))

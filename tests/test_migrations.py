@@ -3,16 +3,22 @@ the places of Denmark, and can be undone."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
-from alembic import command
+from alembic import command, op
 from alembic.autogenerate import compare_metadata
+from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlmodel import Session
 
-from app.db import alembic_config, create_db_engine, schema_state
-from app.models import metadata
+from app.db import alembic_config, create_db_engine, migration_safeguards, schema_state
+from app.models import RaterKind, Rating, Review, metadata
 from tests.conftest import migrate, settings_for
+from tests.factories import make_scale_version, make_team
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url: str) -> None:
@@ -81,3 +87,64 @@ def test_constraints_have_explicit_names(database_url: str, table: str) -> None:
     finally:
         engine.dispose()
     assert all(name and (name.startswith(("fk_", "uq_"))) for name in names), names
+
+
+def test_a_batch_rebuild_on_sqlite_keeps_child_rows(tmp_path: Path) -> None:
+    """SQLite rebuilds a table by dropping it; with foreign keys on, the drop would cascade
+    into ratings. The migration safeguards switch them off for the run."""
+    url = f"sqlite:///{tmp_path / 'batch.db'}"
+    migrate(url)
+    engine = create_db_engine(settings_for(url))
+    try:
+        with Session(engine) as session:
+            review_id = _review_with_rating(session)
+            session.commit()
+        with engine.connect() as connection, migration_safeguards(connection):
+            context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+            with (
+                connection.begin(),
+                Operations.context(context),
+                op.batch_alter_table("review", recreate="always") as batch,
+            ):
+                batch.add_column(sa.Column("scratch", sa.Integer(), nullable=True))
+        with engine.connect() as connection:
+            ratings = connection.execute(
+                sa.text("SELECT count(*) FROM rating WHERE review_id = :id"), {"id": review_id}
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert ratings == 1
+
+
+def _review_with_rating(session: Session) -> int:
+    version = make_scale_version(session)
+    team = make_team(session)
+    review = Review(
+        team_id=team.id or 0, scale_version_id=version.id or 0, visit_date=date(2026, 3, 1)
+    )
+    session.add(review)
+    session.flush()
+    session.add(
+        Rating(
+            review_id=review.id or 0,
+            item_key="caseload-size",
+            rater_kind=RaterKind.CONSENSUS,
+            score=4,
+        )
+    )
+    return review.id or 0
+
+
+def test_a_database_migrated_by_newer_code_is_named_as_such(empty_database_url: str) -> None:
+    migrate(empty_database_url)
+    engine = create_db_engine(settings_for(empty_database_url))
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff9999'"))
+        state = schema_state(engine)
+    finally:
+        engine.dispose()
+    assert not state.ok
+    assert "at migration ffff9999, which this version of IPS Fidelity does not know" in (
+        state.message
+    )
