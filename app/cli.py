@@ -102,6 +102,11 @@ def unit_of_work() -> Iterator[Session]:
         except DomainError as error:
             session.rollback()
             fail(error.detail)
+        except ScaleFileError as error:
+            session.rollback()
+            for problem in error.problems:
+                typer.echo(str(problem), err=True)
+            fail("a scale file has problems (listed above); nothing was changed")
         except SQLAlchemyError as error:
             session.rollback()
             fail(f"the database refused the change: {_reason(error)}")
@@ -251,19 +256,21 @@ def start(
     The one start-up path of `make run` and the Docker image.
     """
     db_upgrade()
-    config = settings()
-    if config.should_load_demo:
+    if settings().should_load_demo:
         demo(if_empty=True)
-        typer.echo(
-            f"demo logins (password {demo_service.DEMO_PASSWORD!r}): "
-            + ", ".join(f"{user} ({role})" for user, _, role, _ in demo_service.DEMO_USERS)
-        )
+        with unit_of_work() as session:
+            has_demo_users = demo_service.has_demo_users(session)
+        if has_demo_users:
+            typer.echo(
+                f"demo logins (password {demo_service.DEMO_PASSWORD!r}): "
+                + ", ".join(f"{user} ({role})" for user, _, role, _ in demo_service.DEMO_USERS)
+            )
     _serve(host, port, workers)
 
 
 def _serve(host: str, port: int, workers: int) -> None:
-    shown = "localhost" if host in {"0.0.0.0", "::"} else host
-    typer.echo(f"IPS Fidelity is serving on http://{shown}:{port}/  (Ctrl+C stops it)")
+    address = "localhost" if host in {"0.0.0.0", "::"} else host
+    typer.echo(f"IPS Fidelity is serving on http://{address}:{port}/  (Ctrl+C stops it)")
     uvicorn.run(
         "app.main:create_app",
         factory=True,

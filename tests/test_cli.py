@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,24 @@ def test_production_refuses_the_placeholder_secret(monkeypatch: pytest.MonkeyPat
     finally:
         get_settings.cache_clear()
     assert code == 1 and "FIDELITY_SECRET_KEY must be set" in err
+
+
+def test_demo_with_a_broken_scale_file_prints_its_problems_and_changes_nothing(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("db", "upgrade")[0] == 0
+    broken = tmp_path / "ips-25" / "2019.yaml"
+    broken.parent.mkdir()
+    broken.write_text("key: ips-25\nversion: '2019'\ncolour: blue\n", encoding="utf-8")
+    shutil.copytree(SCALES_DIR / "ips-lignende", tmp_path / "ips-lignende")
+    monkeypatch.setenv("FIDELITY_SCALES_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    code, out, err = run("demo")
+    assert code == 1
+    assert f"{broken}:3: unknown field 'colour'" in err
+    assert "nothing was changed" in err and "Traceback" not in out + err
+    engine = sa.create_engine(env)
+    with engine.connect() as connection:
+        teams = connection.execute(sa.text("SELECT count(*) FROM team")).scalar()
+    engine.dispose()
+    assert teams == 0

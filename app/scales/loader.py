@@ -68,13 +68,13 @@ def load_scale_file(path: Path) -> ScaleDefinition:
         raise ScaleFileError([Problem(shown, line, f"YAML: {what}")]) from None
     if not isinstance(tree, CommentedMap):
         raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
+    problems = _placement_problems(path, tree)
     try:
         scale = ScaleDefinition.model_validate(_plain(tree))
     except ValidationError as error:
-        raise ScaleFileError(_problems(shown, tree, error)) from None
-    misplaced = _placement_problems(path, scale, tree)
-    if misplaced:
-        raise ScaleFileError(misplaced)
+        problems += _problems(shown, tree, error)
+    if problems:
+        raise ScaleFileError(sorted(problems, key=lambda problem: problem.line))
     return scale
 
 
@@ -87,11 +87,19 @@ def validate_scale_file(path: Path) -> list[Problem]:
     return []
 
 
+def stored_form(scale: ScaleDefinition) -> dict[str, Any]:
+    """What the file itself states, as JSON data: the form stored and fingerprinted.
+
+    Fields the file leaves at their defaults are left out, so a default added to the
+    schema later does not make an unchanged, published file look different.
+    """
+    data: dict[str, Any] = scale.model_dump(mode="json", exclude_unset=True)
+    return data
+
+
 def canonical_json(scale: ScaleDefinition) -> str:
-    """The definition as JSON with sorted keys: the form stored and fingerprinted."""
-    return json.dumps(
-        scale.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
+    """The stored form as JSON with sorted keys."""
+    return json.dumps(stored_form(scale), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def fingerprint(scale: ScaleDefinition) -> str:
@@ -158,7 +166,7 @@ def _problems(path: str, tree: CommentedMap, error: ValidationError) -> list[Pro
         else:
             message = f"{where}: {detail['msg']}" if where else detail["msg"]
         problems.append(Problem(path, _line(tree, loc), message))
-    return sorted(problems, key=lambda problem: problem.line)
+    return problems
 
 
 def _dotted(loc: Loc) -> str:
@@ -168,24 +176,25 @@ def _dotted(loc: Loc) -> str:
     return text
 
 
-def _placement_problems(path: Path, scale: ScaleDefinition, tree: CommentedMap) -> list[Problem]:
+def _placement_problems(path: Path, tree: CommentedMap) -> list[Problem]:
+    """The file must live at scales/<key>/<version>.yaml (checked even if fields are bad)."""
     problems = []
-    if path.parent.name != scale.key:
+    key, version = tree.get("key"), tree.get("version")
+    if isinstance(key, str) and path.parent.name != key:
         problems.append(
             Problem(
                 str(path),
                 _line(tree, ("key",)),
-                f"key {scale.key!r} does not match the folder "
-                f"{path.parent.name!r}; scale files live in "
-                "scales/<key>/<version>.yaml",
+                f"key {key!r} does not match the folder {path.parent.name!r}; "
+                "scale files live in scales/<key>/<version>.yaml",
             )
         )
-    if path.stem != scale.version:
+    if isinstance(version, str) and path.stem != version:
         problems.append(
             Problem(
                 str(path),
                 _line(tree, ("version",)),
-                f"version {scale.version!r} does not match the file name {path.name!r}",
+                f"version {version!r} does not match the file name {path.name!r}",
             )
         )
     return problems

@@ -11,10 +11,10 @@ instead of stopping at the first.
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -137,7 +137,11 @@ class ScaleDefinition(_Strict):
     items: list[Item] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _check_rules(self) -> ScaleDefinition:
+    def _check_rules(self, info: ValidationInfo) -> ScaleDefinition:
+        # A stored, published version was checked when it was published; reading it back
+        # must not apply rules added since, or old reviews would stop opening.
+        if info.context and info.context.get("stored"):
+            return self
         problems = rule_problems(self)
         if problems:
             raise PydanticCustomError(
@@ -165,8 +169,19 @@ def _step(precision: int) -> Decimal:
     return Decimal(1).scaleb(-precision)
 
 
+def to_precision(value: float | Decimal, precision: int) -> Decimal:
+    """``value`` rounded half up to ``precision`` decimals: the one rounding rule for figures,
+    bands and averages, shared by validation and scoring."""
+    return Decimal(str(value)).quantize(_step(precision), rounding=ROUND_HALF_UP)
+
+
 def _dec(value: float, precision: int) -> Decimal:
-    return Decimal(str(value)).quantize(_step(precision))
+    return to_precision(value, precision)
+
+
+def _inexact(value: float | None, precision: int) -> bool:
+    """True when ``value`` is written with more decimals than ``precision`` allows."""
+    return value is not None and Decimal(str(value)) != to_precision(value, precision)
 
 
 def _duplicates(values: list[Any]) -> set[Any]:
@@ -246,6 +261,16 @@ def _level_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
         (_dec(band.min, levels.precision), _dec(band.max, levels.precision), index)
         for index, band in enumerate(levels.bands)
     ]
+    for index, band in enumerate(levels.bands):
+        for bound in ("min", "max"):
+            if _inexact(getattr(band, bound), levels.precision):
+                problems.append(
+                    (
+                        (*loc, index, bound),
+                        f"{bound} {getattr(band, bound):g} has "
+                        f"more decimals than precision {levels.precision} allows",
+                    )
+                )
     for start, end, index in spans:
         if start > end:
             problems.append(((*loc, index), f"level band {start}-{end} has min above max"))
@@ -313,17 +338,35 @@ def _item_problems(item: Item) -> list[tuple[Loc, str]]:
                 (("anchors",), "anchor level(s) " + ", ".join(map(str, extra)) + " outside 1-5")
             )
     if item.kind == "banded" and item.banding is not None:
-        problems += [(("banding", *loc), msg) for loc, msg in _banding_problems(item.banding)]
+        problems += [(("banding", *loc), msg) for loc, msg in banding_problems(item.banding)]
     if item.kind == "checklist" and item.checklist is not None:
         problems += [(("checklist", *loc), msg) for loc, msg in _checklist_problems(item.checklist)]
     return problems
 
 
-def _banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
+def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     precision = banding.precision
     step = _step(precision)
+    for field in ("minimum", "maximum"):
+        if _inexact(getattr(banding, field), precision):
+            problems.append(
+                (
+                    (field,),
+                    f"{field} {getattr(banding, field):g} has more decimals "
+                    f"than precision {precision} allows",
+                )
+            )
     for index, band in enumerate(banding.bands):
+        for bound in ("min", "max"):
+            if _inexact(getattr(band, bound), precision):
+                problems.append(
+                    (
+                        ("bands", index, bound),
+                        f"{bound} {getattr(band, bound):g} "
+                        f"has more decimals than precision {precision} allows",
+                    )
+                )
         if band.min is not None and band.max is not None and band.min > band.max:
             problems.append((("bands", index), f"band {band.min}-{band.max} has min above max"))
     ordered = sorted(

@@ -14,10 +14,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
-from app.scales.schema import Banding, Checklist, LevelBand, Levels, ScaleDefinition, Text
+from app.scales.schema import (
+    Banding,
+    Checklist,
+    LevelBand,
+    Levels,
+    ScaleDefinition,
+    Text,
+    to_precision,
+)
 
 
 class ScoringError(ValueError):
@@ -101,8 +109,7 @@ class ReviewScore:
         )
 
 
-def _round(value: float | Decimal, precision: int) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+_round = to_precision
 
 
 def band_value(banding: Banding, value: float) -> int:
@@ -173,8 +180,8 @@ def score_review(scale: ScaleDefinition, scores: Mapping[str, ItemScore]) -> Rev
     )
     mean = float(_round(total / len(rated), 2)) if rated else None
     level = None
-    if completeness == "complete":
-        level = level_for(scale.levels, total if scale.levels.basis == "total" else mean or 0.0)
+    if completeness == "complete" and mean is not None:
+        level = level_for(scale.levels, total if scale.levels.basis == "total" else mean)
     minimum, maximum = float(len(scale.items)), 5.0 * len(scale.items)
     return ReviewScore(
         total=total,

@@ -11,12 +11,12 @@ uses. Demo users and teams are fictional; there is no data about citizens.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.models import (
     ProgramType,
@@ -32,12 +32,13 @@ from app.models import (
     User,
 )
 from app.scales import scoring
-from app.scales.loader import load_scale_file, scale_files
+from app.scales.loader import load_scale_file, scale_file_path
 from app.scales.schema import Item, ScaleDefinition
 from app.security import hash_password
 from app.services import audit, scales
 
 DEMO_PASSWORD = "ips-demo-2026"
+DEMO_SCALES = (("ips-25", "2019"), ("ips-lignende", "2024"))
 FINALISED_YEARS = (2023, 2024, 2025)
 IN_PROGRESS_VISIT = date(2026, 11, 10)
 
@@ -103,7 +104,6 @@ class DemoSummary:
     scales: int = 0
     reviews: int = 0
     ratings: int = 0
-    logins: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def created_anything(self) -> bool:
@@ -117,9 +117,16 @@ def is_database_empty(session: Session) -> bool:
     return teams == 0 and users == 0
 
 
+def has_demo_users(session: Session) -> bool:
+    """Whether the demo's accounts exist (so their logins are worth printing)."""
+    names = [username for username, *_ in DEMO_USERS]
+    found = session.exec(select(func.count()).where(col(User.username).in_(names))).one()
+    return found == len(names)
+
+
 def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     """Create whatever part of the demo data is missing."""
-    summary = DemoSummary(logins=[(username, role.value) for username, _, role, _ in DEMO_USERS])
+    summary = DemoSummary()
     versions = _publish_scales(session, scales_dir, summary)
     users = _users(session, summary)
     teams = _teams(session, summary)
@@ -153,12 +160,17 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
 def _publish_scales(
     session: Session, scales_dir: Path, summary: DemoSummary
 ) -> dict[str, tuple[ScaleVersion, ScaleDefinition]]:
+    """The demo's two scale versions: as registered already (in any status), else from
+    their files, published. Other files in the scales folder are none of the demo's
+    business."""
     versions = {}
-    for path in scale_files(scales_dir):
-        definition = load_scale_file(path)
-        result = scales.register_scale(session, scale=definition, channel="cli")
-        summary.scales += result.outcome != "unchanged"
-        versions[f"{definition.key}/{definition.version}"] = (result.scale_version, definition)
+    for key, version in DEMO_SCALES:
+        row = scales.find_scale_version(session, key=key, version=version)
+        if row is None:
+            definition = load_scale_file(scale_file_path(scales_dir, key, version))
+            row = scales.register_scale(session, scale=definition, channel="cli").scale_version
+            summary.scales += 1
+        versions[f"{key}/{version}"] = (row, scales.definition_of(row))
     return versions
 
 

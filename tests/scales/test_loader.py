@@ -141,15 +141,37 @@ def test_a_score_outside_one_to_five_names_the_field(tmp_path: Path) -> None:
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
     text = mutate("{key: not-ips, min: 25,", "{key: not-ips, min: 30,")
     text = mutate("  - key: vocational-generalists\n", "  - key: caseload-size\n", text)
-    text = mutate("  - key: caseload-size\n", "  - key: caseload-size\n    colour: blue\n", text)
-    messages = [p.message for p in problems_for(tmp_path, text)]
-    assert any("unknown field" in m for m in messages)
-    # field-level errors stop Pydantic before the cross-field rules; fix and re-run:
-    text = text.replace("    colour: blue\n", "")
     messages = [p.message for p in problems_for(tmp_path, text)]
     assert len(messages) == 2
     assert any("duplicate item key" in m for m in messages)
     assert any("level bands start at 30" in m for m in messages)
+
+
+def test_field_errors_and_misplacement_are_reported_together(tmp_path: Path) -> None:
+    """Cross-field rules need valid fields, so they run once the field errors are fixed;
+    field errors and the file's placement are reported together."""
+    text = mutate("  - key: caseload-size\n", "  - key: caseload-size\n    colour: blue\n")
+    text = mutate("recommendation_threshold: 3", "recommendation_threshold: 9", text)
+    path = write_copy(tmp_path, text, version="2020")
+    problems = validate_scale_file(path)
+    assert [p.line for p in problems] == sorted(p.line for p in problems)
+    messages = " | ".join(p.message for p in problems)
+    assert "version '2019' does not match the file name '2020.yaml'" in messages
+    assert "unknown field 'colour'" in messages
+    assert "recommendation_threshold" in messages
+
+
+def test_bounds_must_be_exact_at_the_stated_precision(tmp_path: Path) -> None:
+    text = mutate("{score: 4, min: 21, max: 25}", "{score: 4, min: 20.5, max: 25}")
+    [problem] = problems_for(tmp_path, text)
+    assert problem.message == "min 20.5 has more decimals than precision 0 allows"
+    assert problem.line == line_of(text, "{score: 4, min: 20.5, max: 25}")
+    text = mutate("{key: good, min: 100, max: 114,", "{key: good, min: 100, max: 114.5,")
+    messages = {p.message for p in problems_for(tmp_path, text)}
+    assert messages == {
+        "max 114.5 has more decimals than precision 0 allows",
+        "level band starting at 115 overlaps the band ending at 115",
+    }
 
 
 def test_yaml_syntax_error_and_duplicate_mapping_key(tmp_path: Path) -> None:

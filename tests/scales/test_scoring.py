@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from app.scales import scoring
-from app.scales.schema import Banding, Checklist, ChecklistEntry, ScoreBand, Text
+from app.scales.schema import (
+    Banding,
+    Checklist,
+    ChecklistEntry,
+    ScaleDefinition,
+    ScoreBand,
+    Text,
+    banding_problems,
+)
 from app.scales.scoring import ItemScore, ScoringError
 from tests.factories import shipped_scale
 
@@ -143,7 +153,10 @@ def test_total_lies_in_range_and_level_follows_the_total(values: list[float]) ->
         IPS25, {k: ItemScore(score=v) for k, v in zip(KEYS, values, strict=True)}
     )
     assert 25 <= result.total <= 125
-    assert result.level == scoring.level_for(IPS25.levels, result.total)
+    assert result.level is not None
+    assert result.level.min <= result.total
+    higher = [band for band in IPS25.levels.bands if band.min > result.level.min]
+    assert all(result.total < band.min for band in higher)
     assert sum(s.total for s in result.sections) == pytest.approx(result.total)
 
 
@@ -196,3 +209,58 @@ def test_checklist_score_never_falls_with_more_ticks(size: int, data: st.DataObj
     keys = [entry.key for entry in checklist.entries]
     results = [scoring.checklist_score(checklist, keys[:n]) for n in range(size + 1)]
     assert results == sorted(results)
+
+
+@st.composite
+def exact_bandings(draw: st.DrawFn) -> Banding:
+    """Valid bandings at precision 0-2 with written minimum and maximum."""
+    precision = draw(st.integers(0, 2))
+    step = Decimal(1).scaleb(-precision)
+    count = draw(st.integers(2, 5))
+    cuts = sorted(draw(st.sets(st.integers(1, 400), min_size=count - 1, max_size=count - 1)))
+    top = cuts[-1] + draw(st.integers(1, 50))
+    edges = [0, *cuts, top + 1]
+    scores = sorted(draw(st.sets(st.integers(1, 5), min_size=count, max_size=count)))
+    if draw(st.booleans()):
+        scores.reverse()
+    bands = [
+        ScoreBand(score=score, min=float(edges[i] * step), max=float((edges[i + 1] - 1) * step))
+        for i, score in enumerate(scores)
+    ]
+    return Banding(
+        label=T, unit=T, precision=precision, minimum=0.0, maximum=float(top * step), bands=bands
+    )
+
+
+@given(exact_bandings(), st.floats(0, 1, allow_nan=False))
+def test_a_banding_without_problems_scores_every_possible_figure(
+    banding: Banding, fraction: float
+) -> None:
+    assert banding_problems(banding) == []
+    assert banding.maximum is not None
+    figure = fraction * banding.maximum
+    assert 1 <= scoring.band_value(banding, figure) <= 5
+
+
+def test_levels_on_the_mean_with_one_decimal() -> None:
+    data = IPS25.model_dump(mode="json", exclude_unset=True)
+    data["levels"] = {
+        "basis": "mean",
+        "precision": 1,
+        "bands": [
+            {"key": "low", "min": 1.0, "max": 2.9, "title": {"da": "Lav", "en": "Low"}},
+            {"key": "mid", "min": 3.0, "max": 3.9, "title": {"da": "Mellem", "en": "Middle"}},
+            {"key": "high", "min": 4.0, "max": 5.0, "title": {"da": "Høj", "en": "High"}},
+        ],
+    }
+    scale = ScaleDefinition.model_validate(data)
+    assert scale.score_range == (1.0, 5.0)
+    scores = all_scored(4)
+    scores[KEYS[0]] = ItemScore(score=2)
+    result = scoring.score_review(scale, scores)
+    assert result.mean == 3.92 and result.level is not None and result.level.key == "mid"
+    assert scoring.level_for(scale.levels, 3.95).key == "mid"  # between 3.9 and 4.0: lower
+    assert scoring.level_for(scale.levels, 4.0).key == "high"
+    broken = dict(data, levels=dict(data["levels"], bands=data["levels"]["bands"][1:]))
+    with pytest.raises(ValueError, match="scale_rules|rule"):
+        ScaleDefinition.model_validate(broken)

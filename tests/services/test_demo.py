@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from pathlib import Path
 
 from sqlmodel import Session, func, select
 
@@ -10,7 +12,7 @@ from app.models import AuditEvent, RaterKind, Rating, Review, ReviewStatus, Team
 from app.scales import scoring
 from app.security import verify_password
 from app.services import demo, scales
-from tests.factories import SCALES_DIR
+from tests.factories import SCALES_DIR, shipped_scale
 
 
 def count(session: Session, model: type) -> int:
@@ -83,3 +85,18 @@ def test_stored_results_agree_with_the_scoring_core(session: Session) -> None:
                 assert rating.score == scoring.band_value(item.banding, inputs["figure"])
             elif item.kind == "checklist" and item.checklist:
                 assert rating.score == scoring.checklist_score(item.checklist, inputs["ticked"])
+
+
+def test_demo_uses_registered_versions_and_ignores_other_files(
+    session: Session, tmp_path: Path
+) -> None:
+    scales_dir = tmp_path / "scales"
+    shutil.copytree(SCALES_DIR, scales_dir)
+    (scales_dir / "half-written").mkdir()
+    (scales_dir / "half-written" / "1.yaml").write_text("key: [", encoding="utf-8")
+    scales.register_scale(session, scale=shipped_scale("ips-25", "2019"), channel="cli")
+    scales.retire_scale(session, key="ips-25", version="2019", channel="cli")
+    summary = demo.load_demo(session, scales_dir=scales_dir)
+    assert summary.scales == 1 and summary.teams == 12
+    assert scales.get_scale_version(session, key="ips-25", version="2019").status == "retired"
+    assert demo.has_demo_users(session)

@@ -80,3 +80,16 @@ def test_retire_and_list(session: Session) -> None:
         scales.register_scale(session, scale=shipped_scale(), channel="cli")
     with pytest.raises(NotFound, match="no scale version ips-25 1999"):
         scales.get_scale_version(session, key="ips-25", version="1999")
+
+
+def test_a_stored_version_opens_even_if_todays_rules_would_refuse_it(session: Session) -> None:
+    row = scales.register_scale(session, scale=shipped_scale(), channel="cli").scale_version
+    tightened = dict(row.definition)
+    tightened["principles"] = [
+        *tightened["principles"],
+        {"key": "p9-added-later", "number": 9, "title": {"da": "Ny", "en": "New"}},
+    ]
+    row.definition = tightened  # as if a later rule (or principle) now failed this version
+    session.flush()
+    definition = scales.definition_of(row)
+    assert len(definition.items) == 25 and len(definition.principles) == 9
