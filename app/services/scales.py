@@ -119,10 +119,13 @@ def find_scale_version(session: Session, *, key: str, version: str) -> ScaleVers
     return session.exec(statement).first()
 
 
-def get_scale_version(session: Session, *, key: str, version: str) -> ScaleVersion:
-    """The stored version, or NotFound naming what exists."""
+def get_scale_version(
+    session: Session, *, key: str, version: str, visible_only: bool = False
+) -> ScaleVersion:
+    """The stored version, or NotFound. ``visible_only`` hides drafts, which are not yet
+    anyone's business but their authors'; retired versions stay readable for old reviews."""
     row = find_scale_version(session, key=key, version=version)
-    if row is None:
+    if row is None or (visible_only and row.status == ScaleStatus.DRAFT):
         raise NotFound(f"no scale version {key} {version} is registered")
     return row
 

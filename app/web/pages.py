@@ -31,7 +31,7 @@ def scale_detail(
     version: str,
     group: Literal["section", "principle"] = "section",
 ) -> Response:
-    row = scale_service.get_scale_version(session, key=key, version=version)
+    row = scale_service.get_scale_version(session, key=key, version=version, visible_only=True)
     scale = scale_service.definition_of(row)
     groups: list[tuple[Section | Principle, list[Item]]]
     if group == "principle":

@@ -61,3 +61,21 @@ def test_touch_targets_and_keyboard_focus(live_server: str, tablet: Page) -> Non
     summary.focus()
     tablet.keyboard.press("Enter")
     expect(tablet.locator("details.anchors").first).to_have_attribute("open", "")
+
+
+def test_keyboard_grouping_switch_keeps_focus_on_the_chosen_control(
+    live_server: str, tablet: Page
+) -> None:
+    tablet.goto(live_server + "/scales/ips-25/2019")
+    tablet.locator("#items nav").get_by_role("link", name="princip").focus()
+    tablet.keyboard.press("Enter")
+    expect(tablet.locator("#items section.group h3")).to_have_count(8)
+    expect(tablet.locator('#items nav a[aria-current="true"]')).to_be_focused()
+    tablet.keyboard.press("Shift+Tab")
+    expect(tablet.locator("#items nav").get_by_role("link", name="sektion")).to_be_focused()
+
+
+def test_drafts_are_not_shown(live_server: str, tablet: Page) -> None:
+    response = tablet.goto(live_server + "/scales/ips-25/0-draft")
+    assert response is not None and response.status == 404
+    expect(tablet.locator(".error-detail")).to_contain_text("Siden findes ikke.")

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.main import create_app
+from app.services import scales
 from tests.conftest import settings_for
 from tests.factories import make_scale_version, shipped_scale
 
@@ -157,3 +158,25 @@ def test_source_note_renders_paragraphs_and_lists(client: TestClient, session: S
     assert paragraphs[0].startswith("Skalaen er Supported Employment Fidelity Scale (IPS-25)")
     assert all("\n" not in p for p in paragraphs)
     assert any(li.get_text().startswith("Item 24:") for li in source.select("ul li"))
+
+
+def test_a_draft_is_not_shown_but_a_retired_version_is(
+    client: TestClient, session: Session
+) -> None:
+    make_scale_version(session, draft=True)
+    assert client.get("/scales/ips-25/2019").status_code == 404
+    scales.register_scale(session, scale=shipped_scale(), channel="cli")
+    scales.retire_scale(session, key="ips-25", version="2019", channel="cli")
+    page = parse(client.get("/scales/ips-25/2019").text)
+    assert page.select_one(".badge-retired") is not None
+    assert len(page.select("#items article.item")) == 25
+
+
+def test_evidence_sources_are_spelled_out_not_hidden_in_tooltips(
+    client: TestClient, session: Session
+) -> None:
+    make_scale_version(session)
+    page = parse(client.get("/scales/ips-25/2019").text)
+    caseload = page.select_one('[data-item="caseload-size"] .item-facts')
+    assert caseload is not None and page.select("abbr[title]") == []
+    assert "Ledelsesinformation og sagstal (MIS)" in " ".join(caseload.get_text().split())
