@@ -5,8 +5,11 @@
 # Run:    docker run -p 8000:8000 -v fidelity-data:/data \
 #           -e FIDELITY_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))') \
 #           ips-fidelity
+# /data must be writable by uid 10001: a named volume is; for a bind mount, chown it first.
+# Behind a proxy on another host, set FORWARDED_ALLOW_IPS to the proxy's address so the
+# forwarded scheme and client address are trusted.
 
-FROM node:20-bookworm-slim AS assets
+FROM node:22-bookworm-slim AS assets
 WORKDIR /build
 COPY package.json package-lock.json ./
 COPY scripts/ scripts/
@@ -38,7 +41,7 @@ COPY migrations/ migrations/
 COPY scales/ scales/
 COPY templates/ templates/
 COPY --from=assets /build/app/static/vendor/ app/static/vendor/
-RUN pip install --no-deps -e . && chown -R root:root /app
+RUN pip install --no-deps -e .
 
 USER fidelity
 VOLUME ["/data"]

@@ -20,6 +20,8 @@ install-test: $(VENV)/.installed-test
 assets: $(VENDOR)
 
 $(BIN)/python:
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || { \
+	  echo "$(PYTHON) cannot create virtual environments: apt-get install python3-venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.i18n import Language
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "change-me-development-only"
 
 Environment = Literal["development", "demo", "production"]
-Language = Literal["da", "en"]
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'fidelity.db'}"
 
 
 class SettingsError(ValueError):
@@ -33,7 +35,11 @@ class Settings(BaseSettings):
     )
 
     environment: Environment = "development"
-    database_url: str = "sqlite:///./var/fidelity.db"
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="Default: var/fidelity.db in the project folder, wherever the command "
+        "runs from, so no command silently starts a second, empty database.",
+    )
     secret_key: str = PLACEHOLDER_SECRET
     default_language: Language = "da"
     timezone: str = "Europe/Copenhagen"
@@ -66,18 +72,10 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def should_load_demo(self) -> bool:
         if self.load_demo_data is not None:
             return self.load_demo_data
         return self.environment != "production"
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 @lru_cache

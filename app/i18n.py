@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Literal
 
 Language = Literal["da", "en"]
-LANGUAGES: tuple[Language, ...] = ("da", "en")
+LANGUAGES: tuple[Language, ...] = ("da", "en")  # app.config reuses Language
 COOKIE = "lang"
 
 MESSAGES: dict[Language, dict[str, str]] = {

@@ -190,7 +190,12 @@ class ReviewReviewer(SQLModel, table=True):
 
 
 class Rating(SQLModel, table=True):
-    """One rater's rating of one item in one review, with what it was based on."""
+    """One rater's rating of one item in one review, with what it was based on.
+
+    A row holds a score, or a not-rated reason, or neither yet: a reviewer may write a
+    note or tick evidence before choosing a score. "Not rated" always needs its reason;
+    the scoring core counts a row with neither as not yet scored.
+    """
 
     __table_args__ = (
         CheckConstraint(_one_of("rater_kind", RaterKind), name="rater_kind"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from app.config import PLACEHOLDER_SECRET, Settings
+from app.config import PLACEHOLDER_SECRET, PROJECT_ROOT, Settings
 from app.i18n import MESSAGES, resolve_language
 
 
@@ -16,11 +18,15 @@ def test_production_refuses_a_placeholder_or_short_secret() -> None:
     assert not strong.should_load_demo
 
 
-def test_development_defaults() -> None:
+def test_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("FIDELITY_"):
+            monkeypatch.delenv(name)
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
-    assert settings.database_url == "sqlite:///./var/fidelity.db"
+    assert settings.database_url == f"sqlite:///{PROJECT_ROOT / 'var' / 'fidelity.db'}"
+    assert settings.scales_dir == PROJECT_ROOT / "scales"
     assert settings.default_language == "da" and settings.timezone == "Europe/Copenhagen"
-    assert settings.should_load_demo and settings.is_sqlite
+    assert settings.environment == "development" and settings.should_load_demo
 
 
 def test_unknown_time_zone_is_refused() -> None:

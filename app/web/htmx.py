@@ -16,36 +16,12 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.i18n import translator
+from app.web.filters import FILTERS
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 
 
-def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
-    """Plain text as paragraphs and bullet lists: ("p", [text]) or ("ul", [items]).
-
-    Blank lines separate blocks; lines starting with "- " are list items; other lines
-    continue the paragraph or item before them (scale files wrap long lines).
-    """
-    blocks: list[tuple[str, list[str]]] = []
-    for chunk in text.strip().split("\n\n"):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        paragraph: list[str] = []
-        items: list[str] = []
-        for line in lines:
-            if line.startswith("- "):
-                items.append(line[2:])
-            elif items:
-                items[-1] += " " + line
-            else:
-                paragraph.append(line)
-        if paragraph:
-            blocks.append(("p", [" ".join(paragraph)]))
-        if items:
-            blocks.append(("ul", items))
-    return blocks
-
-
-templates.env.filters["prose_blocks"] = prose_blocks
+templates.env.filters.update(FILTERS)
 
 HX_REQUEST = "HX-Request"
 HX_HISTORY_RESTORE = "HX-History-Restore-Request"
