@@ -1,5 +1,5 @@
 # IPS Fidelity: `make run` sets up and serves; `make test` sets up and runs every check.
-# Both work on a fresh Debian machine with Python 3.11+, make and npm.
+# Both work on a fresh Debian machine with Python 3.11+ (and python3-venv), make and npm.
 
 PYTHON ?= python3
 VENV := .venv

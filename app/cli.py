@@ -16,12 +16,19 @@ from typing import Annotated, NoReturn
 import typer
 import uvicorn
 from alembic import command
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.config import Settings, SettingsError, get_settings
-from app.db import alembic_config, create_db_engine, display_url, schema_state
+from app.db import (
+    MigrationError,
+    alembic_config,
+    create_db_engine,
+    display_url,
+    schema_state,
+)
 from app.errors import DomainError
 from app.scales.loader import (
     ScaleFileError,
@@ -116,6 +123,9 @@ def unit_of_work() -> Iterator[Session]:
 def db_upgrade() -> None:
     """Apply every pending migration to the configured database."""
     with database(migrated=False) as engine:
+        before = schema_state(engine)
+        if before.kind == "ahead":
+            fail(before.message)
         try:
             command.upgrade(alembic_config(engine.url), "head")
         except SQLAlchemyError as error:
@@ -123,6 +133,8 @@ def db_upgrade() -> None:
                 f"cannot migrate {display_url(engine.url)}: {_reason(error)}. "
                 "Check FIDELITY_DATABASE_URL."
             )
+        except (CommandError, MigrationError) as error:
+            fail(f"cannot migrate {display_url(engine.url)}: {error}")
         state = schema_state(engine)
     if not state.ok:
         fail(state.message)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -27,6 +27,7 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings, SettingsError
@@ -127,14 +128,23 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
-READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READING_METHODS = frozenset({"GET", "HEAD"})
+_WRITE_IN_READ = "a GET/HEAD request tried to write; state changes belong to POST/PUT"
 
 
 @event.listens_for(Session, "before_flush")
-def _refuse_writes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+def _refuse_flushes_when_reading(session: Session, _context: Any, _instances: Any) -> None:
     """A GET never changes data: it reads without SQLite's write lock, so it must not write."""
     if session.info.get("read_only") and (session.new or session.dirty or session.deleted):
-        raise RuntimeError("a GET/HEAD request tried to write; state changes belong to POST/PUT")
+        raise RuntimeError(_WRITE_IN_READ)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statements_when_reading(state: ORMExecuteState) -> None:
+    """The same for insert, update and delete statements run through the session."""
+    writes = state.is_insert or state.is_update or state.is_delete
+    if state.session.info.get("read_only") and writes:
+        raise RuntimeError(_WRITE_IN_READ)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -164,42 +174,62 @@ def migration_safeguards(connection: Connection) -> Iterator[None]:
     PostgreSQL: an advisory lock, so several containers starting at once migrate one at
     a time. SQLite: foreign keys off during the run, because a batch migration rebuilds a
     table by dropping it and the drop would cascade into its children; afterwards
-    ``PRAGMA foreign_key_check`` proves nothing was left dangling.
+    ``PRAGMA foreign_key_check`` must find no orphans that were not there before.
     """
+    if connection.in_transaction():
+        raise RuntimeError("migration_safeguards needs a connection outside a transaction")
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
         connection.commit()
         try:
             yield
         finally:
+            if connection.in_transaction():
+                connection.rollback()  # an aborted transaction would refuse the unlock
             connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
             connection.commit()
         return
-    if connection.in_transaction():
-        raise RuntimeError("migration_safeguards needs a connection outside a transaction")
     driver = connection.connection.driver_connection
     assert driver is not None
+    before = set(driver.execute("PRAGMA foreign_key_check").fetchall())
     driver.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
-        dangling = driver.execute("PRAGMA foreign_key_check").fetchall()
-        if dangling:
-            raise RuntimeError(f"the migration left rows without their parents: {dangling[:5]}")
+        orphans = set(driver.execute("PRAGMA foreign_key_check").fetchall()) - before
+        if orphans:
+            raise MigrationError(
+                f"the migration left {len(orphans)} row(s) without their parent "
+                f"(table, row, parent): {sorted(orphans)[:3]}; restore the backup taken "
+                "before upgrading and report this"
+            )
     finally:
+        if connection.in_transaction():
+            connection.rollback()  # PRAGMA foreign_keys is ignored inside a transaction
         driver.execute("PRAGMA foreign_keys=ON")
+
+
+class MigrationError(RuntimeError):
+    """A migration run that must not be trusted; the message says what to do."""
 
 
 MIGRATION_LOCK_ID = 7_114_200_025  # any constant; identifies "IPS Fidelity migrations"
 
 
+SchemaKind = Literal["ok", "unreachable", "unmigrated", "behind", "ahead"]
+
+
 @dataclass(frozen=True)
 class SchemaState:
-    """Whether the database can serve requests, and if not, what to run."""
+    """Whether the database can serve requests, and if not, why and what to run."""
 
-    ok: bool
+    kind: SchemaKind
     message: str
     current: str | None = None
     head: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.kind == "ok"
 
 
 def schema_state(engine: Engine) -> SchemaState:
@@ -213,17 +243,23 @@ def schema_state(engine: Engine) -> SchemaState:
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return SchemaState(
-            False, f"cannot reach the database {where}: {reason}. Check FIDELITY_DATABASE_URL."
+            "unreachable",
+            f"cannot reach the database {where}: {reason}. Check FIDELITY_DATABASE_URL.",
         )
     except SQLAlchemyError as error:
-        return SchemaState(False, f"cannot use the database {where}: {error.__class__.__name__}")
+        return SchemaState(
+            "unreachable", f"cannot use the database {where}: {error.__class__.__name__}"
+        )
     if current is None:
         return SchemaState(
-            False, f"the database {where} is not migrated: run `fidelity db upgrade`", None, head
+            "unmigrated",
+            f"the database {where} is not migrated: run `fidelity db upgrade`",
+            None,
+            head,
         )
     if current != head and not _known_revision(current):
         return SchemaState(
-            False,
+            "ahead",
             f"the database {where} is at migration {current}, which this version of IPS "
             "Fidelity does not know: it was migrated by newer code. Run that version, or "
             "restore a backup made with this one",
@@ -232,10 +268,10 @@ def schema_state(engine: Engine) -> SchemaState:
         )
     if current != head:
         return SchemaState(
-            False,
+            "behind",
             f"the database {where} is at migration {current}, the code expects {head}: "
             "run `fidelity db upgrade`",
             current,
             head,
         )
-    return SchemaState(True, "ok", current, head)
+    return SchemaState("ok", "ok", current, head)

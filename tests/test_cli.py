@@ -155,3 +155,17 @@ def test_demo_with_a_broken_scale_file_prints_its_problems_and_changes_nothing(
         teams = connection.execute(sa.text("SELECT count(*) FROM team")).scalar()
     engine.dispose()
     assert teams == 0
+
+
+def test_upgrading_a_database_migrated_by_newer_code_is_one_line(env: str) -> None:
+    assert run("db", "upgrade")[0] == 0
+    engine = sa.create_engine(env)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = 'ffff9999'"))
+    engine.dispose()
+    code, out, err = run("db", "upgrade")
+    assert code == 1 and "Traceback" not in out + err
+    assert (
+        len(err.strip().splitlines()) == 1
+        and "which this version of IPS Fidelity does not know" in err
+    )

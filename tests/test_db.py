@@ -231,3 +231,22 @@ def test_page_reads_do_not_queue_behind_a_writer(tmp_path: Path) -> None:
 def test_engine_problems_get_a_clear_message(raw: str, message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         create_db_engine(settings_for(raw))
+
+
+def test_a_core_write_in_a_get_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'core.db'}"
+    migrate(url)
+    engine = create_db_engine(settings_for(url))
+    app = create_app(settings_for(url), engine=engine)
+
+    @app.get("/test-core-write")
+    def core_write(session: SessionDep) -> dict[str, str]:
+        session.execute(sa.update(AuditEvent).values(action="changed"))
+        return {"status": "written"}
+
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            response = client.get("/test-core-write")
+    finally:
+        engine.dispose()
+    assert response.status_code == 500 and "written" not in response.text

@@ -148,3 +148,23 @@ def test_a_database_migrated_by_newer_code_is_named_as_such(empty_database_url: 
     assert "at migration ffff9999, which this version of IPS Fidelity does not know" in (
         state.message
     )
+
+
+def test_old_orphans_do_not_block_an_upgrade_but_are_not_blamed_on_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'orphans.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "0001")
+    engine = create_db_engine(settings_for(url))
+    try:
+        with engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys=OFF")
+            driver.execute(
+                "INSERT INTO municipality (code, name, region_code) VALUES (9, 'X', 4242)"
+            )
+            driver.execute("PRAGMA foreign_keys=ON")
+        command.upgrade(config, "head")
+        assert schema_state(engine).ok
+    finally:
+        engine.dispose()

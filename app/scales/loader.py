@@ -87,19 +87,21 @@ def validate_scale_file(path: Path) -> list[Problem]:
     return []
 
 
-def stored_form(scale: ScaleDefinition) -> dict[str, Any]:
-    """What the file itself states, as JSON data: the form stored and fingerprinted.
+def stated_form(scale: ScaleDefinition) -> dict[str, Any]:
+    """What the file itself states, as JSON data: the form that is fingerprinted.
 
-    Fields the file leaves at their defaults are left out, so a default added to the
-    schema later does not make an unchanged, published file look different.
+    Fields the file does not mention are left out, so a field with a default added to
+    the schema later does not make an unchanged, published file look different. (The
+    database keeps the full definition, defaults included, so a default that changes
+    later cannot change what a published version means.)
     """
     data: dict[str, Any] = scale.model_dump(mode="json", exclude_unset=True)
     return data
 
 
 def canonical_json(scale: ScaleDefinition) -> str:
-    """The stored form as JSON with sorted keys."""
-    return json.dumps(stored_form(scale), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The stated form as JSON with sorted keys."""
+    return json.dumps(stated_form(scale), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def fingerprint(scale: ScaleDefinition) -> str:

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic_core import PydanticCustomError
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+# A bound or figure: a finite number of sensible size (days, counts, shares, totals).
+FIGURE_LIMIT = 1_000_000
+Bound = Annotated[float, Field(allow_inf_nan=False, ge=-FIGURE_LIMIT, le=FIGURE_LIMIT)]
 Score = Annotated[int, Field(strict=True, ge=1, le=5)]
 EvidenceSource = Literal["MIS", "DOC", "INT", "OBS", "ISP"]
 ProgramType = Literal["ips", "ips_lignende"]
@@ -56,8 +59,8 @@ class LevelBand(_Strict):
     """A fidelity level: the scores from ``min`` to ``max`` (inclusive) earn ``title``."""
 
     key: Key
-    min: float
-    max: float
+    min: Bound
+    max: Bound
     title: Text
 
 
@@ -80,8 +83,8 @@ class ScoreBand(_Strict):
     """Raw figures from ``min`` to ``max`` (inclusive; open where omitted) score ``score``."""
 
     score: Score
-    min: float | None = None
-    max: float | None = None
+    min: Bound | None = None
+    max: Bound | None = None
 
 
 class Banding(_Strict):
@@ -90,8 +93,8 @@ class Banding(_Strict):
     label: Text
     unit: Text
     precision: int = Field(default=0, ge=0, le=2)
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: Bound | None = None
+    maximum: Bound | None = None
     bands: list[ScoreBand] = Field(min_length=2)
 
 

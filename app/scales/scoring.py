@@ -12,12 +12,14 @@ Conventions:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
 from app.scales.schema import (
+    FIGURE_LIMIT,
     Banding,
     Checklist,
     LevelBand,
@@ -114,6 +116,8 @@ _round = to_precision
 
 def band_value(banding: Banding, value: float) -> int:
     """The score a raw figure earns under ``banding``."""
+    if not math.isfinite(value) or abs(value) > FIGURE_LIMIT:
+        raise ScoringError(f"{value!r} is not a usable figure")
     figure = _round(value, banding.precision)
     if banding.minimum is not None and figure < _round(banding.minimum, banding.precision):
         raise ScoringError(f"{value:g} is below the lowest possible figure {banding.minimum:g}")

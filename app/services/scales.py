@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, NotFound
 from app.models import ScaleStatus, ScaleVersion, utcnow
-from app.scales.loader import fingerprint, stored_form
+from app.scales.loader import fingerprint
 from app.scales.schema import ScaleDefinition
 from app.services import audit
 from app.services.audit import Channel
@@ -47,7 +47,7 @@ def register_scale(
             title_da=scale.title.da,
             title_en=scale.title.en,
             item_count=len(scale.items),
-            definition=stored_form(scale),
+            definition=scale.model_dump(mode="json"),
             sha256=sha,
         )
         session.add(row)
@@ -67,7 +67,7 @@ def register_scale(
         row, before = existing, {"status": existing.status, "sha256": existing.sha256}
         if row.sha256 == sha and status == "draft":
             return RegisterResult(row, "unchanged")
-        row.definition = stored_form(scale)
+        row.definition = scale.model_dump(mode="json")
         row.sha256, row.item_count = sha, len(scale.items)
         row.title_da, row.title_en = scale.title.da, scale.title.en
     if status == "published":

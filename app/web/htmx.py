@@ -51,13 +51,14 @@ def render(
 ) -> Response:
     """The page, or only its ``fragment`` block when htmx asked for it."""
     language = request.state.language
+    block = fragment if fragment is not None and is_htmx(request) else None
     full_context = {
+        "fragment_only": block is not None,
         "language": language,
         "t": translator(language),
         "here": lambda **params: _relative(request, **params),
         **context,
     }
-    block = fragment if fragment is not None and is_htmx(request) else None
     response: Response = templates.TemplateResponse(
         request, template, full_context, status_code=status_code, block_name=block
     )

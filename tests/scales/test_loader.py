@@ -12,6 +12,7 @@ from app.scales.loader import (
     canonical_json,
     fingerprint,
     load_scale_file,
+    stated_form,
     validate_scale_file,
 )
 from tests.factories import SCALES_DIR
@@ -217,3 +218,20 @@ def test_recommendation_threshold_must_be_a_whole_score(tmp_path: Path, bad: str
     text = mutate("recommendation_threshold: 3", f"recommendation_threshold: {bad}")
     [problem] = problems_for(tmp_path, text)
     assert problem.line == line_of(text, "recommendation_threshold:")
+
+
+def test_the_fingerprint_covers_what_the_file_states_not_defaults() -> None:
+    """A default added to the schema later must not change a published file's fingerprint."""
+    stated = stated_form(load_scale_file(SCALES_DIR / "ips-25" / "2019.yaml"))
+    caseload = stated["items"][0]
+    assert caseload["key"] == "caseload-size" and "per_consultant" not in caseload
+    frequency = next(i for i in stated["items"] if i["key"] == "job-development-frequency")
+    assert frequency["per_consultant"] is True
+
+
+@pytest.mark.parametrize("bad", [".inf", ".nan", "1e30", "-2000000"])
+def test_bounds_must_be_finite_and_of_sensible_size(tmp_path: Path, bad: str) -> None:
+    text = mutate("{score: 1, min: 41}", f"{{score: 1, min: 41, max: {bad}}}")
+    problems = problems_for(tmp_path, text)
+    assert problems, bad
+    assert all(p.line == line_of(text, "{score: 1, min: 41, max:") for p in problems)

@@ -45,6 +45,9 @@ def test_banding_refuses_figures_outside_the_possible_range() -> None:
     assert banding is not None
     with pytest.raises(ScoringError, match="below the lowest possible figure 0"):
         scoring.band_value(banding, -1)
+    for unusable in (float("inf"), float("nan"), 1e30):
+        with pytest.raises(ScoringError, match="not a usable figure"):
+            scoring.band_value(banding, unusable)
 
 
 def test_per_week_banding_with_one_decimal() -> None:

@@ -93,3 +93,9 @@ def test_a_stored_version_opens_even_if_todays_rules_would_refuse_it(session: Se
     session.flush()
     definition = scales.definition_of(row)
     assert len(definition.items) == 25 and len(definition.principles) == 9
+
+
+def test_the_database_keeps_the_full_definition_defaults_included(session: Session) -> None:
+    row = scales.register_scale(session, scale=shipped_scale(), channel="cli").scale_version
+    caseload = next(i for i in row.definition["items"] if i["key"] == "caseload-size")
+    assert caseload["per_consultant"] is False  # a later change of default cannot alter it

@@ -180,3 +180,19 @@ def test_evidence_sources_are_spelled_out_not_hidden_in_tooltips(
     caseload = page.select_one('[data-item="caseload-size"] .item-facts')
     assert caseload is not None and page.select("abbr[title]") == []
     assert "Ledelsesinformation og sagstal (MIS)" in " ".join(caseload.get_text().split())
+
+
+def test_an_htmx_regroup_also_refreshes_the_language_links(
+    client: TestClient, session: Session
+) -> None:
+    make_scale_version(session)
+    fragment = BeautifulSoup(
+        client.get("/scales/ips-25/2019?group=principle", headers=HTMX).text, "html.parser"
+    )
+    nav = fragment.select_one("nav#language-nav")
+    assert nav is not None and nav["hx-swap-oob"] == "true"
+    english = nav.select_one('a[hreflang="en"]')
+    assert english is not None and english["href"] == "/scales/ips-25/2019?group=principle&lang=en"
+    page = parse(client.get("/scales/ips-25/2019?group=principle").text)
+    assert len(page.select("nav#language-nav")) == 1
+    assert page.select_one("[hx-swap-oob]") is None
