@@ -186,14 +186,17 @@ def _scale_for(
 
 def _users(session: Session, summary: DemoSummary) -> dict[str, User]:
     users = {}
+    # One hash for all: the demo password is public, and Argon2 is slow on purpose.
+    password_hash: str | None = None
     for username, display_name, role, _ in DEMO_USERS:
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None:
+            password_hash = password_hash or hash_password(DEMO_PASSWORD)
             user = User(
                 username=username,
                 display_name=display_name,
                 role=role,
-                password_hash=hash_password(DEMO_PASSWORD),
+                password_hash=password_hash,
             )
             session.add(user)
             summary.users += 1

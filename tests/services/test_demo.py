@@ -55,10 +55,10 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert admin.password_hash and admin.password_hash.startswith("$argon2id$")
     assert verify_password(admin.password_hash, demo.DEMO_PASSWORD)
     assert not verify_password(admin.password_hash, "wrong")
+    _assert_stored_results_agree_with_the_scoring_core(session)
 
 
-def test_stored_results_agree_with_the_scoring_core(session: Session) -> None:
-    demo.load_demo(session, scales_dir=SCALES_DIR)
+def _assert_stored_results_agree_with_the_scoring_core(session: Session) -> None:
     for review in session.exec(select(Review).where(Review.status == ReviewStatus.FINALISED)).all():
         row = session.get(scales.ScaleVersion, review.scale_version_id)
         assert row is not None
