@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from functools import cache
 
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
-from app.models import ProgramType, Role, ScaleVersion, Team, TeamMunicipality, User
+from app.models import ProgramType, Review, Role, ScaleVersion, Team, TeamMunicipality, User
 from app.scales.loader import load_scale_file, scale_file_path
 from app.scales.schema import ScaleDefinition
 from app.services import scales
@@ -47,6 +48,16 @@ def make_team(
         session.add(TeamMunicipality(team_id=team.id or 0, municipality_code=code))
     session.flush()
     return team
+
+
+def make_review(session: Session, *, visit_date: date = date(2026, 3, 1)) -> Review:
+    """A review of a new team on the published IPS-25, still being scored."""
+    version = make_scale_version(session)
+    team = make_team(session)
+    review = Review(team_id=team.id or 0, scale_version_id=version.id or 0, visit_date=visit_date)
+    session.add(review)
+    session.flush()
+    return review
 
 
 def make_user(

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -24,9 +26,9 @@ from app.db import (
     parse_database_url,
 )
 from app.main import create_app
-from app.models import AuditEvent, RaterKind, Rating, Review
+from app.models import AuditEvent, RaterKind, Rating
 from tests.conftest import migrate, settings_for
-from tests.factories import make_scale_version, make_team, make_user
+from tests.factories import make_review, make_user
 
 
 def test_sqlite_is_set_up_for_concurrent_writers(tmp_path: Path) -> None:
@@ -73,21 +75,8 @@ def test_naive_datetimes_are_refused(session: Session) -> None:
         session.flush()
 
 
-def _review(session: Session) -> Review:
-    version = make_scale_version(session)
-    team = make_team(session)
-    review = Review(
-        team_id=team.id or 0,
-        scale_version_id=version.id or 0,
-        visit_date=datetime(2026, 3, 1).date(),
-    )
-    session.add(review)
-    session.flush()
-    return review
-
-
 def test_one_reviewer_rating_per_item_and_one_consensus(session: Session) -> None:
-    review, user = _review(session), make_user(session)
+    review, user = make_review(session), make_user(session)
     session.add(
         Rating(
             review_id=review.id or 0,
@@ -138,7 +127,7 @@ def test_one_reviewer_rating_per_item_and_one_consensus(session: Session) -> Non
     ],
 )
 def test_rating_constraints(session: Session, fields: dict[str, object]) -> None:
-    review, user = _review(session), make_user(session)
+    review, user = make_review(session), make_user(session)
     fields = dict(fields)
     with_rater = fields.pop("with_rater", False)
     without_rater = fields.pop("without_rater", False)
@@ -189,11 +178,18 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
     assert parse_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
 
 
-def test_page_reads_do_not_queue_behind_a_writer(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'reads.db'}"
+@pytest.fixture
+def sqlite_app(tmp_path: Path) -> Iterator[tuple[FastAPI, Engine]]:
+    """The real app, with its real unit of work, on a throwaway migrated SQLite file."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
     migrate(url)
     engine = create_db_engine(settings_for(url))
-    app = create_app(settings_for(url), engine=engine)
+    yield create_app(settings_for(url), engine=engine), engine
+    engine.dispose()
+
+
+def test_page_reads_do_not_queue_behind_a_writer(sqlite_app: tuple[FastAPI, Engine]) -> None:
+    app, engine = sqlite_app
 
     @app.get("/test-sneaky-write")
     def sneaky(session: SessionDep) -> dict[str, str]:
@@ -201,21 +197,18 @@ def test_page_reads_do_not_queue_behind_a_writer(tmp_path: Path) -> None:
         session.flush()
         return {"status": "written"}
 
-    try:
-        with TestClient(app, raise_server_exceptions=False) as client, engine.connect() as writer:
-            writer.execute(
-                sa.text(
-                    "INSERT INTO audit_event (occurred_at, channel, action) "
-                    "VALUES ('2026-01-01 00:00:00', 'system', 'held')"
-                )
+    with TestClient(app, raise_server_exceptions=False) as client, engine.connect() as writer:
+        writer.execute(
+            sa.text(
+                "INSERT INTO audit_event (occurred_at, channel, action) "
+                "VALUES ('2026-01-01 00:00:00', 'system', 'held')"
             )
-            started = time.monotonic()
-            page = client.get("/")
-            waited = time.monotonic() - started
-            writer.rollback()
-            sneaky_write = client.get("/test-sneaky-write")
-    finally:
-        engine.dispose()
+        )
+        started = time.monotonic()
+        page = client.get("/")
+        waited = time.monotonic() - started
+        writer.rollback()
+        sneaky_write = client.get("/test-sneaky-write")
     assert page.status_code == 200 and "IPS Fidelity" in page.text
     assert waited < SQLITE_BUSY_TIMEOUT_MS / 1000 / 2, "a read waited for the write lock"
     assert sneaky_write.status_code == 500, "a GET that writes must fail loudly"
@@ -233,20 +226,14 @@ def test_engine_problems_get_a_clear_message(raw: str, message: str) -> None:
         create_db_engine(settings_for(raw))
 
 
-def test_a_core_write_in_a_get_is_refused(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'core.db'}"
-    migrate(url)
-    engine = create_db_engine(settings_for(url))
-    app = create_app(settings_for(url), engine=engine)
+def test_a_core_write_in_a_get_is_refused(sqlite_app: tuple[FastAPI, Engine]) -> None:
+    app, _ = sqlite_app
 
     @app.get("/test-core-write")
     def core_write(session: SessionDep) -> dict[str, str]:
         session.execute(sa.update(AuditEvent).values(action="changed"))
         return {"status": "written"}
 
-    try:
-        with TestClient(app, raise_server_exceptions=False) as client:
-            response = client.get("/test-core-write")
-    finally:
-        engine.dispose()
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/test-core-write")
     assert response.status_code == 500 and "written" not in response.text

@@ -3,7 +3,6 @@ the places of Denmark, and can be undone."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from app.db import alembic_config, create_db_engine, migration_safeguards, schema_state
-from app.models import RaterKind, Rating, Review, metadata
+from app.models import RaterKind, Rating, metadata
 from tests.conftest import migrate, settings_for
-from tests.factories import make_scale_version, make_team
+from tests.factories import make_review
 
 
 def test_upgrade_from_empty_matches_the_models(empty_database_url: str) -> None:
@@ -117,13 +116,7 @@ def test_a_batch_rebuild_on_sqlite_keeps_child_rows(tmp_path: Path) -> None:
 
 
 def _review_with_rating(session: Session) -> int:
-    version = make_scale_version(session)
-    team = make_team(session)
-    review = Review(
-        team_id=team.id or 0, scale_version_id=version.id or 0, visit_date=date(2026, 3, 1)
-    )
-    session.add(review)
-    session.flush()
+    review = make_review(session)
     session.add(
         Rating(
             review_id=review.id or 0,
