@@ -178,10 +178,6 @@ def to_precision(value: float | Decimal, precision: int) -> Decimal:
     return Decimal(str(value)).quantize(_step(precision), rounding=ROUND_HALF_UP)
 
 
-def _dec(value: float, precision: int) -> Decimal:
-    return to_precision(value, precision)
-
-
 def _inexact(value: float | None, precision: int) -> bool:
     """True when ``value`` is written with more decimals than ``precision`` allows."""
     return value is not None and Decimal(str(value)) != to_precision(value, precision)
@@ -261,7 +257,7 @@ def _level_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
         if key in {band.key for band in levels.bands[:index]}:
             problems.append(((*loc, index, "key"), f"duplicate level key {key!r}"))
     spans = [
-        (_dec(band.min, levels.precision), _dec(band.max, levels.precision), index)
+        (to_precision(band.min, levels.precision), to_precision(band.max, levels.precision), index)
         for index, band in enumerate(levels.bands)
     ]
     for index, band in enumerate(levels.bands):
@@ -278,21 +274,21 @@ def _level_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
         if start > end:
             problems.append(((*loc, index), f"level band {start}-{end} has min above max"))
     spans.sort()
-    bounds = f"{_dec(low, levels.precision)}-{_dec(high, levels.precision)}"
-    if spans[0][0] != _dec(low, levels.precision):
+    bounds = f"{to_precision(low, levels.precision)}-{to_precision(high, levels.precision)}"
+    if spans[0][0] != to_precision(low, levels.precision):
         problems.append(
             (
                 (*loc, spans[0][2], "min"),
                 f"level bands start at {spans[0][0]} but the {levels.basis} can be as low as "
-                f"{_dec(low, levels.precision)}; the bands must cover {bounds}",
+                f"{to_precision(low, levels.precision)}; the bands must cover {bounds}",
             )
         )
-    if spans[-1][1] != _dec(high, levels.precision):
+    if spans[-1][1] != to_precision(high, levels.precision):
         problems.append(
             (
                 (*loc, spans[-1][2], "max"),
                 f"level bands end at {spans[-1][1]} but the {levels.basis} can reach "
-                f"{_dec(high, levels.precision)}; the bands must cover {bounds}",
+                f"{to_precision(high, levels.precision)}; the bands must cover {bounds}",
             )
         )
     step = _step(levels.precision)
@@ -375,13 +371,14 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
     ordered = sorted(
         enumerate(banding.bands),
         key=lambda pair: (
-            Decimal("-Infinity") if pair[1].min is None else _dec(pair[1].min, precision)
+            Decimal("-Infinity") if pair[1].min is None else to_precision(pair[1].min, precision)
         ),
     )
     first_index, first = ordered[0]
     last_index, last = ordered[-1]
     if first.min is not None and (
-        banding.minimum is None or _dec(first.min, precision) != _dec(banding.minimum, precision)
+        banding.minimum is None
+        or to_precision(first.min, precision) != to_precision(banding.minimum, precision)
     ):
         problems.append(
             (
@@ -391,7 +388,8 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
             )
         )
     if last.max is not None and (
-        banding.maximum is None or _dec(last.max, precision) != _dec(banding.maximum, precision)
+        banding.maximum is None
+        or to_precision(last.max, precision) != to_precision(banding.maximum, precision)
     ):
         problems.append(
             (
@@ -409,7 +407,7 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
                 )
             )
             continue
-        prev_end, start = _dec(prev.max, precision), _dec(band.min, precision)
+        prev_end, start = to_precision(prev.max, precision), to_precision(band.min, precision)
         if start <= prev_end:
             problems.append(
                 (

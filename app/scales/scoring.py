@@ -111,21 +111,18 @@ class ReviewScore:
         )
 
 
-_round = to_precision
-
-
 def band_value(banding: Banding, value: float) -> int:
     """The score a raw figure earns under ``banding``."""
     if not math.isfinite(value) or abs(value) > FIGURE_LIMIT:
         raise ScoringError(f"{value!r} is not a usable figure")
-    figure = _round(value, banding.precision)
-    if banding.minimum is not None and figure < _round(banding.minimum, banding.precision):
+    figure = to_precision(value, banding.precision)
+    if banding.minimum is not None and figure < to_precision(banding.minimum, banding.precision):
         raise ScoringError(f"{value:g} is below the lowest possible figure {banding.minimum:g}")
-    if banding.maximum is not None and figure > _round(banding.maximum, banding.precision):
+    if banding.maximum is not None and figure > to_precision(banding.maximum, banding.precision):
         raise ScoringError(f"{value:g} is above the highest possible figure {banding.maximum:g}")
     for band in banding.bands:
-        low = band.min is None or _round(band.min, banding.precision) <= figure
-        high = band.max is None or figure <= _round(band.max, banding.precision)
+        low = band.min is None or to_precision(band.min, banding.precision) <= figure
+        high = band.max is None or figure <= to_precision(band.max, banding.precision)
         if low and high:
             return band.score
     raise ScoringError(f"no band covers {value:g}")  # unreachable for a validated scale
@@ -146,7 +143,7 @@ def consultant_average(scores: Sequence[float]) -> float:
         raise ScoringError("a per-consultant item needs at least one consultant's score")
     if any(not 1 <= score <= 5 for score in scores):
         raise ScoringError("each consultant's score must lie between 1 and 5")
-    return float(_round(sum(Decimal(str(s)) for s in scores) / len(scores), 2))
+    return float(to_precision(sum(Decimal(str(s)) for s in scores) / len(scores), 2))
 
 
 def level_for(levels: Levels, value: float) -> LevelBand:
@@ -182,7 +179,7 @@ def score_review(scale: ScaleDefinition, scores: Mapping[str, ItemScore]) -> Rev
     completeness: Completeness = (
         "unscored_items" if unscored else "not_rated_items" if not_rated else "complete"
     )
-    mean = float(_round(total / len(rated), 2)) if rated else None
+    mean = float(to_precision(total / len(rated), 2)) if rated else None
     level = None
     if completeness == "complete" and mean is not None:
         level = level_for(scale.levels, total if scale.levels.basis == "total" else mean)
@@ -220,7 +217,7 @@ def score_review(scale: ScaleDefinition, scores: Mapping[str, ItemScore]) -> Rev
 
 
 def _sum(values: Iterable[float]) -> float:
-    return float(_round(sum((Decimal(str(v)) for v in values), Decimal(0)), 2))
+    return float(to_precision(sum((Decimal(str(v)) for v in values), Decimal(0)), 2))
 
 
 def _group_dict(group: GroupScore) -> dict[str, object]:
@@ -242,5 +239,5 @@ def _group(key: str, title: Text, item_keys: list[str], rated: Mapping[str, floa
         item_count=len(item_keys),
         rated_count=len(scored),
         total=total,
-        mean=float(_round(total / len(scored), 2)) if scored else None,
+        mean=float(to_precision(total / len(scored), 2)) if scored else None,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.errors import Conflict, NotFound
 from app.models import ScaleStatus, ScaleVersion, utcnow
@@ -135,7 +135,7 @@ def list_scale_versions(session: Session, *, published_only: bool = False) -> li
     statement = select(ScaleVersion)
     if published_only:
         statement = statement.where(ScaleVersion.status == ScaleStatus.PUBLISHED)
-    rows = session.exec(statement.order_by(col(ScaleVersion.scale_key))).all()
+    rows = session.exec(statement).all()
     return sorted(rows, key=lambda row: (row.scale_key, _version_sort_key(row.version)))
 
 
