@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -30,6 +31,7 @@ from app.db import (
     schema_state,
 )
 from app.errors import DomainError
+from app.models import Role
 from app.scales.loader import (
     ScaleFileError,
     load_scale_file,
@@ -37,8 +39,10 @@ from app.scales.loader import (
     scale_files,
     validate_scale_file,
 )
+from app.services import accounts, audit
 from app.services import demo as demo_service
 from app.services import scales as scale_service
+from app.services.access import Principal
 
 cli = typer.Typer(
     help="IPS Fidelity: fidelity reviews of municipal IPS teams.",
@@ -48,8 +52,12 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 scales_cli = typer.Typer(help="Versioned scale definitions.", no_args_is_help=True)
+users_cli = typer.Typer(help="User accounts, roles, scopes and API tokens.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(scales_cli, name="scales")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(audit_cli, name="audit")
 
 HostOption = Annotated[str, typer.Option(envvar="FIDELITY_HOST", help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option(envvar="FIDELITY_PORT", help="Port to listen on.")]
@@ -247,6 +255,177 @@ def scales_retire(key: str, version: str) -> None:
     with unit_of_work() as session:
         scale_service.retire_scale(session, key=key, version=version, channel="cli")
     typer.echo(f"retired {key} {version}")
+
+
+def _read_password(password_stdin: bool) -> str | None:
+    if not password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        fail("--password-stdin read an empty line; pipe the password in, e.g. from a file")
+    return password
+
+
+@users_cli.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, ambassador, team_leader or analyst.")],
+    region: Annotated[
+        list[int] | None,
+        typer.Option(help="Official region code (e.g. 1084), for ambassadors; repeatable."),
+    ] = None,
+    team: Annotated[
+        list[int] | None, typer.Option(help="Team id, for team leaders; repeatable.")
+    ] = None,
+    display_name: Annotated[str, typer.Option(help="The name shown in the app.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create a user with a role and scope (without a password they cannot sign in yet)."""
+    if role not in {r.value for r in Role}:
+        fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
+    password = _read_password(password_stdin)
+    with unit_of_work() as session:
+        user = accounts.create_user(
+            session,
+            Principal.system(),
+            username=username,
+            display_name=display_name,
+            role=Role(role),
+            password=password,
+            regions=region or [],
+            teams=team or [],
+        )
+    scope = f" regions {region}" if region else f" teams {team}" if team else ""
+    typer.echo(f"created {user.username} ({role}{scope}), id {user.id}")
+    if password is None:
+        typer.echo(
+            "no password set: set one with `fidelity users password USERNAME --password-stdin`"
+        )
+
+
+@users_cli.command("password")
+def users_password(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's password; their sessions end."""
+    password = _read_password(password_stdin)
+    if password is None:
+        fail("give the new password on standard input with --password-stdin")
+    with unit_of_work() as session:
+        user = accounts.get_user_by_name(session, username)
+        accounts.set_password(session, Principal.system(), user, password)
+    typer.echo(f"password set for {username}; their sessions have ended")
+
+
+def _set_active(username: str, active: bool) -> None:
+    with unit_of_work() as session:
+        user = accounts.get_user_by_name(session, username)
+        regions, teams = accounts.user_scope(session, user.id or 0)
+        accounts.update_user(
+            session,
+            Principal.system(),
+            user,
+            display_name=user.display_name,
+            role=Role(user.role),
+            is_active=active,
+            regions=regions,
+            teams=teams,
+        )
+
+
+@users_cli.command("disable")
+def users_disable(username: str) -> None:
+    """Disable a user: they cannot sign in, their sessions end and their tokens stop."""
+    _set_active(username, False)
+    typer.echo(f"{username} is disabled")
+
+
+@users_cli.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled user again."""
+    _set_active(username, True)
+    typer.echo(f"{username} is enabled")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every user with role, scope and status."""
+    with unit_of_work() as session:
+        for user in accounts.list_users(session):
+            regions, teams = accounts.user_scope(session, user.id or 0)
+            scope = (
+                f"regions {','.join(map(str, regions))}"
+                if regions
+                else f"teams {','.join(map(str, teams))}"
+                if teams
+                else "all"
+            )
+            state = "active" if user.is_active else "disabled"
+            typer.echo(f"{user.username:<24} {user.role:<12} {scope:<20} {state}")
+
+
+@users_cli.command("token")
+def users_token(
+    username: str,
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "command line",
+) -> None:
+    """Create an API token for a user and print it once; only its hash is stored."""
+    with unit_of_work() as session:
+        user = accounts.get_user_by_name(session, username)
+        plain, token = accounts.create_token(session, Principal.system(), user, name)
+    typer.echo(plain)
+    typer.echo(
+        f"token {token.prefix}… for {username} ({name!r}); it is shown only now. "
+        "Send it as 'Authorization: Bearer <token>'.",
+        err=True,
+    )
+
+
+@audit_cli.command("export")
+def audit_export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="CSV file to write; default stdout.")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to and including this date.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only actions starting with this.")] = None,
+) -> None:
+    """Write the audit trail as CSV (UTF-8, oldest first). The export is itself audited."""
+    try:
+        first = date.fromisoformat(since) if since else None
+        last = date.fromisoformat(until) if until else None
+    except ValueError:
+        fail("--since and --until take dates like 2026-11-23")
+    clauses = audit.event_filter(
+        action=action,
+        since=datetime.combine(first, time(), tzinfo=UTC) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None,
+    )
+    filters = {k: v for k, v in {"since": since, "until": until, "action": action}.items() if v}
+    with unit_of_work() as session:
+        audit.record(
+            session,
+            action="audit.exported",
+            channel="cli",
+            after={"filters": filters, "output": str(output) if output else "stdout"},
+        )
+    count = 0
+    with unit_of_work() as session:
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for line in audit.csv_lines(audit.csv_rows(session, clauses)):
+                target.write(line)
+                count += 1
+        finally:
+            if output:
+                target.close()
+    if output:
+        typer.echo(f"wrote {count - 1} audit event(s) to {output}", err=True)
 
 
 @cli.command("serve")

@@ -49,6 +49,16 @@ class Settings(BaseSettings):
         description="Load demo data into an empty database at start; "
         "default: yes in development and demo, no in production.",
     )
+    session_idle_minutes: int = Field(
+        default=120, ge=5, le=24 * 60, description="Sign out after this long without a request"
+    )
+    session_lifetime_hours: int = Field(
+        default=12, ge=1, le=24 * 30, description="Sign out this long after signing in, always"
+    )
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="Send cookies over https only; default: yes unless in development.",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
 
@@ -70,6 +80,12 @@ class Settings(BaseSettings):
                 "e.g. Europe/Copenhagen"
             ) from None
         return self
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.environment != "development"
 
     @property
     def should_load_demo(self) -> bool:

@@ -128,6 +128,28 @@ def get_session(request: Request) -> Iterator[Session]:
         session.commit()
 
 
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A short write transaction of its own, committed if the block succeeds.
+
+    For the few writes a reading request makes on the side: keeping a session alive,
+    recording a denied request in the audit trail.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, outside any request: for a response streamed after the
+    request's own session has closed."""
+    with Session(engine) as session:
+        session.connection(execution_options=READ_ONLY)
+        session.info["read_only"] = True
+        yield session
+
+
 READING_METHODS = frozenset({"GET", "HEAD"})
 _WRITE_IN_READ = "a GET/HEAD request tried to write; state changes belong to POST/PUT"
 

@@ -33,3 +33,28 @@ class Forbidden(DomainError):
 class Invalid(DomainError):
     status_code = 422
     title = "Invalid input"
+
+
+class NotVisible(NotFound):
+    """The record exists but lies outside the caller's scope. Answered exactly like a
+    missing record (404), so it confirms nothing, but recorded in the audit trail."""
+
+
+class NotAuthenticated(DomainError):
+    """No valid session or token. ``expired`` tells a timed-out session from none."""
+
+    status_code = 401
+    title = "Not signed in"
+
+    def __init__(self, detail: str, *, expired: bool = False) -> None:
+        super().__init__(detail)
+        self.expired = expired
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

@@ -13,17 +13,28 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import create_db_engine, schema_state
-from app.errors import DomainError
-from app.i18n import COOKIE, LANGUAGES, resolve_language
-from app.web import health, pages
-from app.web.htmx import render
+from app.db import create_db_engine, read_session, schema_state, unit_of_work
+from app.errors import (
+    DomainError,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    NotVisible,
+    TooManyAttempts,
+)
+from app.i18n import COOKIE, LANGUAGES, MESSAGES, resolve_language
+from app.services import audit
+from app.web import admin, api, health, pages, signin
+from app.web.auth import SESSION_COOKIE
+from app.web.htmx import is_htmx, render
+from app.web.signin import login_url
 
 logger = logging.getLogger("app")
 
@@ -47,16 +58,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="IPS Fidelity",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI needs inline script and a CDN; the CSP allows neither
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
     app.state.engine = app_engine
+    app.state.unit_of_work = lambda: unit_of_work(app_engine)
+    app.state.read_session = lambda: read_session(app_engine)
     app.middleware("http")(_language_middleware)
+    app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "app" / "static"), name="static")
     app.include_router(health.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
+    app.include_router(api.router)
     _add_error_handlers(app)
     return app
 
@@ -72,6 +89,46 @@ async def _language_middleware(
     response = await call_next(request)
     if asked in LANGUAGES:
         response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """The same protective headers on every response, static files included.
+
+    The CSP allows no inline script and no eval: htmx runs with ``allowEval: false`` and
+    without its injected indicator styles (see the htmx-config meta tag in _base.html).
+    Pages about named teams are never stored by the browser's or a proxy's HTTP cache.
+    """
+    response = await call_next(request)
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if request.url.scheme == "https":
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if not request.url.path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -92,12 +149,70 @@ def _error_page(request: Request, status: int, detail: str) -> Response:
     )
 
 
+def _record_denial(request: Request, error: DomainError) -> None:
+    """A refused request by a known caller goes into the audit trail, in its own unit of
+    work: the request's own was rolled back with the error."""
+    principal = getattr(request.state, "principal", None)
+    if principal is None:
+        return
+    with request.app.state.unit_of_work() as session:
+        audit.record(
+            session,
+            action="access.denied",
+            by=principal,
+            after={
+                "method": request.method,
+                "path": request.url.path,
+                "status": error.status_code,
+                "reason": error.detail,
+            },
+        )
+
+
+def _not_authenticated(request: Request, error: NotAuthenticated) -> Response:
+    """401 for the API; for pages, back to the sign-in page and then to where they were."""
+    if _wants_json(request):
+        response: Response = _problem(401, error.title, _API_AUTH_MESSAGES[error.detail])
+        response.headers["WWW-Authenticate"] = 'Bearer realm="IPS Fidelity"'
+    else:
+        target = login_url(request, expired=error.expired)
+        if is_htmx(request):
+            response = Response(status_code=401, headers={"HX-Redirect": target})
+        else:
+            response = RedirectResponse(target, status_code=303)
+    if error.expired:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+_API_AUTH_MESSAGES = {
+    "sign_in_required": "Send an API token as 'Authorization: Bearer <token>' "
+    "(an administrator creates one with `fidelity users token USERNAME`).",
+    "session_expired": "The session has expired; sign in again.",
+    "session_ended": "The session has ended; sign in again.",
+    "unknown_token": "The API token is not valid; check that it was copied whole.",
+    "revoked_token": "The API token has been revoked; ask an administrator for a new one.",
+    "token_user_disabled": "The API token's user is disabled.",
+}
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
+        if isinstance(error, Forbidden | NotVisible):
+            await run_in_threadpool(_record_denial, request, error)
+        if isinstance(error, NotAuthenticated):
+            return _not_authenticated(request, error)
         if _wants_json(request):
-            return _problem(error.status_code, error.title, error.detail)
-        return _error_page(request, error.status_code, error.detail)
+            detail = MESSAGES["en"].get(error.detail, error.detail)
+            if isinstance(error, NotVisible | NotFound):
+                detail = "not found"  # the same words whether it exists or not
+            response: Response = _problem(error.status_code, error.title, detail)
+        else:
+            response = _error_page(request, error.status_code, error.detail)
+        if isinstance(error, TooManyAttempts):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:

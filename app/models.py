@@ -136,6 +136,71 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = _timestamp(nullable=True)
 
 
+class UserRegion(SQLModel, table=True):
+    """An ambassador's scope: the regions whose teams they may review."""
+
+    __tablename__ = "user_region"
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    region_code: int = Field(foreign_key="region.code", primary_key=True)
+
+
+class UserTeam(SQLModel, table=True):
+    """A team leader's scope: the teams whose finalised reviews they may read."""
+
+    __tablename__ = "user_team"
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", primary_key=True, index=True, ondelete="CASCADE")
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random token; only its sha256 is stored, so
+    a copy of the database cannot be used to sign in. Ending a session is final."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _timestamp()
+    last_seen_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=UTCDateTime, description="The absolute lifetime's end")
+    ended_at: datetime | None = _timestamp(nullable=True)
+    end_reason: str | None = Field(default=None, max_length=32)
+    client_address: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token for scripts. Shown once when created; only its sha256 is stored."""
+
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16, description="The token's first characters, to tell apart")
+    created_at: datetime = _timestamp()
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    last_used_at: datetime | None = _timestamp(nullable=True)
+    revoked_at: datetime | None = _timestamp(nullable=True)
+    revoked_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class SignInAttempt(SQLModel, table=True):
+    """Sign-in attempts, kept in the database so that every worker slows the same guesser."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (
+        Index("ix_sign_in_attempt_username_occurred_at", "username", "occurred_at"),
+        Index("ix_sign_in_attempt_client_address_occurred_at", "client_address", "occurred_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    occurred_at: datetime = _timestamp()
+    username: str = Field(max_length=64, description="As typed, lower-cased; may not exist")
+    client_address: str = Field(max_length=64)
+    succeeded: bool
+
+
 class ScaleVersion(SQLModel, table=True):
     """A registered scale version; ``definition`` is the validated file as JSON."""
 
@@ -246,14 +311,20 @@ class Rating(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """An append-only record of who did what, when, through which channel."""
+    """An append-only record of who did what, when, through which channel.
+
+    Database triggers refuse UPDATE and DELETE on this table (migration 0003), so not even
+    a bug in the product can rewrite history.
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    occurred_at: datetime = _timestamp()
+    occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
     channel: str = Field(max_length=20, description="web, api, cli, offline or system")
     action: str = Field(max_length=64, index=True)
+    client_address: str | None = Field(default=None, max_length=64)
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_type=JsonType)

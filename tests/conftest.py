@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -142,7 +143,8 @@ def session(engine: Engine) -> Iterator[Session]:
 
 @pytest.fixture
 def app(engine: Engine, session: Session, database_url: str) -> FastAPI:
-    """The real app, its unit of work joined to the test's rolled-back transaction."""
+    """The real app, its unit of work joined to the test's rolled-back transaction; so are
+    the side units of work it opens for session upkeep and audit records."""
     application = create_app(settings_for(database_url), engine=engine)
 
     def test_session() -> Iterator[Session]:
@@ -153,7 +155,18 @@ def app(engine: Engine, session: Session, database_url: str) -> FastAPI:
             session.rollback()
             raise
 
+    @contextmanager
+    def side_unit() -> Iterator[Session]:
+        yield session
+        session.commit()
+
+    @contextmanager
+    def side_reader() -> Iterator[Session]:
+        yield session
+
     application.dependency_overrides[get_session] = test_session
+    application.state.unit_of_work = side_unit
+    application.state.read_session = side_reader
     return application
 
 

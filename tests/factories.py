@@ -3,23 +3,42 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cache
 
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
-from app.models import ProgramType, Review, Role, ScaleVersion, Team, TeamMunicipality, User
+from app.models import (
+    ProgramType,
+    Review,
+    ReviewReviewer,
+    ReviewStatus,
+    Role,
+    ScaleVersion,
+    Team,
+    TeamMunicipality,
+    User,
+    UserRegion,
+    UserTeam,
+)
 from app.scales.loader import load_scale_file, scale_file_path
 from app.scales.schema import ScaleDefinition
+from app.security import hash_password
 from app.services import scales
 
 SCALES_DIR = PROJECT_ROOT / "scales"
+PASSWORD = "correct horse battery"
 
 
 @cache
 def shipped_scale(key: str = "ips-25", version: str = "2019") -> ScaleDefinition:
     return load_scale_file(scale_file_path(SCALES_DIR, key, version))
+
+
+@cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
 
 
 def make_scale_version(
@@ -50,22 +69,55 @@ def make_team(
     return team
 
 
-def make_review(session: Session, *, visit_date: date = date(2026, 3, 1)) -> Review:
-    """A review of a new team on the published IPS-25, still being scored."""
+def make_review(
+    session: Session,
+    *,
+    visit_date: date = date(2026, 3, 1),
+    team: Team | None = None,
+    finalised: bool = False,
+    reviewers: tuple[User, ...] = (),
+) -> Review:
+    """A review on the published IPS-25 (of a new team unless given), still being scored
+    unless ``finalised``."""
     version = make_scale_version(session)
-    team = make_team(session)
+    team = team or make_team(session)
     review = Review(team_id=team.id or 0, scale_version_id=version.id or 0, visit_date=visit_date)
+    if finalised:
+        review.status = ReviewStatus.FINALISED
+        review.finalised_at = datetime(2026, 3, 20, 10, tzinfo=UTC)
+        review.total_score, review.level_key = 101.0, "good"
     session.add(review)
+    session.flush()
+    for number, reviewer in enumerate(reviewers):
+        session.add(
+            ReviewReviewer(review_id=review.id or 0, user_id=reviewer.id or 0, is_lead=number == 0)
+        )
     session.flush()
     return review
 
 
 def make_user(
-    session: Session, *, username: str | None = None, role: Role = Role.AMBASSADOR
+    session: Session,
+    *,
+    username: str | None = None,
+    role: Role = Role.AMBASSADOR,
+    regions: tuple[int, ...] | None = None,
+    teams: tuple[Team, ...] = (),
+    active: bool = True,
 ) -> User:
+    """A user who can sign in with PASSWORD; an ambassador gets Hovedstaden by default."""
+    if regions is None:
+        regions = (1084,) if role == Role.AMBASSADOR else ()
     user = User(
-        username=username or f"user-{uuid.uuid4().hex[:8]}", display_name="Test User", role=role
+        username=username or f"user-{uuid.uuid4().hex[:8]}",
+        display_name="Test User",
+        role=role,
+        password_hash=password_hash(),
+        is_active=active,
     )
     session.add(user)
+    session.flush()
+    session.add_all(UserRegion(user_id=user.id or 0, region_code=code) for code in regions)
+    session.add_all(UserTeam(user_id=user.id or 0, team_id=team.id or 0) for team in teams)
     session.flush()
     return user

@@ -1,13 +1,25 @@
 """The audit trail: every change is recorded by the service that makes it, in the same
-unit of work, so a change and its audit event commit or roll back together."""
+unit of work, so a change and its audit event commit or roll back together.
+
+Rows are only ever added: the product has no code path that edits or deletes them, and
+database triggers refuse UPDATE and DELETE on ``audit_event`` outright.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import Session
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
 
-from app.models import AuditEvent
+from app.models import AuditEvent, User
+
+if TYPE_CHECKING:
+    from app.services.access import Principal
 
 Channel = Literal["web", "api", "cli", "offline", "system"]
 
@@ -16,18 +28,26 @@ def record(
     session: Session,
     *,
     action: str,
-    channel: Channel,
+    channel: Channel | None = None,
     actor_id: int | None = None,
+    by: Principal | None = None,
     entity_type: str | None = None,
     entity_id: str | int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the session's unit of work."""
+    """Add one audit event to the session's unit of work.
+
+    ``by`` supplies the actor, channel and client address; ``channel`` and ``actor_id``
+    are for callers without a principal (the CLI, the demo loader).
+    """
+    if by is not None:
+        actor_id, channel = by.user_id, channel or by.channel
     event = AuditEvent(
         action=action,
-        channel=channel,
+        channel=channel or "system",
         actor_id=actor_id,
+        client_address=by.client_address if by is not None else None,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
         before=before,
@@ -35,3 +55,107 @@ def record(
     )
     session.add(event)
     return event
+
+
+def event_filter(
+    *,
+    action: str | None = None,
+    actor: str | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the audit page and the CSV export; ``action`` matches a prefix."""
+    clauses: list[ColumnElement[bool]] = []
+    if action:
+        clauses.append(col(AuditEvent.action).startswith(action, autoescape=True))
+    if actor:
+        actor_ids = select(User.id).where(User.username == actor.strip().lower())
+        clauses.append(col(AuditEvent.actor_id).in_(actor_ids))
+    if entity_type:
+        clauses.append(col(AuditEvent.entity_type) == entity_type)
+    if entity_id:
+        clauses.append(col(AuditEvent.entity_id) == entity_id)
+    if since:
+        clauses.append(col(AuditEvent.occurred_at) >= since)
+    if until:
+        clauses.append(col(AuditEvent.occurred_at) < until)
+    return clauses
+
+
+def list_events(
+    session: Session, clauses: Iterable[ColumnElement[bool]], *, limit: int, before_id: int | None
+) -> list[tuple[AuditEvent, str | None]]:
+    """The newest events first, with each actor's username, one page at a time."""
+    query = (
+        select(AuditEvent, User.username)
+        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(*clauses)
+        .order_by(col(AuditEvent.id).desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(col(AuditEvent.id) < before_id)
+    return [(event, username) for event, username in session.exec(query)]
+
+
+CSV_COLUMNS = (
+    "id",
+    "occurred_at",
+    "actor",
+    "channel",
+    "client_address",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+)
+
+
+def csv_rows(
+    session: Session, clauses: Iterable[ColumnElement[bool]], *, batch: int = 1000
+) -> Iterator[list[str]]:
+    """The header and then every matching event, oldest first, read in batches."""
+    yield list(CSV_COLUMNS)
+    clauses = list(clauses)
+    last_id = 0
+    while True:
+        query = (
+            select(AuditEvent, User.username)
+            .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+            .where(*clauses, col(AuditEvent.id) > last_id)
+            .order_by(col(AuditEvent.id))
+            .limit(batch)
+        )
+        rows = session.exec(query).all()
+        for event, username in rows:
+            yield [
+                str(event.id),
+                event.occurred_at.isoformat(),
+                username or "",
+                event.channel,
+                event.client_address or "",
+                event.action,
+                event.entity_type or "",
+                event.entity_id or "",
+                "" if event.before is None else json.dumps(event.before, ensure_ascii=False),
+                "" if event.after is None else json.dumps(event.after, ensure_ascii=False),
+            ]
+            last_id = event.id or last_id
+        if len(rows) < batch:
+            return
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(row)

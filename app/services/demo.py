@@ -30,6 +30,8 @@ from app.models import (
     Team,
     TeamMunicipality,
     User,
+    UserRegion,
+    UserTeam,
 )
 from app.scales import scoring
 from app.scales.loader import load_scale_file, scale_file_path
@@ -42,8 +44,8 @@ DEMO_SCALES = (("ips-25", "2019"), ("ips-lignende", "2024"))
 FINALISED_YEARS = (2023, 2024, 2025)
 IN_PROGRESS_VISIT = date(2026, 11, 10)
 
-# username, display name, role, region codes (for ambassadors) — scopes arrive with the
-# accounts issue; the region is kept here so reviews get plausible reviewers.
+# username, display name, role, region codes (the ambassadors' scope). Each region has
+# its ambassador; the team leaders' teams are in DEMO_TEAM_LEADERS below.
 DEMO_USERS: list[tuple[str, str, Role, tuple[int, ...]]] = [
     ("admin", "Demo Administrator", Role.ADMIN, ()),
     ("amb.nord", "Nanna Nielsen (ambassadør, Nordjylland)", Role.AMBASSADOR, (1081,)),
@@ -55,6 +57,13 @@ DEMO_USERS: list[tuple[str, str, Role, tuple[int, ...]]] = [
     ("leder.kobenhavn", "Karen Krogh (teamleder, København)", Role.TEAM_LEADER, ()),
     ("analytiker.star", "Anders Andersen (analytiker, STAR)", Role.ANALYST, ()),
 ]
+
+# The team leaders' scope: Aarhus sees its own reviews only; København's leader does not
+# see the review in progress there until it is finalised.
+DEMO_TEAM_LEADERS = {
+    "leder.aarhus": ("IPS-team Aarhus",),
+    "leder.kobenhavn": ("IPS-team København",),
+}
 
 # name, program type, municipality codes, region code, baseline quality (mean item score)
 DEMO_TEAMS: list[tuple[str, ProgramType, tuple[int, ...], int, float]] = [
@@ -130,6 +139,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     versions = _publish_scales(session, scales_dir, summary)
     users = _users(session, summary)
     teams = _teams(session, summary)
+    _scopes(session, users, teams)
     for name, program, _, region, baseline in DEMO_TEAMS:
         team = teams[name]
         lead, second = _reviewers(users, region)
@@ -219,6 +229,21 @@ def _teams(session: Session, summary: DemoSummary) -> dict[str, Team]:
         teams[name] = team
     session.flush()
     return teams
+
+
+def _scopes(session: Session, users: dict[str, User], teams: dict[str, Team]) -> None:
+    """Regions for the ambassadors, teams for the team leaders (where not set already)."""
+    for username, _, role, regions in DEMO_USERS:
+        user_id = users[username].id or 0
+        if role == Role.AMBASSADOR and session.get(UserRegion, (user_id, regions[0])) is None:
+            session.add_all(UserRegion(user_id=user_id, region_code=code) for code in regions)
+    for username, team_names in DEMO_TEAM_LEADERS.items():
+        user_id = users[username].id or 0
+        for name in team_names:
+            team_id = teams[name].id or 0
+            if session.get(UserTeam, (user_id, team_id)) is None:
+                session.add(UserTeam(user_id=user_id, team_id=team_id))
+    session.flush()
 
 
 def _reviewers(users: dict[str, User], region: int) -> tuple[User, User]:

@@ -1,9 +1,15 @@
-"""Jinja filters: turning plain text from scale files into page structure."""
+"""Jinja filters: plain text from scale files as page structure, and times as people
+read them (in the configured time zone, to the minute)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 
 def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -31,4 +37,13 @@ def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
     return blocks
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"prose_blocks": prose_blocks}
+@pass_context
+def localtime(context: Context, moment: datetime | None) -> str:
+    """``2026-11-23 21:05`` in the time zone the page was rendered for."""
+    if moment is None:
+        return "–"
+    zone = ZoneInfo(context.get("timezone") or "Europe/Copenhagen")
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"prose_blocks": prose_blocks, "localtime": localtime}

@@ -52,8 +52,12 @@ def render(
     """The page, or only its ``fragment`` block when htmx asked for it."""
     language = request.state.language
     block = fragment if fragment is not None and is_htmx(request) else None
+    principal = getattr(request.state, "principal", None)
     full_context = {
+        "principal": principal,
+        "csrf_token": principal.csrf_token if principal is not None else None,
         "fragment_only": block is not None,
+        "timezone": request.app.state.settings.timezone,
         "language": language,
         "t": translator(language),
         "here": lambda **params: _relative(request, **params),

@@ -1,32 +1,73 @@
-"""The public pages: the front page with the published scales, and a scale's items."""
+"""The signed-in pages: the front page, teams, reviews, scales and one's own account.
+
+Every route takes the caller (``CurrentPrincipal``) and asks the services, which filter
+by the caller's scope; a team or review outside it is a 404 like a missing one.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
+from app.errors import Invalid
+from app.models import Role
 from app.scales.schema import Item, Principle, Section
+from app.security import verify_password
+from app.services import accounts, reviews, teams
 from app.services import scales as scale_service
+from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, name="home")
-def home(request: Request, session: SessionDep) -> Response:
+def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     versions = scale_service.list_scale_versions(session, published_only=True)
     cards = [(row, scale_service.definition_of(row)) for row in versions]
-    return render(request, "home/index.html", {"scales": cards})
+    visible_reviews = reviews.list_reviews(session, principal)
+    context = {
+        "scales": cards,
+        "teams": teams.list_teams(session, principal),
+        "recent_reviews": visible_reviews[:8],
+        "in_progress": [r for r in visible_reviews if r[0].status != "finalised"],
+    }
+    return render(request, "home/index.html", context)
+
+
+@router.get("/teams", response_class=HTMLResponse, name="teams")
+def team_list(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    summaries = teams.list_teams(session, principal)
+    return render(request, "teams/list.html", {"summaries": summaries})
+
+
+@router.get("/teams/{team_id}", response_class=HTMLResponse, name="team_detail")
+def team_detail(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: int
+) -> Response:
+    summary = teams.team_summary(session, principal, team_id)
+    team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
+    return render(request, "teams/detail.html", {"summary": summary, "reviews": team_reviews})
+
+
+@router.get("/reviews/{review_id}", response_class=HTMLResponse, name="review_detail")
+def review_detail(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: int
+) -> Response:
+    view = reviews.review_view(session, principal, review_id)
+    definition = scale_service.definition_of(view.scale)
+    return render(request, "reviews/detail.html", {"view": view, "definition": definition})
 
 
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")
 def scale_detail(
     request: Request,
     session: SessionDep,
+    principal: CurrentPrincipal,
     key: str,
     version: str,
     group: Literal["section", "principle"] = "section",
@@ -46,3 +87,64 @@ def scale_detail(
         ]
     context = {"row": row, "scale": scale, "group": group, "groups": groups}
     return render(request, "scales/detail.html", context, fragment="items")
+
+
+@router.get("/account", response_class=HTMLResponse, name="account")
+def account(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, changed: bool = False
+) -> Response:
+    return _account_page(request, session, principal, changed=changed)
+
+
+def _account_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    *,
+    changed: bool = False,
+    message: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    assert principal.user_id is not None
+    context = {
+        "sessions": accounts.live_sessions(session, principal.user_id, request.app.state.settings),
+        "changed": changed,
+        "message": message,
+        "min_password": accounts.MIN_PASSWORD,
+        "role_names": {role: f"role_{role.value}" for role in Role},
+    }
+    return render(request, "account/index.html", context, status_code=status_code)
+
+
+@router.post("/account/password", response_class=HTMLResponse, name="account_password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    repeat_password: Annotated[str, Form()] = "",
+) -> Response:
+    """One's own password: the current one first; other devices are signed out."""
+    assert principal.user_id is not None
+    user = accounts.get_user(session, principal.user_id)
+    too_long = max(len(current_password), len(new_password)) > accounts.MAX_PASSWORD
+    if (
+        too_long
+        or not user.password_hash
+        or not verify_password(user.password_hash, current_password)
+    ):
+        return _account_page(
+            request, session, principal, message="current_password_wrong", status_code=422
+        )
+    if new_password != repeat_password:
+        return _account_page(
+            request, session, principal, message="passwords_differ", status_code=422
+        )
+    try:
+        accounts.set_password(session, principal, user, new_password)
+    except Invalid:
+        return _account_page(
+            request, session, principal, message="password_too_short", status_code=422
+        )
+    return RedirectResponse("/account?changed=1", status_code=303)

@@ -23,7 +23,8 @@ from sqlmodel import Session
 from app.db import create_db_engine
 from app.main import create_app
 from app.scales.loader import load_scale_file, scale_files
-from app.services import scales
+from app.services import demo, scales
+from app.services.demo import DEMO_PASSWORD
 from tests.conftest import migrate, settings_for
 from tests.factories import SCALES_DIR
 
@@ -47,6 +48,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with Session(engine) as session:
         for path in scale_files(SCALES_DIR):
             scales.register_scale(session, scale=load_scale_file(path), channel="cli")
+        demo.load_demo(session, scales_dir=SCALES_DIR)  # teams, reviews, a user of each role
         session.commit()
     port = _free_port()
     server = uvicorn.Server(
@@ -90,9 +92,10 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def tablet(browser: Browser) -> Iterator[Page]:
-    """A page in a tablet-sized, touch-enabled context that fails the test on script errors
-    and on failed sub-resources (a page's own 404 status is the test's business)."""
+def anonymous_tablet(browser: Browser) -> Iterator[Page]:
+    """A page in a tablet-sized, touch-enabled context that fails the test on script errors,
+    on CSP violations and on failed sub-resources (a page's own status is the test's
+    business)."""
     context: BrowserContext = browser.new_context(
         viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=2, locale="da-DK"
     )
@@ -118,3 +121,20 @@ def tablet(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert errors == [], f"the page logged errors: {errors}"
+
+
+def sign_in(page: Page, live_server: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto(live_server + "/login")
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(password)
+    page.get_by_role("button", name="Log ind").tap()
+    page.wait_for_url(live_server + "/")
+
+
+@pytest.fixture
+def tablet(anonymous_tablet: Page, live_server: str) -> Page:
+    """The tablet, signed in as the demo's STAR analyst (who may read every page but the
+    administration)."""
+    sign_in(anonymous_tablet, live_server, "analytiker.star")
+    return anonymous_tablet

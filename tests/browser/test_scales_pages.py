@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 def test_browse_a_scale_on_a_tablet(live_server: str, tablet: Page) -> None:
     tablet.goto(live_server + "/")
-    expect(tablet.locator("h1")).to_have_text("IPS Fidelity")
+    expect(tablet.locator("h1")).to_have_text("Velkommen, Anders Andersen (analytiker, STAR)")
     expect(tablet.locator(".cards .card")).to_have_count(2)
     assert tablet.evaluate("typeof window.htmx") == "object", "htmx must load from /static/vendor"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html5lib
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
@@ -10,16 +9,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.main import create_app
+from app.models import Role
 from app.services import scales
 from tests.conftest import settings_for
-from tests.factories import make_scale_version, shipped_scale
+from tests.factories import make_scale_version, make_user, shipped_scale
+from tests.web.signin import parse, sign_in
 
 HTMX = {"HX-Request": "true"}
 
 
-def parse(html: str) -> BeautifulSoup:
-    html5lib.HTMLParser(strict=True).parse(html)  # raises on any HTML parse error
-    return BeautifulSoup(html, "html.parser")
+@pytest.fixture
+def client(client: TestClient, session: Session) -> TestClient:
+    """These pages are for any signed-in user; an analyst (read-only) will do."""
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+    return client
 
 
 def test_home_lists_the_published_scales(client: TestClient, session: Session) -> None:
@@ -28,7 +31,7 @@ def test_home_lists_the_published_scales(client: TestClient, session: Session) -
     make_scale_version(session, key="ips-lignende", version="2024")  # idempotent
     page = parse(client.get("/").text)
     assert page.html is not None and page.html["lang"] == "da"
-    assert page.h1 is not None and page.h1.get_text(strip=True) == "IPS Fidelity"
+    assert page.h1 is not None and page.h1.get_text(strip=True) == "Velkommen, Test User"
     cards = page.select(".cards .card")
     assert [card.h3.get_text(strip=True) for card in cards if card.h3] == [
         shipped_scale("ips-25").title.da,
@@ -43,7 +46,7 @@ def test_home_lists_the_published_scales(client: TestClient, session: Session) -
 
 def test_home_without_scales_says_how_to_publish_one(client: TestClient) -> None:
     page = parse(client.get("/").text)
-    assert "fidelity scales publish" in page.select_one(".empty").get_text()  # type: ignore[union-attr]
+    assert "fidelity scales publish" in page.select_one("#scales-heading ~ .empty").get_text()  # type: ignore[union-attr]
 
 
 def test_drafts_are_not_listed(client: TestClient, session: Session) -> None:

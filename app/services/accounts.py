@@ -1,0 +1,629 @@
+"""Accounts: users and their scopes, passwords, sign-in with slowdown, server-side
+sessions and API tokens.
+
+Secrets never reach the database in a usable form: passwords are Argon2id hashes, and
+session cookies and API tokens are random 256-bit values stored as their sha256 (a
+fast hash is right for values that cannot be guessed). Sign-in attempts are stored, so
+every worker process slows the same guesser by the same rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select, update
+
+from app.config import Settings
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.models import (
+    ApiToken,
+    Region,
+    Role,
+    SignInAttempt,
+    Team,
+    User,
+    UserRegion,
+    UserSession,
+    UserTeam,
+    utcnow,
+)
+from app.security import hash_password, needs_rehash, verify_password
+from app.services import audit
+from app.services.access import Principal
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+MAX_USERNAME = 64
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # longer input is refused before hashing
+TOKEN_PREFIX = "ipsf_"
+
+# Sign-in slowdown. Within the window, the first failures are free; after that each
+# further attempt must wait twice as long as the last, up to the cap. Per account, a
+# successful sign-in starts the count afresh; per address it does not.
+ATTEMPT_WINDOW = timedelta(minutes=15)
+FREE_FAILURES_PER_ACCOUNT = 5
+FREE_FAILURES_PER_ADDRESS = 20
+MAX_WAIT_SECONDS = 15 * 60
+
+SESSION_TOUCH_INTERVAL = timedelta(seconds=60)
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
+
+WRONG_CREDENTIALS = "wrong_credentials"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_username(raw: str) -> str:
+    username = raw.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise Invalid(
+            f"{raw[:70]!r} is not a usable username: use 2-64 lower-case letters, digits, "
+            "dots, hyphens or underscores, starting with a letter or digit"
+        )
+    return username
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"the password must be at least {MIN_PASSWORD} characters long")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid(f"the password must be at most {MAX_PASSWORD} characters long")
+
+
+# Users and scopes
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username.strip().lower())).first()
+
+
+def get_user_by_name(session: Session, username: str) -> User:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"there is no user {username!r}")
+    return user
+
+
+def user_scope(session: Session, user_id: int) -> tuple[list[int], list[int]]:
+    regions = session.exec(
+        select(UserRegion.region_code)
+        .where(UserRegion.user_id == user_id)
+        .order_by(col(UserRegion.region_code))
+    ).all()
+    teams = session.exec(
+        select(UserTeam.team_id).where(UserTeam.user_id == user_id).order_by(col(UserTeam.team_id))
+    ).all()
+    return list(regions), list(teams)
+
+
+def snapshot(session: Session, user: User) -> dict[str, Any]:
+    """What the audit trail keeps of a user: never the password hash."""
+    assert user.id is not None
+    regions, teams = user_scope(session, user.id)
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": str(user.role),
+        "is_active": user.is_active,
+        "regions": regions,
+        "teams": teams,
+    }
+
+
+def _check_scope(
+    session: Session, role: Role, regions: list[int], teams: list[int]
+) -> tuple[list[int], list[int]]:
+    regions, teams = sorted(set(regions)), sorted(set(teams))
+    if role == Role.AMBASSADOR and not regions:
+        raise Invalid("an ambassador needs at least one region")
+    if role == Role.TEAM_LEADER and not teams:
+        raise Invalid("a team leader needs at least one team")
+    if role != Role.AMBASSADOR and regions:
+        raise Invalid("only ambassadors are scoped to regions; remove the regions")
+    if role != Role.TEAM_LEADER and teams:
+        raise Invalid("only team leaders are scoped to teams; remove the teams")
+    known_regions = set(session.exec(select(Region.code).where(col(Region.code).in_(regions))))
+    if unknown := [code for code in regions if code not in known_regions]:
+        allowed = ", ".join(str(code) for code in session.exec(select(Region.code)))
+        raise Invalid(f"unknown region code {unknown[0]}; the region codes are {allowed}")
+    known_teams = set(session.exec(select(Team.id).where(col(Team.id).in_(teams))))
+    if unknown := [team for team in teams if team not in known_teams]:
+        raise Invalid(f"there is no team with id {unknown[0]}")
+    return regions, teams
+
+
+def _set_scope(session: Session, user_id: int, regions: list[int], teams: list[int]) -> None:
+    for row in session.exec(select(UserRegion).where(UserRegion.user_id == user_id)):
+        if row.region_code not in regions:
+            session.delete(row)
+    for row_team in session.exec(select(UserTeam).where(UserTeam.user_id == user_id)):
+        if row_team.team_id not in teams:
+            session.delete(row_team)
+    current_regions, current_teams = user_scope(session, user_id)
+    session.add_all(
+        UserRegion(user_id=user_id, region_code=code)
+        for code in regions
+        if code not in current_regions
+    )
+    session.add_all(
+        UserTeam(user_id=user_id, team_id=team) for team in teams if team not in current_teams
+    )
+    session.flush()
+
+
+def create_user(
+    session: Session,
+    by: Principal,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    password: str | None,
+    regions: list[int] = (),  # type: ignore[assignment]
+    teams: list[int] = (),  # type: ignore[assignment]
+) -> User:
+    """A new user with a role and scope; without a password they cannot sign in yet."""
+    name = normalise_username(username)
+    display = display_name.strip() or name
+    if len(display) > 200:
+        raise Invalid("the display name must be at most 200 characters")
+    if password is not None:
+        check_new_password(password)
+    regions, teams = _check_scope(session, role, list(regions), list(teams))
+    if find_user(session, name) is not None:
+        raise Conflict(f"the username {name!r} is taken")
+    user = User(
+        username=name,
+        display_name=display,
+        role=role,
+        password_hash=None if password is None else hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    assert user.id is not None
+    _set_scope(session, user.id, regions, teams)
+    audit.record(
+        session,
+        action="user.created",
+        by=by,
+        entity_type="user",
+        entity_id=user.id,
+        after=snapshot(session, user) | {"password_set": password is not None},
+    )
+    return user
+
+
+def update_user(
+    session: Session,
+    by: Principal,
+    user: User,
+    *,
+    display_name: str,
+    role: Role,
+    is_active: bool,
+    regions: list[int],
+    teams: list[int],
+) -> User:
+    """Change a user's name, role, scope or status. Disabling ends their sessions."""
+    assert user.id is not None
+    display = display_name.strip() or user.username
+    if len(display) > 200:
+        raise Invalid("the display name must be at most 200 characters")
+    if user.id == by.user_id and (role != Role.ADMIN or not is_active):
+        raise Conflict("you cannot take away your own administrator role or disable yourself")
+    regions, teams = _check_scope(session, role, regions, teams)
+    before = snapshot(session, user)
+    user.display_name, user.role, user.is_active = display, role, is_active
+    _set_scope(session, user.id, regions, teams)
+    after = snapshot(session, user)
+    if after == before:
+        return user
+    # Role and scope are read afresh on every request, so they apply at once; disabling
+    # also ends the sessions, so a disabled user's devices are signed out for good.
+    if not is_active and before["is_active"]:
+        after["sessions_ended"] = end_user_sessions(session, user.id, "user_disabled")
+    audit.record(
+        session,
+        action="user.updated",
+        by=by,
+        entity_type="user",
+        entity_id=user.id,
+        before=before,
+        after=after,
+    )
+    return user
+
+
+def set_password(session: Session, by: Principal, user: User, password: str) -> None:
+    """A new password; every session of the user ends, so an old one cannot linger."""
+    check_new_password(password)
+    assert user.id is not None
+    user.password_hash = hash_password(password)
+    ended = end_user_sessions(session, user.id, "password_changed", keep=by.session_id)
+    audit.record(
+        session,
+        action="user.password_set",
+        by=by,
+        entity_type="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.exec(select(User).order_by(col(User.username))))
+
+
+# Sign-in
+
+
+@dataclass
+class SignIn:
+    """The outcome of a sign-in attempt: a user and a session token, or why not."""
+
+    user: User | None = None
+    token: str | None = None
+    retry_after: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.token is not None
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def _wait(failures: int, free: int, last: datetime | None, now: datetime) -> int:
+    if failures < free or last is None:
+        return 0
+    delay = min(2 ** (failures - free + 1), MAX_WAIT_SECONDS)
+    remaining = (last + timedelta(seconds=delay) - now).total_seconds()
+    return max(0, int(remaining + 0.999))
+
+
+def required_wait(session: Session, username: str, client_address: str, now: datetime) -> int:
+    """Seconds before this account or address may try again (0: now)."""
+    since = now - ATTEMPT_WINDOW
+    last_success = session.exec(
+        select(func.max(SignInAttempt.occurred_at)).where(
+            SignInAttempt.username == username, col(SignInAttempt.succeeded).is_(True)
+        )
+    ).one()
+    account_since = max(since, last_success) if last_success else since
+    account = session.exec(
+        select(func.count(), func.max(SignInAttempt.occurred_at)).where(
+            SignInAttempt.username == username,
+            col(SignInAttempt.succeeded).is_(False),
+            col(SignInAttempt.occurred_at) > account_since,
+        )
+    ).one()
+    address = session.exec(
+        select(func.count(), func.max(SignInAttempt.occurred_at)).where(
+            SignInAttempt.client_address == client_address,
+            col(SignInAttempt.succeeded).is_(False),
+            col(SignInAttempt.occurred_at) > since,
+        )
+    ).one()
+    return max(
+        _wait(account[0], FREE_FAILURES_PER_ACCOUNT, _aware(account[1]), now),
+        _wait(address[0], FREE_FAILURES_PER_ADDRESS, _aware(address[1]), now),
+    )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # func.max() bypasses the column type, so SQLite hands back a naive value or a string.
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def sign_in(
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    client_address: str,
+    user_agent: str | None = None,
+    now: datetime | None = None,
+) -> SignIn:
+    """Check a username and password and start a session.
+
+    Unknown user, disabled user and wrong password fail alike, after the same Argon2 work,
+    so neither the answer nor its timing tells whether the account exists. While an
+    account or address has to wait, nothing is checked.
+    """
+    now = now or utcnow()
+    key = username.strip().lower()[:MAX_USERNAME]
+    wait = required_wait(session, key, client_address, now)
+    context = {"username": key, "client_address": client_address}
+    if wait:
+        audit.record(
+            session,
+            action="auth.sign_in_throttled",
+            channel="web",
+            entity_type="user",
+            after=context | {"retry_after": wait},
+        )
+        return SignIn(retry_after=wait)
+    user = find_user(session, key)
+    valid = verify_password(
+        user.password_hash if user and user.password_hash else _dummy_hash(), password
+    )
+    if user is None or not user.is_active or not user.password_hash or not valid:
+        reason = (
+            "unknown_user"
+            if user is None
+            else "disabled"
+            if not user.is_active
+            else "no_password"
+            if not user.password_hash
+            else "wrong_password"
+        )
+        session.add(
+            SignInAttempt(
+                occurred_at=now, username=key, client_address=client_address, succeeded=False
+            )
+        )
+        audit.record(
+            session,
+            action="auth.sign_in_failed",
+            channel="web",
+            actor_id=user.id if user else None,
+            entity_type="user",
+            entity_id=user.id if user else None,
+            after=context | {"reason": reason},
+        )
+        return SignIn()
+    assert user.id is not None and user.password_hash is not None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    session.add(
+        SignInAttempt(occurred_at=now, username=key, client_address=client_address, succeeded=True)
+    )
+    token, row = start_session(
+        session, user, settings, client_address=client_address, user_agent=user_agent, now=now
+    )
+    audit.record(
+        session,
+        action="auth.signed_in",
+        channel="web",
+        actor_id=user.id,
+        entity_type="session",
+        entity_id=row.id,
+        after=context,
+    )
+    return SignIn(user=user, token=token)
+
+
+# Sessions
+
+
+def start_session(
+    session: Session,
+    user: User,
+    settings: Settings,
+    *,
+    client_address: str | None,
+    user_agent: str | None,
+    now: datetime,
+) -> tuple[str, UserSession]:
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    row = UserSession(
+        token_hash=digest(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_lifetime_hours),
+        client_address=client_address,
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def find_session(
+    session: Session, token: str, settings: Settings, now: datetime | None = None
+) -> tuple[UserSession, User]:
+    """The live session for a cookie's token, or NotAuthenticated(expired=True)."""
+    now = now or utcnow()
+    row = session.exec(select(UserSession).where(UserSession.token_hash == digest(token))).first()
+    if row is None or row.ended_at is not None:
+        raise NotAuthenticated("session_ended", expired=True)
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    if now >= row.expires_at or now - row.last_seen_at >= idle:
+        raise NotAuthenticated("session_expired", expired=True)
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("session_ended", expired=True)
+    return row, user
+
+
+def needs_touch(row: UserSession, now: datetime) -> bool:
+    return now - row.last_seen_at >= SESSION_TOUCH_INTERVAL
+
+
+def touch_session(session: Session, session_id: int, now: datetime) -> None:
+    session.exec(
+        update(UserSession)
+        .where(col(UserSession.id) == session_id, col(UserSession.last_seen_at) < now)
+        .values(last_seen_at=now)
+    )
+
+
+def sign_out(session: Session, by: Principal) -> None:
+    if by.session_id is None:
+        return
+    row = session.get(UserSession, by.session_id)
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at, row.end_reason = utcnow(), "signed_out"
+    audit.record(session, action="auth.signed_out", by=by, entity_type="session", entity_id=row.id)
+
+
+def end_user_sessions(
+    session: Session, user_id: int, reason: str, *, keep: int | None = None
+) -> int:
+    """End every live session of a user (but ``keep``); the number ended."""
+    rows = session.exec(
+        select(UserSession).where(
+            UserSession.user_id == user_id,
+            col(UserSession.ended_at).is_(None),
+            col(UserSession.id) != (keep or 0),
+        )
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.ended_at, row.end_reason = now, reason
+    return len(rows)
+
+
+def end_sessions_of(session: Session, by: Principal, user: User) -> int:
+    """An administrator signs a user out everywhere."""
+    assert user.id is not None
+    ended = end_user_sessions(session, user.id, "ended_by_admin", keep=by.session_id)
+    audit.record(
+        session,
+        action="session.ended",
+        by=by,
+        entity_type="user",
+        entity_id=user.id,
+        after={"sessions_ended": ended},
+    )
+    return ended
+
+
+def live_sessions(session: Session, user_id: int, settings: Settings) -> list[UserSession]:
+    now = utcnow()
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    return list(
+        session.exec(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user_id,
+                col(UserSession.ended_at).is_(None),
+                col(UserSession.expires_at) > now,
+                col(UserSession.last_seen_at) > now - idle,
+            )
+            .order_by(col(UserSession.last_seen_at).desc())
+        )
+    )
+
+
+# API tokens
+
+
+def create_token(session: Session, by: Principal, user: User, name: str) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``: the plain token is returned once, never stored."""
+    assert user.id is not None
+    label = name.strip()
+    if not label or len(label) > 100:
+        raise Invalid("give the token a name of 1-100 characters, e.g. what script uses it")
+    if not user.is_active:
+        raise Conflict(f"{user.username} is disabled; enable the user before giving a token")
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=label,
+        token_hash=digest(plain),
+        prefix=plain[:12],
+        created_by_id=by.user_id,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        action="api_token.created",
+        by=by,
+        entity_type="api_token",
+        entity_id=token.id,
+        after={"user": user.username, "name": label, "prefix": token.prefix},
+    )
+    return plain, token
+
+
+def find_token(session: Session, plain: str) -> tuple[ApiToken, User]:
+    """The token's row and user, or NotAuthenticated with the reason."""
+    token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(plain))).first()
+    if token is None:
+        raise NotAuthenticated("unknown_token")
+    if token.revoked_at is not None:
+        raise NotAuthenticated("revoked_token")
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("token_user_disabled")
+    return token, user
+
+
+def touch_token(session: Session, token_id: int, now: datetime) -> None:
+    session.exec(
+        update(ApiToken)
+        .where(
+            col(ApiToken.id) == token_id,
+            (col(ApiToken.last_used_at).is_(None))
+            | (col(ApiToken.last_used_at) < now - TOKEN_TOUCH_INTERVAL),
+        )
+        .values(last_used_at=now)
+    )
+
+
+def needs_token_touch(token: ApiToken, now: datetime) -> bool:
+    return token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL
+
+
+def revoke_token(session: Session, by: Principal, token: ApiToken) -> ApiToken:
+    if token.revoked_at is not None:
+        raise Conflict(f"the token {token.prefix}… was already revoked")
+    token.revoked_at, token.revoked_by_id = utcnow(), by.user_id
+    audit.record(
+        session,
+        action="api_token.revoked",
+        by=by,
+        entity_type="api_token",
+        entity_id=token.id,
+        before={"revoked": False},
+        after={"revoked": True, "name": token.name, "prefix": token.prefix},
+    )
+    return token
+
+
+def get_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"token {token_id} not found")
+    return token
+
+
+def list_tokens(session: Session, user_id: int | None = None) -> list[tuple[ApiToken, str]]:
+    query = (
+        select(ApiToken, User.username)
+        .join(User, col(User.id) == col(ApiToken.user_id))
+        .order_by(col(ApiToken.created_at).desc())
+    )
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return [(token, username) for token, username in session.exec(query)]

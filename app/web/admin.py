@@ -1,0 +1,447 @@
+"""Administration: users and their scopes, API tokens, teams, and the audit trail.
+
+Every route here is for administrators only (``AdminPrincipal``: 403 for other roles).
+The audit trail can be read and exported, never changed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from starlette.responses import Response
+
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import DomainError, Invalid
+from app.models import ProgramType, Role, Team, User, utcnow
+from app.services import accounts, audit, teams
+from app.services.access import Principal
+from app.web.auth import AdminPrincipal
+from app.web.htmx import render
+
+router = APIRouter(prefix="/admin")
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(role.value for role in Role)
+        raise Invalid(f"unknown role {value!r}; choose one of {allowed}") from None
+
+
+def _user_form_context(session: SessionDep) -> dict[str, Any]:
+    return {
+        "roles": list(Role),
+        "regions": teams.all_municipalities(session),
+        "all_teams": [
+            s.team for s in teams.list_teams(session, Principal.system(), include_inactive=True)
+        ],
+    }
+
+
+# Users
+
+
+@router.get("/users", response_class=HTMLResponse, name="admin_users")
+def users(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+    rows = [
+        (user, *accounts.user_scope(session, user.id or 0)) for user in accounts.list_users(session)
+    ]
+    team_names = {t.id: t.name for t in _user_form_context(session)["all_teams"]}
+    return render(request, "admin/users.html", {"rows": rows, "team_names": team_names})
+
+
+@router.get("/users/new", response_class=HTMLResponse, name="admin_user_new")
+def new_user(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+    context = _user_form_context(session) | {"user": None, "scope": ([], []), "message": None}
+    return render(request, "admin/user_form.html", context)
+
+
+@router.post("/users", response_class=HTMLResponse, name="admin_user_create")
+def create_user(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    username: Annotated[str, Form()] = "",
+    display_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    regions: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    teams_: Annotated[list[int], Form(alias="teams")] = [],  # noqa: B006
+) -> Response:
+    try:
+        user = accounts.create_user(
+            session,
+            principal,
+            username=username,
+            display_name=display_name,
+            role=_role(role),
+            password=password or None,
+            regions=regions,
+            teams=teams_,
+        )
+    except DomainError as error:
+        session.rollback()
+        context = _user_form_context(session) | {
+            "user": None,
+            "draft": {"username": username, "display_name": display_name, "role": role},
+            "scope": (regions, teams_),
+            "message": error.detail,
+        }
+        return render(request, "admin/user_form.html", context, status_code=error.status_code)
+    return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+
+
+def _user_page(
+    request: Request,
+    session: SessionDep,
+    user: User,
+    *,
+    message: str | None = None,
+    status_code: int = 200,
+    new_token: str | None = None,
+    saved: bool = False,
+) -> Response:
+    assert user.id is not None
+    settings: Settings = request.app.state.settings
+    context = _user_form_context(session) | {
+        "user": user,
+        "scope": accounts.user_scope(session, user.id),
+        "sessions": accounts.live_sessions(session, user.id, settings),
+        "tokens": accounts.list_tokens(session, user.id),
+        "message": message,
+        "new_token": new_token,
+        "saved": saved,
+    }
+    return render(request, "admin/user_form.html", context, status_code=status_code)
+
+
+@router.get("/users/{user_id}", response_class=HTMLResponse, name="admin_user")
+def user_detail(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    user_id: int,
+    saved: bool = False,
+) -> Response:
+    return _user_page(request, session, accounts.get_user(session, user_id), saved=saved)
+
+
+@router.post("/users/{user_id}", response_class=HTMLResponse, name="admin_user_update")
+def update_user(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    user_id: int,
+    display_name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+    is_active: Annotated[bool, Form()] = False,
+    regions: Annotated[list[int], Form()] = [],  # noqa: B006
+    teams_: Annotated[list[int], Form(alias="teams")] = [],  # noqa: B006
+) -> Response:
+    user = accounts.get_user(session, user_id)
+    try:
+        accounts.update_user(
+            session,
+            principal,
+            user,
+            display_name=display_name,
+            role=_role(role),
+            is_active=is_active,
+            regions=regions,
+            teams=teams_,
+        )
+    except DomainError as error:
+        session.rollback()
+        user = accounts.get_user(session, user_id)
+        return _user_page(
+            request, session, user, message=error.detail, status_code=error.status_code
+        )
+    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+
+
+@router.post("/users/{user_id}/password", response_class=HTMLResponse, name="admin_user_password")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    user_id: int,
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    user = accounts.get_user(session, user_id)
+    try:
+        accounts.set_password(session, principal, user, password)
+    except DomainError as error:
+        return _user_page(
+            request, session, user, message=error.detail, status_code=error.status_code
+        )
+    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+
+
+@router.post("/users/{user_id}/sessions/end", name="admin_user_sessions_end")
+def end_sessions(session: SessionDep, principal: AdminPrincipal, user_id: int) -> Response:
+    accounts.end_sessions_of(session, principal, accounts.get_user(session, user_id))
+    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+
+
+@router.post("/users/{user_id}/tokens", response_class=HTMLResponse, name="admin_token_create")
+def create_token(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    user_id: int,
+    name: Annotated[str, Form()] = "",
+) -> Response:
+    """The new token is shown once, on this response; only its hash is kept."""
+    user = accounts.get_user(session, user_id)
+    try:
+        plain, _ = accounts.create_token(session, principal, user, name)
+    except DomainError as error:
+        return _user_page(
+            request, session, user, message=error.detail, status_code=error.status_code
+        )
+    return _user_page(request, session, user, new_token=plain, status_code=201)
+
+
+@router.get("/tokens", response_class=HTMLResponse, name="admin_tokens")
+def tokens(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+    return render(request, "admin/tokens.html", {"tokens": accounts.list_tokens(session)})
+
+
+@router.post("/tokens/{token_id}/revoke", name="admin_token_revoke")
+def revoke_token(
+    session: SessionDep,
+    principal: AdminPrincipal,
+    token_id: int,
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    token = accounts.get_token(session, token_id)
+    accounts.revoke_token(session, principal, token)
+    target = f"/admin/users/{token.user_id}" if back == "user" else "/admin/tokens"
+    return RedirectResponse(target, status_code=303)
+
+
+# Teams
+
+
+@router.get("/teams", response_class=HTMLResponse, name="admin_teams")
+def team_list(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+    summaries = teams.list_teams(session, principal, include_inactive=True)
+    return render(request, "admin/teams.html", {"summaries": summaries})
+
+
+def _team_form(
+    request: Request,
+    session: SessionDep,
+    team: Team | None,
+    *,
+    chosen: list[int],
+    draft: dict[str, Any] | None = None,
+    message: str | None = None,
+    status_code: int = 200,
+    saved: bool = False,
+) -> Response:
+    context = {
+        "team": team,
+        "draft": draft or {},
+        "chosen": chosen,
+        "regions": teams.all_municipalities(session),
+        "program_types": list(ProgramType),
+        "message": message,
+        "saved": saved,
+    }
+    return render(request, "admin/team_form.html", context, status_code=status_code)
+
+
+@router.get("/teams/new", response_class=HTMLResponse, name="admin_team_new")
+def new_team(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+    return _team_form(request, session, None, chosen=[])
+
+
+@router.post("/teams", response_class=HTMLResponse, name="admin_team_create")
+def create_team(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    name: Annotated[str, Form()] = "",
+    program_type: Annotated[str, Form()] = "",
+    municipalities: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
+    try:
+        team = teams.create_team(
+            session, principal, name=name, program_type=program_type, municipalities=municipalities
+        )
+    except DomainError as error:
+        session.rollback()
+        draft = {"name": name, "program_type": program_type}
+        return _team_form(
+            request,
+            session,
+            None,
+            chosen=municipalities,
+            draft=draft,
+            message=error.detail,
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/admin/teams/{team.id}?saved=1", status_code=303)
+
+
+@router.get("/teams/{team_id}", response_class=HTMLResponse, name="admin_team")
+def team_detail(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    team_id: int,
+    saved: bool = False,
+) -> Response:
+    summary = teams.team_summary(session, principal, team_id)
+    chosen = [m.code for m in summary.municipalities]
+    return _team_form(request, session, summary.team, chosen=chosen, saved=saved)
+
+
+@router.post("/teams/{team_id}", response_class=HTMLResponse, name="admin_team_update")
+def update_team(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    team_id: int,
+    name: Annotated[str, Form()] = "",
+    program_type: Annotated[str, Form()] = "",
+    is_active: Annotated[bool, Form()] = False,
+    municipalities: Annotated[list[int], Form()] = [],  # noqa: B006
+) -> Response:
+    team = teams.team_summary(session, principal, team_id).team
+    try:
+        teams.update_team(
+            session,
+            principal,
+            team,
+            name=name,
+            program_type=program_type,
+            is_active=is_active,
+            municipalities=municipalities,
+        )
+    except DomainError as error:
+        session.rollback()
+        team = teams.team_summary(session, principal, team_id).team
+        draft = {"name": name, "program_type": program_type}
+        return _team_form(
+            request,
+            session,
+            team,
+            chosen=municipalities,
+            draft=draft,
+            message=error.detail,
+            status_code=error.status_code,
+        )
+    return RedirectResponse(f"/admin/teams/{team_id}?saved=1", status_code=303)
+
+
+# The audit trail
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"{field} must be a date like 2026-11-23, not {value!r}") from None
+
+
+def _audit_filters(
+    action: str | None,
+    actor: str | None,
+    entity_type: str | None,
+    entity_id: str | None,
+    since: str | None,
+    until: str | None,
+) -> tuple[dict[str, str], list[Any]]:
+    first, last = _day(since, "since"), _day(until, "until")
+    chosen = {
+        key: value
+        for key, value in {
+            "action": action,
+            "actor": actor,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "since": since,
+            "until": until,
+        }.items()
+        if value
+    }
+    clauses = audit.event_filter(
+        action=action,
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        since=datetime.combine(first, time(), tzinfo=UTC) if first else None,
+        until=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None,
+    )
+    return chosen, clauses
+
+
+FilterParam = Annotated[str | None, Query(max_length=100)]
+
+
+@router.get("/audit", response_class=HTMLResponse, name="admin_audit")
+def audit_log(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    action: FilterParam = None,
+    actor: FilterParam = None,
+    entity_type: FilterParam = None,
+    entity_id: FilterParam = None,
+    since: FilterParam = None,
+    until: FilterParam = None,
+    before: int | None = None,
+) -> Response:
+    chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
+    events = audit.list_events(session, clauses, limit=AUDIT_PAGE_SIZE + 1, before_id=before)
+    more = len(events) > AUDIT_PAGE_SIZE
+    events = events[:AUDIT_PAGE_SIZE]
+    context = {
+        "events": events,
+        "chosen": chosen,
+        "next_before": events[-1][0].id if more and events else None,
+        "paged": before is not None,
+    }
+    return render(request, "admin/audit.html", context, fragment="results")
+
+
+@router.get("/audit.csv", name="admin_audit_csv")
+def audit_csv(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    action: FilterParam = None,
+    actor: FilterParam = None,
+    entity_type: FilterParam = None,
+    entity_id: FilterParam = None,
+    since: FilterParam = None,
+    until: FilterParam = None,
+) -> Response:
+    """The filtered trail as CSV, streamed; the export itself is recorded first."""
+    chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
+    with request.app.state.unit_of_work() as write:
+        audit.record(write, action="audit.exported", by=principal, after={"filters": chosen})
+    reader = request.app.state.read_session
+
+    def lines() -> Any:
+        with reader() as read:
+            yield "\ufeff"
+            yield from audit.csv_lines(audit.csv_rows(read, clauses))
+
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
+    )

@@ -1,0 +1,140 @@
+"""Who is asking: sessions from the cookie, API tokens from the bearer header, CSRF.
+
+``CurrentPrincipal`` is the dependency every non-public route takes (directly or through
+``require_roles``): it answers 401 without a valid session or token, and for a
+cookie-authenticated request that changes state it checks the CSRF token (the
+``X-CSRF-Token`` header htmx sends from ``<body hx-headers>``, or the ``csrf_token``
+field of a plain form). Bearer requests carry no cookie, so they cannot be forged by
+another site and need no CSRF token.
+
+Keeping a session alive writes ``last_seen_at`` at most once a minute. A GET's own
+session only reads, so that write runs in a unit of work of its own.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.db import SessionDep
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Role, utcnow
+from app.services import access, accounts
+from app.services.access import Principal
+from app.services.audit import Channel
+
+SESSION_COOKIE = "fidelity_session"
+LOGIN_CSRF_COOKIE = "fidelity_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: FORWARDED_ALLOW_IPS)."""
+    return (request.client.host if request.client else None) or "unknown"
+
+
+@contextmanager
+def writer(request: Request, session: Session) -> Iterator[Session]:
+    """A session that may write now: the request's own unless it is a read-only GET."""
+    if not session.info.get("read_only"):
+        yield session
+        return
+    with request.app.state.unit_of_work() as own:
+        yield own
+
+
+def resolve_principal(request: Request, session: SessionDep) -> Principal | None:
+    """The signed-in user or token holder, or None. A dead session is remembered on the
+    request so that a protected route can say it expired."""
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    request.state.principal = None
+    now = utcnow()
+    channel: Channel = "api" if request.url.path.startswith("/api/") else "web"
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        try:
+            token, user = accounts.find_token(session, credentials.strip())
+        except NotAuthenticated as error:
+            request.state.auth_problem = error
+            return None
+        if accounts.needs_token_touch(token, now):
+            with writer(request, session) as write:
+                accounts.touch_token(write, token.id or 0, now)
+        request.state.principal = access.principal_for(
+            session,
+            user,
+            channel="api",
+            token_id=token.id,
+            client_address=client_address(request),
+        )
+        return request.state.principal  # type: ignore[no-any-return]
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    settings = request.app.state.settings
+    try:
+        row, user = accounts.find_session(session, cookie, settings, now)
+    except NotAuthenticated as error:
+        request.state.auth_problem = error
+        return None
+    if accounts.needs_touch(row, now):
+        with writer(request, session) as write:
+            accounts.touch_session(write, row.id or 0, now)
+    request.state.principal = access.principal_for(
+        session,
+        user,
+        channel=channel,
+        session_id=row.id,
+        csrf_token=row.csrf_token,
+        client_address=client_address(request),
+    )
+    return request.state.principal  # type: ignore[no-any-return]
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+async def require_principal(request: Request, principal: OptionalPrincipal) -> Principal:
+    """The caller, signed in; for a cookie request that changes state, CSRF-checked."""
+    if principal is None:
+        problem = getattr(request.state, "auth_problem", None)
+        raise problem or NotAuthenticated("sign_in_required")
+    if request.method not in SAFE_METHODS and principal.session_id is not None:
+        await check_csrf(request, principal.csrf_token or "")
+    return principal
+
+
+async def check_csrf(request: Request, expected: str) -> None:
+    """The header or form field must carry ``expected``; otherwise 403."""
+    given = request.headers.get(CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
+        value = (await request.form()).get(CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    if not given or not expected or not hmac.compare_digest(given, expected):
+        raise Forbidden("csrf_failed")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only ``roles`` through (403 for the others)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        access.require_role(principal, *roles)
+        return principal
+
+    return dependency
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,0 +1,179 @@
+"""Signing in and out.
+
+The sign-in form is protected against login CSRF by a double-submit token: a random
+value in a cookie that must come back in the form. A successful sign-in sets the session
+cookie (HttpOnly, SameSite=Lax, Secure outside development) and returns the person to
+the page they were sent away from.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.errors import Forbidden
+from app.services import accounts
+from app.web.auth import (
+    CSRF_FIELD,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    OptionalPrincipal,
+    client_address,
+)
+from app.web.htmx import render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to return to; anything else (another site, the sign-in page) is home."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    if urlsplit(target).path in ("/login", "/logout"):
+        return "/"
+    return target
+
+
+def login_url(request: Request, *, expired: bool = False) -> str:
+    """The sign-in page, told where to send the person back to afterwards."""
+    if request.method == "GET" and request.headers.get("HX-Request") != "true":
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        # For htmx and form posts, return to the page the person was on, not the action.
+        referrer = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
+        parts = urlsplit(referrer)
+        same_site = parts.netloc in ("", request.url.netloc)
+        back = (parts.path + (f"?{parts.query}" if parts.query else "")) if same_site else "/"
+    params = {"next": safe_next(back)}
+    if expired:
+        params["expired"] = "1"
+    return "/login?" + urlencode(params)
+
+
+def _form(
+    request: Request,
+    *,
+    next_url: str,
+    status_code: int = 200,
+    message: str | None = None,
+    username: str = "",
+    notice: str | None = None,
+    retry_after: int = 0,
+) -> Response:
+    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    context = {
+        "next_url": next_url,
+        "message": message,
+        "notice": notice,
+        "username": username[: accounts.MAX_USERNAME],
+        "login_csrf": token,
+        "retry_after": retry_after,
+    }
+    response = render(request, "auth/login.html", context, status_code=status_code)
+    settings = request.app.state.settings
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookies_secure,
+        path="/login",
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, name="login")
+def login_page(
+    request: Request,
+    principal: OptionalPrincipal,
+    next: str = "/",
+    expired: bool = False,
+    signed_out: bool = False,
+) -> Response:
+    if principal is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    notice = "session_expired_notice" if expired else "signed_out_notice" if signed_out else None
+    return _form(request, next_url=safe_next(next), notice=notice)
+
+
+@router.post("/login", response_class=HTMLResponse, name="login_submit")
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(csrf_token, expected):
+        raise Forbidden("login_csrf_failed")
+    target = safe_next(next)
+    if len(username) > accounts.MAX_USERNAME or len(password) > accounts.MAX_PASSWORD:
+        return _form(request, next_url=target, status_code=422, message="credentials_too_long")
+    if not username.strip() or not password:
+        return _form(
+            request,
+            next_url=target,
+            status_code=422,
+            message="credentials_missing",
+            username=username,
+        )
+    outcome = accounts.sign_in(
+        session,
+        request.app.state.settings,
+        username=username,
+        password=password,
+        client_address=client_address(request),
+        user_agent=request.headers.get("User-Agent"),
+    )
+    if outcome.retry_after:
+        response = _form(
+            request,
+            next_url=target,
+            status_code=429,
+            message="too_many_attempts",
+            username=username,
+            retry_after=outcome.retry_after,
+        )
+        response.headers["Retry-After"] = str(outcome.retry_after)
+        return response
+    if not outcome.ok:
+        return _form(
+            request,
+            next_url=target,
+            status_code=401,
+            message="wrong_credentials",
+            username=username,
+        )
+    assert outcome.token is not None
+    settings = request.app.state.settings
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        outcome.token,
+        max_age=settings.session_lifetime_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookies_secure,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
+    accounts.sign_out(session, principal)
+    response = RedirectResponse("/login?signed_out=1", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
