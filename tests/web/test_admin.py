@@ -1,0 +1,396 @@
+"""Administration through the real pages: users, scopes, tokens, teams and the audit trail.
+Every change must leave exactly one audit event with the right before and after."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, func, select
+
+from app.models import (
+    ApiToken,
+    AuditEvent,
+    Role,
+    Team,
+    TeamMunicipality,
+    User,
+    UserRegion,
+    UserSession,
+    UserTeam,
+)
+from app.services import accounts
+from tests.factories import PASSWORD, make_team, make_user
+from tests.web.signin import parse, sign_in
+
+
+@pytest.fixture
+def admin(session: Session) -> User:
+    return make_user(session, role=Role.ADMIN, username="the-admin")
+
+
+@pytest.fixture
+def client(client: TestClient, admin: User) -> TestClient:
+    token = sign_in(client, admin.username)
+    client.headers["X-CSRF-Token"] = token
+    return client
+
+
+def last_event_id(session: Session) -> int:
+    return session.exec(select(func.coalesce(func.max(AuditEvent.id), 0))).one()
+
+
+def events_since(session: Session, since: int, *, skip_auth: bool = True) -> list[AuditEvent]:
+    rows = session.exec(
+        select(AuditEvent).where(col(AuditEvent.id) > since).order_by(col(AuditEvent.id))
+    ).all()
+    return [e for e in rows if not (skip_auth and e.action.startswith("auth."))]
+
+
+def message(html: str) -> str:
+    box = parse(html).select_one(".form-error")
+    assert box is not None
+    return box.get_text(" ", strip=True)
+
+
+def test_create_an_ambassador_with_regions(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    before = last_event_id(session)
+    response = client.post(
+        "/admin/users",
+        data={
+            "username": "Amb.Ny",
+            "display_name": "Ny Ambassadør",
+            "role": "ambassador",
+            "password": "a long enough password",
+            "regions": ["1084", "1085"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    user = session.exec(select(User).where(User.username == "amb.ny")).one()
+    assert response.headers["location"] == f"/admin/users/{user.id}?saved=1"
+    regions = session.exec(select(UserRegion.region_code).where(UserRegion.user_id == user.id))
+    assert sorted(regions) == [1084, 1085]
+    [event] = events_since(session, before)
+    assert (event.action, event.actor_id, event.channel) == ("user.created", admin.id, "web")
+    assert event.entity_type == "user" and event.entity_id == str(user.id)
+    assert event.before is None
+    assert event.after == {
+        "username": "amb.ny",
+        "display_name": "Ny Ambassadør",
+        "role": "ambassador",
+        "is_active": True,
+        "regions": [1084, 1085],
+        "teams": [],
+        "password_set": True,
+    }
+    assert "argon2" not in str(event.after), "no password hash in the audit trail"
+    # The new user can sign in and sees the scope.
+    other = TestClient(client.app)
+    sign_in(other, "amb.ny", "a long enough password")
+    assert other.get("/api/v1/me").json()["regions"] == [1084, 1085]
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "says"),
+    [
+        ({"role": "ambassador"}, 422, "an ambassador needs at least one region"),
+        ({"role": "team_leader"}, 422, "a team leader needs at least one team"),
+        ({"role": "analyst", "regions": ["1084"]}, 422, "only ambassadors are scoped to regions"),
+        ({"role": "ambassador", "regions": ["9999"]}, 422, "unknown region code 9999"),
+        ({"role": "wizard"}, 422, "unknown role 'wizard'"),
+        ({"role": "analyst", "password": "short"}, 422, "at least 10 characters"),
+        ({"role": "analyst", "username": "the-admin"}, 409, "the username 'the-admin' is taken"),
+        ({"role": "analyst", "username": "no spaces"}, 422, "is not a usable username"),
+    ],
+)
+def test_bad_user_forms_are_refused_with_a_reason_and_change_nothing(
+    client: TestClient, session: Session, form: dict[str, object], status: int, says: str
+) -> None:
+    users_before = session.exec(select(func.count()).select_from(User)).one()
+    before = last_event_id(session)
+    data = {"username": "someone-new", "display_name": "X"} | form
+    response = client.post("/admin/users", data=data)
+    assert response.status_code == status
+    assert says in message(response.text)
+    assert session.exec(select(func.count()).select_from(User)).one() == users_before
+    assert events_since(session, before) == []
+    # The form keeps what was typed.
+    kept = parse(response.text).select_one("#username")
+    assert kept is not None and kept["value"] == data["username"]
+
+
+def test_change_role_and_scope_records_before_and_after(
+    client: TestClient, session: Session
+) -> None:
+    team = make_team(session, name="Team Vest")
+    user = make_user(session, role=Role.AMBASSADOR, regions=(1084,))
+    before = last_event_id(session)
+    response = client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "display_name": "Now a leader",
+            "role": "team_leader",
+            "is_active": "true",
+            "teams": [str(team.id)],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    session.refresh(user)
+    assert user.role == "team_leader"
+    assert list(session.exec(select(UserTeam.team_id).where(UserTeam.user_id == user.id))) == [
+        team.id
+    ]
+    assert list(session.exec(select(UserRegion).where(UserRegion.user_id == user.id))) == []
+    [event] = events_since(session, before)
+    assert event.action == "user.updated"
+    assert event.before is not None and event.after is not None
+    assert (event.before["role"], event.before["regions"], event.before["teams"]) == (
+        "ambassador",
+        [1084],
+        [],
+    )
+    assert (event.after["role"], event.after["regions"], event.after["teams"]) == (
+        "team_leader",
+        [],
+        [team.id],
+    )
+    assert event.after["display_name"] == "Now a leader"
+
+
+def test_saving_an_unchanged_user_records_nothing(client: TestClient, session: Session) -> None:
+    user = make_user(session, role=Role.ANALYST)
+    before = last_event_id(session)
+    client.post(
+        f"/admin/users/{user.id}",
+        data={"display_name": user.display_name, "role": "analyst", "is_active": "true"},
+    )
+    assert events_since(session, before) == []
+
+
+def test_disabling_a_user_ends_their_sessions_at_once(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    user = make_user(session, role=Role.ANALYST)
+    theirs = TestClient(app)
+    sign_in(theirs, user.username)
+    assert theirs.get("/teams", follow_redirects=False).status_code == 200
+    before = last_event_id(session)
+    client.post(f"/admin/users/{user.id}", data={"display_name": "x", "role": "analyst"})
+    session.refresh(user)
+    assert user.is_active is False
+    [event] = events_since(session, before)
+    assert event.before is not None and event.after is not None
+    assert event.before["is_active"] is True and event.after["is_active"] is False
+    assert event.after["sessions_ended"] == 1
+    assert theirs.get("/teams", follow_redirects=False).status_code == 303
+    rows = session.exec(select(UserSession).where(UserSession.user_id == user.id)).all()
+    assert [row.end_reason for row in rows] == ["user_disabled"]
+
+
+def test_an_admin_cannot_lock_themselves_out(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    response = client.post(
+        f"/admin/users/{admin.id}", data={"display_name": "Me", "role": "analyst"}
+    )
+    assert response.status_code == 409
+    assert "your own administrator role" in message(response.text)
+    session.refresh(admin)
+    assert admin.role == "admin" and admin.is_active
+
+
+def test_reset_password_and_end_sessions(
+    app: FastAPI, client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    theirs = TestClient(app)
+    sign_in(theirs, user.username)
+    before = last_event_id(session)
+    response = client.post(
+        f"/admin/users/{user.id}/password",
+        data={"password": "brand new password"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    session.refresh(user)
+    assert accounts.verify_password(user.password_hash or "", "brand new password")
+    [event] = events_since(session, before)
+    assert event.action == "user.password_set" and event.after == {"sessions_ended": 1}
+    assert theirs.get("/teams", follow_redirects=False).status_code == 303
+    sign_in(theirs, user.username, "brand new password")
+    before = last_event_id(session)
+    client.post(f"/admin/users/{user.id}/sessions/end")
+    [event] = events_since(session, before)
+    assert event.action == "session.ended" and event.after == {"sessions_ended": 1}
+    assert theirs.get("/teams", follow_redirects=False).status_code == 303
+
+
+def test_a_token_is_shown_once_and_only_its_hash_is_kept(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, role=Role.ANALYST)
+    before = last_event_id(session)
+    response = client.post(f"/admin/users/{user.id}/tokens", data={"name": "R nightly"})
+    assert response.status_code == 201
+    shown = parse(response.text).select_one("#new-token")
+    assert shown is not None
+    plain = shown.get_text(strip=True)
+    token = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).one()
+    assert token.token_hash == accounts.digest(plain) and token.prefix == plain[:12]
+    [event] = events_since(session, before)
+    assert event.action == "api_token.created" and plain not in str(event.after)
+    again = client.get(f"/admin/users/{user.id}").text
+    assert plain not in again and token.prefix in again
+    api = TestClient(client.app, headers={"Authorization": f"Bearer {plain}"})
+    assert api.get("/api/v1/me").json()["username"] == user.username
+    before = last_event_id(session)
+    response = client.post(
+        f"/admin/tokens/{token.id}/revoke", data={"back": "user"}, follow_redirects=False
+    )
+    assert response.headers["location"] == f"/admin/users/{user.id}"
+    [event] = events_since(session, before)
+    assert event.action == "api_token.revoked" and event.before == {"revoked": False}
+    assert api.get("/api/v1/me").status_code == 401
+    listing = parse(client.get("/admin/tokens").text)
+    assert "tilbagekaldt" in listing.select_one("table.data tbody").get_text()  # type: ignore[union-attr]
+
+
+def test_create_and_change_a_team_with_its_municipalities(
+    client: TestClient, session: Session
+) -> None:
+    before = last_event_id(session)
+    response = client.post(
+        "/admin/teams",
+        data={
+            "name": "IPS Lolland-Falster",
+            "program_type": "ips",
+            "municipalities": ["360", "376"],
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    team = session.exec(select(Team).where(Team.name == "IPS Lolland-Falster")).one()
+    codes = session.exec(
+        select(TeamMunicipality.municipality_code).where(TeamMunicipality.team_id == team.id)
+    )
+    assert sorted(codes) == [360, 376]
+    [event] = events_since(session, before)
+    assert event.action == "team.created" and event.after == {
+        "name": "IPS Lolland-Falster",
+        "program_type": "ips",
+        "is_active": True,
+        "municipalities": [360, 376],
+    }
+    before = last_event_id(session)
+    client.post(
+        f"/admin/teams/{team.id}",
+        data={"name": "IPS Lolland", "program_type": "ips_lignende", "municipalities": ["360"]},
+    )
+    [event] = events_since(session, before)
+    assert event.action == "team.updated"
+    assert event.before is not None and event.after is not None
+    assert event.before["municipalities"] == [360, 376] and event.after["municipalities"] == [360]
+    assert event.after["is_active"] is False and event.after["program_type"] == "ips_lignende"
+
+
+@pytest.mark.parametrize(
+    ("form", "says"),
+    [
+        ({"name": "X", "program_type": "ips"}, "at least one municipality"),
+        ({"name": "X", "program_type": "ips", "municipalities": ["1"]}, "unknown municipality"),
+        ({"name": "X", "program_type": "other", "municipalities": ["101"]}, "unknown program type"),
+        ({"name": " ", "program_type": "ips", "municipalities": ["101"]}, "give the team a name"),
+    ],
+)
+def test_bad_team_forms_are_refused(
+    client: TestClient, session: Session, form: dict[str, object], says: str
+) -> None:
+    before = last_event_id(session)
+    response = client.post("/admin/teams", data=form)
+    assert response.status_code == 422 and says in message(response.text)
+    assert events_since(session, before) == []
+
+
+def test_a_non_number_in_a_form_is_a_422_page(client: TestClient) -> None:
+    response = client.post(
+        "/admin/teams", data={"name": "X", "program_type": "ips", "municipalities": ["abc"]}
+    )
+    assert response.status_code == 422
+    assert "municipalities" in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
+
+
+def test_audit_page_lists_filters_and_pages(client: TestClient, session: Session) -> None:
+    victim = make_user(session)
+    for n in range(3):
+        client.post(
+            "/admin/teams",
+            data={"name": f"Audited {n}", "program_type": "ips", "municipalities": ["101"]},
+        )
+    page = parse(client.get("/admin/audit?action=team.").text)
+    rows = page.select("table.audit tbody tr")
+    assert [r.select("td")[3].get_text(strip=True) for r in rows] == ["team.created"] * 3
+    assert rows[0].select("td")[1].get_text(" ", strip=True).startswith("the-admin")
+    assert "Audited 2" in rows[0].get_text(), "newest first"
+    # htmx asks for the results alone.
+    fragment = client.get("/admin/audit?action=team.", headers={"HX-Request": "true"}).text
+    assert "<html" not in fragment and fragment.count("team.created") == 3
+    # More than a page: a link to older events.
+    for _ in range(52):
+        client.post(f"/admin/users/{victim.id}/sessions/end")  # harmless, and audited
+    first = parse(client.get("/admin/audit?action=session.").text)
+    assert len(first.select("table.audit tbody tr")) == 50
+    older = first.select_one('#audit-results a[href*="before="]')
+    assert older is not None and "action=session." in str(older["href"])
+    rest = parse(client.get(str(older["href"])).text)
+    assert [
+        r.select("td")[3].get_text(strip=True) for r in rest.select("table.audit tbody tr")
+    ] == ["session.ended"] * 2
+    assert rest.select_one('#audit-results a[href*="before="]') is None
+
+
+def test_audit_filter_with_a_bad_date_is_a_clear_422(client: TestClient) -> None:
+    response = client.get("/admin/audit?since=yesterday")
+    assert response.status_code == 422
+    assert "since must be a date like 2026-11-23" in parse(response.text).get_text()
+
+
+def test_audit_csv_export_is_itself_audited(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    client.post(
+        "/admin/teams", data={"name": "CSV team", "program_type": "ips", "municipalities": ["101"]}
+    )
+    response = client.get("/admin/audit.csv?action=team.")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[0][:6] == ["id", "occurred_at", "actor", "channel", "client_address", "action"]
+    assert [(r[2], r[5]) for r in rows[1:]] == [("the-admin", "team.created")]
+    [export] = session.exec(select(AuditEvent).where(AuditEvent.action == "audit.exported")).all()
+    assert export.actor_id == admin.id and export.after == {"filters": {"action": "team."}}
+
+
+def test_the_audit_trail_cannot_be_changed_even_in_sql(session: Session) -> None:
+    make_user(session, role=Role.ADMIN)
+    session.add(AuditEvent(action="test.event", channel="system"))
+    session.flush()
+    for statement in ("UPDATE audit_event SET action = 'rewritten'", "DELETE FROM audit_event"):
+        nested = session.begin_nested()
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+            session.execute(sa.text(statement))
+        nested.rollback()
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "test.event")).one()
+
+
+def test_someone_elses_password_is_never_in_a_page(client: TestClient, session: Session) -> None:
+    user = make_user(session)
+    page = client.get(f"/admin/users/{user.id}").text
+    assert PASSWORD not in page and "argon2" not in page
