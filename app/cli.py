@@ -28,6 +28,7 @@ from app.db import (
     alembic_config,
     create_db_engine,
     display_url,
+    read_session,
     schema_state,
 )
 from app.errors import DomainError
@@ -415,7 +416,7 @@ def audit_export(
             after={"filters": filters, "output": str(output) if output else "stdout"},
         )
     count = 0
-    with unit_of_work() as session:
+    with database() as engine, read_session(engine) as session:  # no write lock while writing
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             for line in audit.csv_lines(audit.csv_rows(session, clauses)):
