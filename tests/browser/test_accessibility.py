@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page
 
 from app.config import PROJECT_ROOT
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +30,48 @@ def violations(page: Page) -> list[str]:
     return list(found)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/",
-        "/?lang=en",
-        "/scales/ips-25/2019",
-        "/scales/ips-25/2019?group=principle",
-        "/scales/ips-lignende/2024?lang=en",
-        "/scales/ips-25/1999",
-    ],
-)
+SIGNED_IN_PAGES = [
+    "/",
+    "/?lang=en",
+    "/teams",
+    "/teams/1",
+    "/reviews/1",
+    "/account",
+    "/scales/ips-25/2019",
+    "/scales/ips-25/2019?group=principle",
+    "/scales/ips-lignende/2024?lang=en",
+    "/scales/ips-25/1999",
+]
+ADMIN_PAGES = [
+    "/admin/users",
+    "/admin/users/new",
+    "/admin/users/2",
+    "/admin/tokens",
+    "/admin/teams",
+    "/admin/teams/1",
+    "/admin/audit",
+    "/admin/audit?lang=en",
+]
+
+
+@pytest.mark.parametrize("path", ["/login", "/login?next=%2Fteams&expired=1", "/login?lang=en"])
+def test_sign_in_page_has_no_wcag_violations(
+    live_server: str, anonymous_tablet: Page, path: str
+) -> None:
+    anonymous_tablet.goto(live_server + path)
+    assert violations(anonymous_tablet) == []
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_PAGES)
 def test_page_has_no_wcag_violations(live_server: str, tablet: Page, path: str) -> None:
     tablet.goto(live_server + path)
     assert violations(tablet) == []
+
+
+@pytest.mark.parametrize("path", ADMIN_PAGES)
+def test_admin_page_has_no_wcag_violations(
+    live_server: str, anonymous_tablet: Page, path: str
+) -> None:
+    sign_in(anonymous_tablet, live_server, "admin")
+    anonymous_tablet.goto(live_server + path)
+    assert violations(anonymous_tablet) == []
