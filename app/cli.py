@@ -158,6 +158,11 @@ def demo(
     ] = False,
 ) -> None:
     """Load demo teams, users and three years of reviews (safe to run again)."""
+    if settings().environment == "production":
+        fail(
+            "demo data includes accounts with a public password, so it is never loaded when "
+            "FIDELITY_ENVIRONMENT=production; use FIDELITY_ENVIRONMENT=demo for a demo site"
+        )
     with unit_of_work() as session:
         if if_empty and not demo_service.is_database_empty(session):
             typer.echo("the database already holds data; demo data not loaded")

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
                 "in production, e.g. the output of: "
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
+        if self.environment == "production" and self.load_demo_data:
+            raise ValueError(
+                "FIDELITY_LOAD_DEMO_DATA cannot be on in production: the demo accounts have "
+                "a public password. Use FIDELITY_ENVIRONMENT=demo for a demo site"
+            )
         try:
             ZoneInfo(self.timezone)  # an unknown zone fails here, not on the first page
         except (ZoneInfoNotFoundError, ValueError):

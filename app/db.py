@@ -65,7 +65,7 @@ def create_db_engine(settings: Settings) -> Engine:
     url = parse_database_url(settings.database_url)
     try:
         if url.get_backend_name() == "sqlite":
-            return _sqlite_engine(url)
+            return _sqlite_engine(url, settings)
         return create_engine(
             url,
             pool_size=settings.db_pool_size,
@@ -79,7 +79,7 @@ def create_db_engine(settings: Settings) -> Engine:
         ) from None
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, settings: Settings) -> Engine:
     if url.database and url.database != ":memory:":
         folder = Path(url.database).parent
         try:
@@ -89,7 +89,12 @@ def _sqlite_engine(url: URL) -> Engine:
                 f"cannot create the folder {folder} for the SQLite database: "
                 f"{error.strerror}. Check FIDELITY_DATABASE_URL."
             ) from None
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 10},
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

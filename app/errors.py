@@ -46,9 +46,10 @@ class NotAuthenticated(DomainError):
     status_code = 401
     title = "Not signed in"
 
-    def __init__(self, detail: str, *, expired: bool = False) -> None:
+    def __init__(self, detail: str, *, expired: bool = False, user_id: int | None = None) -> None:
         super().__init__(detail)
         self.expired = expired
+        self.user_id = user_id  # whose revoked token or disabled account it was, if known
 
 
 class TooManyAttempts(DomainError):

@@ -32,7 +32,7 @@ from app.errors import (
 from app.i18n import COOKIE, LANGUAGES, MESSAGES, resolve_language
 from app.services import audit
 from app.web import admin, api, health, pages, signin
-from app.web.auth import SESSION_COOKIE
+from app.web.auth import SESSION_COOKIE, client_address
 from app.web.htmx import is_htmx, render
 from app.web.signin import login_url
 
@@ -120,6 +120,11 @@ async def _security_headers(
     Pages about named teams are never stored by the browser's or a proxy's HTTP cache.
     """
     response = await call_next(request)
+    _protect(request, response)
+    return response
+
+
+def _protect(request: Request, response: Response) -> None:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers["X-Content-Type-Options"] = "nosniff"
@@ -131,7 +136,6 @@ async def _security_headers(
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if not request.url.path.startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
-    return response
 
 
 def _wants_json(request: Request) -> bool:
@@ -155,13 +159,17 @@ def _record_denial(request: Request, error: DomainError) -> None:
     """A refused request by a known caller goes into the audit trail, in its own unit of
     work: the request's own was rolled back with the error."""
     principal = getattr(request.state, "principal", None)
-    if principal is None:
+    known_user = getattr(error, "user_id", None)  # a revoked token's or disabled user's
+    if principal is None and known_user is None:
         return
     with request.app.state.unit_of_work() as session:
         audit.record(
             session,
             action="access.denied",
             by=principal,
+            actor_id=known_user,
+            channel=None if principal else "api",
+            client_address=None if principal else client_address(request),
             after={
                 "method": request.method,
                 "path": request.url.path,
@@ -172,8 +180,9 @@ def _record_denial(request: Request, error: DomainError) -> None:
 
 
 def _not_authenticated(request: Request, error: NotAuthenticated) -> Response:
-    """401 for the API; for pages, back to the sign-in page and then to where they were."""
-    if _wants_json(request):
+    """401 for the API and for any refused bearer token; for pages, back to the sign-in
+    page and then to where they were."""
+    if _wants_json(request) or getattr(request.state, "bearer_refused", False):
         response: Response = _problem(401, error.title, _API_AUTH_MESSAGES[error.detail])
         response.headers["WWW-Authenticate"] = 'Bearer realm="IPS Fidelity"'
     else:
@@ -201,7 +210,7 @@ _API_AUTH_MESSAGES = {
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
-        if isinstance(error, Forbidden | NotVisible):
+        if isinstance(error, Forbidden | NotVisible) or getattr(error, "user_id", None):
             await run_in_threadpool(_record_denial, request, error)
         if isinstance(error, NotAuthenticated):
             return _not_authenticated(request, error)
@@ -219,6 +228,10 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         detail = str(error.detail)
+        if error.status_code == 400 and "exceeded maximum size" in detail:
+            # Starlette's form parser refuses a field over 1 MiB before any route runs.
+            error = StarletteHTTPException(422, "field_too_long")
+            detail = "field_too_long"
         if _wants_json(request):
             return _problem(error.status_code, detail, detail)
         if error.status_code == 404:
@@ -237,7 +250,13 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:
+        # This handler runs outside the middleware stack, so it sets the headers itself.
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         if _wants_json(request):
-            return _problem(500, "Server error", "The server ran into an error; try again.")
-        return _error_page(request, 500, "server_error")
+            response: Response = _problem(
+                500, "Server error", "The server ran into an error; try again."
+            )
+        else:
+            response = _error_page(request, 500, "server_error")
+        _protect(request, response)
+        return response

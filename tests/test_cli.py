@@ -232,3 +232,20 @@ def test_users_commands_fail_in_one_line(
     assert result.exit_code != 0
     assert says in result.stderr and "Traceback" not in result.stdout + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_demo_data_is_refused_in_production(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run("db", "upgrade")[0] == 0
+    monkeypatch.setenv("FIDELITY_ENVIRONMENT", "production")
+    monkeypatch.setenv("FIDELITY_SECRET_KEY", "s" * 40)
+    get_settings.cache_clear()
+    code, _, err = run("demo")
+    assert code == 1 and "public password" in err and "FIDELITY_ENVIRONMENT=demo" in err
+    monkeypatch.setenv("FIDELITY_LOAD_DEMO_DATA", "true")
+    get_settings.cache_clear()
+    code, _, err = run("users", "list")
+    assert code == 1
+    assert err.strip() == (
+        "error: FIDELITY_LOAD_DEMO_DATA cannot be on in production: the demo accounts have a "
+        "public password. Use FIDELITY_ENVIRONMENT=demo for a demo site"
+    )

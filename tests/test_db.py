@@ -160,6 +160,9 @@ def test_a_failed_commit_answers_500_and_stores_nothing(
     monkeypatch.undo()
     assert response.status_code == 500
     assert "written" not in response.text
+    # The catch-all handler runs outside the middleware; it must protect the page itself.
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
     with Session(engine) as check:
         found = check.exec(select(AuditEvent).where(AuditEvent.action == "test.commit-failure"))
         assert found.all() == []

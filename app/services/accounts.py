@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select, update
 
 from app.config import Settings
-from app.errors import Conflict, Invalid, NotAuthenticated, NotFound
+from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooManyAttempts
 from app.models import (
     ApiToken,
     Region,
@@ -234,10 +235,12 @@ def update_user(
     after = snapshot(session, user)
     if after == before:
         return user
-    # Role and scope are read afresh on every request, so they apply at once; disabling
-    # also ends the sessions, so a disabled user's devices are signed out for good.
+    # Role and scope are read afresh on every request, so they apply at once. Disabling
+    # ends the sessions and revokes the tokens, so enabling the account again later does
+    # not bring back access that may have leaked meanwhile.
     if not is_active and before["is_active"]:
         after["sessions_ended"] = end_user_sessions(session, user.id, "user_disabled")
+        after["tokens_revoked"] = _revoke_all_tokens(session, by, user.id)
     audit.record(
         session,
         action="user.updated",
@@ -337,6 +340,28 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def _serialise_attempts(session: Session, username: str, client_address: str) -> None:
+    """Let one attempt per account and per address at a time count and check failures.
+
+    Otherwise parallel guesses would all read the same failure count before any of them
+    is stored. SQLite needs nothing: every write transaction holds the database's write
+    lock from its start (BEGIN IMMEDIATE). PostgreSQL takes transaction-scoped advisory
+    locks, always account first, then address, so two attempts cannot deadlock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in (f"sign-in:user:{username}", f"sign-in:address:{client_address}"):
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
+        )
+
+
+def _as_typed(username: str) -> str:
+    """What the audit keeps of a typed username: only something that could be one, so a
+    password typed into the wrong field does not end up in the trail."""
+    return username if USERNAME.fullmatch(username) else "(not a possible username)"
+
+
 def sign_in(
     session: Session,
     settings: Settings,
@@ -353,10 +378,11 @@ def sign_in(
     so neither the answer nor its timing tells whether the account exists. While an
     account or address has to wait, nothing is checked.
     """
-    now = now or utcnow()
     key = username.strip().lower()[:MAX_USERNAME]
+    _serialise_attempts(session, key, client_address)
+    now = now or utcnow()
     wait = required_wait(session, key, client_address, now)
-    context = {"username": key, "client_address": client_address}
+    context = {"username": _as_typed(key)}
     if wait:
         audit.record(
             session,
@@ -364,6 +390,7 @@ def sign_in(
             channel="web",
             entity_type="user",
             after=context | {"retry_after": wait},
+            client_address=client_address,
         )
         return SignIn(retry_after=wait)
     user = find_user(session, key)
@@ -393,6 +420,7 @@ def sign_in(
             entity_type="user",
             entity_id=user.id if user else None,
             after=context | {"reason": reason},
+            client_address=client_address,
         )
         return SignIn()
     assert user.id is not None and user.password_hash is not None
@@ -413,8 +441,42 @@ def sign_in(
         entity_type="session",
         entity_id=row.id,
         after=context,
+        client_address=client_address,
     )
     return SignIn(user=user, token=token)
+
+
+def check_own_password(session: Session, by: Principal, password: str) -> bool:
+    """Whether ``password`` is the caller's current one, under the same slowdown and
+    audit as signing in: a stolen session must not be a way to guess the password.
+    Raises TooManyAttempts while the account or address has to wait."""
+    assert by.user_id is not None
+    user = get_user(session, by.user_id)
+    address = by.client_address or "unknown"
+    _serialise_attempts(session, user.username, address)
+    now = utcnow()
+    wait = required_wait(session, user.username, address, now)
+    if wait:
+        raise TooManyAttempts("too_many_attempts", retry_after=wait)
+    if (
+        len(password) <= MAX_PASSWORD
+        and user.password_hash
+        and verify_password(user.password_hash, password)
+    ):
+        return True
+    session.add(
+        SignInAttempt(
+            occurred_at=now, username=user.username, client_address=address, succeeded=False
+        )
+    )
+    audit.record(
+        session,
+        action="auth.password_check_failed",
+        by=by,
+        entity_type="user",
+        entity_id=user.id,
+    )
+    return False
 
 
 # Sessions
@@ -572,10 +634,10 @@ def find_token(session: Session, plain: str) -> tuple[ApiToken, User]:
     if token is None:
         raise NotAuthenticated("unknown_token")
     if token.revoked_at is not None:
-        raise NotAuthenticated("revoked_token")
+        raise NotAuthenticated("revoked_token", user_id=token.user_id)
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
-        raise NotAuthenticated("token_user_disabled")
+        raise NotAuthenticated("token_user_disabled", user_id=token.user_id)
     return token, user
 
 
@@ -609,6 +671,15 @@ def revoke_token(session: Session, by: Principal, token: ApiToken) -> ApiToken:
         after={"revoked": True, "name": token.name, "prefix": token.prefix},
     )
     return token
+
+
+def _revoke_all_tokens(session: Session, by: Principal, user_id: int) -> int:
+    tokens = session.exec(
+        select(ApiToken).where(ApiToken.user_id == user_id, col(ApiToken.revoked_at).is_(None))
+    ).all()
+    for token in tokens:
+        token.revoked_at, token.revoked_by_id = utcnow(), by.user_id
+    return len(tokens)
 
 
 def get_token(session: Session, token_id: int) -> ApiToken:

@@ -35,6 +35,7 @@ def record(
     entity_id: str | int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    client_address: str | None = None,
 ) -> AuditEvent:
     """Add one audit event to the session's unit of work.
 
@@ -43,11 +44,12 @@ def record(
     """
     if by is not None:
         actor_id, channel = by.user_id, channel or by.channel
+        client_address = by.client_address
     event = AuditEvent(
         action=action,
         channel=channel or "system",
         actor_id=actor_id,
-        client_address=by.client_address if by is not None else None,
+        client_address=client_address,
         entity_type=entity_type,
         entity_id=None if entity_id is None else str(entity_id),
         before=before,

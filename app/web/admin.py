@@ -21,6 +21,7 @@ from app.services import accounts, audit, teams
 from app.services.access import Principal
 from app.web.auth import AdminPrincipal
 from app.web.htmx import render
+from app.web.params import FormIds, PathId, QueryId, TeamIds
 
 router = APIRouter(prefix="/admin")
 
@@ -72,8 +73,8 @@ def create_user(
     display_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
-    regions: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-    teams_: Annotated[list[int], Form(alias="teams")] = [],  # noqa: B006
+    regions: FormIds = [],  # noqa: B006 (FastAPI copies defaults)
+    teams_: TeamIds = [],  # noqa: B006
 ) -> Response:
     try:
         user = accounts.create_user(
@@ -127,7 +128,7 @@ def user_detail(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    user_id: int,
+    user_id: PathId,
     saved: bool = False,
 ) -> Response:
     return _user_page(request, session, accounts.get_user(session, user_id), saved=saved)
@@ -138,12 +139,12 @@ def update_user(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    user_id: int,
+    user_id: PathId,
     display_name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
     is_active: Annotated[bool, Form()] = False,
-    regions: Annotated[list[int], Form()] = [],  # noqa: B006
-    teams_: Annotated[list[int], Form(alias="teams")] = [],  # noqa: B006
+    regions: FormIds = [],  # noqa: B006
+    teams_: TeamIds = [],  # noqa: B006
 ) -> Response:
     user = accounts.get_user(session, user_id)
     try:
@@ -171,7 +172,7 @@ def reset_password(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    user_id: int,
+    user_id: PathId,
     password: Annotated[str, Form()] = "",
 ) -> Response:
     user = accounts.get_user(session, user_id)
@@ -185,7 +186,7 @@ def reset_password(
 
 
 @router.post("/users/{user_id}/sessions/end", name="admin_user_sessions_end")
-def end_sessions(session: SessionDep, principal: AdminPrincipal, user_id: int) -> Response:
+def end_sessions(session: SessionDep, principal: AdminPrincipal, user_id: PathId) -> Response:
     accounts.end_sessions_of(session, principal, accounts.get_user(session, user_id))
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
@@ -195,7 +196,7 @@ def create_token(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    user_id: int,
+    user_id: PathId,
     name: Annotated[str, Form()] = "",
 ) -> Response:
     """The new token is shown once, on this response; only its hash is kept."""
@@ -218,7 +219,7 @@ def tokens(request: Request, session: SessionDep, principal: AdminPrincipal) -> 
 def revoke_token(
     session: SessionDep,
     principal: AdminPrincipal,
-    token_id: int,
+    token_id: PathId,
     back: Annotated[str, Form()] = "",
 ) -> Response:
     token = accounts.get_token(session, token_id)
@@ -271,7 +272,7 @@ def create_team(
     principal: AdminPrincipal,
     name: Annotated[str, Form()] = "",
     program_type: Annotated[str, Form()] = "",
-    municipalities: Annotated[list[int], Form()] = [],  # noqa: B006
+    municipalities: FormIds = [],  # noqa: B006
 ) -> Response:
     try:
         team = teams.create_team(
@@ -297,7 +298,7 @@ def team_detail(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    team_id: int,
+    team_id: PathId,
     saved: bool = False,
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
@@ -310,11 +311,11 @@ def update_team(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    team_id: int,
+    team_id: PathId,
     name: Annotated[str, Form()] = "",
     program_type: Annotated[str, Form()] = "",
     is_active: Annotated[bool, Form()] = False,
-    municipalities: Annotated[list[int], Form()] = [],  # noqa: B006
+    municipalities: FormIds = [],  # noqa: B006
 ) -> Response:
     team = teams.team_summary(session, principal, team_id).team
     try:
@@ -401,7 +402,7 @@ def audit_log(
     entity_id: FilterParam = None,
     since: FilterParam = None,
     until: FilterParam = None,
-    before: int | None = None,
+    before: QueryId = None,
 ) -> Response:
     chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
     events = audit.list_events(session, clauses, limit=AUDIT_PAGE_SIZE + 1, before_id=before)
@@ -428,14 +429,19 @@ def audit_csv(
     since: FilterParam = None,
     until: FilterParam = None,
 ) -> Response:
-    """The filtered trail as CSV, streamed; the export itself is recorded first."""
+    """The filtered trail as CSV, streamed; the export itself is recorded first.
+
+    Both happen once the request's own session has closed (a StreamingResponse runs
+    after the route), one connection at a time: the record commits, then the rows are
+    read without the write lock.
+    """
     chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
-    with request.app.state.unit_of_work() as write:
-        audit.record(write, action="audit.exported", by=principal, after={"filters": chosen})
-    reader = request.app.state.read_session
+    state = request.app.state
 
     def lines() -> Any:
-        with reader() as read:
+        with state.unit_of_work() as write:
+            audit.record(write, action="audit.exported", by=principal, after={"filters": chosen})
+        with state.read_session() as read:
             yield "\ufeff"
             yield from audit.csv_lines(audit.csv_rows(read, clauses))
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from app.db import SessionDep
 from app.services import reviews, teams
 from app.web.auth import CurrentPrincipal
+from app.web.params import PathId, QueryId
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -92,7 +93,7 @@ def team_list(session: SessionDep, principal: CurrentPrincipal) -> list[TeamOut]
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="One team (404 outside scope)")
-def team_detail(session: SessionDep, principal: CurrentPrincipal, team_id: int) -> TeamOut:
+def team_detail(session: SessionDep, principal: CurrentPrincipal, team_id: PathId) -> TeamOut:
     summary = teams.team_summary(session, principal, team_id)
     summary.review_count = len(reviews.list_reviews(session, principal, team_id=team_id))
     return _team(summary)
@@ -118,7 +119,7 @@ def _review(review: Any, team: Any, scale: Any) -> ReviewOut:
 
 @router.get("/reviews", response_model=list[ReviewOut], summary="Reviews in the caller's scope")
 def review_list(
-    session: SessionDep, principal: CurrentPrincipal, team_id: int | None = None
+    session: SessionDep, principal: CurrentPrincipal, team_id: QueryId = None
 ) -> list[ReviewOut]:
     rows = reviews.list_reviews(session, principal, team_id=team_id)
     return [_review(*row) for row in rows]
@@ -127,6 +128,6 @@ def review_list(
 @router.get(
     "/reviews/{review_id}", response_model=ReviewOut, summary="One review (404 outside scope)"
 )
-def review_detail(session: SessionDep, principal: CurrentPrincipal, review_id: int) -> ReviewOut:
+def review_detail(session: SessionDep, principal: CurrentPrincipal, review_id: PathId) -> ReviewOut:
     view = reviews.review_view(session, principal, review_id)
     return _review(view.review, view.team, view.scale)

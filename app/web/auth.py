@@ -14,11 +14,11 @@ session only reads, so that write runs in a unit of work of its own.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from sqlmodel import Session
 
 from app.db import SessionDep
@@ -41,17 +41,34 @@ def client_address(request: Request) -> str:
     return (request.client.host if request.client else None) or "unknown"
 
 
-@contextmanager
-def writer(request: Request, session: Session) -> Iterator[Session]:
-    """A session that may write now: the request's own unless it is a read-only GET."""
+def _keep_alive(
+    request: Request,
+    session: Session,
+    background: BackgroundTasks,
+    touch: Callable[[Session, int, datetime], None],
+    row_id: int,
+    now: datetime,
+) -> None:
+    """Record that a session or token is in use.
+
+    A POST's session may write, so the touch joins it. A GET's session only reads, and
+    opening a second connection while it holds one could exhaust the pool under load, so
+    the touch runs after the response, when the request's connection is back.
+    """
     if not session.info.get("read_only"):
-        yield session
+        touch(session, row_id, now)
         return
-    with request.app.state.unit_of_work() as own:
-        yield own
+
+    def later() -> None:
+        with request.app.state.unit_of_work() as own:
+            touch(own, row_id, now)
+
+    background.add_task(later)
 
 
-def resolve_principal(request: Request, session: SessionDep) -> Principal | None:
+def resolve_principal(
+    request: Request, session: SessionDep, background: BackgroundTasks
+) -> Principal | None:
     """The signed-in user or token holder, or None. A dead session is remembered on the
     request so that a protected route can say it expired."""
     if hasattr(request.state, "principal"):
@@ -66,10 +83,10 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
             token, user = accounts.find_token(session, credentials.strip())
         except NotAuthenticated as error:
             request.state.auth_problem = error
+            request.state.bearer_refused = True
             return None
         if accounts.needs_token_touch(token, now):
-            with writer(request, session) as write:
-                accounts.touch_token(write, token.id or 0, now)
+            _keep_alive(request, session, background, accounts.touch_token, token.id or 0, now)
         request.state.principal = access.principal_for(
             session,
             user,
@@ -88,8 +105,7 @@ def resolve_principal(request: Request, session: SessionDep) -> Principal | None
         request.state.auth_problem = error
         return None
     if accounts.needs_touch(row, now):
-        with writer(request, session) as write:
-            accounts.touch_session(write, row.id or 0, now)
+        _keep_alive(request, session, background, accounts.touch_session, row.id or 0, now)
     request.state.principal = access.principal_for(
         session,
         user,

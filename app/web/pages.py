@@ -13,14 +13,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.errors import Invalid
+from app.errors import Invalid, TooManyAttempts
 from app.models import Role
 from app.scales.schema import Item, Principle, Section
-from app.security import verify_password
 from app.services import accounts, reviews, teams
 from app.services import scales as scale_service
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
+from app.web.params import PathId
 
 router = APIRouter()
 
@@ -47,7 +47,7 @@ def team_list(request: Request, session: SessionDep, principal: CurrentPrincipal
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse, name="team_detail")
 def team_detail(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: int
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
@@ -56,7 +56,7 @@ def team_detail(
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse, name="review_detail")
 def review_detail(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: int
+    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
     view = reviews.review_view(session, principal, review_id)
     definition = scale_service.definition_of(view.scale)
@@ -103,10 +103,12 @@ def _account_page(
     *,
     changed: bool = False,
     message: str | None = None,
+    retry_after: int = 0,
     status_code: int = 200,
 ) -> Response:
     assert principal.user_id is not None
     context = {
+        "retry_after": retry_after,
         "sessions": accounts.live_sessions(session, principal.user_id, request.app.state.settings),
         "changed": changed,
         "message": message,
@@ -128,14 +130,24 @@ def change_password(
     """One's own password: the current one first; other devices are signed out."""
     assert principal.user_id is not None
     user = accounts.get_user(session, principal.user_id)
-    too_long = max(len(current_password), len(new_password)) > accounts.MAX_PASSWORD
-    if (
-        too_long
-        or not user.password_hash
-        or not verify_password(user.password_hash, current_password)
-    ):
+    try:
+        current_ok = accounts.check_own_password(session, principal, current_password)
+    except TooManyAttempts as error:
+        return _account_page(
+            request,
+            session,
+            principal,
+            message="too_many_attempts",
+            retry_after=error.retry_after,
+            status_code=429,
+        )
+    if not current_ok:
         return _account_page(
             request, session, principal, message="current_password_wrong", status_code=422
+        )
+    if len(new_password) > accounts.MAX_PASSWORD:
+        return _account_page(
+            request, session, principal, message="password_too_long", status_code=422
         )
     if new_password != repeat_password:
         return _account_page(

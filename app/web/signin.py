@@ -8,6 +8,7 @@ the page they were sent away from.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Annotated
@@ -18,7 +19,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.errors import Forbidden
 from app.services import accounts
 from app.web.auth import (
     CSRF_FIELD,
@@ -58,6 +58,23 @@ def login_url(request: Request, *, expired: bool = False) -> str:
     return "/login?" + urlencode(params)
 
 
+def _signature(request: Request, nonce: str) -> str:
+    key = request.app.state.settings.secret_key.encode()
+    return hmac.new(key, b"login:" + nonce.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _new_login_token(request: Request) -> str:
+    """A random value signed with the secret key: a cookie planted by a neighbouring site
+    cannot be one, since it would need the key."""
+    nonce = secrets.token_urlsafe(24)
+    return f"{nonce}.{_signature(request, nonce)}"
+
+
+def _genuine(request: Request, token: str) -> bool:
+    nonce, _, signature = token.partition(".")
+    return bool(nonce) and hmac.compare_digest(signature, _signature(request, nonce))
+
+
 def _form(
     request: Request,
     *,
@@ -68,7 +85,9 @@ def _form(
     notice: str | None = None,
     retry_after: int = 0,
 ) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not _genuine(request, token):
+        token = _new_login_token(request)
     context = {
         "next_url": next_url,
         "message": message,
@@ -114,10 +133,18 @@ def login_submit(
     csrf_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(csrf_token, expected):
-        raise Forbidden("login_csrf_failed")
     target = safe_next(next)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not (_genuine(request, expected) and hmac.compare_digest(csrf_token, expected)):
+        # A form left open past the token's hour, or a forged one: nothing is checked.
+        # The form comes back with a fresh token, keeping where the person was going.
+        return _form(
+            request,
+            next_url=target,
+            status_code=403,
+            message="login_csrf_failed",
+            username=username,
+        )
     if len(username) > accounts.MAX_USERNAME or len(password) > accounts.MAX_PASSWORD:
         return _form(request, next_url=target, status_code=422, message="credentials_too_long")
     if not username.strip() or not password:

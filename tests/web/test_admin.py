@@ -24,6 +24,7 @@ from app.models import (
     UserTeam,
 )
 from app.services import accounts
+from app.services.access import Principal
 from tests.factories import PASSWORD, make_team, make_user
 from tests.web.signin import parse, sign_in
 
@@ -179,6 +180,7 @@ def test_disabling_a_user_ends_their_sessions_at_once(
     app: FastAPI, client: TestClient, session: Session
 ) -> None:
     user = make_user(session, role=Role.ANALYST)
+    plain, _ = accounts.create_token(session, Principal.system(), user, "script")
     theirs = TestClient(app)
     sign_in(theirs, user.username)
     assert theirs.get("/teams", follow_redirects=False).status_code == 200
@@ -189,8 +191,14 @@ def test_disabling_a_user_ends_their_sessions_at_once(
     [event] = events_since(session, before)
     assert event.before is not None and event.after is not None
     assert event.before["is_active"] is True and event.after["is_active"] is False
-    assert event.after["sessions_ended"] == 1
+    assert event.after["sessions_ended"] == 1 and event.after["tokens_revoked"] == 1
     assert theirs.get("/teams", follow_redirects=False).status_code == 303
+    # Enabling the account again does not bring the old token back.
+    client.post(
+        f"/admin/users/{user.id}", data={"display_name": "x", "role": "analyst", "is_active": "1"}
+    )
+    api = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
+    assert api.get("/api/v1/me").status_code == 401
     rows = session.exec(select(UserSession).where(UserSession.user_id == user.id)).all()
     assert [row.end_reason for row in rows] == ["user_disabled"]
 

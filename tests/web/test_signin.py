@@ -56,6 +56,7 @@ def test_sign_in_starts_a_stored_session_with_safe_cookie_flags(
     assert row.ended_at is None
     [signed_in] = events(session, "auth.signed_in")
     assert signed_in.actor_id == user.id and signed_in.entity_id == str(row.id)
+    assert signed_in.client_address == "testclient"
     assert attempts(session, username=user.username, succeeded=True) == 1
     assert parse(client.get("/teams").text).h1.get_text() == "Teams"  # type: ignore[union-attr]
 
@@ -85,7 +86,7 @@ def test_failed_sign_in_says_the_same_whether_or_not_the_user_exists(
     reason = {"wrong password": "wrong_password", "unknown user": "unknown_user"}
     assert failed.after is not None
     assert failed.after["reason"] == reason.get(case, "disabled")
-    assert failed.after["username"] == username
+    assert failed.after["username"] == username and failed.client_address == "testclient"
     assert attempts(session, username=username, succeeded=False) == 1
     # The form keeps the username so the person only retypes the password.
     field = parse(response.text).select_one("#username")
@@ -113,15 +114,39 @@ def test_empty_fields_are_asked_for(client: TestClient, session: Session) -> Non
     assert error_text(response.text) == "Skriv både brugernavn og adgangskode."
 
 
-def test_sign_in_without_the_forms_token_is_refused(client: TestClient, session: Session) -> None:
+@pytest.mark.parametrize("token", ["", "forged", "forged.0123456789abcdef0123456789abcdef"])
+def test_sign_in_without_the_forms_genuine_token_is_refused_and_offered_again(
+    client: TestClient, session: Session, token: str
+) -> None:
     user = make_user(session)
+    client.cookies.set("fidelity_login_csrf", token or "x", path="/login")
     response = client.post(
-        "/login", data={"username": user.username, "password": PASSWORD}, follow_redirects=False
+        "/login",
+        data={
+            "username": user.username,
+            "password": PASSWORD,
+            "csrf_token": token,
+            "next": "/teams",
+        },
+        follow_redirects=False,
     )
     assert response.status_code == 403
-    text = parse(response.text).select_one(".error-detail").get_text(" ", strip=True)  # type: ignore[union-attr]
-    assert "Login-formularen er udløbet" in text
+    assert error_text(response.text) == (
+        "Login-formularen var udløbet. Skriv brugernavn og adgangskode igen."
+    )
     assert SESSION_COOKIE not in client.cookies
+    assert attempts(session) == 0, "nothing was checked"
+    page = parse(response.text)
+    fresh = page.select_one('input[name="csrf_token"]')
+    assert fresh is not None and fresh["value"] not in ("", token)
+    assert page.select_one('input[name="next"]')["value"] == "/teams"  # type: ignore[index]
+    # The fresh form works.
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": fresh["value"]},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
 
 
 def test_failed_sign_ins_slow_down_that_account_for_every_worker(
@@ -369,7 +394,7 @@ def test_a_disabled_users_token_stops_working(app: FastAPI, session: Session) ->
     user = make_user(session)
     plain, _ = accounts.create_token(session, Principal.system(), user, "script")
     user.is_active = False
-    session.flush()
+    session.commit()  # stored before the request, as in life (a refused request rolls back)
     response = TestClient(app).get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 401
 
@@ -401,3 +426,97 @@ def test_sign_in_never_sends_anyone_off_site(
     user = make_user(session)
     response = submit_login(client, user.username, next_url=target)
     assert response.headers["location"] == "/"
+
+
+def test_a_password_typed_as_username_stays_out_of_the_audit_trail(
+    client: TestClient, session: Session
+) -> None:
+    submit_login(client, "Secret Sentence 42!", "whatever")
+    [failed] = events(session, "auth.sign_in_failed")
+    assert failed.after == {"username": "(not a possible username)", "reason": "unknown_user"}
+
+
+def test_a_megabyte_field_is_a_422_not_a_400(client: TestClient) -> None:
+    token = login_form_token(client)
+    response = client.post(
+        "/login", data={"username": "a", "password": "x" * 1_100_000, "csrf_token": token}
+    )
+    assert response.status_code == 422
+    assert "alt for langt" in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/teams/99999999999999999999",
+        "/reviews/-5",
+        "/api/v1/teams/3000000000",
+        "/admin/audit?before=9e99",
+    ],
+)
+def test_absurd_ids_are_a_clear_4xx_never_a_500(
+    client: TestClient, session: Session, path: str
+) -> None:
+    sign_in(client, make_user(session, role=Role.ADMIN).username)
+    response = client.get(path)
+    assert response.status_code == 422
+    assert (
+        "less than or equal" in response.text
+        or "greater than" in response.text
+        or ("valid integer" in response.text)
+    )
+
+
+def test_a_revoked_token_is_401_on_pages_too_and_on_record(app: FastAPI, session: Session) -> None:
+    user = make_user(session)
+    plain, token = accounts.create_token(session, Principal.system(), user, "script")
+    accounts.revoke_token(session, Principal.system(), token)
+    session.commit()  # stored before the request, as in life (a refused request rolls back)
+    response = TestClient(app).get(
+        "/teams", headers={"Authorization": f"Bearer {plain}"}, follow_redirects=False
+    )
+    assert response.status_code == 401
+    assert response.json()["detail"].startswith("The API token has been revoked")
+    [denied] = events(session, "access.denied")
+    assert denied.actor_id == user.id and denied.channel == "api"
+    assert denied.after is not None and denied.after["reason"] == "revoked_token"
+
+
+def test_guessing_the_current_password_through_a_session_is_slowed_and_recorded(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    token = sign_in(client, user.username)
+    form = {"new_password": "n" * 12, "repeat_password": "n" * 12}
+    for _ in range(accounts.FREE_FAILURES_PER_ACCOUNT):
+        response = client.post(
+            "/account/password",
+            headers={"X-CSRF-Token": token},
+            data=form | {"current_password": "a guess"},
+        )
+        assert response.status_code == 422
+        assert error_text(response.text) == "Den nuværende adgangskode er forkert."
+    response = client.post(
+        "/account/password",
+        headers={"X-CSRF-Token": token},
+        data=form | {"current_password": PASSWORD},
+    )
+    assert response.status_code == 429
+    assert error_text(response.text).startswith("For mange mislykkede forsøg")
+    assert len(events(session, "auth.password_check_failed")) == accounts.FREE_FAILURES_PER_ACCOUNT
+    session.refresh(user)
+    assert accounts.verify_password(user.password_hash or "", PASSWORD), "unchanged"
+
+
+def test_a_new_password_over_the_limit_is_named_as_such(
+    client: TestClient, session: Session
+) -> None:
+    token = sign_in(client, make_user(session).username)
+    long = "l" * 1025
+    response = client.post(
+        "/account/password",
+        headers={"X-CSRF-Token": token},
+        data={"current_password": PASSWORD, "new_password": long, "repeat_password": long},
+    )
+    assert response.status_code == 422
+    assert error_text(response.text) == "Den nye adgangskode må højst være 1024 tegn."
