@@ -6,6 +6,7 @@ The audit trail can be read and exported, never changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -146,9 +147,11 @@ def update_user(
     regions: FormIds = [],  # noqa: B006
     teams_: TeamIds = [],  # noqa: B006
 ) -> Response:
-    user = accounts.get_user(session, user_id)
-    try:
-        accounts.update_user(
+    return _change_user(
+        request,
+        session,
+        user_id,
+        lambda user: accounts.update_user(
             session,
             principal,
             user,
@@ -157,7 +160,17 @@ def update_user(
             is_active=is_active,
             regions=regions,
             teams=teams_,
-        )
+        ),
+    )
+
+
+def _change_user(
+    request: Request, session: SessionDep, user_id: int, change: Callable[[User], object]
+) -> Response:
+    """Apply ``change`` to the user and return to their page; a refused change shows the
+    page again with the reason, and nothing of it is kept."""
+    try:
+        change(accounts.get_user(session, user_id))
     except DomainError as error:
         session.rollback()
         user = accounts.get_user(session, user_id)
@@ -175,20 +188,21 @@ def reset_password(
     user_id: PathId,
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    user = accounts.get_user(session, user_id)
-    try:
-        accounts.set_password(session, principal, user, password)
-    except DomainError as error:
-        return _user_page(
-            request, session, user, message=error.detail, status_code=error.status_code
-        )
-    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+    return _change_user(
+        request,
+        session,
+        user_id,
+        lambda user: accounts.set_password(session, principal, user, password),
+    )
 
 
 @router.post("/users/{user_id}/sessions/end", name="admin_user_sessions_end")
-def end_sessions(session: SessionDep, principal: AdminPrincipal, user_id: PathId) -> Response:
-    accounts.end_sessions_of(session, principal, accounts.get_user(session, user_id))
-    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+def end_sessions(
+    request: Request, session: SessionDep, principal: AdminPrincipal, user_id: PathId
+) -> Response:
+    return _change_user(
+        request, session, user_id, lambda user: accounts.end_sessions_of(session, principal, user)
+    )
 
 
 @router.post("/users/{user_id}/tokens", response_class=HTMLResponse, name="admin_token_create")
