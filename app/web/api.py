@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel
 
 from app.db import SessionDep
 from app.services import reviews, teams
-from app.web.auth import CurrentPrincipal
+from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import PathId, QueryId
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
@@ -93,8 +93,15 @@ def team_list(session: SessionDep, principal: CurrentPrincipal) -> list[TeamOut]
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="One team (404 outside scope)")
-def team_detail(session: SessionDep, principal: CurrentPrincipal, team_id: PathId) -> TeamOut:
+def team_detail(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    team_id: PathId,
+) -> TeamOut:
     summary = teams.team_summary(session, principal, team_id)
+    record_view(request, background, principal, "team", team_id)
     summary.review_count = len(reviews.list_reviews(session, principal, team_id=team_id))
     return _team(summary)
 
@@ -128,6 +135,13 @@ def review_list(
 @router.get(
     "/reviews/{review_id}", response_model=ReviewOut, summary="One review (404 outside scope)"
 )
-def review_detail(session: SessionDep, principal: CurrentPrincipal, review_id: PathId) -> ReviewOut:
+def review_detail(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
+) -> ReviewOut:
     view = reviews.review_view(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
     return _review(view.review, view.team, view.scale)

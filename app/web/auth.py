@@ -24,7 +24,7 @@ from sqlmodel import Session
 from app.db import SessionDep
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Role, utcnow
-from app.services import access, accounts
+from app.services import access, accounts, audit
 from app.services.access import Principal
 from app.services.audit import Channel
 
@@ -118,6 +118,24 @@ def resolve_principal(
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+def record_view(
+    request: Request, background: BackgroundTasks, by: Principal, entity: str, entity_id: int
+) -> None:
+    """Note in the audit trail that ``by`` looked at a team's or review's results.
+
+    Written after the response, in a unit of work of its own: a page view's session only
+    reads, and the view must not wait for (or hold) a second connection.
+    """
+
+    def later() -> None:
+        with request.app.state.unit_of_work() as session:
+            audit.record(
+                session, action=f"{entity}.viewed", by=by, entity_type=entity, entity_id=entity_id
+            )
+
+    background.add_task(later)
 
 
 async def require_principal(request: Request, principal: OptionalPrincipal) -> Principal:

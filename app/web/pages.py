@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
@@ -18,7 +18,7 @@ from app.models import Role
 from app.scales.schema import Item, Principle, Section
 from app.services import accounts, reviews, teams
 from app.services import scales as scale_service
-from app.web.auth import CurrentPrincipal
+from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
 from app.web.params import PathId
 
@@ -47,18 +47,28 @@ def team_list(request: Request, session: SessionDep, principal: CurrentPrincipal
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse, name="team_detail")
 def team_detail(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    team_id: PathId,
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
+    record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
     return render(request, "teams/detail.html", {"summary": summary, "reviews": team_reviews})
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse, name="review_detail")
 def review_detail(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
 ) -> Response:
     view = reviews.review_view(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
     definition = scale_service.definition_of(view.scale)
     return render(request, "reviews/detail.html", {"view": view, "definition": definition})
 

@@ -520,3 +520,21 @@ def test_a_new_password_over_the_limit_is_named_as_such(
     )
     assert response.status_code == 422
     assert error_text(response.text) == "Den nye adgangskode må højst være 1024 tegn."
+
+
+def test_looking_at_a_teams_results_is_on_record(client: TestClient, session: Session) -> None:
+    from tests.factories import make_review
+
+    user = make_user(session, role=Role.ANALYST)
+    review = make_review(session, finalised=True)
+    sign_in(client, user.username)
+    client.get(f"/reviews/{review.id}")
+    client.get(f"/api/v1/teams/{review.team_id}")
+    viewed = [
+        (e.action, e.entity_id, e.actor_id, e.channel)
+        for e in session.exec(select(AuditEvent).where(col(AuditEvent.action).endswith(".viewed")))
+    ]
+    assert viewed == [
+        ("review.viewed", str(review.id), user.id, "web"),
+        ("team.viewed", str(review.team_id), user.id, "api"),
+    ]
