@@ -3,16 +3,39 @@ response, CLI message) turns each into an answer a person can act on."""
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
-    """Base for errors whose message is meant for the person who caused them."""
+    """Base for errors whose message is meant for the person who caused them.
+
+    ``detail`` is English (for the CLI, the API and logs). An error made with ``of(key,
+    **params)`` also carries a catalogue key, so a page can say it in the reader's
+    language: ``message(language)``.
+    """
 
     status_code = 400
     title = "Bad request"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, key: str | None = None, **params: object) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.key = key
+        self.params = params
+
+    @classmethod
+    def of(cls, key: str, **params: object) -> Self:
+        from app.i18n import MESSAGES
+
+        return cls(MESSAGES["en"][key].format(**params), key=key, **params)
+
+    def message(self, language: str) -> str:
+        from app.i18n import MESSAGES
+
+        catalogue = MESSAGES["da" if language == "da" else "en"]
+        if self.key is not None:
+            return catalogue[self.key].format(**self.params)
+        return catalogue.get(self.detail, self.detail)
 
 
 class NotFound(DomainError):

@@ -220,7 +220,8 @@ def _add_error_handlers(app: FastAPI) -> None:
                 detail = "not found"  # the same words whether it exists or not
             response: Response = _problem(error.status_code, error.title, detail)
         else:
-            response = _error_page(request, error.status_code, error.detail)
+            language = getattr(request.state, "language", "da")
+            response = _error_page(request, error.status_code, error.message(language))
         if isinstance(error, TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
@@ -246,7 +247,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         ]
         if _wants_json(request):
             return _problem(422, "Invalid input", "; ".join(problems), errors=problems)
-        return _error_page(request, 422, "; ".join(problems))
+        lead = MESSAGES[getattr(request.state, "language", "da")]["invalid_input"]
+        return _error_page(request, 422, f"{lead} {'; '.join(problems)}")
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

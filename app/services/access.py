@@ -132,8 +132,8 @@ def visible_team(session: Session, principal: Principal, team_id: int) -> Team:
     if team is not None:
         return team
     if session.get(Team, team_id) is not None:
-        raise NotVisible(f"team {team_id} not found")
-    raise NotFound(f"team {team_id} not found")
+        raise NotVisible.of("err_no_team", id=team_id)
+    raise NotFound.of("err_no_team", id=team_id)
 
 
 def visible_review(session: Session, principal: Principal, review_id: int) -> Review:
@@ -143,8 +143,8 @@ def visible_review(session: Session, principal: Principal, review_id: int) -> Re
     if review is not None:
         return review
     if session.get(Review, review_id) is not None:
-        raise NotVisible(f"review {review_id} not found")
-    raise NotFound(f"review {review_id} not found")
+        raise NotVisible.of("err_no_review", id=review_id)
+    raise NotFound.of("err_no_review", id=review_id)
 
 
 def team_regions(session: Session, team_id: int) -> set[int]:

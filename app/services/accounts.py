@@ -66,18 +66,15 @@ def digest(secret: str) -> str:
 def normalise_username(raw: str) -> str:
     username = raw.strip().lower()
     if not USERNAME.fullmatch(username):
-        raise Invalid(
-            f"{raw[:70]!r} is not a usable username: use 2-64 lower-case letters, digits, "
-            "dots, hyphens or underscores, starting with a letter or digit"
-        )
+        raise Invalid.of("err_username_unusable", value=raw[:70])
     return username
 
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise Invalid(f"the password must be at least {MIN_PASSWORD} characters long")
+        raise Invalid.of("err_password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise Invalid(f"the password must be at most {MAX_PASSWORD} characters long")
+        raise Invalid.of("err_password_long", max=MAX_PASSWORD)
 
 
 # Users and scopes
@@ -86,7 +83,7 @@ def check_new_password(password: str) -> None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound.of("err_no_user_id", id=user_id)
     return user
 
 
@@ -97,7 +94,7 @@ def find_user(session: Session, username: str) -> User | None:
 def get_user_by_name(session: Session, username: str) -> User:
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"there is no user {username!r}")
+        raise NotFound.of("err_no_user", username=username)
     return user
 
 
@@ -132,20 +129,20 @@ def _check_scope(
 ) -> tuple[list[int], list[int]]:
     regions, teams = sorted(set(regions)), sorted(set(teams))
     if role == Role.AMBASSADOR and not regions:
-        raise Invalid("an ambassador needs at least one region")
+        raise Invalid.of("err_ambassador_needs_region")
     if role == Role.TEAM_LEADER and not teams:
-        raise Invalid("a team leader needs at least one team")
+        raise Invalid.of("err_leader_needs_team")
     if role != Role.AMBASSADOR and regions:
-        raise Invalid("only ambassadors are scoped to regions; remove the regions")
+        raise Invalid.of("err_regions_only_ambassadors")
     if role != Role.TEAM_LEADER and teams:
-        raise Invalid("only team leaders are scoped to teams; remove the teams")
+        raise Invalid.of("err_teams_only_leaders")
     known_regions = set(session.exec(select(Region.code).where(col(Region.code).in_(regions))))
     if unknown := [code for code in regions if code not in known_regions]:
         allowed = ", ".join(str(code) for code in session.exec(select(Region.code)))
-        raise Invalid(f"unknown region code {unknown[0]}; the region codes are {allowed}")
+        raise Invalid.of("err_unknown_region", code=unknown[0], allowed=allowed)
     known_teams = set(session.exec(select(Team.id).where(col(Team.id).in_(teams))))
     if unknown := [team for team in teams if team not in known_teams]:
-        raise Invalid(f"there is no team with id {unknown[0]}")
+        raise Invalid.of("err_unknown_team", id=unknown[0])
     return regions, teams
 
 
@@ -183,12 +180,12 @@ def create_user(
     name = normalise_username(username)
     display = display_name.strip() or name
     if len(display) > 200:
-        raise Invalid("the display name must be at most 200 characters")
+        raise Invalid.of("err_display_name_long")
     if password is not None:
         check_new_password(password)
     regions, teams = _check_scope(session, role, list(regions), list(teams))
     if find_user(session, name) is not None:
-        raise Conflict(f"the username {name!r} is taken")
+        raise Conflict.of("err_username_taken", username=name)
     user = User(
         username=name,
         display_name=display,
@@ -225,9 +222,9 @@ def update_user(
     assert user.id is not None
     display = display_name.strip() or user.username
     if len(display) > 200:
-        raise Invalid("the display name must be at most 200 characters")
+        raise Invalid.of("err_display_name_long")
     if user.id == by.user_id and (role != Role.ADMIN or not is_active):
-        raise Conflict("you cannot take away your own administrator role or disable yourself")
+        raise Conflict.of("err_self_lockout")
     regions, teams = _check_scope(session, role, regions, teams)
     before = snapshot(session, user)
     user.display_name, user.role, user.is_active = display, role, is_active
@@ -604,9 +601,9 @@ def create_token(session: Session, by: Principal, user: User, name: str) -> tupl
     assert user.id is not None
     label = name.strip()
     if not label or len(label) > 100:
-        raise Invalid("give the token a name of 1-100 characters, e.g. what script uses it")
+        raise Invalid.of("err_token_name")
     if not user.is_active:
-        raise Conflict(f"{user.username} is disabled; enable the user before giving a token")
+        raise Conflict.of("err_token_user_disabled", username=user.username)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -659,7 +656,7 @@ def needs_token_touch(token: ApiToken, now: datetime) -> bool:
 
 def revoke_token(session: Session, by: Principal, token: ApiToken) -> ApiToken:
     if token.revoked_at is not None:
-        raise Conflict(f"the token {token.prefix}… was already revoked")
+        raise Conflict.of("err_token_revoked_already", prefix=token.prefix)
     token.revoked_at, token.revoked_by_id = utcnow(), by.user_id
     audit.record(
         session,
@@ -685,7 +682,7 @@ def _revoke_all_tokens(session: Session, by: Principal, user_id: int) -> int:
 def get_token(session: Session, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound.of("err_no_token", id=token_id)
     return token
 
 

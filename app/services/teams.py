@@ -90,16 +90,16 @@ def all_municipalities(session: Session) -> list[tuple[Region, list[Municipality
 
 def _check(session: Session, name: str, program_type: str, codes: list[int]) -> list[int]:
     if not name.strip() or len(name.strip()) > 200:
-        raise Invalid("give the team a name of 1-200 characters")
+        raise Invalid.of("err_team_name")
     if program_type not in {p.value for p in ProgramType}:
         allowed = ", ".join(p.value for p in ProgramType)
-        raise Invalid(f"unknown program type {program_type!r}; choose one of {allowed}")
+        raise Invalid.of("err_program_type", value=program_type, allowed=allowed)
     codes = sorted(set(codes))
     if not codes:
-        raise Invalid("a team serves at least one municipality; choose one or more")
+        raise Invalid.of("err_team_needs_municipality")
     known = set(session.exec(select(Municipality.code).where(col(Municipality.code).in_(codes))))
     if unknown := [code for code in codes if code not in known]:
-        raise Invalid(f"unknown municipality code {unknown[0]}")
+        raise Invalid.of("err_unknown_municipality", code=unknown[0])
     return codes
 
 
@@ -129,7 +129,7 @@ def create_team(
     access.require_admin(by)
     codes = _check(session, name, program_type, municipalities)
     if _name_taken(session, name.strip(), None):
-        raise Conflict(f"a team called {name.strip()!r} exists already")
+        raise Conflict.of("err_team_name_taken", name=name.strip())
     team = Team(name=name.strip(), program_type=program_type)
     session.add(team)
     session.flush()
@@ -161,7 +161,7 @@ def update_team(
     assert team.id is not None
     codes = _check(session, name, program_type, municipalities)
     if _name_taken(session, name.strip(), team.id):
-        raise Conflict(f"a team called {name.strip()!r} exists already")
+        raise Conflict.of("err_team_name_taken", name=name.strip())
     before = _snapshot(session, team)
     team.name, team.program_type, team.is_active = name.strip(), program_type, is_active
     for link in session.exec(select(TeamMunicipality).where(TeamMunicipality.team_id == team.id)):

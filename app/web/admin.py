@@ -34,7 +34,7 @@ def _role(value: str) -> Role:
         return Role(value)
     except ValueError:
         allowed = ", ".join(role.value for role in Role)
-        raise Invalid(f"unknown role {value!r}; choose one of {allowed}") from None
+        raise Invalid.of("err_unknown_role", value=value, allowed=allowed) from None
 
 
 def _user_form_context(session: SessionDep) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def create_user(
             "user": None,
             "draft": {"username": username, "display_name": display_name, "role": role},
             "scope": (regions, teams_),
-            "message": error.detail,
+            "message": error.message(request.state.language),
         }
         return render(request, "admin/user_form.html", context, status_code=error.status_code)
     return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
@@ -175,7 +175,11 @@ def _change_user(
         session.rollback()
         user = accounts.get_user(session, user_id)
         return _user_page(
-            request, session, user, message=error.detail, status_code=error.status_code
+            request,
+            session,
+            user,
+            message=error.message(request.state.language),
+            status_code=error.status_code,
         )
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
@@ -219,7 +223,11 @@ def create_token(
         plain, _ = accounts.create_token(session, principal, user, name)
     except DomainError as error:
         return _user_page(
-            request, session, user, message=error.detail, status_code=error.status_code
+            request,
+            session,
+            user,
+            message=error.message(request.state.language),
+            status_code=error.status_code,
         )
     return _user_page(request, session, user, new_token=plain, status_code=201)
 
@@ -301,7 +309,7 @@ def create_team(
             None,
             chosen=municipalities,
             draft=draft,
-            message=error.detail,
+            message=error.message(request.state.language),
             status_code=error.status_code,
         )
     return RedirectResponse(f"/admin/teams/{team.id}?saved=1", status_code=303)
@@ -352,7 +360,7 @@ def update_team(
             team,
             chosen=municipalities,
             draft=draft,
-            message=error.detail,
+            message=error.message(request.state.language),
             status_code=error.status_code,
         )
     return RedirectResponse(f"/admin/teams/{team_id}?saved=1", status_code=303)
@@ -367,7 +375,7 @@ def _day(value: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{field} must be a date like 2026-11-23, not {value!r}") from None
+        raise Invalid.of("err_bad_date", field=field, value=value) from None
 
 
 def _audit_filters(

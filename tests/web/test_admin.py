@@ -101,14 +101,14 @@ def test_create_an_ambassador_with_regions(
 @pytest.mark.parametrize(
     ("form", "status", "says"),
     [
-        ({"role": "ambassador"}, 422, "an ambassador needs at least one region"),
-        ({"role": "team_leader"}, 422, "a team leader needs at least one team"),
-        ({"role": "analyst", "regions": ["1084"]}, 422, "only ambassadors are scoped to regions"),
-        ({"role": "ambassador", "regions": ["9999"]}, 422, "unknown region code 9999"),
-        ({"role": "wizard"}, 422, "unknown role 'wizard'"),
-        ({"role": "analyst", "password": "short"}, 422, "at least 10 characters"),
-        ({"role": "analyst", "username": "the-admin"}, 409, "the username 'the-admin' is taken"),
-        ({"role": "analyst", "username": "no spaces"}, 422, "is not a usable username"),
+        ({"role": "ambassador"}, 422, "En ambassadør skal have mindst én region."),
+        ({"role": "team_leader"}, 422, "En teamleder skal have mindst ét team."),
+        ({"role": "analyst", "regions": ["1084"]}, 422, "Kun ambassadører har regioner"),
+        ({"role": "ambassador", "regions": ["9999"]}, 422, "Ukendt regionskode 9999"),
+        ({"role": "wizard"}, 422, "Ukendt rolle 'wizard'"),
+        ({"role": "analyst", "password": "short"}, 422, "mindst 10 tegn"),
+        ({"role": "analyst", "username": "the-admin"}, 409, "Brugernavnet 'the-admin' er allerede i brug."),
+        ({"role": "analyst", "username": "no spaces"}, 422, "kan ikke bruges som brugernavn"),
     ],
 )
 def test_bad_user_forms_are_refused_with_a_reason_and_change_nothing(
@@ -210,7 +210,7 @@ def test_an_admin_cannot_lock_themselves_out(
         f"/admin/users/{admin.id}", data={"display_name": "Me", "role": "analyst"}
     )
     assert response.status_code == 409
-    assert "your own administrator role" in message(response.text)
+    assert "din egen administratorrolle" in message(response.text)
     session.refresh(admin)
     assert admin.role == "admin" and admin.is_active
 
@@ -312,10 +312,10 @@ def test_create_and_change_a_team_with_its_municipalities(
 @pytest.mark.parametrize(
     ("form", "says"),
     [
-        ({"name": "X", "program_type": "ips"}, "at least one municipality"),
-        ({"name": "X", "program_type": "ips", "municipalities": ["1"]}, "unknown municipality"),
-        ({"name": "X", "program_type": "other", "municipalities": ["101"]}, "unknown program type"),
-        ({"name": " ", "program_type": "ips", "municipalities": ["101"]}, "give the team a name"),
+        ({"name": "X", "program_type": "ips"}, "mindst én kommune"),
+        ({"name": "X", "program_type": "ips", "municipalities": ["1"]}, "Ukendt kommunekode"),
+        ({"name": "X", "program_type": "other", "municipalities": ["101"]}, "Ukendt indsatstype"),
+        ({"name": " ", "program_type": "ips", "municipalities": ["101"]}, "Giv teamet et navn"),
     ],
 )
 def test_bad_team_forms_are_refused(
@@ -367,7 +367,7 @@ def test_audit_page_lists_filters_and_pages(client: TestClient, session: Session
 def test_audit_filter_with_a_bad_date_is_a_clear_422(client: TestClient) -> None:
     response = client.get("/admin/audit?since=yesterday")
     assert response.status_code == 422
-    assert "since must be a date like 2026-11-23" in parse(response.text).get_text()
+    assert "since skal være en dato som 2026-11-23" in parse(response.text).get_text()
 
 
 def test_audit_csv_export_is_itself_audited(
