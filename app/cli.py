@@ -399,7 +399,7 @@ def audit_export(
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to and including this date.")] = None,
-    action: Annotated[str | None, typer.Option(help="Only actions starting with this.")] = None,
+    action: Annotated[str | None, typer.Option(help="Only actions containing this.")] = None,
 ) -> None:
     """Write the audit trail as CSV (UTF-8, oldest first). The export is itself audited."""
     try:

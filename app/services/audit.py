@@ -68,12 +68,18 @@ def event_filter(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the audit page and the CSV export; ``action`` matches a prefix."""
+    """WHERE clauses for the audit page and the CSV export. ``action`` matches any part
+    of the action ("signed_in" finds auth.signed_in); ``actor`` any part of a username or
+    display name, in any case."""
     clauses: list[ColumnElement[bool]] = []
     if action:
-        clauses.append(col(AuditEvent.action).startswith(action, autoescape=True))
+        clauses.append(col(AuditEvent.action).contains(action.strip(), autoescape=True))
     if actor:
-        actor_ids = select(User.id).where(User.username == actor.strip().lower())
+        needle = actor.strip()
+        actor_ids = select(User.id).where(
+            col(User.username).icontains(needle, autoescape=True)
+            | col(User.display_name).icontains(needle, autoescape=True)
+        )
         clauses.append(col(AuditEvent.actor_id).in_(actor_ids))
     if entity_type:
         clauses.append(col(AuditEvent.entity_type) == entity_type)

@@ -5,10 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid
-from app.models import Municipality, ProgramType, Region, Review, Team, TeamMunicipality
+from app.models import (
+    Municipality,
+    ProgramType,
+    Region,
+    Review,
+    ReviewStatus,
+    Team,
+    TeamMunicipality,
+)
 from app.services import access, audit
 from app.services.access import Principal
 
@@ -18,7 +27,8 @@ class TeamSummary:
     team: Team
     municipalities: list[Municipality] = field(default_factory=list)
     regions: list[Region] = field(default_factory=list)
-    latest: Review | None = None
+    latest: Review | None = None  # the latest finalised review the caller may see
+    in_progress: bool = False  # a review the caller may see is under way
     review_count: int = 0
 
 
@@ -54,8 +64,12 @@ def list_teams(
     )
     latest: dict[int, Review] = {}
     counts: dict[int, int] = {}
+    under_way: set[int] = set()
     for review in reviews:
-        latest[review.team_id] = review
+        if review.status == ReviewStatus.FINALISED:
+            latest[review.team_id] = review
+        else:
+            under_way.add(review.team_id)
         counts[review.team_id] = counts.get(review.team_id, 0) + 1
     summaries = []
     for team in teams:
@@ -68,6 +82,7 @@ def list_teams(
                 served,
                 [regions[code] for code in codes],
                 latest.get(team.id),
+                team.id in under_way,
                 counts.get(team.id, 0),
             )
         )
@@ -119,7 +134,7 @@ def _snapshot(session: Session, team: Team) -> dict[str, Any]:
 
 
 def _name_taken(session: Session, name: str, team_id: int | None) -> bool:
-    other = session.exec(select(Team).where(Team.name == name)).first()
+    other = session.exec(select(Team).where(func.lower(Team.name) == name.lower())).first()
     return other is not None and other.id != team_id
 
 

@@ -28,6 +28,24 @@ router = APIRouter(prefix="/admin")
 
 AUDIT_PAGE_SIZE = 50
 
+# What a page says after a change, named in the redirect (?done=…) after a form post.
+DONE = frozenset(
+    {
+        "user_created",
+        "user_updated",
+        "password_set",
+        "sessions_ended",
+        "token_revoked",
+        "team_created",
+        "team_updated",
+    }
+)
+DoneParam = Annotated[str | None, Query(max_length=40)]
+
+
+def _done(done: str | None) -> str | None:
+    return done if done in DONE else None
+
 
 def _role(value: str) -> Role:
     try:
@@ -55,8 +73,11 @@ def users(request: Request, session: SessionDep, principal: AdminPrincipal) -> R
     rows = [
         (user, *accounts.user_scope(session, user.id or 0)) for user in accounts.list_users(session)
     ]
-    team_names = {t.id: t.name for t in _user_form_context(session)["all_teams"]}
-    return render(request, "admin/users.html", {"rows": rows, "team_names": team_names})
+    form = _user_form_context(session)
+    team_names = {t.id: t.name for t in form["all_teams"]}
+    region_names = {region.code: region.name for region, _ in form["regions"]}
+    context = {"rows": rows, "team_names": team_names, "region_names": region_names}
+    return render(request, "admin/users.html", context)
 
 
 @router.get("/users/new", response_class=HTMLResponse, name="admin_user_new")
@@ -97,7 +118,7 @@ def create_user(
             "message": error.message(request.state.language),
         }
         return render(request, "admin/user_form.html", context, status_code=error.status_code)
-    return RedirectResponse(f"/admin/users/{user.id}?saved=1", status_code=303)
+    return RedirectResponse(f"/admin/users/{user.id}?done=user_created", status_code=303)
 
 
 def _user_page(
@@ -108,7 +129,8 @@ def _user_page(
     message: str | None = None,
     status_code: int = 200,
     new_token: str | None = None,
-    saved: bool = False,
+    done: str | None = None,
+    message_at: str | None = None,
 ) -> Response:
     assert user.id is not None
     settings: Settings = request.app.state.settings
@@ -119,7 +141,8 @@ def _user_page(
         "tokens": accounts.list_tokens(session, user.id),
         "message": message,
         "new_token": new_token,
-        "saved": saved,
+        "done": _done(done),
+        "message_at": message_at,
     }
     return render(request, "admin/user_form.html", context, status_code=status_code)
 
@@ -130,9 +153,9 @@ def user_detail(
     session: SessionDep,
     principal: AdminPrincipal,
     user_id: PathId,
-    saved: bool = False,
+    done: DoneParam = None,
 ) -> Response:
-    return _user_page(request, session, accounts.get_user(session, user_id), saved=saved)
+    return _user_page(request, session, accounts.get_user(session, user_id), done=done)
 
 
 @router.post("/users/{user_id}", response_class=HTMLResponse, name="admin_user_update")
@@ -161,11 +184,17 @@ def update_user(
             regions=regions,
             teams=teams_,
         ),
+        "user_updated",
     )
 
 
 def _change_user(
-    request: Request, session: SessionDep, user_id: int, change: Callable[[User], object]
+    request: Request,
+    session: SessionDep,
+    user_id: int,
+    change: Callable[[User], object],
+    done: str,
+    message_at: str | None = None,
 ) -> Response:
     """Apply ``change`` to the user and return to their page; a refused change shows the
     page again with the reason, and nothing of it is kept."""
@@ -179,9 +208,10 @@ def _change_user(
             session,
             user,
             message=error.message(request.state.language),
+            message_at=message_at,
             status_code=error.status_code,
         )
-    return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
+    return RedirectResponse(f"/admin/users/{user_id}?done={done}", status_code=303)
 
 
 @router.post("/users/{user_id}/password", response_class=HTMLResponse, name="admin_user_password")
@@ -197,6 +227,8 @@ def reset_password(
         session,
         user_id,
         lambda user: accounts.set_password(session, principal, user, password),
+        "password_set",
+        message_at="password",
     )
 
 
@@ -205,7 +237,11 @@ def end_sessions(
     request: Request, session: SessionDep, principal: AdminPrincipal, user_id: PathId
 ) -> Response:
     return _change_user(
-        request, session, user_id, lambda user: accounts.end_sessions_of(session, principal, user)
+        request,
+        session,
+        user_id,
+        lambda user: accounts.end_sessions_of(session, principal, user),
+        "sessions_ended",
     )
 
 
@@ -227,14 +263,18 @@ def create_token(
             session,
             user,
             message=error.message(request.state.language),
+            message_at="token",
             status_code=error.status_code,
         )
     return _user_page(request, session, user, new_token=plain, status_code=201)
 
 
 @router.get("/tokens", response_class=HTMLResponse, name="admin_tokens")
-def tokens(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
-    return render(request, "admin/tokens.html", {"tokens": accounts.list_tokens(session)})
+def tokens(
+    request: Request, session: SessionDep, principal: AdminPrincipal, done: DoneParam = None
+) -> Response:
+    context = {"tokens": accounts.list_tokens(session), "done": _done(done)}
+    return render(request, "admin/tokens.html", context)
 
 
 @router.post("/tokens/{token_id}/revoke", name="admin_token_revoke")
@@ -246,7 +286,8 @@ def revoke_token(
 ) -> Response:
     token = accounts.get_token(session, token_id)
     accounts.revoke_token(session, principal, token)
-    target = f"/admin/users/{token.user_id}" if back == "user" else "/admin/tokens"
+    where = f"/admin/users/{token.user_id}" if back == "user" else "/admin/tokens"
+    target = f"{where}?done=token_revoked"
     return RedirectResponse(target, status_code=303)
 
 
@@ -268,7 +309,7 @@ def _team_form(
     draft: dict[str, Any] | None = None,
     message: str | None = None,
     status_code: int = 200,
-    saved: bool = False,
+    done: str | None = None,
 ) -> Response:
     context = {
         "team": team,
@@ -277,7 +318,7 @@ def _team_form(
         "regions": teams.all_municipalities(session),
         "program_types": list(ProgramType),
         "message": message,
-        "saved": saved,
+        "done": _done(done),
     }
     return render(request, "admin/team_form.html", context, status_code=status_code)
 
@@ -312,7 +353,7 @@ def create_team(
             message=error.message(request.state.language),
             status_code=error.status_code,
         )
-    return RedirectResponse(f"/admin/teams/{team.id}?saved=1", status_code=303)
+    return RedirectResponse(f"/admin/teams/{team.id}?done=team_created", status_code=303)
 
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse, name="admin_team")
@@ -321,11 +362,11 @@ def team_detail(
     session: SessionDep,
     principal: AdminPrincipal,
     team_id: PathId,
-    saved: bool = False,
+    done: DoneParam = None,
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
     chosen = [m.code for m in summary.municipalities]
-    return _team_form(request, session, summary.team, chosen=chosen, saved=saved)
+    return _team_form(request, session, summary.team, chosen=chosen, done=done)
 
 
 @router.post("/teams/{team_id}", response_class=HTMLResponse, name="admin_team_update")
@@ -363,7 +404,7 @@ def update_team(
             message=error.message(request.state.language),
             status_code=error.status_code,
         )
-    return RedirectResponse(f"/admin/teams/{team_id}?saved=1", status_code=303)
+    return RedirectResponse(f"/admin/teams/{team_id}?done=team_updated", status_code=303)
 
 
 # The audit trail
@@ -387,6 +428,8 @@ def _audit_filters(
     until: str | None,
 ) -> tuple[dict[str, str], list[Any]]:
     first, last = _day(since, "since"), _day(until, "until")
+    if first and last and first > last:
+        raise Invalid.of("err_dates_reversed", since=since, until=until)
     chosen = {
         key: value
         for key, value in {

@@ -3,6 +3,7 @@ read them (in the configured time zone, to the minute)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -46,4 +47,32 @@ def localtime(context: Context, moment: datetime | None) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"prose_blocks": prose_blocks, "localtime": localtime}
+# The first match wins: Edge and Opera also say "Chrome/", Chrome also says "Safari/".
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+            ("Safari/", "Safari"))  # fmt: skip
+SYSTEMS = (("iPad", "iPad"), ("iPhone", "iPhone"), ("Android", "Android"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))  # fmt: skip
+
+
+@pass_context
+def device(context: Context, agent: str | None) -> str:
+    """A browser's User-Agent as a person would name it: "Chrome på iPad"."""
+    t = context["t"]
+    browser = next((name for token, name in BROWSERS if token in (agent or "")), None)
+    system = next((name for token, name in SYSTEMS if token in (agent or "")), None)
+    if browser is None or system is None:
+        return str(t("unknown_device"))
+    return str(t("device_on")).format(browser=browser, system=system)
+
+
+def json_text(value: object) -> str:
+    """A JSON value as people read it: Danish letters as themselves, not \\u escapes."""
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "json_text": json_text,
+    "prose_blocks": prose_blocks,
+    "localtime": localtime,
+    "device": device,
+}

@@ -9,9 +9,11 @@ so with ``Vary: HX-Request``, so no cache hands a fragment to a full page load.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from jinja2_fragments.fastapi import Jinja2Blocks
+from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
@@ -36,8 +38,22 @@ def is_htmx(request: Request) -> bool:
 
 
 def _relative(request: Request, **params: str) -> str:
-    """This page's path and query with ``params`` replaced: a root-relative link."""
-    url = request.url.include_query_params(**params)
+    """This page's path and query with ``params`` replaced: a root-relative link.
+
+    A page rendered in answer to a form post (a form shown again with its errors) lives
+    at the form's address, which only takes POST; its links go to the page the form was
+    on instead, or home.
+    """
+    url = request.url
+    if request.method not in ("GET", "HEAD"):
+        referrer = urlsplit(request.headers.get("Referer", ""))
+        same_site = referrer.netloc == request.url.netloc
+        url = (
+            URL(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+            if (same_site and referrer.path)
+            else URL("/")
+        )
+    url = url.include_query_params(**params)
     return f"{url.path}?{url.query}" if url.query else url.path
 
 

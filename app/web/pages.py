@@ -159,6 +159,10 @@ def change_password(
         return _account_page(
             request, session, principal, message="password_too_long", status_code=422
         )
+    if new_password == current_password:
+        return _account_page(
+            request, session, principal, message="err_password_unchanged", status_code=422
+        )
     if new_password != repeat_password:
         return _account_page(
             request, session, principal, message="passwords_differ", status_code=422

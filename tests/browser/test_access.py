@@ -128,3 +128,49 @@ def test_wrong_password_keeps_the_username_and_says_so(
     expect(page.get_by_role("alert")).to_have_text("Brugernavn eller adgangskode er forkert.")
     expect(page.get_by_label("Brugernavn")).to_have_value("amb.syd")
     expect(page.get_by_label("Adgangskode")).to_be_focused()
+
+
+def test_admin_creates_copies_and_revokes_a_token_with_confirmation(
+    admin_page: Page, live_server: str
+) -> None:
+    page = admin_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.goto(f"{live_server}/admin/users")
+    page.get_by_role("link", name="analytiker.star").tap()
+    page.get_by_label("Navn på nøglen").fill("Browser-test")
+    page.get_by_role("button", name="Opret API-nøgle").tap()
+    notice = page.locator(".token-once")
+    expect(notice).to_be_focused()
+    token = page.locator("#new-token").inner_text().strip()
+    assert token.startswith("ipsf_")
+    page.get_by_role("button", name="Kopiér").tap()
+    expect(page.get_by_role("button", name="Kopieret")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+
+    page.goto(f"{live_server}/admin/tokens")
+    revoke = page.get_by_role("button", name="Tilbagekald: Browser-test")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    revoke.tap()
+    expect(revoke).to_be_visible()  # dismissed: nothing happened
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.tap()
+    expect(page.locator(".notice")).to_have_text(
+        "API-nøglen er tilbagekaldt; den virker ikke længere."
+    )
+    assert (
+        page.request.get(
+            f"{live_server}/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+        ).status
+        == 401
+    )
+
+
+def test_a_form_error_takes_focus(admin_page: Page, live_server: str) -> None:
+    page = admin_page
+    page.goto(f"{live_server}/admin/teams/new")
+    page.get_by_label("Navn").fill("Uden kommuner")
+    page.get_by_label("IPS", exact=True).check()
+    page.get_by_role("button", name="Opret team").tap()
+    error = page.locator(".form-error")
+    expect(error).to_have_text("Et team dækker mindst én kommune; vælg en eller flere.")
+    expect(error).to_be_focused()

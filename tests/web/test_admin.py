@@ -75,7 +75,9 @@ def test_create_an_ambassador_with_regions(
     )
     assert response.status_code == 303
     user = session.exec(select(User).where(User.username == "amb.ny")).one()
-    assert response.headers["location"] == f"/admin/users/{user.id}?saved=1"
+    assert response.headers["location"] == f"/admin/users/{user.id}?done=user_created"
+    notice = parse(client.get(response.headers["location"]).text).select_one(".notice")
+    assert notice is not None and notice.get_text(strip=True) == "Brugeren er oprettet."
     regions = session.exec(select(UserRegion.region_code).where(UserRegion.user_id == user.id))
     assert sorted(regions) == [1084, 1085]
     [event] = events_since(session, before)
@@ -107,7 +109,11 @@ def test_create_an_ambassador_with_regions(
         ({"role": "ambassador", "regions": ["9999"]}, 422, "Ukendt regionskode 9999"),
         ({"role": "wizard"}, 422, "Ukendt rolle 'wizard'"),
         ({"role": "analyst", "password": "short"}, 422, "mindst 10 tegn"),
-        ({"role": "analyst", "username": "the-admin"}, 409, "Brugernavnet 'the-admin' er allerede i brug."),
+        (
+            {"role": "analyst", "username": "the-admin"},
+            409,
+            "Brugernavnet 'the-admin' er allerede i brug.",
+        ),
         ({"role": "analyst", "username": "no spaces"}, 422, "kan ikke bruges som brugernavn"),
     ],
 )
@@ -263,7 +269,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(
     response = client.post(
         f"/admin/tokens/{token.id}/revoke", data={"back": "user"}, follow_redirects=False
     )
-    assert response.headers["location"] == f"/admin/users/{user.id}"
+    assert response.headers["location"] == f"/admin/users/{user.id}?done=token_revoked"
     [event] = events_since(session, before)
     assert event.action == "api_token.revoked" and event.before == {"revoked": False}
     assert api.get("/api/v1/me").status_code == 401
@@ -402,3 +408,49 @@ def test_someone_elses_password_is_never_in_a_page(client: TestClient, session: 
     user = make_user(session)
     page = client.get(f"/admin/users/{user.id}").text
     assert PASSWORD not in page and "argon2" not in page
+
+
+def test_users_list_names_regions_and_teams(client: TestClient, session: Session) -> None:
+    team = make_team(session, name="Team Øst")
+    make_user(session, username="amb-two", role=Role.AMBASSADOR, regions=(1081, 1084))
+    make_user(session, username="lead-one", role=Role.TEAM_LEADER, teams=(team,))
+    rows = {
+        r.select("td")[0].get_text(strip=True): r.select("td")[3].get_text(" ", strip=True)
+        for r in parse(client.get("/admin/users").text).select("table.data tbody tr")
+    }
+    assert rows["amb-two"] == "Region Nordjylland, Region Hovedstaden"
+    assert rows["lead-one"] == "Team Øst"
+    assert rows["the-admin"] == "hele landet"
+
+
+def test_audit_filters_match_part_of_an_action_or_a_name(
+    client: TestClient, session: Session, admin: User
+) -> None:
+    page = parse(client.get("/admin/audit?action=signed_in&actor=ADMIN").text)
+    actions = [r.select("td")[3].get_text(strip=True) for r in page.select("table.audit tbody tr")]
+    assert actions == ["auth.signed_in"]
+    assert parse(client.get("/admin/audit?actor=nobody-like-this").text).select_one(".empty")
+    response = client.get("/admin/audit?since=2026-11-23&until=2026-11-01")
+    assert response.status_code == 422
+    assert "Fra-datoen 2026-11-23 ligger efter til-datoen 2026-11-01." in response.text
+
+
+def test_audit_shows_danish_letters_as_themselves(client: TestClient, session: Session) -> None:
+    client.post(
+        "/admin/teams",
+        data={"name": "Tværfagligt Ø", "program_type": "ips", "municipalities": ["101"]},
+    )
+    change = parse(client.get("/admin/audit?action=team.").text).select_one("td.change")
+    assert change is not None and "Tværfagligt Ø" in change.get_text()
+
+
+def test_a_failed_form_links_its_language_switch_to_the_page_it_came_from(
+    client: TestClient, session: Session
+) -> None:
+    response = client.post(
+        "/admin/teams",
+        data={"name": "", "program_type": "ips"},
+        headers={"Referer": "http://testserver/admin/teams/new"},
+    )
+    switch = parse(response.text).select_one('nav.language a[hreflang="en"]')
+    assert switch is not None and switch["href"] == "/admin/teams/new?lang=en"

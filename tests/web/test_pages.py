@@ -199,3 +199,19 @@ def test_an_htmx_regroup_also_refreshes_the_language_links(
     page = parse(client.get("/scales/ips-25/2019?group=principle").text)
     assert len(page.select("nav#language-nav")) == 1
     assert page.select_one("[hx-swap-oob]") is None
+
+
+def test_team_lists_show_the_latest_final_result_and_a_review_under_way(
+    client: TestClient, session: Session
+) -> None:
+    from tests.factories import make_review, make_team
+
+    team = make_team(session, name="Team Midt")
+    make_review(session, team=team, finalised=True)
+    make_review(session, team=team, visit_date=__import__("datetime").date(2026, 10, 1))
+    admin = make_user(session, role=Role.ADMIN)
+    other = TestClient(client.app)
+    sign_in(other, admin.username)
+    for path in ("/", "/teams"):
+        text = parse(other.get(path).text).get_text(" ", strip=True)
+        assert "101 · God" in text and "review i gang" in text, path

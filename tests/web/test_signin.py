@@ -169,8 +169,9 @@ def test_failed_sign_ins_slow_down_that_account_for_every_worker(
     assert response.status_code == 429
     wait = int(response.headers["Retry-After"])
     assert 1 <= wait <= 2
+    wait_text = "Vent et sekund" if wait == 1 else f"Vent {wait} sekunder"
     assert error_text(response.text) == (
-        f"For mange mislykkede forsøg på at logge ind. Vent {wait} sekunder, og prøv igen."
+        f"For mange mislykkede forsøg på at logge ind. {wait_text}, og prøv igen."
     )
     assert SESSION_COOKIE not in client.cookies
     [throttled] = events(session, "auth.sign_in_throttled")
@@ -538,3 +539,41 @@ def test_looking_at_a_teams_results_is_on_record(client: TestClient, session: Se
         ("review.viewed", str(review.id), user.id, "web"),
         ("team.viewed", str(review.team_id), user.id, "api"),
     ]
+
+
+def test_the_new_password_must_differ_from_the_current(
+    client: TestClient, session: Session
+) -> None:
+    token = sign_in(client, make_user(session).username)
+    response = client.post(
+        "/account/password",
+        headers={"X-CSRF-Token": token},
+        data={"current_password": PASSWORD, "new_password": PASSWORD, "repeat_password": PASSWORD},
+    )
+    assert response.status_code == 422
+    assert error_text(response.text) == "Den nye adgangskode skal være en anden end den nuværende."
+
+
+IPAD = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile Safari/604.1"
+HEADLESS = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/156.0 Safari/537.36"
+EDGE = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0"
+
+
+@pytest.mark.parametrize(
+    ("agent", "named"),
+    [
+        (IPAD, "Safari på iPad"),
+        (HEADLESS, "Chrome på Linux"),
+        (EDGE, "Edge på Windows"),
+        ("curl/8.5.0", "ukendt enhed"),
+        (None, "ukendt enhed"),
+    ],
+)
+def test_devices_are_named_as_people_name_them(agent: str | None, named: str) -> None:
+    from app.i18n import translator
+    from app.web.htmx import templates
+
+    rendered = templates.env.from_string("{{ agent | device }}").render(
+        agent=agent, t=translator("da")
+    )
+    assert rendered == named
