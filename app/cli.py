@@ -400,8 +400,11 @@ def audit_export(
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to and including this date.")] = None,
     action: Annotated[str | None, typer.Option(help="Only actions containing this.")] = None,
+    sep: Annotated[str, typer.Option(help="Column separator: ',' or ';' (Danish Excel).")] = ",",
 ) -> None:
     """Write the audit trail as CSV (UTF-8, oldest first). The export is itself audited."""
+    if sep not in (",", ";"):
+        fail("--sep takes ',' or ';'")
     try:
         first = date.fromisoformat(since) if since else None
         last = date.fromisoformat(until) if until else None
@@ -424,7 +427,7 @@ def audit_export(
     with database() as engine, read_session(engine) as session:  # no write lock while writing
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            for line in audit.csv_lines(audit.csv_rows(session, clauses)):
+            for line in audit.csv_lines(audit.csv_rows(session, clauses), sep=sep):
                 target.write(line)
                 count += 1
         finally:

@@ -163,7 +163,7 @@ class _Echo:
         return line
 
 
-def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+def csv_lines(rows: Iterable[list[str]], *, sep: str = ",") -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=sep)
     for row in rows:
         yield writer.writerow(row)

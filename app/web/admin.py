@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
@@ -493,8 +493,12 @@ def audit_csv(
     entity_id: FilterParam = None,
     since: FilterParam = None,
     until: FilterParam = None,
+    sep: Literal[";", ","] = ";",
 ) -> Response:
     """The filtered trail as CSV, streamed; the export itself is recorded first.
+
+    Semicolons by default, with a byte-order mark, so Danish Excel opens it in columns;
+    ``sep=,`` for other tools. Times are UTC with their offset, as stored.
 
     Both happen once the request's own session has closed (a StreamingResponse runs
     after the route), one connection at a time: the record commits, then the rows are
@@ -508,7 +512,7 @@ def audit_csv(
             audit.record(write, action="audit.exported", by=principal, after={"filters": chosen})
         with state.read_session() as read:
             yield "\ufeff"
-            yield from audit.csv_lines(audit.csv_rows(read, clauses))
+            yield from audit.csv_lines(audit.csv_rows(read, clauses), sep=sep)
 
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return StreamingResponse(

@@ -65,6 +65,15 @@ def device(context: Context, agent: str | None) -> str:
     return str(t("device_on")).format(browser=browser, system=system)
 
 
+@pass_context
+def number(context: Context, value: float | int | None) -> str:
+    """A score as the reader writes numbers: 96,5 in Danish, 96.5 in English."""
+    if value is None:
+        return "–"
+    text = f"{value:g}"
+    return text.replace(".", ",") if context.get("language") == "da" else text
+
+
 def json_text(value: object) -> str:
     """A JSON value as people read it: Danish letters as themselves, not \\u escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -72,6 +81,7 @@ def json_text(value: object) -> str:
 
 FILTERS: dict[str, Callable[..., Any]] = {
     "json_text": json_text,
+    "number": number,
     "prose_blocks": prose_blocks,
     "localtime": localtime,
     "device": device,
