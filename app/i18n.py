@@ -260,7 +260,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "after": "efter",
         "older_events": "Ældre hændelser",
         "no_audit_events": "Ingen hændelser matcher filteret.",
-        "audit_for_user": "Se revisionssporet for denne bruger",
+        "audit_for_user": "Ændringer af brugeren",
+        "audit_by_user": "Hvad brugeren har gjort",
         "sign_in_required": "Log ind for at fortsætte.",
     },
     "en": {
@@ -508,7 +509,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "after": "after",
         "older_events": "Older events",
         "no_audit_events": "No events match the filter.",
-        "audit_for_user": "See the audit trail for this user",
+        "audit_for_user": "Changes to this user",
+        "audit_by_user": "What this user did",
         "sign_in_required": "Sign in to continue.",
     },
 }
