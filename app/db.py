@@ -89,12 +89,13 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
                 f"cannot create the folder {folder} for the SQLite database: "
                 f"{error.strerror}. Check FIDELITY_DATABASE_URL."
             ) from None
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 10},
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-    )
+    in_memory = not url.database or url.database == ":memory:"
+    pool = (
+        {}
+        if in_memory
+        else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
+    )  # an in-memory database lives in one connection: no pool to size
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -29,7 +30,7 @@ from app.errors import (
     NotVisible,
     TooManyAttempts,
 )
-from app.i18n import COOKIE, LANGUAGES, MESSAGES, resolve_language
+from app.i18n import COOKIE, LANGUAGES, MESSAGES, Language, resolve_language
 from app.services import audit
 from app.web import admin, api, health, pages, signin
 from app.web.auth import SESSION_COOKIE, client_address
@@ -138,6 +139,12 @@ def _protect(request: Request, response: Response) -> None:
         headers.setdefault("Cache-Control", "no-store")
 
 
+def _language(request: Request) -> Language:
+    """The request's language; the default if the error came before the middleware set it."""
+    language = getattr(request.state, "language", None)
+    return language if language in LANGUAGES else request.app.state.settings.default_language  # type: ignore[no-any-return]
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -220,8 +227,7 @@ def _add_error_handlers(app: FastAPI) -> None:
                 detail = "not found"  # the same words whether it exists or not
             response: Response = _problem(error.status_code, error.title, detail)
         else:
-            language = getattr(request.state, "language", "da")
-            response = _error_page(request, error.status_code, error.message(language))
+            response = _error_page(request, error.status_code, error.message(_language(request)))
         if isinstance(error, TooManyAttempts):
             response.headers["Retry-After"] = str(error.retry_after)
         return response
@@ -247,8 +253,17 @@ def _add_error_handlers(app: FastAPI) -> None:
         ]
         if _wants_json(request):
             return _problem(422, "Invalid input", "; ".join(problems), errors=problems)
-        lead = MESSAGES[getattr(request.state, "language", "da")]["invalid_input"]
+        lead = MESSAGES[_language(request)]["invalid_input"]
         return _error_page(request, 422, f"{lead} {'; '.join(problems)}")
+
+    @app.exception_handler(DataError)
+    async def refused_value(request: Request, error: DataError) -> Response:
+        # PostgreSQL refuses NUL characters in text; anything else it refuses is a bug.
+        if "NUL" not in str(error.orig):
+            return await server_error(request, error)
+        if _wants_json(request):
+            return _problem(422, "Invalid input", MESSAGES["en"]["field_nul"])
+        return _error_page(request, 422, MESSAGES[_language(request)]["field_nul"])
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

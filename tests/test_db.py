@@ -240,3 +240,10 @@ def test_a_core_write_in_a_get_is_refused(sqlite_app: tuple[FastAPI, Engine]) ->
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/test-core-write")
     assert response.status_code == 500 and "written" not in response.text
+
+
+def test_an_in_memory_sqlite_database_still_opens() -> None:
+    engine = create_db_engine(settings_for("sqlite://"))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
+    engine.dispose()

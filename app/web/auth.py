@@ -54,6 +54,10 @@ def _keep_alive(
     A POST's session may write, so the touch joins it. A GET's session only reads, and
     opening a second connection while it holds one could exhaust the pool under load, so
     the touch runs after the response, when the request's connection is back.
+
+    FastAPI runs a dependency's background tasks only with a response the route returns
+    (not with an error response, nor when the route sets ``background`` itself), so an
+    error page does not keep a session alive; the next page does.
     """
     if not session.info.get("read_only"):
         touch(session, row_id, now)
@@ -154,8 +158,14 @@ async def check_csrf(request: Request, expected: str) -> None:
     if given is None and request.headers.get("content-type", "").startswith(FORM_TYPES):
         value = (await request.form()).get(CSRF_FIELD)
         given = value if isinstance(value, str) else None
-    if not given or not expected or not hmac.compare_digest(given, expected):
+    if not given or not expected or not same_secret(given, expected):
         raise Forbidden("csrf_failed")
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """A constant-time comparison that any text can go through (compare_digest refuses
+    non-ASCII str, which would turn a junk header into a 500)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]

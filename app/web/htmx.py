@@ -46,15 +46,23 @@ def _relative(request: Request, **params: str) -> str:
     """
     url = request.url
     if request.method not in ("GET", "HEAD"):
-        referrer = urlsplit(request.headers.get("Referer", ""))
-        same_site = referrer.netloc == request.url.netloc
-        url = (
-            URL(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
-            if (same_site and referrer.path)
-            else URL("/")
-        )
+        url = URL(came_from(request, request.headers.get("Referer", "")))
     url = url.include_query_params(**params)
     return f"{url.path}?{url.query}" if url.query else url.path
+
+
+def came_from(request: Request, address: str) -> str:
+    """The local path and query of ``address`` (a Referer or HX-Current-URL) if it is on
+    this site and a safe place to send someone; otherwise home."""
+    try:
+        parts = urlsplit(address)
+    except ValueError:  # a malformed header, e.g. "http://[::1"
+        return "/"
+    if parts.netloc not in ("", request.url.netloc) or not parts.path.startswith("/"):
+        return "/"
+    if parts.path.startswith(("//", "/\\")):
+        return "/"
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def render(

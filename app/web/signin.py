@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
+from app.errors import Forbidden
 from app.services import accounts
 from app.web.auth import (
     CSRF_FIELD,
@@ -27,8 +28,9 @@ from app.web.auth import (
     CurrentPrincipal,
     OptionalPrincipal,
     client_address,
+    same_secret,
 )
-from app.web.htmx import render
+from app.web.htmx import came_from, render
 
 router = APIRouter()
 
@@ -49,13 +51,28 @@ def login_url(request: Request, *, expired: bool = False) -> str:
     else:
         # For htmx and form posts, return to the page the person was on, not the action.
         referrer = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
-        parts = urlsplit(referrer)
-        same_site = parts.netloc in ("", request.url.netloc)
-        back = (parts.path + (f"?{parts.query}" if parts.query else "")) if same_site else "/"
+        back = came_from(request, referrer)
     params = {"next": safe_next(back)}
     if expired:
         params["expired"] = "1"
     return "/login?" + urlencode(params)
+
+
+def _from_this_site(request: Request) -> bool:
+    """A sign-in form must be posted from this site's own page. Browsers say where a
+    request comes from (Sec-Fetch-Site, Origin); a form on a sibling subdomain that
+    planted a cookie is "same-site", not "same-origin", and is refused. A client that
+    sends neither header (a script, an old browser) is left to the token check."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    try:
+        return urlsplit(origin).netloc == request.url.netloc
+    except ValueError:
+        return False
 
 
 def _signature(request: Request, nonce: str) -> str:
@@ -72,7 +89,7 @@ def _new_login_token(request: Request) -> str:
 
 def _genuine(request: Request, token: str) -> bool:
     nonce, _, signature = token.partition(".")
-    return bool(nonce) and hmac.compare_digest(signature, _signature(request, nonce))
+    return bool(nonce) and same_secret(signature, _signature(request, nonce))
 
 
 def _form(
@@ -135,7 +152,9 @@ def login_submit(
 ) -> Response:
     target = safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not (_genuine(request, expected) and hmac.compare_digest(csrf_token, expected)):
+    if not _from_this_site(request):
+        raise Forbidden("login_cross_site")
+    if not (_genuine(request, expected) and same_secret(csrf_token, expected)):
         # A form left open past the token's hour, or a forged one: nothing is checked.
         # The form comes back with a fresh token, keeping where the person was going.
         return _form(

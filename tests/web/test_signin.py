@@ -577,3 +577,66 @@ def test_devices_are_named_as_people_name_them(agent: str | None, named: str) ->
         agent=agent, t=translator("da")
     )
     assert rendered == named
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+    ],
+)
+def test_a_sign_in_posted_from_another_site_is_refused(
+    client: TestClient, session: Session, headers: dict[str, str]
+) -> None:
+    user = make_user(session)
+    token = login_form_token(client)
+    response = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert SESSION_COOKIE not in client.cookies
+    same = client.post(
+        "/login",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert same.status_code == 303
+
+
+def test_junk_in_headers_and_cookies_is_a_4xx_never_a_500(
+    client: TestClient, session: Session
+) -> None:
+    raw_cookie = {"Cookie": "fidelity_login_csrf=abc.é".encode()}  # not ASCII, as sent
+    assert client.get("/login", headers=raw_cookie).status_code == 200  # type: ignore[dict-item]
+    token = login_form_token(client)
+    response = client.post(
+        "/login",
+        data={"username": "nobody", "password": "x", "csrf_token": token},
+        headers={"Referer": "http://[::1"},
+    )
+    assert response.status_code == 401
+    switch = parse(response.text).select_one('nav.language a[hreflang="en"]')
+    assert switch is not None and switch["href"] == "/?lang=en"
+    assert client.post("/login", data={"csrf_token": "é"}).status_code == 403
+    sign_in(client, make_user(session).username)
+    response = client.post("/account/password", headers={"X-CSRF-Token": "é".encode()})  # type: ignore[dict-item]
+    assert response.status_code == 403
+    response = client.post("/logout", headers={"HX-Request": "true", "HX-Current-URL": "http://[x"})
+    assert response.status_code == 403  # no CSRF token: refused, and no crash on the URL
+
+
+def test_a_nul_character_is_a_422_not_a_500(
+    client: TestClient, session: Session, backend: str
+) -> None:
+    sign_in(client, make_user(session, role=Role.ADMIN).username)
+    response = client.get("/admin/audit?action=a%00b")
+    # PostgreSQL cannot store or compare NUL in text; SQLite can, and finds nothing.
+    assert response.status_code == (422 if backend == "postgresql" else 200)
+    if backend == "postgresql":
+        assert "NUL" in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
