@@ -337,23 +337,45 @@ def create_team(
     program_type: Annotated[str, Form()] = "",
     municipalities: FormIds = [],  # noqa: B006
 ) -> Response:
-    try:
-        team = teams.create_team(
+    return _save_team(
+        request,
+        session,
+        None,
+        {"name": name, "program_type": program_type},
+        municipalities,
+        lambda: teams.create_team(
             session, principal, name=name, program_type=program_type, municipalities=municipalities
-        )
+        ),
+        "team_created",
+    )
+
+
+def _save_team(
+    request: Request,
+    session: SessionDep,
+    team_id: int | None,
+    draft: dict[str, Any],
+    chosen: list[int],
+    save: Callable[[], Team],
+    done: str,
+) -> Response:
+    """Save and go to the team's page; a refused save shows the form again with what was
+    typed and the reason, and nothing of it is kept."""
+    try:
+        team = save()
     except DomainError as error:
         session.rollback()
-        draft = {"name": name, "program_type": program_type}
+        current = teams.team_summary(session, Principal.system(), team_id).team if team_id else None
         return _team_form(
             request,
             session,
-            None,
-            chosen=municipalities,
+            current,
+            chosen=chosen,
             draft=draft,
             message=error.message(request.state.language),
             status_code=error.status_code,
         )
-    return RedirectResponse(f"/admin/teams/{team.id}?done=team_created", status_code=303)
+    return RedirectResponse(f"/admin/teams/{team.id}?done={done}", status_code=303)
 
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse, name="admin_team")
@@ -381,8 +403,13 @@ def update_team(
     municipalities: FormIds = [],  # noqa: B006
 ) -> Response:
     team = teams.team_summary(session, principal, team_id).team
-    try:
-        teams.update_team(
+    return _save_team(
+        request,
+        session,
+        team_id,
+        {"name": name, "program_type": program_type},
+        municipalities,
+        lambda: teams.update_team(
             session,
             principal,
             team,
@@ -390,21 +417,9 @@ def update_team(
             program_type=program_type,
             is_active=is_active,
             municipalities=municipalities,
-        )
-    except DomainError as error:
-        session.rollback()
-        team = teams.team_summary(session, principal, team_id).team
-        draft = {"name": name, "program_type": program_type}
-        return _team_form(
-            request,
-            session,
-            team,
-            chosen=municipalities,
-            draft=draft,
-            message=error.message(request.state.language),
-            status_code=error.status_code,
-        )
-    return RedirectResponse(f"/admin/teams/{team_id}?done=team_updated", status_code=303)
+        ),
+        "team_updated",
+    )
 
 
 # The audit trail
