@@ -184,6 +184,12 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = _timestamp(nullable=True)
     revoked_at: datetime | None = _timestamp(nullable=True)
     revoked_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    form_id: str | None = Field(
+        default=None,
+        max_length=64,
+        unique=True,
+        description="The form that created it: sending that form again creates nothing",
+    )
 
 
 class SignInAttempt(SQLModel, table=True):

@@ -596,9 +596,20 @@ def live_sessions(session: Session, user_id: int, settings: Settings) -> list[Us
 # API tokens
 
 
-def create_token(session: Session, by: Principal, user: User, name: str) -> tuple[str, ApiToken]:
-    """A new bearer token for ``user``: the plain token is returned once, never stored."""
+def create_token(
+    session: Session, by: Principal, user: User, name: str, *, form_id: str | None = None
+) -> tuple[str, ApiToken]:
+    """A new bearer token for ``user``: the plain token is returned once, never stored.
+
+    ``form_id`` names the form that asked (a page puts a fresh one in each form): the
+    same form sent again, by a reload say, creates no second token.
+    """
     assert user.id is not None
+    if form_id is not None:
+        if not form_id or len(form_id) > 64:
+            raise Invalid.of("err_token_form")
+        if session.exec(select(ApiToken).where(ApiToken.form_id == form_id)).first():
+            raise Conflict.of("err_token_form_used")
     label = name.strip()
     if not label or len(label) > 100:
         raise Invalid.of("err_token_name")
@@ -611,6 +622,7 @@ def create_token(session: Session, by: Principal, user: User, name: str) -> tupl
         token_hash=digest(plain),
         prefix=plain[:12],
         created_by_id=by.user_id,
+        form_id=form_id,
     )
     session.add(token)
     session.flush()

@@ -6,6 +6,7 @@ The audit trail can be read and exported, never changed.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -141,6 +142,7 @@ def _user_page(
         "tokens": accounts.list_tokens(session, user.id),
         "message": message,
         "new_token": new_token,
+        "form_id": secrets.token_urlsafe(16),
         "done": _done(done),
         "message_at": message_at,
     }
@@ -252,11 +254,12 @@ def create_token(
     principal: AdminPrincipal,
     user_id: PathId,
     name: Annotated[str, Form()] = "",
+    form_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The new token is shown once, on this response; only its hash is kept."""
     user = accounts.get_user(session, user_id)
     try:
-        plain, _ = accounts.create_token(session, principal, user, name)
+        plain, _ = accounts.create_token(session, principal, user, name, form_id=form_id)
     except DomainError as error:
         return _user_page(
             request,

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_by_id", sa.Integer(), nullable=True),
+        sa.Column("form_id", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"],
             ["user_account.id"],
@@ -63,6 +64,7 @@ def upgrade() -> None:
             ["user_id"], ["user_account.id"], name=op.f("fk_api_token_user_id_user_account")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
+        sa.UniqueConstraint("form_id", name=op.f("uq_api_token_form_id")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
     )
     with op.batch_alter_table("api_token", schema=None) as batch_op:

@@ -464,3 +464,26 @@ def test_a_failed_form_links_its_language_switch_to_the_page_it_came_from(
     )
     switch = parse(response.text).select_one('nav.language a[hreflang="en"]')
     assert switch is not None and switch["href"] == "/admin/teams/new?lang=en"
+
+
+def test_sending_the_token_form_again_creates_no_second_token(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, role=Role.ANALYST)
+    page = parse(client.get(f"/admin/users/{user.id}").text)
+    form_id = page.select_one('input[name="form_id"]')
+    assert form_id is not None
+    data = {"name": "Power BI", "form_id": str(form_id["value"])}
+    first = client.post(f"/admin/users/{user.id}/tokens", data=data)
+    assert first.status_code == 201
+    again = client.post(f"/admin/users/{user.id}/tokens", data=data)  # a reload
+    assert again.status_code == 409
+    assert "allerede oprettet og kan ikke vises igen" in message(again.text)
+    assert parse(again.text).select_one("#new-token") is None
+    tokens = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    assert len(tokens) == 1
+    # The page shown again carries a fresh form, which does create one.
+    fresh = parse(again.text).select_one('input[name="form_id"]')
+    assert fresh is not None and fresh["value"] != data["form_id"]
+    data["form_id"] = str(fresh["value"])
+    assert client.post(f"/admin/users/{user.id}/tokens", data=data).status_code == 201
