@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -406,15 +405,14 @@ def audit_export(
     if sep not in (",", ";"):
         fail("--sep takes ',' or ';'")
     try:
-        first = date.fromisoformat(since) if since else None
-        last = date.fromisoformat(until) if until else None
-    except ValueError:
-        fail("--since and --until take dates like 2026-11-23")
-    clauses = audit.event_filter(
-        action=action,
-        since=datetime.combine(first, time(), tzinfo=UTC) if first else None,
-        until=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None,
-    )
+        clauses = audit.event_filter(
+            action=action,
+            since=audit.parse_day(since, "--since"),
+            until=audit.parse_day(until, "--until"),
+            timezone=settings().timezone,
+        )
+    except DomainError as error:
+        fail(error.detail)
     filters = {k: v for k, v in {"since": since, "until": until, "action": action}.items() if v}
     with unit_of_work() as session:
         audit.record(

@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
+from app.errors import Invalid
 from app.models import AuditEvent, User
 
 if TYPE_CHECKING:
@@ -59,18 +61,33 @@ def record(
     return event
 
 
+def parse_day(value: str | None, field: str) -> date | None:
+    """A filter's date (2026-11-23), or Invalid naming the field."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid.of("err_bad_date", field=field, value=value) from None
+
+
 def event_filter(
     *,
     action: str | None = None,
     actor: str | None = None,
     entity_type: str | None = None,
     entity_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    timezone: str = "UTC",
 ) -> list[ColumnElement[bool]]:
     """WHERE clauses for the audit page and the CSV export. ``action`` matches any part
     of the action ("signed_in" finds auth.signed_in); ``actor`` any part of a username or
-    display name, in any case."""
+    display name, in any case. ``since`` and ``until`` are whole days, both included, as
+    the calendar reads in ``timezone``."""
+    if since and until and since > until:
+        raise Invalid.of("err_dates_reversed", since=since, until=until)
+    zone = ZoneInfo(timezone)
     clauses: list[ColumnElement[bool]] = []
     if action:
         clauses.append(col(AuditEvent.action).contains(action.strip(), autoescape=True))
@@ -86,9 +103,11 @@ def event_filter(
     if entity_id:
         clauses.append(col(AuditEvent.entity_id) == entity_id)
     if since:
-        clauses.append(col(AuditEvent.occurred_at) >= since)
+        start = datetime.combine(since, time(), tzinfo=zone)
+        clauses.append(col(AuditEvent.occurred_at) >= start)
     if until:
-        clauses.append(col(AuditEvent.occurred_at) < until)
+        end = datetime.combine(until + timedelta(days=1), time(), tzinfo=zone)
+        clauses.append(col(AuditEvent.occurred_at) < end)
     return clauses
 
 

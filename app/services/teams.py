@@ -97,6 +97,11 @@ def team_summary(session: Session, principal: Principal, team_id: int) -> TeamSu
     return TeamSummary(team, served, regions)
 
 
+def all_teams(session: Session) -> list[Team]:
+    """Every team, active or not, by name: the choices when scoping a team leader."""
+    return list(session.exec(select(Team).order_by(col(Team.name))))
+
+
 def all_municipalities(session: Session) -> list[tuple[Region, list[Municipality]]]:
     regions = list(session.exec(select(Region).order_by(col(Region.code))))
     municipalities = list(session.exec(select(Municipality).order_by(col(Municipality.name))))

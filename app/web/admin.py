@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from starlette.responses import Response
 
@@ -60,9 +60,7 @@ def _user_form_context(session: SessionDep) -> dict[str, Any]:
     return {
         "roles": list(Role),
         "regions": teams.all_municipalities(session),
-        "all_teams": [
-            s.team for s in teams.list_teams(session, Principal.system(), include_inactive=True)
-        ],
+        "all_teams": teams.all_teams(session),
     }
 
 
@@ -428,50 +426,46 @@ def update_team(
 # The audit trail
 
 
-def _day(value: str | None, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid.of("err_bad_date", field=field, value=value) from None
+FilterParam = Annotated[str | None, Query(max_length=100)]
 
 
-def _audit_filters(
-    action: str | None,
-    actor: str | None,
-    entity_type: str | None,
-    entity_id: str | None,
-    since: str | None,
-    until: str | None,
-) -> tuple[dict[str, str], list[Any]]:
-    first, last = _day(since, "since"), _day(until, "until")
-    if first and last and first > last:
-        raise Invalid.of("err_dates_reversed", since=since, until=until)
-    chosen = {
-        key: value
-        for key, value in {
-            "action": action,
-            "actor": actor,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "since": since,
-            "until": until,
-        }.items()
-        if value
+@dataclass(frozen=True)
+class AuditQuery:
+    chosen: dict[str, str]  # the filters as given, to show and to link with
+    clauses: list[Any]
+
+
+def audit_query(
+    request: Request,
+    action: FilterParam = None,
+    actor: FilterParam = None,
+    entity_type: FilterParam = None,
+    entity_id: FilterParam = None,
+    since: FilterParam = None,
+    until: FilterParam = None,
+) -> AuditQuery:
+    """The audit filters of the page and of its CSV download, read the same way."""
+    given = {
+        "action": action,
+        "actor": actor,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "since": since,
+        "until": until,
     }
     clauses = audit.event_filter(
         action=action,
         actor=actor,
         entity_type=entity_type,
         entity_id=entity_id,
-        since=datetime.combine(first, time(), tzinfo=UTC) if first else None,
-        until=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC) if last else None,
+        since=audit.parse_day(since, "since"),
+        until=audit.parse_day(until, "until"),
+        timezone=request.app.state.settings.timezone,
     )
-    return chosen, clauses
+    return AuditQuery({key: value for key, value in given.items() if value}, clauses)
 
 
-FilterParam = Annotated[str | None, Query(max_length=100)]
+AuditFilters = Annotated[AuditQuery, Depends(audit_query)]
 
 
 @router.get("/audit", response_class=HTMLResponse, name="admin_audit")
@@ -479,21 +473,17 @@ def audit_log(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    action: FilterParam = None,
-    actor: FilterParam = None,
-    entity_type: FilterParam = None,
-    entity_id: FilterParam = None,
-    since: FilterParam = None,
-    until: FilterParam = None,
+    filters: AuditFilters,
     before: QueryId = None,
 ) -> Response:
-    chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
-    events = audit.list_events(session, clauses, limit=AUDIT_PAGE_SIZE + 1, before_id=before)
+    events = audit.list_events(
+        session, filters.clauses, limit=AUDIT_PAGE_SIZE + 1, before_id=before
+    )
     more = len(events) > AUDIT_PAGE_SIZE
     events = events[:AUDIT_PAGE_SIZE]
     context = {
         "events": events,
-        "chosen": chosen,
+        "chosen": filters.chosen,
         "next_before": events[-1][0].id if more and events else None,
         "paged": before is not None,
     }
@@ -505,12 +495,7 @@ def audit_csv(
     request: Request,
     session: SessionDep,
     principal: AdminPrincipal,
-    action: FilterParam = None,
-    actor: FilterParam = None,
-    entity_type: FilterParam = None,
-    entity_id: FilterParam = None,
-    since: FilterParam = None,
-    until: FilterParam = None,
+    filters: AuditFilters,
     sep: Literal[";", ","] = ";",
 ) -> Response:
     """The filtered trail as CSV, streamed; the export itself is recorded first.
@@ -522,15 +507,16 @@ def audit_csv(
     after the route), one connection at a time: the record commits, then the rows are
     read without the write lock.
     """
-    chosen, clauses = _audit_filters(action, actor, entity_type, entity_id, since, until)
     state = request.app.state
 
     def lines() -> Any:
         with state.unit_of_work() as write:
-            audit.record(write, action="audit.exported", by=principal, after={"filters": chosen})
+            audit.record(
+                write, action="audit.exported", by=principal, after={"filters": filters.chosen}
+            )
         with state.read_session() as read:
             yield "\ufeff"
-            yield from audit.csv_lines(audit.csv_rows(read, clauses), sep=sep)
+            yield from audit.csv_lines(audit.csv_rows(read, filters.clauses), sep=sep)
 
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return StreamingResponse(

@@ -487,3 +487,25 @@ def test_sending_the_token_form_again_creates_no_second_token(
     assert fresh is not None and fresh["value"] != data["form_id"]
     data["form_id"] = str(fresh["value"])
     assert client.post(f"/admin/users/{user.id}/tokens", data=data).status_code == 201
+
+
+def test_audit_days_are_calendar_days_where_the_users_are(session: Session) -> None:
+    from datetime import UTC, date, datetime
+
+    from app.services import audit
+
+    late = AuditEvent(
+        action="test.midnight",
+        channel="system",
+        occurred_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC),  # 00:30 in Copenhagen
+    )
+    session.add(late)
+    session.flush()
+
+    def found(day: date, zone: str) -> bool:
+        clauses = audit.event_filter(action="test.midnight", since=day, until=day, timezone=zone)
+        return bool(audit.list_events(session, clauses, limit=5, before_id=None))
+
+    assert found(date(2026, 11, 23), "Europe/Copenhagen")
+    assert not found(date(2026, 11, 22), "Europe/Copenhagen")
+    assert found(date(2026, 11, 22), "UTC")

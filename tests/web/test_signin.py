@@ -353,8 +353,14 @@ def test_the_csrf_token_is_accepted_as_htmx_header_or_form_field(
 
 
 def test_the_csrf_token_sits_once_on_body_for_htmx(client: TestClient, session: Session) -> None:
-    sign_in(client, make_user(session).username)
-    assert len(csrf_token(client)) >= 40
+    user = make_user(session)
+    sign_in(client, user.username)
+    row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
+    assert csrf_token(client) == row.csrf_token  # the session's own token, from <body>
+    page = parse(client.get("/account").text)
+    assert [f["value"] for f in page.select('form input[name="csrf_token"]')] == [
+        row.csrf_token
+    ] * len(page.select("form[method=post]"))
 
 
 def test_api_tokens_work_without_csrf_and_stop_when_revoked(app: FastAPI, session: Session) -> None:
