@@ -169,6 +169,8 @@ def _record_denial(request: Request, error: DomainError) -> None:
     known_user = getattr(error, "user_id", None)  # a revoked token's or disabled user's
     if principal is None and known_user is None:
         return
+    # A hidden record is named, so "who tried to open review 12?" is one filter away.
+    entity = _HIDDEN_RECORDS.get(error.key or "") if isinstance(error, NotVisible) else None
     with request.app.state.unit_of_work() as session:
         audit.record(
             session,
@@ -177,6 +179,8 @@ def _record_denial(request: Request, error: DomainError) -> None:
             actor_id=known_user,
             channel=None if principal else "api",
             client_address=None if principal else client_address(request),
+            entity_type=entity,
+            entity_id=error.params.get("id") if entity else None,  # type: ignore[arg-type]
             after={
                 "method": request.method,
                 "path": request.url.path,
@@ -184,6 +188,9 @@ def _record_denial(request: Request, error: DomainError) -> None:
                 "reason": error.detail,
             },
         )
+
+
+_HIDDEN_RECORDS = {"err_no_team": "team", "err_no_review": "review"}
 
 
 def _not_authenticated(request: Request, error: NotAuthenticated) -> Response:

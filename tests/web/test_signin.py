@@ -646,3 +646,23 @@ def test_a_nul_character_is_a_422_not_a_500(
     assert response.status_code == (422 if backend == "postgresql" else 200)
     if backend == "postgresql":
         assert "NUL" in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
+
+
+def test_a_look_at_a_hidden_review_is_recorded_against_that_review(
+    client: TestClient, session: Session
+) -> None:
+    from tests.factories import make_review
+
+    leader = make_user(session, role=Role.TEAM_LEADER, teams=(make_team(session),))
+    elsewhere = make_review(session, finalised=True)
+    session.commit()  # stored before the request, as in life
+    sign_in(client, leader.username)
+    assert client.get(f"/reviews/{elsewhere.id}").status_code == 404
+    [denied] = events(session, "access.denied")
+    assert (denied.actor_id, denied.entity_type, denied.entity_id) == (
+        leader.id,
+        "review",
+        str(elsewhere.id),
+    )
+    assert client.get("/reviews/999999").status_code == 404  # missing: nothing to record
+    assert len(events(session, "access.denied")) == 1
