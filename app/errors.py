@@ -22,6 +22,7 @@ class DomainError(Exception):
         self.detail = detail
         self.key = key
         self.params = params
+        self.extra: dict[str, object] = {}  # more members for the API's problem response
 
     @classmethod
     def of(cls, key: str, **params: object) -> Self:

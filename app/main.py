@@ -26,7 +26,6 @@ from app.errors import (
     DomainError,
     Forbidden,
     NotAuthenticated,
-    NotFound,
     NotVisible,
     TooManyAttempts,
 )
@@ -230,9 +229,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _not_authenticated(request, error)
         if _wants_json(request):
             detail = MESSAGES["en"].get(error.detail, error.detail)
-            if isinstance(error, NotVisible | NotFound):
+            if isinstance(error, NotVisible) or error.key in _HIDDEN_RECORDS:
                 detail = "not found"  # the same words whether it exists or not
-            response: Response = _problem(error.status_code, error.title, detail)
+            response: Response = _problem(error.status_code, error.title, detail, **error.extra)
         else:
             response = _error_page(request, error.status_code, error.message(_language(request)))
         if isinstance(error, TooManyAttempts):

@@ -250,6 +250,9 @@ class Review(SQLModel, table=True):
     total_score: float | None = None
     level_key: str | None = Field(default=None, max_length=64)
     result: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
+    finalised_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    strengths: str | None = Field(default=None, max_length=10000)
+    summary: str | None = Field(default=None, max_length=10000)
 
 
 class ReviewReviewer(SQLModel, table=True):
@@ -306,6 +309,9 @@ class Rating(SQLModel, table=True):
     not_rated_reason: str | None = Field(default=None, max_length=1000)
     note: str | None = Field(default=None, max_length=5000)
     rationale: str | None = Field(default=None, max_length=5000)
+    recommendation: str | None = Field(
+        default=None, max_length=5000, description="The consensus's advice on a low score"
+    )
     evidence: list[str] = Field(default_factory=list, sa_type=JsonType)
     inputs: dict[str, Any] | None = Field(
         default=None, sa_type=JsonType, description="Raw figure, ticks or per-consultant scores"
@@ -314,6 +320,31 @@ class Rating(SQLModel, table=True):
     client_id: str | None = Field(default=None, max_length=64, unique=True)
     updated_at: datetime = _timestamp()
     updated_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class RatingChange(SQLModel, table=True):
+    """Every change made to a rating, in order: its history, and the memory that makes a
+    repeated write harmless.
+
+    ``client_id`` is the id the client made for one change. The UNIQUE constraint on it,
+    not a look-before-insert, is what turns five copies of the same change arriving at
+    once into one change: the copies that lose the race hit the constraint and answer
+    with the stored change instead. ``content`` is the rating as the change left it;
+    ``content_sha256`` tells a true repeat from a different change reusing an id.
+    """
+
+    __tablename__ = "rating_change"
+    __table_args__ = (Index("ix_rating_change_rating_id_revision", "rating_id", "revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str | None = Field(default=None, max_length=64, unique=True)
+    rating_id: int = Field(foreign_key="rating.id", ondelete="CASCADE")
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    revision: int
+    content: dict[str, Any] = Field(sa_type=JsonType)
+    content_sha256: str = Field(max_length=64)
+    changed_at: datetime = _timestamp()
+    changed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    channel: str = Field(max_length=20)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -1,11 +1,13 @@
 """What only shows with several requests at once, on a database of its own (committed
-rows, real connections): the slowdown holds under parallel guesses, and keeping sessions
-alive never needs a second connection while a page view holds one."""
+rows, real connections): the slowdown holds under parallel guesses, keeping sessions
+alive never needs a second connection while a page view holds one, and copies of one
+rating change arriving together store it once."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,11 +16,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from app.db import create_db_engine
+from app.errors import Conflict
 from app.main import create_app
-from app.models import Role, SignInAttempt, UserSession, utcnow
-from app.services import accounts
+from app.models import AuditEvent, Rating, RatingChange, Role, SignInAttempt, UserSession, utcnow
+from app.services import access, accounts, scoring
+from app.services.access import Principal
 from tests.conftest import migrate, settings_for
-from tests.factories import make_user
+from tests.factories import make_review, make_user
 from tests.web.signin import sign_in
 
 
@@ -90,3 +94,92 @@ def test_parallel_guesses_do_not_get_past_the_free_attempts(own_database: str) -
     engine.dispose()
     assert sorted(outcomes) == ["checked"] * 5 + ["throttled"] * 7
     assert stored == accounts.FREE_FAILURES_PER_ACCOUNT
+
+
+def _scoring_setup(engine: Engine) -> tuple[int, Principal]:
+    """A review in scoring on a database of its own, and its lead as a principal."""
+    with Session(engine) as session:
+        lead = make_user(session)
+        second = make_user(session)
+        review = make_review(session, reviewers=(lead, second))
+        principal = access.principal_for(session, lead, channel="api")
+        session.commit()
+        assert review.id is not None
+        return review.id, principal
+
+
+def _at_once(count: int, work: Callable[[int], str]) -> list[str]:
+    start = threading.Barrier(count)
+    outcomes: list[str] = []
+
+    def run(index: int) -> None:
+        start.wait()
+        outcomes.append(work(index))
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_five_copies_of_one_change_at_once_store_one_change(own_database: str) -> None:
+    engine = create_db_engine(settings_for(own_database, db_pool_size=6, db_max_overflow=0))
+    review_id, lead = _scoring_setup(engine)
+    client_id = str(uuid.uuid4())
+
+    def send(_: int) -> str:
+        with Session(engine) as session:
+            result = scoring.save_rating(
+                session,
+                lead,
+                review_id,
+                "disclosure",
+                scoring.RatingInput(score=3, note="Set i journalerne"),
+                client_id=client_id,
+                base_revision=0,
+            )
+            session.commit()
+            return f"{result.outcome} r{result.rating.revision}"
+
+    outcomes = _at_once(5, send)
+    with Session(engine) as session:
+        changes = session.exec(select(RatingChange)).all()
+        ratings = session.exec(select(Rating)).all()
+        events = session.exec(select(func.count()).where(AuditEvent.action == "rating.saved")).one()
+    engine.dispose()
+    assert sorted(outcomes) == ["replayed r1"] * 4 + ["saved r1"]
+    assert [(c.client_id, c.revision) for c in changes] == [(client_id, 1)]
+    assert [(r.score, r.revision) for r in ratings] == [(3.0, 1)]
+    assert events == 1
+
+
+def test_different_changes_from_one_revision_at_once_overwrite_nothing(own_database: str) -> None:
+    engine = create_db_engine(settings_for(own_database, db_pool_size=6, db_max_overflow=0))
+    review_id, lead = _scoring_setup(engine)
+
+    def send(index: int) -> str:
+        with Session(engine) as session:
+            try:
+                scoring.save_rating(
+                    session,
+                    lead,
+                    review_id,
+                    "disclosure",
+                    scoring.RatingInput(score=index + 1),
+                    client_id=str(uuid.uuid4()),
+                    base_revision=0,
+                )
+                session.commit()
+                return "saved"
+            except Conflict:
+                return "refused"
+
+    outcomes = _at_once(5, send)
+    with Session(engine) as session:
+        ratings = session.exec(select(Rating)).all()
+        changes = session.exec(select(func.count()).select_from(RatingChange)).one()
+    engine.dispose()
+    assert sorted(outcomes) == ["refused"] * 4 + ["saved"]
+    assert len(ratings) == 1 and ratings[0].revision == 1 and changes == 1

@@ -1,20 +1,31 @@
-"""The JSON API, version 1: who am I, and the teams and reviews in the caller's scope.
+"""The JSON API, version 1: scales, teams and reviews in the caller's scope, and scoring.
 
 Scripts authenticate with ``Authorization: Bearer <token>``; the browser's own session
 cookie works too (with the CSRF header for anything that changes state). Errors are
-``application/problem+json``.
+``application/problem+json`` with a ``detail`` a person can act on.
+
+Every route calls the same service functions as the pages. Rating writes are idempotent
+by ``client_id``: sending the same change again returns the stored result; sending a
+different change under a used id is a 409. A change based on an older ``revision`` than
+the stored one is a 409 whose ``current`` member holds the stored value.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, BackgroundTasks, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep
-from app.services import reviews, teams
+from app.models import Rating
+from app.scales.schema import ScaleDefinition
+from app.scales.scoring import ReviewScore
+from app.services import reviews, scoring, teams
+from app.services import scales as scale_service
+from app.services.access import Principal
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import PathId, QueryId
 
@@ -132,8 +143,282 @@ def review_list(
     return [_review(*row) for row in rows]
 
 
+Score = Annotated[int, Field(strict=True, ge=1, le=5)]
+Evidence = Literal["MIS", "DOC", "INT", "OBS", "ISP"]
+Key = Annotated[str, Path(max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScaleSummaryOut(BaseModel):
+    key: str
+    version: str
+    status: str
+    title: dict[str, str]
+    item_count: int
+    program_types: list[str]
+    published_at: datetime | None
+
+
+class ConsultantIn(_Body):
+    score: Score | None = Field(None, description="This consultant's score, 1-5")
+    figure: float | None = Field(None, description="Or this consultant's raw figure (banded items)")
+
+
+class InputsIn(_Body):
+    """What a score was worked out from; which member applies depends on the item's kind."""
+
+    figure: float | None = Field(None, description="A banded item's raw figure")
+    ticked: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None, max_length=50, description="A checklist item's practices present (entry keys)"
+    )
+    consultants: list[ConsultantIn] | None = Field(
+        None, max_length=scoring.MAX_CONSULTANTS, description="A per-consultant item's ratings"
+    )
+
+
+class RatingIn(_Body):
+    score: Score | None = Field(None, description="1-5; leave out to derive it from inputs")
+    not_rated_reason: str | None = Field(
+        None,
+        max_length=scoring.REASON_MAX,
+        description="Why the item cannot be rated; sending it (non-empty) means not rated",
+    )
+    note: str | None = Field(None, max_length=scoring.NOTE_MAX)
+    evidence: list[Evidence] = Field(default_factory=list, max_length=5)
+    inputs: InputsIn | None = None
+    client_id: UUID = Field(description="A new UUID for each change, reused only to resend it")
+    base_revision: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None,
+        description="The revision this change was based on (0: no rating yet); "
+        "leave out to skip the check",
+    )
+
+    def change(self) -> scoring.RatingInput:
+        return scoring.RatingInput(
+            score=self.score,
+            not_rated=self.not_rated_reason is not None,
+            not_rated_reason=self.not_rated_reason,
+            note=self.note,
+            evidence=self.evidence,
+            inputs=self.inputs.model_dump(exclude_none=True) if self.inputs else None,
+            **self._consensus_fields(),
+        )
+
+    def _consensus_fields(self) -> dict[str, str | None]:
+        return {}
+
+
+class ConsensusIn(RatingIn):
+    rationale: str | None = Field(None, max_length=scoring.RATIONALE_MAX)
+    recommendation: str | None = Field(None, max_length=scoring.RECOMMENDATION_MAX)
+
+    def _consensus_fields(self) -> dict[str, str | None]:
+        return {"rationale": self.rationale, "recommendation": self.recommendation}
+
+
+class RatingOut(BaseModel):
+    item_key: str
+    rater: str = Field(description="The reviewer's username, or 'consensus'")
+    score: float | None
+    not_rated_reason: str | None
+    note: str | None
+    evidence: list[str]
+    inputs: dict[str, Any] | None
+    rationale: str | None = None
+    recommendation: str | None = None
+    revision: int
+    updated_at: datetime
+
+
+class RatingSaved(RatingOut):
+    client_id: str
+    outcome: Literal["saved", "unchanged", "replayed"] = Field(
+        description="saved: a new revision; unchanged: the stored value already was this; "
+        "replayed: this client_id was already applied"
+    )
+    suggested_score: float | None = Field(description="The score a banded item's figure gives")
+
+
+class TotalsOut(BaseModel):
+    total: float
+    mean: float | None
+    rated: int
+    items: int
+    not_rated: int
+    completeness: str
+    level: str | None
+
+
+class ReviewerOut(BaseModel):
+    username: str
+    display_name: str
+    is_lead: bool
+    submitted_at: datetime | None
+
+
+class ItemOut(BaseModel):
+    key: str
+    number: int
+    kind: str
+    section: str
+    per_consultant: bool
+    title: dict[str, str]
+
+
+class ReviewCreate(_Body):
+    team_id: Annotated[int, Field(strict=True, ge=1)]
+    scale_key: str | None = Field(
+        None, max_length=64, description="Default: the newest for the team"
+    )
+    scale_version: str | None = Field(None, max_length=32)
+    visit_date: date
+    visit_end_date: date | None = None
+    reviewer_usernames: list[Annotated[str, Field(max_length=64)]] = Field(
+        min_length=2, max_length=10
+    )
+    lead_username: str = Field(max_length=64)
+
+
+class ReviewDetailOut(ReviewOut):
+    reviewers: list[ReviewerOut]
+    items: list[ItemOut]
+    my_ratings: dict[str, RatingOut] = Field(description="The caller's own ratings, by item key")
+    other_ratings: dict[str, dict[str, RatingOut]] = Field(
+        description="Other reviewers' ratings the caller may see, by username and item key; "
+        "empty while the caller's own scoring is blind"
+    )
+    consensus: dict[str, RatingOut] | None = Field(
+        description="The consensus, once every reviewer has submitted"
+    )
+    my_totals: TotalsOut | None
+    consensus_totals: TotalsOut | None
+    agreement: dict[str, Any] | None
+    strengths: str | None
+    summary: str | None
+
+
+class SummaryIn(_Body):
+    strengths: str | None = Field(None, max_length=scoring.SUMMARY_MAX)
+    summary: str | None = Field(None, max_length=scoring.SUMMARY_MAX)
+
+
+class ReopenIn(_Body):
+    reason: str = Field(min_length=1, max_length=scoring.REOPEN_REASON_MAX)
+
+
+@router.get("/scales", response_model=list[ScaleSummaryOut], summary="Published scale versions")
+def scale_list(session: SessionDep, principal: CurrentPrincipal) -> list[ScaleSummaryOut]:
+    rows = scale_service.list_scale_versions(session, published_only=True)
+    return [
+        ScaleSummaryOut(
+            key=row.scale_key,
+            version=row.version,
+            status=row.status,
+            title={"da": row.title_da, "en": row.title_en},
+            item_count=row.item_count,
+            program_types=list(scale_service.definition_of(row).program_types),
+            published_at=row.published_at,
+        )
+        for row in rows
+    ]
+
+
 @router.get(
-    "/reviews/{review_id}", response_model=ReviewOut, summary="One review (404 outside scope)"
+    "/scales/{key}/{version}",
+    response_model=ScaleDefinition,
+    summary="One scale version's whole definition (published or retired)",
+)
+def scale_definition(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    key: Annotated[str, Path(max_length=64)],
+    version: Annotated[str, Path(max_length=32)],
+) -> ScaleDefinition:
+    row = scale_service.get_scale_version(session, key=key, version=version, visible_only=True)
+    return scale_service.definition_of(row)
+
+
+def _rating(rating: Rating, names: dict[int, str]) -> RatingOut:
+    return RatingOut(
+        item_key=rating.item_key,
+        rater="consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
+        score=rating.score,
+        not_rated_reason=rating.not_rated_reason,
+        note=rating.note,
+        evidence=list(rating.evidence or []),
+        inputs=rating.inputs,
+        rationale=rating.rationale,
+        recommendation=rating.recommendation,
+        revision=rating.revision,
+        updated_at=rating.updated_at,
+    )
+
+
+def _totals(result: ReviewScore) -> TotalsOut:
+    return TotalsOut(
+        total=result.total,
+        mean=result.mean,
+        rated=result.rated_count,
+        items=result.item_count,
+        not_rated=len(result.not_rated),
+        completeness=result.completeness,
+        level=result.level.key if result.level else None,
+    )
+
+
+def _review_detail(session: SessionDep, principal: Principal, review_id: int) -> ReviewDetailOut:
+    view = scoring.scoring_view(session, principal, review_id)
+    usernames = {user.id: user.username for user, _ in view.reviewers if user.id is not None}
+    me = principal.user_id
+    others = {
+        usernames[rater]: {key: _rating(r, usernames) for key, r in ratings.items()}
+        for rater, ratings in view.ratings.items()
+        if rater != me
+    }
+    all_visible = len(view.ratings) == len(view.reviewers) and view.all_submitted
+    base = _review(view.review, view.team, view.scale)
+    return ReviewDetailOut(
+        **base.model_dump(),
+        reviewers=[
+            ReviewerOut(
+                username=user.username,
+                display_name=user.display_name,
+                is_lead=link.is_lead,
+                submitted_at=link.submitted_at,
+            )
+            for user, link in view.reviewers
+        ],
+        items=[
+            ItemOut(
+                key=item.key,
+                number=item.number,
+                kind=item.kind,
+                section=item.section,
+                per_consultant=item.per_consultant,
+                title=item.title.model_dump(),
+            )
+            for item in view.definition.items
+        ],
+        my_ratings={key: _rating(r, usernames) for key, r in view.my_ratings.items()},
+        other_ratings=others,
+        consensus=None
+        if view.consensus is None
+        else {key: _rating(r, usernames) for key, r in view.consensus.items()},
+        my_totals=_totals(view.score_of(view.my_ratings)) if view.me else None,
+        consensus_totals=None if view.consensus is None else _totals(view.score_of(view.consensus)),
+        agreement=view.agreement().to_dict() if all_visible else None,
+        strengths=view.review.strengths,
+        summary=view.review.summary,
+    )
+
+
+@router.get(
+    "/reviews/{review_id}",
+    response_model=ReviewDetailOut,
+    summary="One review with its items and the ratings the caller may see (404 outside scope)",
 )
 def review_detail(
     request: Request,
@@ -141,7 +426,139 @@ def review_detail(
     principal: CurrentPrincipal,
     background: BackgroundTasks,
     review_id: PathId,
-) -> ReviewOut:
-    view = reviews.review_view(session, principal, review_id)
+) -> ReviewDetailOut:
+    detail = _review_detail(session, principal, review_id)
     record_view(request, background, principal, "review", review_id)
-    return _review(view.review, view.team, view.scale)
+    return detail
+
+
+@router.post(
+    "/reviews",
+    response_model=ReviewDetailOut,
+    status_code=201,
+    summary="Plan a review: team, scale version, visit date, reviewers and lead",
+)
+def review_create(
+    session: SessionDep, principal: CurrentPrincipal, body: ReviewCreate
+) -> ReviewDetailOut:
+    review = scoring.plan_review(
+        session,
+        principal,
+        team_id=body.team_id,
+        scale_key=body.scale_key,
+        scale_version=body.scale_version,
+        visit_date=body.visit_date,
+        visit_end_date=body.visit_end_date,
+        reviewer_usernames=body.reviewer_usernames,
+        lead_username=body.lead_username,
+    )
+    assert review.id is not None
+    return _review_detail(session, principal, review.id)
+
+
+def _saved(result: scoring.SaveResult, client_id: UUID, names: dict[int, str]) -> RatingSaved:
+    return RatingSaved(
+        **_rating(result.rating, names).model_dump(),
+        client_id=str(client_id),
+        outcome=result.outcome,
+        suggested_score=result.suggested_score,
+    )
+
+
+@router.put(
+    "/reviews/{review_id}/ratings/{item_key}",
+    response_model=RatingSaved,
+    summary="Save the caller's own independent rating of one item (idempotent by client_id)",
+)
+def rating_put(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    item_key: Key,
+    body: RatingIn,
+) -> RatingSaved:
+    result = scoring.save_rating(
+        session,
+        principal,
+        review_id,
+        item_key,
+        body.change(),
+        client_id=str(body.client_id),
+        base_revision=body.base_revision,
+    )
+    return _saved(result, body.client_id, {principal.user_id or 0: principal.username})
+
+
+@router.put(
+    "/reviews/{review_id}/consensus/{item_key}",
+    response_model=RatingSaved,
+    summary="Save the consensus rating of one item (lead only; idempotent by client_id)",
+)
+def consensus_put(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    item_key: Key,
+    body: ConsensusIn,
+) -> RatingSaved:
+    result = scoring.save_rating(
+        session,
+        principal,
+        review_id,
+        item_key,
+        body.change(),
+        client_id=str(body.client_id),
+        base_revision=body.base_revision,
+        consensus=True,
+    )
+    return _saved(result, body.client_id, {})
+
+
+@router.put(
+    "/reviews/{review_id}/summary",
+    response_model=ReviewDetailOut,
+    summary="The lead's strengths and overall summary",
+)
+def summary_put(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: SummaryIn
+) -> ReviewDetailOut:
+    scoring.save_summary(
+        session, principal, review_id, strengths=body.strengths, summary=body.summary
+    )
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/submit",
+    response_model=ReviewDetailOut,
+    summary="Mark the caller's own scoring as done (every item scored or not rated)",
+)
+def review_submit(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> ReviewDetailOut:
+    scoring.submit(session, principal, review_id)
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/finalize",
+    response_model=ReviewDetailOut,
+    summary="Finalise and lock the review (lead; every item settled)",
+)
+def review_finalize(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> ReviewDetailOut:
+    scoring.finalise(session, principal, review_id)
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/reopen",
+    response_model=ReviewDetailOut,
+    summary="Reopen a finalised review (administrators; with a reason)",
+)
+def review_reopen(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: ReopenIn
+) -> ReviewDetailOut:
+    scoring.reopen(session, principal, review_id, reason=body.reason)
+    return _review_detail(session, principal, review_id)

@@ -21,14 +21,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.routing import BaseRoute, Mount, Route
 
 from app.main import ROUTERS
-from app.models import ApiToken, Review, Role, Team, User
+from app.models import ApiToken, Rating, Review, ReviewReviewer, Role, Team, User, utcnow
 from app.services import accounts
 from app.services.access import Principal
-from tests.factories import PASSWORD, make_review, make_team, make_user
+from tests.factories import PASSWORD, make_review, make_team, make_user, shipped_scale
 from tests.web.signin import sign_in
 
 ROLES = ("anonymous", "analyst", "team_leader", "ambassador", "admin")  # admin acts last
@@ -50,6 +50,7 @@ class World:
     users: dict[str, User]
     victims: dict[str, User]
     tokens: dict[str, ApiToken]
+    session: Session
     clients: dict[str, TestClient] = field(default_factory=dict)
     csrf: dict[str, str] = field(default_factory=dict)
 
@@ -57,10 +58,14 @@ class World:
 @dataclass(frozen=True)
 class Rule:
     allowed: dict[str, frozenset[str]]  # scope -> roles that may
-    denied: int = 403
+    denied: int | Callable[[str, str], int] = 403  # or by (role, scope)
     public: bool = False
     target: Callable[[World, str], Params] = lambda world, scope: {}
     data: Callable[[World, str], Params] | None = None
+    json: Callable[[World, str], Params] | None = None
+
+    def denial(self, role: str, scope: str) -> int:
+        return self.denied if isinstance(self.denied, int) else self.denied(role, scope)
 
 
 def anyone_signed_in(data: Callable[[World, str], Params] | None = None) -> Rule:
@@ -90,6 +95,61 @@ def review_read() -> Rule:
         denied=404,
         target=lambda w, scope: {"review_id": getattr(w, reviews[scope]).id},
     )
+
+
+def fresh_team(world: World, scope: str) -> Team:
+    """A team of its own for each request that plans or scores: in the ambassador's
+    region (own) or outside it (other)."""
+    return make_team(world.session, municipalities=(101,) if scope == "own" else (851,))
+
+
+def review_in(world: World, scope: str, state: str) -> Params:
+    """A fresh review of a fresh team, at ``state``: the matrix ambassador leads it (own)
+    or two other ambassadors do (other).
+
+    ``scoring``: nothing rated; ``scored``: the lead has rated every item; ``consensus``:
+    both submitted the same scores, so the consensus is complete; ``finalised``."""
+    session = world.session
+    outside = make_user(session, regions=(1081,))
+    lead = world.users["ambassador"] if scope == "own" else make_user(session, regions=(1081,))
+    review = make_review(
+        session,
+        team=fresh_team(world, scope),
+        reviewers=(lead, outside),
+        finalised=state == "finalised",
+    )
+    assert review.id is not None
+    raters: list[tuple[str, int | None]] = []
+    if state in ("scored", "consensus"):
+        raters.append(("reviewer", lead.id))
+    if state == "consensus":
+        raters += [("reviewer", outside.id), ("consensus", None)]
+        review.status = "consensus"
+        for link in session.exec(
+            select(ReviewReviewer).where(ReviewReviewer.review_id == review.id)
+        ):
+            link.submitted_at = utcnow()
+    for kind, rater in raters:
+        session.add_all(
+            Rating(review_id=review.id, item_key=key, rater_kind=kind, rater_id=rater, score=4)
+            for key in ITEM_KEYS
+        )
+    session.commit()  # a refused request rolls back to the last commit
+    return {"review_id": review.id, "item_key": "disclosure"}
+
+
+def reviewer_only(state: str, json: Callable[[World, str], Params] | None = None) -> Rule:
+    """Only the review's own reviewers: the ambassador on their own review. An admin who
+    is not a reviewer may see it but not act (403); anyone else may not see it (404)."""
+    return Rule(
+        {"own": frozenset({"ambassador"}), "other": frozenset()},
+        denied=lambda role, scope: 403 if role == "admin" else 404,
+        target=lambda w, scope: review_in(w, scope, state),
+        json=json,
+    )
+
+
+ITEM_KEYS = [item.key for item in shipped_scale().items]
 
 
 def admin_only(
@@ -171,6 +231,43 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/teams/{team_id}"): admin_only(team_of),
     ("POST", "/admin/teams/{team_id}"): admin_only(team_of, data=team_form),
+    ("GET", "/api/v1/scales"): anyone_signed_in(),
+    ("GET", "/api/v1/scales/{key}/{version}"): Rule(
+        {"any": EVERYONE}, target=lambda w, s: {"key": "ips-25", "version": "2019"}
+    ),
+    ("POST", "/api/v1/reviews"): Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=lambda role, scope: 403 if role == "analyst" else 404,
+        json=lambda w, scope: {
+            "team_id": fresh_team(w, scope).id,
+            "visit_date": "2026-11-20",
+            "reviewer_usernames": [w.users["ambassador"].username, w.users["admin"].username],
+            "lead_username": w.users["ambassador"].username,
+        },
+    ),
+    ("PUT", "/api/v1/reviews/{review_id}/ratings/{item_key}"): reviewer_only(
+        "scoring", json=lambda w, s: {"score": 3, "client_id": str(uuid.uuid4())}
+    ),
+    ("PUT", "/api/v1/reviews/{review_id}/consensus/{item_key}"): reviewer_only(
+        "consensus", json=lambda w, s: {"score": 4, "client_id": str(uuid.uuid4())}
+    ),
+    ("PUT", "/api/v1/reviews/{review_id}/summary"): reviewer_only(
+        "scoring", json=lambda w, s: {"strengths": "Godt samarbejde"}
+    ),
+    ("POST", "/api/v1/reviews/{review_id}/submit"): reviewer_only("scored"),
+    ("POST", "/api/v1/reviews/{review_id}/finalize"): Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=404,
+        target=lambda w, scope: review_in(w, scope, "consensus"),
+    ),
+    ("POST", "/api/v1/reviews/{review_id}/reopen"): Rule(
+        {"own": ADMIN, "other": ADMIN},
+        denied=lambda role, scope: (
+            404 if role == "team_leader" or scope == "other" and role == "ambassador" else 403
+        ),
+        target=lambda w, scope: review_in(w, scope, "finalised"),
+        json=lambda w, s: {"reason": "Et item var talt forkert"},
+    ),
     ("GET", "/admin/audit"): admin_only(),
     ("GET", "/admin/audit.csv"): admin_only(),
 }
@@ -229,6 +326,7 @@ def world(app: FastAPI, session: Session) -> World:
         users=users,
         victims=victims,
         tokens=tokens,
+        session=session,
     )
     session.flush()
     for role in ROLES:
@@ -252,7 +350,8 @@ def _outcome_ok(
         return None if sent_to_login else "anonymous page not sent to sign in"
     if role in rule.allowed[scope]:
         return None if status in (200, 201, 303) and not sent_to_login else "refused"
-    return None if status == rule.denied else f"not denied with {rule.denied}"
+    denied = rule.denial(role, scope)
+    return None if status == denied else f"not denied with {denied}"
 
 
 @pytest.mark.parametrize(
@@ -267,8 +366,9 @@ def test_route_allows_exactly_its_roles(world: World, method: str, template: str
             client = world.clients[role]
             headers = {"X-CSRF-Token": world.csrf[role]} if role in world.csrf else {}
             data = rule.data(world, scope) if rule.data else None
+            body = rule.json(world, scope) if rule.json else None
             response = client.request(
-                method, path, headers=headers, data=data, follow_redirects=False
+                method, path, headers=headers, data=data, json=body, follow_redirects=False
             )
             location = response.headers.get("location", "")
             problem = _outcome_ok(rule, role, scope, path, response.status_code, location)

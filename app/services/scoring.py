@@ -1,0 +1,1217 @@
+"""Scoring a review: planning it, each reviewer's blind ratings, the consensus, the
+finalised result and reopening it. The pages and the JSON API both call these functions;
+neither holds a rule of its own.
+
+A review moves through three states:
+
+- ``scoring``: each assigned reviewer rates every item on their own. Until a reviewer has
+  submitted, they see only their own ratings (blind scoring). A submitted scoring is final.
+- ``consensus``: every reviewer has submitted. Items on which they all agree are copied
+  into the consensus; the lead reviewer settles the others, each with a rationale, and
+  writes a recommendation for every item at or below the scale's threshold.
+- ``finalised``: the consensus is complete; the total, level, section and principle
+  scores and the agreement statistics are stored and the review is locked. Only an
+  administrator can reopen it, with a reason; the audit trail keeps what it was.
+
+Every write of a rating is idempotent by the client's ``client_id`` (one id per change):
+the UNIQUE constraint on ``rating_change.client_id`` settles races between copies, and a
+copy answers with the stored result. A write based on an older revision than the stored
+one is refused with the current value, never applied over it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.models import (
+    RaterKind,
+    Rating,
+    RatingChange,
+    Review,
+    ReviewReviewer,
+    ReviewStatus,
+    Role,
+    ScaleStatus,
+    ScaleVersion,
+    Team,
+    User,
+    utcnow,
+)
+from app.scales.schema import Item, ScaleDefinition, to_precision
+from app.scales.scoring import (
+    ItemScore,
+    ReviewScore,
+    ScoringError,
+    band_value,
+    checklist_score,
+    consultant_average,
+    score_review,
+)
+from app.services import access, audit
+from app.services import scales as scale_service
+from app.services.access import Principal
+
+EVIDENCE_SOURCES = ("MIS", "DOC", "INT", "OBS", "ISP")
+NOTE_MAX = 5000
+REASON_MAX = 1000
+RATIONALE_MAX = 2000
+RECOMMENDATION_MAX = 5000
+SUMMARY_MAX = 10000
+REOPEN_REASON_MAX = 1000
+MAX_CONSULTANTS = 40
+CLIENT_ID_MAX = 64
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+# Planning ------------------------------------------------------------------------------
+
+
+def default_scale(session: Session, team: Team) -> ScaleVersion | None:
+    """The newest published scale version meant for the team's program type."""
+    for row in scale_service.list_scale_versions(session, published_only=True):
+        if team.program_type in scale_service.definition_of(row).program_types:
+            return row  # list_scale_versions puts the newest version of each key first
+    return None
+
+
+def scales_for(session: Session, team: Team) -> list[ScaleVersion]:
+    """The published versions a review of ``team`` may use, the default first."""
+    rows = [
+        row
+        for row in scale_service.list_scale_versions(session, published_only=True)
+        if team.program_type in scale_service.definition_of(row).program_types
+    ]
+    default = default_scale(session, team)
+    return sorted(rows, key=lambda row: row is not default)
+
+
+def eligible_reviewers(session: Session) -> list[User]:
+    """Who may be assigned to score a review: active ambassadors and administrators."""
+    query = (
+        select(User)
+        .where(col(User.is_active), col(User.role).in_([Role.AMBASSADOR, Role.ADMIN]))
+        .order_by(col(User.display_name))
+    )
+    return list(session.exec(query))
+
+
+def plan_review(
+    session: Session,
+    principal: Principal,
+    *,
+    team_id: int,
+    visit_date: date | None,
+    reviewer_usernames: Sequence[str],
+    lead_username: str | None,
+    scale_key: str | None = None,
+    scale_version: str | None = None,
+    visit_end_date: date | None = None,
+) -> Review:
+    """A new review of ``team_id`` in the scoring state, with its reviewers and lead."""
+    team = access.visible_team(session, principal, team_id)
+    if not access.can_create_review(session, principal, team):
+        raise Forbidden.of("err_cannot_plan")
+    if not team.is_active:
+        raise Invalid.of("err_team_inactive", team=team.name)
+    open_review = session.exec(
+        select(Review.id).where(Review.team_id == team_id, Review.status != ReviewStatus.FINALISED)
+    ).first()
+    if open_review is not None:
+        raise Conflict.of("err_review_open", team=team.name, id=open_review)
+    scale = _scale_for_review(session, team, scale_key, scale_version)
+    if visit_date is None:
+        raise Invalid.of("err_visit_date_required")
+    for day in (visit_date, visit_end_date):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise Invalid.of("err_visit_date_range", value=day.isoformat())
+    if visit_end_date is not None and visit_end_date < visit_date:
+        raise Invalid.of(
+            "err_visit_dates_reversed", start=visit_date.isoformat(), end=visit_end_date.isoformat()
+        )
+    reviewers = _reviewers(session, reviewer_usernames)
+    lead = (lead_username or "").strip().lower()
+    if not lead:
+        raise Invalid.of("err_lead_required")
+    if lead not in {user.username for user in reviewers}:
+        raise Invalid.of("err_lead_not_reviewer", username=lead)
+    assert scale.id is not None
+    review = Review(
+        team_id=team_id,
+        scale_version_id=scale.id,
+        visit_date=visit_date,
+        visit_end_date=visit_end_date if visit_end_date != visit_date else None,
+        status=ReviewStatus.SCORING,
+        created_by_id=principal.user_id,
+    )
+    session.add(review)
+    session.flush()
+    assert review.id is not None
+    for user in reviewers:
+        assert user.id is not None
+        session.add(
+            ReviewReviewer(review_id=review.id, user_id=user.id, is_lead=user.username == lead)
+        )
+    audit.record(
+        session,
+        action="review.created",
+        by=principal,
+        entity_type="review",
+        entity_id=review.id,
+        after={
+            "team_id": team_id,
+            "scale": f"{scale.scale_key} {scale.version}",
+            "visit_date": visit_date.isoformat(),
+            "visit_end_date": review.visit_end_date.isoformat() if review.visit_end_date else None,
+            "reviewers": sorted(user.username for user in reviewers),
+            "lead": lead,
+        },
+    )
+    session.flush()
+    return review
+
+
+def _scale_for_review(
+    session: Session, team: Team, key: str | None, version: str | None
+) -> ScaleVersion:
+    if not key and not version:
+        scale = default_scale(session, team)
+        if scale is None:
+            raise Invalid.of("err_no_scale_for_program", program=team.program_type)
+        return scale
+    if not key or not version:
+        raise Invalid.of("err_scale_key_and_version")
+    scale = scale_service.find_scale_version(session, key=key, version=version)
+    if scale is None or scale.status == ScaleStatus.DRAFT:
+        raise Invalid.of("err_unknown_scale", scale=f"{key} {version}")
+    if scale.status != ScaleStatus.PUBLISHED:
+        raise Invalid.of("err_scale_retired", scale=f"{key} {version}")
+    if team.program_type not in scale_service.definition_of(scale).program_types:
+        raise Invalid.of("err_scale_program", scale=f"{key} {version}", program=team.program_type)
+    return scale
+
+
+def _reviewers(session: Session, usernames: Sequence[str]) -> list[User]:
+    wanted: list[str] = []
+    for raw in usernames:
+        name = raw.strip().lower()
+        if name and name not in wanted:
+            wanted.append(name)
+    if len(wanted) < 2:
+        raise Invalid.of("err_two_reviewers")
+    users = {
+        user.username: user
+        for user in session.exec(select(User).where(col(User.username).in_(wanted)))
+    }
+    for name in wanted:
+        user = users.get(name)
+        if user is None:
+            raise Invalid.of("err_no_user", username=name)
+        if not user.is_active:
+            raise Invalid.of("err_reviewer_disabled", username=name)
+        if user.role not in (Role.AMBASSADOR, Role.ADMIN):
+            raise Invalid.of("err_reviewer_role", username=name)
+    return [users[name] for name in wanted]
+
+
+# Reading a review for scoring ------------------------------------------------------------
+
+
+@dataclass
+class ScoringView:
+    """A review as one caller may see it for scoring: blind where the rules say so."""
+
+    review: Review
+    team: Team
+    scale: ScaleVersion
+    definition: ScaleDefinition
+    reviewers: list[tuple[User, ReviewReviewer]]
+    me: ReviewReviewer | None
+    ratings: dict[int, dict[str, Rating]]  # by rater id: only the raters the caller may see
+    consensus: dict[str, Rating] | None  # None while the caller may not see it
+
+    @property
+    def my_ratings(self) -> dict[str, Rating]:
+        if self.me is None:
+            return {}
+        return self.ratings.get(self.me.user_id, {})
+
+    @property
+    def is_lead(self) -> bool:
+        return self.me is not None and self.me.is_lead
+
+    @property
+    def can_score(self) -> bool:
+        return (
+            self.me is not None
+            and self.me.submitted_at is None
+            and self.review.status == ReviewStatus.SCORING
+        )
+
+    @property
+    def all_submitted(self) -> bool:
+        return all(link.submitted_at is not None for _, link in self.reviewers)
+
+    def reviewer_names(self) -> dict[int, str]:
+        return {user.id: user.display_name for user, _ in self.reviewers if user.id is not None}
+
+    def score_of(self, ratings: Mapping[str, Rating]) -> ReviewScore:
+        return score_review(self.definition, item_scores(ratings))
+
+    def agreement(self) -> Agreement:
+        ids = [link.user_id for _, link in self.reviewers]
+        return agreement(self.definition, [self.ratings.get(rater, {}) for rater in ids])
+
+
+def item_scores(ratings: Mapping[str, Rating]) -> dict[str, ItemScore]:
+    return {
+        key: ItemScore(rating.score, rating.not_rated_reason) for key, rating in ratings.items()
+    }
+
+
+def scoring_view(session: Session, principal: Principal, review_id: int) -> ScoringView:
+    review = access.visible_review(session, principal, review_id)
+    team = session.get(Team, review.team_id)
+    scale = session.get(ScaleVersion, review.scale_version_id)
+    assert team is not None and scale is not None
+    reviewers = [
+        (user, link)
+        for user, link in session.exec(
+            select(User, ReviewReviewer)
+            .join(ReviewReviewer, col(ReviewReviewer.user_id) == col(User.id))
+            .where(ReviewReviewer.review_id == review_id)
+            .order_by(col(ReviewReviewer.is_lead).desc(), col(User.display_name))
+        )
+    ]
+    links = [link for _, link in reviewers]
+    me = next((link for link in links if link.user_id == principal.user_id), None)
+    visible = visible_raters(principal, review, links)
+    ratings: dict[int, dict[str, Rating]] = {rater: {} for rater in visible}
+    # The consensus exists only once every reviewer has submitted, so it blinds no one.
+    consensus: dict[str, Rating] | None = {} if review.status != ReviewStatus.SCORING else None
+    rows = session.exec(select(Rating).where(Rating.review_id == review_id))
+    for rating in rows:
+        if rating.rater_kind == RaterKind.CONSENSUS:
+            if consensus is not None:
+                consensus[rating.item_key] = rating
+        elif rating.rater_id in ratings:
+            ratings[rating.rater_id][rating.item_key] = rating
+    definition = scale_service.definition_of(scale)
+    return ScoringView(review, team, scale, definition, reviewers, me, ratings, consensus)
+
+
+def visible_raters(
+    principal: Principal, review: Review, links: Sequence[ReviewReviewer]
+) -> set[int]:
+    """Whose independent ratings the caller may see: the blind-scoring rule.
+
+    A reviewer who has not submitted sees only their own. A reviewer who has submitted
+    also sees the other reviewers who have submitted. Anyone else who may see the review
+    sees the reviewers' ratings once every reviewer has submitted (an administrator at
+    any time, since they do not score). After finalisation, everyone who may see the
+    review sees them all.
+    """
+    everyone = {link.user_id for link in links}
+    if review.status == ReviewStatus.FINALISED:
+        return everyone
+    me = next((link for link in links if link.user_id == principal.user_id), None)
+    if me is not None:
+        if me.submitted_at is None:
+            return {me.user_id}
+        return {link.user_id for link in links if link.submitted_at is not None}
+    if principal.is_admin or review.status == ReviewStatus.CONSENSUS:
+        return everyone
+    return set()
+
+
+# Ratings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingInput:
+    """One change to a rating, as a reviewer (or the lead, for the consensus) made it.
+
+    ``not_rated`` says the rater chose "not rated"; it then needs ``not_rated_reason``.
+    ``inputs`` hold what the score was worked out from: ``figure`` for a banded item,
+    ``ticked`` for a checklist, ``consultants`` (each ``{"score": …}`` or ``{"figure": …}``)
+    for a per-consultant item.
+    """
+
+    score: int | None = None
+    not_rated: bool = False
+    not_rated_reason: str | None = None
+    note: str | None = None
+    evidence: Sequence[str] = ()
+    inputs: Mapping[str, Any] | None = None
+    rationale: str | None = None
+    recommendation: str | None = None
+
+
+@dataclass
+class SaveResult:
+    rating: Rating
+    outcome: str  # "saved", "unchanged" (same content as stored) or "replayed" (known id)
+    suggested_score: float | None = None
+
+
+class StaleRating(Conflict):
+    """A change based on an older revision than the stored one. Carries the current value
+    so the client can show both and let the person choose."""
+
+    def __init__(
+        self, detail: str, *, current: Rating, key: str | None = None, **params: object
+    ) -> None:
+        super().__init__(detail, key=key, **params)
+        self.current = current
+        self.extra = {
+            "current": {
+                "item_key": current.item_key,
+                "revision": current.revision,
+                **stored_content(current),
+            }
+        }
+
+
+def new_client_id() -> str:
+    return str(uuid.uuid4())
+
+
+def save_rating(
+    session: Session,
+    principal: Principal,
+    review_id: int,
+    item_key: str,
+    change: RatingInput,
+    *,
+    client_id: str | None,
+    base_revision: int | None = None,
+    consensus: bool = False,
+) -> SaveResult:
+    """Store the caller's own rating of one item (or, for the lead, the consensus's)."""
+    review = access.visible_review(session, principal, review_id)
+    definition = scale_service.definition_of(_scale_row(session, review))
+    try:
+        item = definition.item(item_key)
+    except KeyError:
+        raise NotFound.of("err_no_item", item=item_key) from None
+    links = _links(session, review_id)
+    me = links.get(principal.user_id or -1)
+    _check_may_rate(review, me, consensus)
+    content = rating_content(definition, item, change, consensus=consensus)
+    client_id = _client_id(client_id)
+    rater_kind = RaterKind.CONSENSUS if consensus else RaterKind.REVIEWER
+    rater_id = None if consensus else principal.user_id
+    replay = _replay(session, client_id, review_id, item_key, rater_kind, rater_id, content)
+    if replay is not None:
+        return replay
+    for attempt in range(2):
+        try:
+            with session.begin_nested():
+                return _apply(
+                    session,
+                    principal,
+                    review,
+                    item,
+                    content,
+                    client_id=client_id,
+                    base_revision=base_revision,
+                    rater_kind=rater_kind,
+                    rater_id=rater_id,
+                    suggested=_suggested(item, change),
+                )
+        except IntegrityError:
+            # A concurrent copy of this change (same client_id), or a concurrent first
+            # rating of the same item, committed first. Answer as that copy did.
+            replay = _replay(session, client_id, review_id, item_key, rater_kind, rater_id, content)
+            if replay is not None:
+                return replay
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(
+    session: Session,
+    principal: Principal,
+    review: Review,
+    item: Item,
+    content: dict[str, Any],
+    *,
+    client_id: str,
+    base_revision: int | None,
+    rater_kind: RaterKind,
+    rater_id: int | None,
+    suggested: float | None,
+) -> SaveResult:
+    assert review.id is not None
+    # On PostgreSQL, writers of one review queue here, so a rating cannot slip in beside
+    # a submission or a finalisation; SQLite's BEGIN IMMEDIATE already serialises writes.
+    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    query = select(Rating).where(
+        Rating.review_id == review.id,
+        Rating.item_key == item.key,
+        Rating.rater_kind == rater_kind,
+    )
+    if rater_id is not None:
+        query = query.where(Rating.rater_id == rater_id)
+    rating = session.exec(query.with_for_update()).first()
+    before = stored_content(rating) if rating is not None else None
+    unchanged = before is not None and _same(before, content, rater_kind)
+    stale = rating is not None and base_revision is not None and base_revision != rating.revision
+    if stale and not unchanged:
+        assert rating is not None
+        raise StaleRating(
+            f"item {item.key} was changed elsewhere (now revision {rating.revision}, "
+            f"this change was based on revision {base_revision}); reload it and choose "
+            "which value to keep",
+            key="err_stale_rating",
+            current=rating,
+            number=item.number,
+            revision=rating.revision,
+            base=base_revision,
+        )
+    now = utcnow()
+    if rating is None:
+        rating = Rating(
+            review_id=review.id,
+            item_key=item.key,
+            rater_kind=rater_kind,
+            rater_id=rater_id,
+            revision=0,
+        )
+        session.add(rating)
+    if not unchanged:
+        _assign(rating, content)
+        rating.revision += 1
+        rating.client_id = client_id
+        rating.updated_at, rating.updated_by_id = now, principal.user_id
+    session.flush()
+    assert rating.id is not None
+    session.add(
+        RatingChange(
+            client_id=client_id,
+            rating_id=rating.id,
+            review_id=review.id,
+            revision=rating.revision,
+            content=content,
+            content_sha256=_fingerprint(content),
+            changed_at=now,
+            changed_by_id=principal.user_id,
+            channel=principal.channel,
+        )
+    )
+    if not unchanged:
+        audit.record(
+            session,
+            action="consensus.saved" if rater_kind == RaterKind.CONSENSUS else "rating.saved",
+            by=principal,
+            entity_type="review",
+            entity_id=review.id,
+            before=None if before is None else {"item": item.key, **before},
+            after={
+                "item": item.key,
+                **content,
+                "revision": rating.revision,
+                "client_id": client_id,
+            },
+        )
+    session.flush()
+    return SaveResult(rating, "unchanged" if unchanged else "saved", suggested)
+
+
+def _replay(
+    session: Session,
+    client_id: str,
+    review_id: int,
+    item_key: str,
+    rater_kind: RaterKind,
+    rater_id: int | None,
+    content: dict[str, Any],
+) -> SaveResult | None:
+    """The stored answer for a change already made with ``client_id``, or None if new."""
+    found = session.exec(
+        select(RatingChange, Rating)
+        .join(Rating, col(Rating.id) == col(RatingChange.rating_id))
+        .where(RatingChange.client_id == client_id)
+    ).first()
+    if found is None:
+        return None
+    change, rating = found
+    same_target = (
+        rating.review_id == review_id
+        and rating.item_key == item_key
+        and rating.rater_kind == rater_kind
+        and rating.rater_id == rater_id
+    )
+    if not same_target or change.content_sha256 != _fingerprint(content):
+        raise Conflict.of("err_client_id_reused", client_id=client_id)
+    return SaveResult(rating, "replayed")
+
+
+def _check_may_rate(review: Review, me: ReviewReviewer | None, consensus: bool) -> None:
+    if me is None:
+        raise Forbidden.of("err_not_reviewer")
+    if review.status == ReviewStatus.FINALISED:
+        raise Conflict.of("err_review_finalised")
+    if consensus:
+        if not me.is_lead:
+            raise Forbidden.of("err_not_lead")
+        if review.status != ReviewStatus.CONSENSUS:
+            raise Conflict.of("err_consensus_before_submit")
+        return
+    if me.submitted_at is not None:
+        raise Conflict.of("err_already_submitted")
+    if review.status != ReviewStatus.SCORING:
+        raise Conflict.of("err_scoring_closed")
+
+
+def _client_id(raw: str | None) -> str:
+    value = (raw or "").strip()
+    if not value:
+        return new_client_id()
+    if len(value) > CLIENT_ID_MAX or not value.isprintable():
+        raise Invalid.of("err_client_id", max=CLIENT_ID_MAX)
+    return value
+
+
+def _clean(value: str | None, *, limit: int, key: str) -> str | None:
+    if value is None:
+        return None
+    text = value.replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        raise Invalid.of("field_nul")
+    if len(text) > limit:
+        raise Invalid.of(key, max=limit, length=len(text))
+    return text or None
+
+
+def rating_content(
+    definition: ScaleDefinition, item: Item, change: RatingInput, *, consensus: bool = False
+) -> dict[str, Any]:
+    """The rating a change asks for, checked against the item and in canonical form."""
+    note = _clean(change.note, limit=NOTE_MAX, key="err_note_long")
+    reason = _clean(change.not_rated_reason, limit=REASON_MAX, key="err_reason_long")
+    evidence = sorted(set(change.evidence))
+    unknown = [source for source in evidence if source not in EVIDENCE_SOURCES]
+    if unknown:
+        raise Invalid.of(
+            "err_evidence", value=", ".join(unknown), allowed=", ".join(EVIDENCE_SOURCES)
+        )
+    score: float | None = None
+    if change.score is not None:
+        if isinstance(change.score, bool) or not isinstance(change.score, int):
+            raise Invalid.of("err_score_type")
+        if not 1 <= change.score <= 5:
+            raise Invalid.of("err_score_range", value=change.score)
+        score = float(change.score)
+    inputs, derived = _inputs(item, change.inputs)
+    not_rated = change.not_rated or reason is not None
+    if not_rated:
+        if score is not None:
+            raise Invalid.of("err_score_and_not_rated", number=item.number)
+        if reason is None:
+            raise Invalid.of("err_reason_required", number=item.number)
+    elif derived is not None:
+        if item.kind == "checklist" or item.per_consultant:
+            if score is not None and score != derived:
+                raise Invalid.of("err_derived_score", number=item.number, derived=_plain(derived))
+            score = derived
+        elif score is None:
+            score = derived  # a banded figure suggests a score the reviewer may overrule
+    content: dict[str, Any] = {
+        "score": score,
+        "not_rated_reason": reason if not_rated else None,
+        "note": note,
+        "evidence": evidence,
+        "inputs": inputs,
+    }
+    if consensus:
+        content["rationale"] = _clean(
+            change.rationale, limit=RATIONALE_MAX, key="err_rationale_long"
+        )
+        content["recommendation"] = _clean(
+            change.recommendation, limit=RECOMMENDATION_MAX, key="err_recommendation_long"
+        )
+    return content
+
+
+def _plain(value: float) -> str:
+    return f"{value:g}"
+
+
+def _inputs(
+    item: Item, raw: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, float | None]:
+    """The inputs in canonical form and the score they give (None when they give none)."""
+    if not raw:
+        return None, None
+    if not isinstance(raw, Mapping):
+        raise Invalid.of("err_inputs_shape", number=item.number)
+    allowed = (
+        {"consultants"}
+        if item.per_consultant
+        else {"figure"}
+        if item.kind == "banded"
+        else {"ticked"}
+        if item.kind == "checklist"
+        else set()
+    )
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise Invalid.of(
+            "err_inputs_unknown",
+            number=item.number,
+            fields=", ".join(unknown),
+            allowed=", ".join(sorted(allowed)) or "—",
+        )
+    try:
+        if item.per_consultant:
+            return _consultants(item, raw.get("consultants"))
+        if item.kind == "banded":
+            figure = raw.get("figure")
+            if figure is None:
+                return None, None
+            value = _figure(item, figure)
+            assert item.banding is not None
+            return {"figure": value}, float(band_value(item.banding, value))
+        if item.kind == "checklist":
+            ticked = raw.get("ticked")
+            if ticked is None:
+                return None, None
+            if not isinstance(ticked, list) or not all(isinstance(t, str) for t in ticked):
+                raise Invalid.of("err_ticked_shape", number=item.number)
+            assert item.checklist is not None
+            keys = sorted(set(ticked))
+            return {"ticked": keys}, float(checklist_score(item.checklist, keys))
+    except ScoringError as error:
+        raise Invalid(
+            f"item {item.number}: {error}",
+            key="err_item_input",
+            number=item.number,
+            reason=str(error),
+        ) from None
+    return None, None
+
+
+def _figure(item: Item, raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        raise Invalid.of("err_figure", number=item.number)
+    return float(raw)
+
+
+def _consultants(item: Item, raw: Any) -> tuple[dict[str, Any] | None, float | None]:
+    if raw is None or raw == []:
+        return None, None
+    if not isinstance(raw, list) or len(raw) > MAX_CONSULTANTS:
+        raise Invalid.of("err_consultants_shape", number=item.number, max=MAX_CONSULTANTS)
+    entries: list[dict[str, Any]] = []
+    scores: list[float] = []
+    for entry in raw:
+        if not isinstance(entry, Mapping) or set(entry) - {"score", "figure"}:
+            raise Invalid.of("err_consultants_shape", number=item.number, max=MAX_CONSULTANTS)
+        figure, score = entry.get("figure"), entry.get("score")
+        if figure is not None:
+            if item.banding is None:
+                raise Invalid.of("err_consultants_shape", number=item.number, max=MAX_CONSULTANTS)
+            value = _figure(item, figure)
+            banded = band_value(item.banding, value)
+            if score is not None and score != banded:
+                raise Invalid.of("err_derived_score", number=item.number, derived=banded)
+            entries.append({"figure": value, "score": banded})
+            scores.append(banded)
+        elif score is not None:
+            if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+                raise Invalid.of("err_score_range", value=score)
+            entries.append({"score": score})
+            scores.append(score)
+        else:
+            raise Invalid.of("err_consultant_empty", number=item.number)
+    return {"consultants": entries}, consultant_average(scores)
+
+
+def _suggested(item: Item, change: RatingInput) -> float | None:
+    """The score a banded item's figure suggests, to show beside the reviewer's choice."""
+    if item.kind != "banded" or item.per_consultant or not change.inputs:
+        return None
+    figure = change.inputs.get("figure")
+    if figure is None or item.banding is None:
+        return None
+    try:
+        return float(band_value(item.banding, float(figure)))
+    except (ScoringError, TypeError, ValueError):
+        return None
+
+
+def suggested_score(item: Item, rating: Rating | None) -> float | None:
+    if rating is None or not rating.inputs:
+        return None
+    return _suggested(item, RatingInput(inputs=rating.inputs))
+
+
+def stored_content(rating: Rating) -> dict[str, Any]:
+    return {
+        "score": rating.score,
+        "not_rated_reason": rating.not_rated_reason,
+        "note": rating.note,
+        "evidence": sorted(rating.evidence or []),
+        "inputs": rating.inputs or None,
+        "rationale": rating.rationale,
+        "recommendation": rating.recommendation,
+    }
+
+
+def _same(stored: dict[str, Any], content: dict[str, Any], rater_kind: RaterKind) -> bool:
+    keys = (
+        content.keys()
+        if rater_kind == RaterKind.CONSENSUS
+        else content.keys() - {"rationale", "recommendation"}
+    )
+    return all(stored.get(key) == content.get(key) for key in keys)
+
+
+def _assign(rating: Rating, content: dict[str, Any]) -> None:
+    rating.score = content["score"]
+    rating.not_rated_reason = content["not_rated_reason"]
+    rating.note = content["note"]
+    rating.evidence = list(content["evidence"])
+    rating.inputs = content["inputs"]
+    if "rationale" in content:
+        rating.rationale = content["rationale"]
+        rating.recommendation = content["recommendation"]
+
+
+def _fingerprint(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _scale_row(session: Session, review: Review) -> ScaleVersion:
+    scale = session.get(ScaleVersion, review.scale_version_id)
+    assert scale is not None
+    return scale
+
+
+def _links(session: Session, review_id: int) -> dict[int, ReviewReviewer]:
+    rows = session.exec(select(ReviewReviewer).where(ReviewReviewer.review_id == review_id))
+    return {link.user_id: link for link in rows}
+
+
+# Submitting, consensus, finalising --------------------------------------------------------
+
+
+def submit(session: Session, principal: Principal, review_id: int) -> Review:
+    """Mark the caller's own scoring as done. Once every reviewer has, the review moves to
+    consensus and the items they agree on are copied into it."""
+    review = access.visible_review(session, principal, review_id)
+    assert review.id is not None
+    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    links = _links(session, review.id)
+    me = links.get(principal.user_id or -1)
+    if me is None:
+        raise Forbidden.of("err_not_reviewer")
+    if me.submitted_at is not None:
+        return review  # submitting twice changes nothing
+    if review.status == ReviewStatus.FINALISED:
+        raise Conflict.of("err_review_finalised")
+    definition = scale_service.definition_of(_scale_row(session, review))
+    mine = _ratings_of(session, review.id, RaterKind.REVIEWER, me.user_id)
+    result = score_review(definition, item_scores(mine))
+    if result.unscored:
+        numbers = [str(definition.item(key).number) for key in result.unscored]
+        raise Conflict.of("err_unscored_items", count=len(numbers), numbers=", ".join(numbers))
+    me.submitted_at = utcnow()
+    session.add(me)
+    audit.record(
+        session,
+        action="review.submitted",
+        by=principal,
+        entity_type="review",
+        entity_id=review.id,
+        after={
+            "total": result.total,
+            "rated": result.rated_count,
+            "not_rated": len(result.not_rated),
+        },
+    )
+    if all(link.submitted_at is not None for link in links.values()):
+        _start_consensus(session, principal, review, definition, list(links))
+    session.flush()
+    return review
+
+
+def _ratings_of(
+    session: Session, review_id: int, kind: RaterKind, rater_id: int | None = None
+) -> dict[str, Rating]:
+    query = select(Rating).where(Rating.review_id == review_id, Rating.rater_kind == kind)
+    if rater_id is not None:
+        query = query.where(Rating.rater_id == rater_id)
+    return {rating.item_key: rating for rating in session.exec(query)}
+
+
+def _start_consensus(
+    session: Session,
+    principal: Principal,
+    review: Review,
+    definition: ScaleDefinition,
+    rater_ids: list[int],
+) -> None:
+    assert review.id is not None
+    review.status = ReviewStatus.CONSENSUS
+    session.add(review)
+    by_rater = {
+        rater: _ratings_of(session, review.id, RaterKind.REVIEWER, rater) for rater in rater_ids
+    }
+    existing = _ratings_of(session, review.id, RaterKind.CONSENSUS)  # a reopened review's
+    agreed: list[str] = []
+    for item in definition.items:
+        scores = [by_rater[rater].get(item.key) for rater in rater_ids]
+        values = {rating.score if rating else None for rating in scores}
+        if len(values) != 1 or None in values or item.key in existing:
+            continue
+        evidence = sorted({source for rating in scores if rating for source in rating.evidence})
+        score = values.pop()
+        content: dict[str, Any] = {
+            "score": score,
+            "not_rated_reason": None,
+            "note": None,
+            "evidence": evidence,
+            "inputs": None,
+            "rationale": None,
+            "recommendation": None,
+        }
+        rating = Rating(
+            review_id=review.id,
+            item_key=item.key,
+            rater_kind=RaterKind.CONSENSUS,
+            revision=1,
+            score=score,
+            evidence=evidence,
+            updated_by_id=principal.user_id,
+        )
+        session.add(rating)
+        session.flush()
+        assert rating.id is not None
+        session.add(
+            RatingChange(
+                rating_id=rating.id,
+                review_id=review.id,
+                revision=1,
+                content=content,
+                content_sha256=_fingerprint(content),
+                changed_by_id=principal.user_id,
+                channel="system",
+            )
+        )
+        agreed.append(item.key)
+    audit.record(
+        session,
+        action="review.consensus_started",
+        by=principal,
+        entity_type="review",
+        entity_id=review.id,
+        after={"agreed_items": agreed},
+    )
+
+
+def save_summary(
+    session: Session,
+    principal: Principal,
+    review_id: int,
+    *,
+    strengths: str | None,
+    summary: str | None,
+) -> Review:
+    """The lead's strengths and overall summary; each call replaces both texts."""
+    review = access.visible_review(session, principal, review_id)
+    me = _links(session, review_id).get(principal.user_id or -1)
+    if me is None:
+        raise Forbidden.of("err_not_reviewer")
+    if not me.is_lead:
+        raise Forbidden.of("err_not_lead")
+    if review.status == ReviewStatus.FINALISED:
+        raise Conflict.of("err_review_finalised")
+    after = {
+        "strengths": _clean(strengths, limit=SUMMARY_MAX, key="err_summary_long"),
+        "summary": _clean(summary, limit=SUMMARY_MAX, key="err_summary_long"),
+    }
+    before = {"strengths": review.strengths, "summary": review.summary}
+    if before == after:
+        return review
+    review.strengths, review.summary = after["strengths"], after["summary"]
+    session.add(review)
+    audit.record(
+        session,
+        action="review.summary_saved",
+        by=principal,
+        entity_type="review",
+        entity_id=review_id,
+        before=before,
+        after=after,
+    )
+    session.flush()
+    return review
+
+
+@dataclass(frozen=True)
+class ConsensusItem:
+    """One item on the consensus screen: what each reviewer said and what is still due."""
+
+    item: Item
+    reviewer_ratings: list[Rating | None]
+    consensus: Rating | None
+    agreed: bool
+    needs_rationale: bool
+    needs_recommendation: bool
+
+    @property
+    def settled(self) -> bool:
+        rating = self.consensus
+        return rating is not None and (rating.score is not None or bool(rating.not_rated_reason))
+
+    @property
+    def open_points(self) -> list[str]:
+        points = []
+        if not self.settled:
+            points.append("missing_consensus")
+        if self.needs_rationale:
+            points.append("missing_rationale")
+        if self.needs_recommendation:
+            points.append("missing_recommendation")
+        return points
+
+
+def consensus_items(view: ScoringView) -> list[ConsensusItem]:
+    rater_ids = [link.user_id for _, link in view.reviewers]
+    consensus = view.consensus or {}
+    threshold = view.definition.recommendation_threshold
+    rows = []
+    for item in view.definition.items:
+        ratings = [view.ratings.get(rater, {}).get(item.key) for rater in rater_ids]
+        said = {(r.score, r.not_rated_reason is not None) if r else None for r in ratings}
+        agreed = (
+            len(said) == 1 and None not in said and all(r and r.score is not None for r in ratings)
+        )
+        settled = consensus.get(item.key)
+        differs = settled is not None and any(
+            r is None or r.score != settled.score for r in ratings
+        )
+        has_score = settled is not None and settled.score is not None
+        rows.append(
+            ConsensusItem(
+                item=item,
+                reviewer_ratings=ratings,
+                consensus=settled,
+                agreed=agreed,
+                needs_rationale=bool(
+                    settled is not None
+                    and (settled.score is not None or settled.not_rated_reason)
+                    and (not agreed or differs)
+                    and not settled.rationale
+                ),
+                needs_recommendation=bool(
+                    has_score
+                    and settled is not None
+                    and settled.score is not None
+                    and settled.score <= threshold
+                    and not settled.recommendation
+                ),
+            )
+        )
+    return rows
+
+
+def finalise(session: Session, principal: Principal, review_id: int) -> Review:
+    """Lock the review with its consensus result, once nothing is left open."""
+    review = access.visible_review(session, principal, review_id)
+    assert review.id is not None
+    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    session.refresh(review)
+    if review.status == ReviewStatus.FINALISED:
+        raise Conflict.of("err_review_finalised")
+    me = _links(session, review_id).get(principal.user_id or -1)
+    if not principal.is_admin and (me is None or not me.is_lead):
+        raise Forbidden.of("err_not_lead")
+    if review.status != ReviewStatus.CONSENSUS:
+        raise Conflict.of("err_consensus_before_submit")
+    view = scoring_view(session, principal, review_id)
+    rows = consensus_items(view)
+    for point, key in (
+        ("missing_consensus", "err_finalise_unsettled"),
+        ("missing_rationale", "err_finalise_rationale"),
+        ("missing_recommendation", "err_finalise_recommendation"),
+    ):
+        numbers = [str(row.item.number) for row in rows if point in row.open_points]
+        if numbers:
+            raise Conflict.of(key, count=len(numbers), numbers=", ".join(numbers))
+    result = view.score_of(view.consensus or {})
+    stats = view.agreement()
+    stored = result.to_dict()
+    stored["agreement"] = stats.to_dict()
+    stored["explanation"] = {
+        "da": result.explanation("da"),
+        "en": result.explanation("en"),
+    }
+    review.status = ReviewStatus.FINALISED
+    review.finalised_at = utcnow()
+    review.finalised_by_id = principal.user_id
+    review.total_score = result.total
+    review.level_key = result.level.key if result.level else None
+    review.result = stored
+    session.add(review)
+    audit.record(
+        session,
+        action="review.finalised",
+        by=principal,
+        entity_type="review",
+        entity_id=review.id,
+        after={"total": result.total, "level": review.level_key, "agreement": stats.to_dict()},
+    )
+    session.flush()
+    return review
+
+
+def reopen(session: Session, principal: Principal, review_id: int, *, reason: str | None) -> Review:
+    """Unlock a finalised review for the lead to correct (administrators only, with a
+    reason). The result it had is kept in the audit trail."""
+    review = access.visible_review(session, principal, review_id)
+    access.require_admin(principal)
+    text = _clean(reason, limit=REOPEN_REASON_MAX, key="err_reopen_reason_long")
+    if text is None:
+        raise Invalid.of("err_reopen_reason")
+    if review.status != ReviewStatus.FINALISED:
+        raise Conflict.of("err_reopen_not_finalised")
+    before = {
+        "status": review.status,
+        "total": review.total_score,
+        "level": review.level_key,
+        "finalised_at": review.finalised_at.isoformat() if review.finalised_at else None,
+        "finalised_by_id": review.finalised_by_id,
+        "result": review.result,
+    }
+    review.status = ReviewStatus.CONSENSUS
+    review.finalised_at = None
+    review.finalised_by_id = None
+    review.total_score = None
+    review.level_key = None
+    review.result = None
+    session.add(review)
+    audit.record(
+        session,
+        action="review.reopened",
+        by=principal,
+        entity_type="review",
+        entity_id=review_id,
+        before=before,
+        after={"status": review.status, "reason": text},
+    )
+    session.flush()
+    return review
+
+
+def history(session: Session, review_id: int) -> list[Any]:
+    """The review's milestones from the audit trail, oldest first."""
+    from app.models import AuditEvent
+
+    milestones = (
+        "review.created",
+        "review.submitted",
+        "review.consensus_started",
+        "review.finalised",
+        "review.reopened",
+    )
+    query = (
+        select(AuditEvent, User)
+        .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
+        .where(
+            AuditEvent.entity_type == "review",
+            AuditEvent.entity_id == str(review_id),
+            col(AuditEvent.action).in_(milestones),
+        )
+        .order_by(col(AuditEvent.occurred_at), col(AuditEvent.id))
+    )
+    return list(session.exec(query))
+
+
+# Agreement between reviewers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far the reviewers' independent scores agreed, over the items all of them scored.
+
+    ``exact``: share of items where every reviewer gave the same score. ``within_one``:
+    share where the highest and lowest score differ by at most one point. ``kappa``:
+    Cohen's kappa with quadratic weights on the five levels, averaged over the pairs of
+    reviewers (None when it is undefined, e.g. every score the same).
+    """
+
+    raters: int
+    items_compared: int
+    exact: float | None
+    within_one: float | None
+    kappa: float | None
+    pairs: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "raters": self.raters,
+            "items_compared": self.items_compared,
+            "exact": self.exact,
+            "within_one": self.within_one,
+            "weighted_kappa": self.kappa,
+        }
+
+
+def agreement(definition: ScaleDefinition, raters: Sequence[Mapping[str, Rating]]) -> Agreement:
+    rows: list[list[float]] = []
+    for item in definition.items:
+        scores = [rater.get(item.key) for rater in raters]
+        values = [r.score for r in scores if r is not None and r.score is not None]
+        if len(values) == len(raters) and len(raters) >= 2:
+            rows.append(values)
+    if not rows:
+        return Agreement(len(raters), 0, None, None, None)
+    exact = sum(1 for values in rows if max(values) == min(values)) / len(rows)
+    within = sum(1 for values in rows if max(values) - min(values) <= 1) / len(rows)
+    kappas = [
+        weighted_kappa([row[a] for row in rows], [row[b] for row in rows])
+        for a in range(len(raters))
+        for b in range(a + 1, len(raters))
+    ]
+    defined = [k for k in kappas if k is not None]
+    kappa = round(sum(defined) / len(defined), 3) if defined else None
+    return Agreement(len(raters), len(rows), round(exact, 3), round(within, 3), kappa)
+
+
+def weighted_kappa(first: Sequence[float], second: Sequence[float]) -> float | None:
+    """Cohen's kappa with quadratic weights for two raters on the levels 1-5.
+
+    A per-consultant average is rounded half up to the nearest level first.
+    """
+    levels = 5
+    a = [int(to_precision(value, 0)) - 1 for value in first]
+    b = [int(to_precision(value, 0)) - 1 for value in second]
+    n = len(a)
+    if n == 0:
+        return None
+    observed = [[0.0] * levels for _ in range(levels)]
+    for i, j in zip(a, b, strict=True):
+        observed[i][j] += 1 / n
+    row = [sum(observed[i]) for i in range(levels)]
+    column = [sum(observed[i][j] for i in range(levels)) for j in range(levels)]
+    weight = [[(i - j) ** 2 / (levels - 1) ** 2 for j in range(levels)] for i in range(levels)]
+    disagreement = sum(weight[i][j] * observed[i][j] for i in range(levels) for j in range(levels))
+    expected = sum(weight[i][j] * row[i] * column[j] for i in range(levels) for j in range(levels))
+    if expected == 0:
+        return None
+    return 1 - disagreement / expected
