@@ -31,7 +31,7 @@ from app.errors import (
 )
 from app.i18n import COOKIE, LANGUAGES, MESSAGES, Language, resolve_language
 from app.services import audit
-from app.web import admin, api, health, pages, signin
+from app.web import admin, api, health, pages, scoring_pages, signin
 from app.web.auth import SESSION_COOKIE, client_address
 from app.web.htmx import is_htmx, render
 from app.web.signin import login_url
@@ -41,7 +41,14 @@ logger = logging.getLogger("app")
 
 # Every route of the app lives on one of these routers (the authorisation matrix test
 # walks them, so a route added anywhere else would escape it).
-ROUTERS = (health.router, signin.router, pages.router, admin.router, api.router)
+ROUTERS = (
+    health.router,
+    signin.router,
+    scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
+    pages.router,
+    admin.router,
+    api.router,
+)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

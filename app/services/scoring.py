@@ -319,9 +319,11 @@ def visible_raters(
     also sees the other reviewers who have submitted. Anyone else who may see the review
     sees the reviewers' ratings once every reviewer has submitted (an administrator at
     any time, since they do not score). After finalisation, everyone who may see the
-    review sees them all.
+    review sees them all, except a team's leader, who reads only the consensus.
     """
     everyone = {link.user_id for link in links}
+    if principal.role == Role.TEAM_LEADER:
+        return set()  # a team's leader reads the consensus, not the reviewers' working notes
     if review.status == ReviewStatus.FINALISED:
         return everyone
     me = next((link for link in links if link.user_id == principal.user_id), None)

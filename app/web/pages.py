@@ -16,7 +16,7 @@ from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
 from app.models import Role
 from app.scales.schema import Item, Principle, Section
-from app.services import accounts, reviews, teams
+from app.services import access, accounts, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
@@ -56,7 +56,13 @@ def team_detail(
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
-    return render(request, "teams/detail.html", {"summary": summary, "reviews": team_reviews})
+    context = {
+        "summary": summary,
+        "reviews": team_reviews,
+        "can_plan": summary.team.is_active
+        and access.can_create_review(session, principal, summary.team),
+    }
+    return render(request, "teams/detail.html", context)
 
 
 @router.get("/reviews/{review_id}", response_class=HTMLResponse, name="review_detail")
@@ -67,10 +73,16 @@ def review_detail(
     background: BackgroundTasks,
     review_id: PathId,
 ) -> Response:
-    view = reviews.review_view(session, principal, review_id)
+    view = scoring.scoring_view(session, principal, review_id)
     record_view(request, background, principal, "review", review_id)
-    definition = scale_service.definition_of(view.scale)
-    return render(request, "reviews/detail.html", {"view": view, "definition": definition})
+    context = {
+        "view": view,
+        "definition": view.definition,
+        "history": scoring.history(session, review_id),
+        "my_result": view.score_of(view.my_ratings) if view.me else None,
+        "consensus": scoring.consensus_items(view) if view.consensus is not None else [],
+    }
+    return render(request, "reviews/detail.html", context)
 
 
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")

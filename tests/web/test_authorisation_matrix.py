@@ -138,7 +138,11 @@ def review_in(world: World, scope: str, state: str) -> Params:
     return {"review_id": review.id, "item_key": "disclosure"}
 
 
-def reviewer_only(state: str, json: Callable[[World, str], Params] | None = None) -> Rule:
+def reviewer_only(
+    state: str,
+    json: Callable[[World, str], Params] | None = None,
+    data: Callable[[World, str], Params] | None = None,
+) -> Rule:
     """Only the review's own reviewers: the ambassador on their own review. An admin who
     is not a reviewer may see it but not act (403); anyone else may not see it (404)."""
     return Rule(
@@ -146,6 +150,7 @@ def reviewer_only(state: str, json: Callable[[World, str], Params] | None = None
         denied=lambda role, scope: 403 if role == "admin" else 404,
         target=lambda w, scope: review_in(w, scope, state),
         json=json,
+        data=data,
     )
 
 
@@ -267,6 +272,46 @@ RULES: dict[tuple[str, str], Rule] = {
         ),
         target=lambda w, scope: review_in(w, scope, "finalised"),
         json=lambda w, s: {"reason": "Et item var talt forkert"},
+    ),
+    ("GET", "/reviews/new"): Rule({"any": frozenset({"admin", "ambassador"})}),
+    ("POST", "/reviews"): Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=lambda role, scope: 403 if role == "analyst" else 404,
+        data=lambda w, scope: {
+            "team_id": str(fresh_team(w, scope).id),
+            "visit_date": "2026-11-20",
+            "reviewers": [w.users["ambassador"].username, w.users["admin"].username],
+            "lead": w.users["ambassador"].username,
+        },
+    ),
+    ("GET", "/reviews/{review_id}/score"): reviewer_only("scoring"),
+    ("POST", "/reviews/{review_id}/score/{item_key}"): reviewer_only(
+        "scoring", data=lambda w, s: {"score": "3"}
+    ),
+    ("POST", "/reviews/{review_id}/submit"): reviewer_only("scored"),
+    ("GET", "/reviews/{review_id}/consensus"): Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=404,
+        target=lambda w, scope: review_in(w, scope, "consensus"),
+    ),
+    ("POST", "/reviews/{review_id}/consensus/{item_key}"): reviewer_only(
+        "consensus", data=lambda w, s: {"score": "4"}
+    ),
+    ("POST", "/reviews/{review_id}/summary"): reviewer_only(
+        "scoring", data=lambda w, s: {"strengths": "Godt samarbejde"}
+    ),
+    ("POST", "/reviews/{review_id}/finalize"): Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=404,
+        target=lambda w, scope: review_in(w, scope, "consensus"),
+    ),
+    ("POST", "/reviews/{review_id}/reopen"): Rule(
+        {"own": ADMIN, "other": ADMIN},
+        denied=lambda role, scope: (
+            404 if role == "team_leader" or scope == "other" and role == "ambassador" else 403
+        ),
+        target=lambda w, scope: review_in(w, scope, "finalised"),
+        data=lambda w, s: {"reason": "Et item var talt forkert"},
     ),
     ("GET", "/admin/audit"): admin_only(),
     ("GET", "/admin/audit.csv"): admin_only(),

@@ -35,3 +35,196 @@ document.addEventListener("click", async (event) => {
   await navigator.clipboard.writeText(source.textContent.trim());
   button.textContent = button.getAttribute("data-copied") || button.textContent;
 });
+
+// ---------------------------------------------------------------------------------------
+// Saving as one scores. Each item is a form marked data-autosave that htmx sends on every
+// change. This code gives each change its own id (so a resent change is stored once),
+// skips sending when nothing changed, and makes the state of every save visible: saving,
+// saved (the server's answer), or not saved with a button to try again. It never leaves a
+// failure silent.
+
+// A random UUID (version 4). crypto.randomUUID exists only on https and localhost; the
+// app may be reached over plain http on a local network, where getRandomValues still works.
+function newClientId() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") {
+    return window.crypto.randomUUID();
+  }
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const NOT_CONTENT = new Set(["client_id", "base_revision", "csrf_token"]);
+
+// What the form says, as one comparable string (the fields that make up the rating).
+function snapshot(form) {
+  const parts = [];
+  for (const [name, value] of new FormData(form)) {
+    if (!NOT_CONTENT.has(name)) parts.push(`${name}=${value}`);
+  }
+  return parts.join("&");
+}
+
+function autosaveForm(element) {
+  return element instanceof Element ? element.closest("form[data-autosave]") : null;
+}
+
+function stateOf(form) {
+  return form.querySelector(".save-state");
+}
+
+function showState(form, kind, text, withRetry) {
+  const state = stateOf(form);
+  if (!state) return;
+  state.className = `save-state save-state-${kind}`;
+  state.replaceChildren();
+  const line = document.createElement("p");
+  if (kind === "failed") line.setAttribute("role", "alert");
+  const mark = document.createElement("span");
+  mark.setAttribute("aria-hidden", "true");
+  mark.textContent = kind === "failed" ? "✗ " : "… ";
+  line.append(mark, text);
+  state.append(line);
+  if (withRetry) {
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "button secondary";
+    retry.dataset.retrySave = "";
+    retry.textContent = form.dataset.retry || "Retry";
+    state.append(retry);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const form of document.querySelectorAll("form[data-autosave]")) {
+    form.dataset.sent = snapshot(form);
+  }
+});
+
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = autosaveForm(event.target);
+  if (!form) return;
+  const now = snapshot(form);
+  if (now === form.dataset.sent && !form.dataset.force) {
+    event.preventDefault(); // nothing changed since the last answer: send nothing
+    return;
+  }
+  delete form.dataset.force;
+  form.dataset.pending = now;
+  event.detail.parameters.client_id = newClientId();
+});
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = autosaveForm(event.target);
+  if (form) showState(form, "saving", form.dataset.saving || "Saving …", false);
+});
+
+function failed(event) {
+  const form = autosaveForm(event.target);
+  if (!form) return;
+  delete form.dataset.sent; // whatever it says now has not reached the server
+  form.classList.add("save-failed");
+  showState(form, "failed", form.dataset.failed || "Not saved", true);
+}
+document.addEventListener("htmx:sendError", failed);
+document.addEventListener("htmx:timeout", failed);
+document.addEventListener("htmx:responseError", failed);
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = autosaveForm(event.target);
+  const status = event.detail.xhr ? event.detail.xhr.status : 0;
+  if (!form || !(event.detail.successful || status === 409 || status === 422)) return;
+  form.dataset.sent = form.dataset.pending || snapshot(form);
+  form.classList.remove("save-failed");
+});
+
+// A banded item's figure may set the score: show the server's score on the level buttons
+// when the reviewer has not tapped one.
+document.addEventListener("htmx:afterSettle", (event) => {
+  const state = event.target instanceof Element ? event.target : null;
+  const form = autosaveForm(state);
+  if (!form || !state.matches(".save-state")) return;
+  const score = state.getAttribute("data-score");
+  const radios = form.querySelectorAll('input[type="radio"][name="score"]');
+  if (!score || !radios.length || form.querySelector('input[name="score"]:checked')) return;
+  const match = form.querySelector(`input[name="score"][value="${score}"]`);
+  if (match) match.checked = true;
+  form.dataset.sent = snapshot(form);
+});
+
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target) return;
+  const retry = target.closest("[data-retry-save]");
+  if (retry) {
+    const form = autosaveForm(retry);
+    if (form) window.htmx.trigger(form, "change");
+    return;
+  }
+  const keep = target.closest("[data-keep-mine]");
+  if (keep) {
+    // Changed elsewhere: the reviewer chose their own value over the stored one.
+    const form = autosaveForm(keep);
+    const revision = form && form.querySelector('input[name="base_revision"]');
+    if (revision) revision.value = keep.getAttribute("data-revision") || revision.value;
+    if (form) {
+      form.dataset.force = "1";
+      window.htmx.trigger(form, "change");
+    }
+    return;
+  }
+  if (target.closest("[data-reload]")) {
+    event.preventDefault();
+    window.location.reload();
+    return;
+  }
+  const add = target.closest("[data-add-consultant]");
+  if (add) {
+    const list = add.parentElement.querySelector(".consultant-rows");
+    const last = list && list.lastElementChild;
+    if (!last) return;
+    const row = last.cloneNode(true);
+    const number = list.children.length + 1;
+    const field = row.querySelector("input, select");
+    const label = row.querySelector("label");
+    const id = `${field.id.replace(/-\d+$/, "")}-${number - 1}`;
+    field.id = id;
+    field.value = "";
+    label.htmlFor = id;
+    label.textContent = label.textContent.replace(/\d+/, String(number));
+    list.append(row);
+    field.focus();
+  }
+});
+
+// "Not rated" and a level exclude each other: choosing one clears the other before htmx
+// reads the form (this listener runs in the capture phase, before htmx's).
+document.addEventListener(
+  "change",
+  (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement)) return;
+    const form = autosaveForm(input);
+    if (!form) return;
+    if (input.name === "score" && input.checked) {
+      const notRated = form.querySelector('input[name="not_rated"]');
+      if (notRated) notRated.checked = false;
+    } else if (input.name === "not_rated" && input.checked) {
+      for (const radio of form.querySelectorAll('input[name="score"]')) radio.checked = false;
+    } else if (input.name === "none_present" && input.checked) {
+      for (const box of form.querySelectorAll('input[name="ticked"]')) box.checked = false;
+    } else if (input.name === "ticked" && input.checked) {
+      const none = form.querySelector('input[name="none_present"]');
+      if (none) none.checked = false;
+    }
+  },
+  true,
+);
+
+// Leaving the page while a save is under way or has failed would lose it: ask first.
+window.addEventListener("beforeunload", (event) => {
+  const unsaved = document.querySelector("form.save-failed, form[data-autosave].htmx-request");
+  if (unsaved) event.preventDefault();
+});

@@ -1,0 +1,417 @@
+"""The scoring pages: planning a review, the tablet scoring screen, the consensus screen,
+finalising and reopening.
+
+Each item on a scoring screen is its own form that htmx sends on every change (no save
+button). The answer replaces only the item's save state, its revision and the progress
+panel, never the controls the reviewer is touching, so a quick second tap is not undone
+by the answer to the first. Every write goes through ``app.services.scoring``, exactly as
+the JSON API's do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.errors import Conflict, DomainError, Forbidden, Invalid
+from app.models import ReviewStatus, Role
+from app.scales.schema import Item
+from app.services import access, scoring, teams
+from app.services.scoring import ScoringView
+from app.web.auth import CurrentPrincipal
+from app.web.htmx import is_htmx, render
+from app.web.params import PathId, QueryId
+
+router = APIRouter()
+
+Grouping = Literal["section", "principle"]
+
+
+# Planning ---------------------------------------------------------------------------------
+
+
+def _plan_context(session: SessionDep, principal: Any, team_id: int | None) -> dict[str, Any]:
+    plannable = [
+        summary
+        for summary in teams.list_teams(session, principal)
+        if summary.team.is_active and access.can_create_review(session, principal, summary.team)
+    ]
+    team = next((s.team for s in plannable if s.team.id == team_id), None)
+    return {
+        "plannable": plannable,
+        "team": team,
+        "scales": scoring.scales_for(session, team) if team else [],
+        "reviewers": scoring.eligible_reviewers(session),
+    }
+
+
+@router.get("/reviews/new", response_class=HTMLResponse, name="review_new")
+def review_new(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: QueryId = None
+) -> Response:
+    access.require_role(principal, Role.ADMIN, Role.AMBASSADOR)
+    if team_id is not None:
+        team = access.visible_team(session, principal, team_id)
+        if not access.can_create_review(session, principal, team):
+            raise Forbidden.of("err_cannot_plan")
+    context = _plan_context(session, principal, team_id)
+    context["form"] = {"reviewers": [principal.username], "lead": principal.username}
+    return render(request, "reviews/plan.html", context)
+
+
+@router.post("/reviews", response_class=HTMLResponse, name="review_create")
+async def review_create(
+    request: Request, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    form = await request.form()
+    team_id = _int(form.get("team_id"))
+    scale = str(form.get("scale") or "")
+    visit_date = str(form.get("visit_date") or "")
+    visit_end_date = str(form.get("visit_end_date") or "")
+    chosen = [str(v) for v in form.getlist("reviewers")]
+    lead = str(form.get("lead") or "")
+    values = {
+        "team_id": team_id,
+        "scale": scale,
+        "visit_date": visit_date,
+        "visit_end_date": visit_end_date,
+        "reviewers": chosen,
+        "lead": lead,
+    }
+    try:
+        if team_id is None:
+            raise Invalid.of("err_choose_team")
+        key, _, version = scale.partition(" ")
+        review = scoring.plan_review(
+            session,
+            principal,
+            team_id=team_id,
+            scale_key=key or None,
+            scale_version=version or None,
+            visit_date=_date(visit_date, "visit_date"),
+            visit_end_date=_date(visit_end_date, "visit_end_date"),
+            reviewer_usernames=chosen,
+            lead_username=lead,
+        )
+    except (Invalid, Conflict) as error:
+        session.rollback()
+        context = _plan_context(session, principal, team_id)
+        context["form"] = values
+        context["error"] = error.message(request.state.language)
+        return render(request, "reviews/plan.html", context, status_code=422)
+    return RedirectResponse(
+        str(request.url_for("review_detail", review_id=review.id)), status_code=303
+    )
+
+
+def _int(raw: object) -> int | None:
+    try:
+        value = int(str(raw))
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def _revision(raw: object) -> int | None:
+    """The revision a change was based on; 0 when the item had no rating yet."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+def _date(raw: str, field: str) -> date | None:
+    if not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise Invalid.of("err_bad_date", field=field, value=raw) from None
+
+
+# The scoring screen ------------------------------------------------------------------------
+
+
+@router.get("/reviews/{review_id}/score", response_class=HTMLResponse, name="review_score")
+def score_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    group: Annotated[Grouping, Query()] = "section",
+) -> Response:
+    view = scoring.scoring_view(session, principal, review_id)
+    if view.me is None:
+        raise Forbidden.of("err_not_reviewer")
+    return render(request, "reviews/score.html", _score_context(view, group))
+
+
+def _score_context(view: ScoringView, group: Grouping) -> dict[str, Any]:
+    definition = view.definition
+    if group == "principle":
+        groups = [
+            (principle.title, [i for i in definition.items if i.principles[0] == principle.key])
+            for principle in sorted(definition.principles, key=lambda p: p.number)
+        ]
+    else:
+        groups = [
+            (section.title, [i for i in definition.items if i.section == section.key])
+            for section in definition.sections
+        ]
+    return {
+        "view": view,
+        "definition": definition,
+        "groups": [(title, items) for title, items in groups if items],
+        "group": group,
+        "ratings": view.my_ratings,
+        "progress": _progress(view),
+        "evidence_sources": scoring.EVIDENCE_SOURCES,
+        "suggested": {
+            item.key: scoring.suggested_score(item, view.my_ratings.get(item.key))
+            for item in definition.items
+        },
+    }
+
+
+def _progress(view: ScoringView, *, consensus: bool = False) -> dict[str, Any]:
+    ratings = (view.consensus or {}) if consensus else view.my_ratings
+    result = view.score_of(ratings)
+    done = {key for key in ratings if key not in result.unscored}
+    unscored = [item for item in view.definition.items if item.key in result.unscored]
+    return {
+        "result": result,
+        "done": len(done),
+        "count": result.item_count,
+        "unscored": unscored,
+        "scored_keys": done,
+    }
+
+
+@router.post(
+    "/reviews/{review_id}/score/{item_key}", response_class=HTMLResponse, name="rating_save"
+)
+async def rating_save(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    item_key: str,
+) -> Response:
+    return await _save(request, session, principal, review_id, item_key, consensus=False)
+
+
+async def _save(
+    request: Request,
+    session: SessionDep,
+    principal: Any,
+    review_id: int,
+    item_key: str,
+    *,
+    consensus: bool,
+) -> Response:
+    form = await request.form()
+    view = scoring.scoring_view(session, principal, review_id)
+    try:
+        item = view.definition.item(item_key)
+    except KeyError:
+        raise DomainError.of("err_no_item", item=item_key) from None
+    status, error, stale = 200, None, None
+    try:
+        change = _change(item, form, consensus=consensus)
+        scoring.save_rating(
+            session,
+            principal,
+            review_id,
+            item_key,
+            change,
+            client_id=str(form.get("client_id") or "") or None,
+            base_revision=_revision(form.get("base_revision")),
+            consensus=consensus,
+        )
+    except scoring.StaleRating as conflict:
+        session.rollback()
+        status, error, stale = 409, conflict.message(request.state.language), conflict.current
+    except DomainError as refused:
+        if refused.status_code not in (409, 422):
+            raise
+        session.rollback()
+        status, error = refused.status_code, refused.message(request.state.language)
+    if not is_htmx(request):  # a plain form post, without JavaScript: back to the page
+        if error is not None:
+            context = {"status": status, "detail": error}
+            return render(request, "errors/error.html", context, status_code=status)
+        page = "review_consensus" if consensus else "review_score"
+        target = request.url_for(page, review_id=review_id)
+        return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
+    view = scoring.scoring_view(session, principal, review_id)
+    context = _score_context(view, "section") if not consensus else _consensus_context(view)
+    context.update({"item": item, "error": error, "stale": stale})
+    fragment = "consensus_saved" if consensus else "rating_saved"
+    return render(request, "reviews/fragments.html", context, fragment=fragment, status_code=status)
+
+
+def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInput:
+    """A form's fields as a rating change; the service checks everything it says."""
+    not_rated = form.get("not_rated") == "1"
+    score: int | None = None
+    raw_score = str(form.get("score") or "").strip()
+    if raw_score and not not_rated:
+        if raw_score not in {"1", "2", "3", "4", "5"}:
+            raise Invalid.of("err_score_range", value=raw_score)
+        score = int(raw_score)
+    inputs: dict[str, Any] = {}
+    if not not_rated and not consensus:
+        inputs = _form_inputs(item, form)
+    return scoring.RatingInput(
+        score=score if not inputs or item.kind == "banded" else None,
+        not_rated=not_rated,
+        not_rated_reason=str(form.get("not_rated_reason") or "") if not_rated else None,
+        note=str(form.get("note") or ""),
+        evidence=[str(v) for v in form.getlist("evidence")],
+        inputs=inputs or None,
+        rationale=str(form.get("rationale") or "") if consensus else None,
+        recommendation=str(form.get("recommendation") or "") if consensus else None,
+    )
+
+
+def _form_inputs(item: Item, form: FormData) -> dict[str, Any]:
+    if item.per_consultant:
+        field = "consultant_figure" if item.kind == "banded" else "consultant_score"
+        entries = []
+        for raw in form.getlist(field):
+            text = str(raw).strip().replace(",", ".")
+            if not text:
+                continue
+            number = _number(item, text)
+            entries.append({"figure": number} if item.kind == "banded" else {"score": int(number)})
+        return {"consultants": entries} if entries else {}
+    if item.kind == "banded":
+        text = str(form.get("figure") or "").strip().replace(",", ".")
+        return {"figure": _number(item, text)} if text else {}
+    if item.kind == "checklist":
+        ticked = [str(v) for v in form.getlist("ticked")]
+        # Nothing ticked is a score only when the reviewer says none of them is present.
+        return {"ticked": ticked} if ticked or form.get("none_present") == "1" else {}
+    return {}
+
+
+def _number(item: Item, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise Invalid.of("err_figure", number=item.number) from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise Invalid.of("err_figure", number=item.number)
+    return value
+
+
+@router.post("/reviews/{review_id}/submit", response_class=HTMLResponse, name="review_submit")
+def review_submit(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> Response:
+    scoring.submit(session, principal, review_id)
+    return RedirectResponse(
+        str(request.url_for("review_detail", review_id=review_id)), status_code=303
+    )
+
+
+# Consensus --------------------------------------------------------------------------------
+
+
+def _consensus_context(view: ScoringView) -> dict[str, Any]:
+    rows = scoring.consensus_items(view)
+    return {
+        "view": view,
+        "definition": view.definition,
+        "rows": rows,
+        "open_rows": [row for row in rows if row.open_points],
+        "agreement": view.agreement(),
+        "progress": _progress(view, consensus=True),
+        "reviewer_names": view.reviewer_names(),
+        "threshold": view.definition.recommendation_threshold,
+    }
+
+
+@router.get("/reviews/{review_id}/consensus", response_class=HTMLResponse, name="review_consensus")
+def consensus_page(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> Response:
+    view = scoring.scoring_view(session, principal, review_id)
+    if view.review.status == ReviewStatus.SCORING:
+        raise Conflict.of("err_consensus_before_submit")
+    if view.consensus is None or len(view.ratings) < len(view.reviewers):
+        raise Forbidden.of("err_not_reviewer")
+    return render(request, "reviews/consensus.html", _consensus_context(view))
+
+
+@router.post(
+    "/reviews/{review_id}/consensus/{item_key}",
+    response_class=HTMLResponse,
+    name="consensus_save",
+)
+async def consensus_save(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    item_key: str,
+) -> Response:
+    return await _save(request, session, principal, review_id, item_key, consensus=True)
+
+
+@router.post("/reviews/{review_id}/summary", response_class=HTMLResponse, name="summary_save")
+def summary_save(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    strengths: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+) -> Response:
+    status, error = 200, None
+    try:
+        scoring.save_summary(session, principal, review_id, strengths=strengths, summary=summary)
+    except DomainError as refused:
+        if refused.status_code not in (409, 422):
+            raise
+        session.rollback()
+        status, error = refused.status_code, refused.message(request.state.language)
+    if not is_htmx(request):  # a plain form post, without JavaScript
+        if error is not None:
+            context = {"status": status, "detail": error}
+            return render(request, "errors/error.html", context, status_code=status)
+        target = request.url_for("review_detail", review_id=review_id)
+        return RedirectResponse(str(target), status_code=303)
+    view = scoring.scoring_view(session, principal, review_id)
+    context = _consensus_context(view) | {"error": error}
+    return render(
+        request, "reviews/fragments.html", context, fragment="summary_saved", status_code=status
+    )
+
+
+@router.post("/reviews/{review_id}/finalize", response_class=HTMLResponse, name="review_finalize")
+def review_finalize(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> Response:
+    scoring.finalise(session, principal, review_id)
+    return RedirectResponse(
+        str(request.url_for("review_detail", review_id=review_id)), status_code=303
+    )
+
+
+@router.post("/reviews/{review_id}/reopen", response_class=HTMLResponse, name="review_reopen")
+def review_reopen(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    reason: Annotated[str, Form(max_length=scoring.REOPEN_REASON_MAX)] = "",
+) -> Response:
+    scoring.reopen(session, principal, review_id, reason=reason)
+    return RedirectResponse(
+        str(request.url_for("review_detail", review_id=review_id)), status_code=303
+    )
