@@ -1,0 +1,126 @@
+"""A whole review in a real browser at tablet size with touch: an ambassador plans it,
+two reviewers score every item by tapping (and find every score after a reload), the lead
+settles the one disagreement and finalises, and the team's leader sees the locked result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from app.scales.schema import Item
+from tests.browser.conftest import ARTIFACTS, TABLET, sign_in
+from tests.factories import shipped_scale
+
+SCALE = shipped_scale()
+TEAM = "IPS-team Aarhus"
+
+
+@pytest.fixture
+def person(browser: Browser, live_server: str) -> Iterator[object]:
+    """Opens a fresh signed-in tablet for each person; the pages fail the test on script
+    errors, CSP violations and failed requests."""
+    contexts = []
+    errors: list[str] = []
+
+    def open_as(username: str) -> Page:
+        context = browser.new_context(
+            viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=1, locale="da-DK"
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("dialog", lambda dialog: dialog.accept())
+        sign_in(page, live_server, username)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+    assert errors == [], errors
+
+
+def score_item(page: Page, item: Item, level: int) -> None:
+    """Tap the item's answer as a reviewer would and wait until it says it is saved."""
+    card = page.locator(f"#item-{item.key}")
+    if item.per_consultant and item.kind == "banded":
+        card.locator('input[name="consultant_figure"]').first.fill("5")
+        card.locator('input[name="consultant_figure"]').first.blur()
+    elif item.per_consultant:
+        card.locator('select[name="consultant_score"]').first.select_option(str(level))
+    elif item.kind == "checklist":
+        for box in card.locator('input[name="ticked"]').all():
+            box.tap()
+            expect(card.locator(".save-state")).to_contain_text("Gemt")
+    else:
+        card.locator("label.level-choice").nth(level - 1).tap()
+    expect(card.locator(".save-state")).to_contain_text("Gemt kl.")
+
+
+def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str) -> None:
+    open_as = person  # type: ignore[assignment]
+    lead: Page = open_as("amb.midt")  # type: ignore[operator]
+    lead.goto(live_server + "/reviews/new")
+    lead.get_by_label("Team", exact=True).select_option(label=TEAM)
+    lead.get_by_label("Besøgets første dag").fill("2026-11-20")
+    lead.locator('input[name="reviewers"][value="amb.midt"]').check()
+    lead.locator('input[name="reviewers"][value="amb.nord"]').check()
+    lead.locator('input[name="lead"][value="amb.midt"]').check()
+    lead.get_by_role("button", name="Planlæg review").tap()
+    expect(lead.locator("h1")).to_contain_text(TEAM)
+    review_url = lead.url
+    lead.get_by_role("link", name="Begynd scoringen").tap()
+    expect(lead.locator("#progress")).to_contain_text("0 af 25 vurderet")
+
+    for item in SCALE.items:
+        score_item(lead, item, 4)
+    expect(lead.locator("#progress")).to_contain_text("25 af 25 vurderet")
+    ARTIFACTS.mkdir(exist_ok=True)
+    lead.screenshot(path=str(ARTIFACTS / "scoring-tablet.png"))
+    lead.reload()
+    expect(lead.locator("#progress")).to_contain_text("25 af 25 vurderet")
+    for item in SCALE.items:
+        if item.kind in ("anchored", "banded") and not item.per_consultant:
+            checked = lead.locator(f'#item-{item.key} input[name="score"]:checked')
+            expect(checked).to_have_value("4")
+    lead.get_by_role("button", name="Indsend min scoring").tap()
+    expect(lead.locator(".reviewer-list")).to_contain_text("indsendt")
+
+    second = open_as("amb.nord")  # type: ignore[operator]
+    second.goto(review_url + "/score")
+    expect(second.locator(".items")).not_to_contain_text("Morten")  # blind: no lead's notes
+    for item in SCALE.items:
+        score_item(second, item, 3 if item.key == "vocational-generalists" else 4)
+    second.get_by_role("button", name="Indsend min scoring").tap()
+    expect(second.locator("body")).to_contain_text("Lead afklarer konsensus")
+
+    lead.goto(review_url + "/consensus")
+    disagreement = lead.locator("article.disagreement")
+    expect(disagreement).to_have_count(1)
+    expect(disagreement).to_have_attribute("id", "item-vocational-generalists")
+    disagreement.locator("label.level-choice").nth(3).tap()
+    expect(disagreement.locator(".save-state")).to_contain_text("Gemt kl.")
+    disagreement.locator("textarea[name=rationale]").fill("Konsulenterne varetager selv alle faser")
+    expect(disagreement.locator(".open-points")).to_contain_text("afklaret")
+    # Every item scored at or below the threshold asks for a recommendation.
+    low = lead.locator("article.item-card", has_text="mangler anbefaling")
+    for card_id in [card.get_attribute("id") for card in low.all()]:
+        card = lead.locator(f"#{card_id}")
+        card.locator("textarea[name=recommendation]").fill("Læg en plan sammen med ledelsen")
+        expect(card.locator(".open-points")).to_contain_text("afklaret")
+    expect(lead.locator("#finalise-panel")).to_contain_text("kan afsluttes")
+    lead.get_by_label("Styrker", exact=True).fill("Et tæt samarbejde med psykiatrien")
+    expect(lead.locator("#state-summary")).to_contain_text("Gemt")
+    with lead.expect_navigation():
+        lead.get_by_role("button", name="Afslut og lås reviewet").tap()
+    assert "/finalize" not in lead.url, lead.locator("main").inner_text()
+    expect(lead.locator(".badge-review-finalised")).to_be_visible()
+
+    leader = open_as("leder.aarhus")  # type: ignore[operator]
+    leader.goto(review_url)
+    expect(leader.locator(".level")).to_contain_text("God")
+    expect(leader.locator("body")).to_contain_text("Et tæt samarbejde med psykiatrien")
+    leader.screenshot(path=str(ARTIFACTS / "finalised-review-tablet.png"), full_page=False)
