@@ -13,6 +13,8 @@ URLs work the same, with a sized pool.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,12 +110,73 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    writer = _WriteTurn(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        read_only = connection.get_execution_options().get("fidelity_read_only", False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("fidelity_read_only", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        writer.take(connection.connection.dbapi_connection)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.give_back(connection.connection.dbapi_connection)
+            raise
 
     return engine
+
+
+class _WriteTurn:
+    """Writers of one process take turns at a lock of their own before SQLite's.
+
+    SQLite lets one writer in at a time; the others wait in its busy handler, which sleeps
+    in growing steps (up to 100 ms) and wakes late. Under a few concurrent saves that
+    turned 20 ms saves into a p95 near a second. Queueing the threads of this process on a
+    lock hands the turn over the moment the writer before commits or rolls back. Other
+    processes (more workers, the CLI) still meet at SQLite's own lock.
+
+    The turn is given back wherever the transaction ends: the dialect's commit and
+    rollback (which the pool's reset also uses) and a connection closed or invalidated.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._holder: int | None = None  # id() of the DBAPI connection holding the turn
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection: Any) -> None:
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.give_back(dbapi_connection)
+
+        def do_rollback(dbapi_connection: Any) -> None:
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.give_back(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+        event.listen(engine, "close", lambda dbapi, _record: self.give_back(dbapi))
+        event.listen(engine, "invalidate", lambda dbapi, _record, _e: self.give_back(dbapi))
+
+    def take(self, dbapi_connection: Any) -> None:
+        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked (waited for another writer)")
+        self._holder = id(_raw(dbapi_connection))
+
+    def give_back(self, dbapi_connection: Any) -> None:
+        if self._holder is not None and self._holder == id(_raw(dbapi_connection)):
+            self._holder = None
+            self._lock.release()
+
+
+def _raw(connection: Any) -> Any:
+    """The driver's own connection, whether given it or the pool's wrapper of it."""
+    return getattr(connection, "dbapi_connection", connection)
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -31,6 +31,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -282,7 +283,12 @@ def item_scores(ratings: Mapping[str, Rating]) -> dict[str, ItemScore]:
 def scoring_view(session: Session, principal: Principal, review_id: int) -> ScoringView:
     review = access.visible_review(session, principal, review_id)
     team = session.get(Team, review.team_id)
-    scale = session.get(ScaleVersion, review.scale_version_id)
+    # The definition comes parsed from the cache; only its row's small columns are read.
+    scale = session.get(
+        ScaleVersion,
+        review.scale_version_id,
+        options=[defer(ScaleVersion.definition)],  # type: ignore[arg-type]
+    )
     assert team is not None and scale is not None
     reviewers = [
         (user, link)
@@ -401,7 +407,7 @@ def save_rating(
 ) -> SaveResult:
     """Store the caller's own rating of one item (or, for the lead, the consensus's)."""
     review = access.visible_review(session, principal, review_id)
-    definition = scale_service.definition_of(_scale_row(session, review))
+    definition = scale_service.definition_for(session, review.scale_version_id)
     try:
         item = definition.item(item_key)
     except KeyError:
@@ -456,9 +462,7 @@ def _apply(
     suggested: float | None,
 ) -> SaveResult:
     assert review.id is not None
-    # On PostgreSQL, writers of one review queue here, so a rating cannot slip in beside
-    # a submission or a finalisation; SQLite's BEGIN IMMEDIATE already serialises writes.
-    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    _lock_review(session, review.id)
     query = select(Rating).where(
         Rating.review_id == review.id,
         Rating.item_key == item.key,
@@ -797,10 +801,11 @@ def _fingerprint(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _scale_row(session: Session, review: Review) -> ScaleVersion:
-    scale = session.get(ScaleVersion, review.scale_version_id)
-    assert scale is not None
-    return scale
+def _lock_review(session: Session, review_id: int) -> None:
+    """On PostgreSQL, writers of one review queue here, so a rating cannot slip in beside a
+    submission or a finalisation. SQLite's BEGIN IMMEDIATE already lets one writer in."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Review.id).where(Review.id == review_id).with_for_update()).one()
 
 
 def _links(session: Session, review_id: int) -> dict[int, ReviewReviewer]:
@@ -816,7 +821,7 @@ def submit(session: Session, principal: Principal, review_id: int) -> Review:
     consensus and the items they agree on are copied into it."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    _lock_review(session, review.id)
     links = _links(session, review.id)
     me = links.get(principal.user_id or -1)
     if me is None:
@@ -825,7 +830,7 @@ def submit(session: Session, principal: Principal, review_id: int) -> Review:
         return review  # submitting twice changes nothing
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
-    definition = scale_service.definition_of(_scale_row(session, review))
+    definition = scale_service.definition_for(session, review.scale_version_id)
     mine = _ratings_of(session, review.id, RaterKind.REVIEWER, me.user_id)
     result = score_review(definition, item_scores(mine))
     if result.unscored:
@@ -1036,7 +1041,7 @@ def finalise(session: Session, principal: Principal, review_id: int) -> Review:
     """Lock the review with its consensus result, once nothing is left open."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+    _lock_review(session, review.id)
     session.refresh(review)
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")

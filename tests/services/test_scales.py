@@ -90,6 +90,7 @@ def test_a_stored_version_opens_even_if_todays_rules_would_refuse_it(session: Se
         {"key": "p9-added-later", "number": 9, "title": {"da": "Ny", "en": "New"}},
     ]
     row.definition = tightened  # as if a later rule (or principle) now failed this version
+    row.sha256 = "f" * 64  # other content, other fingerprint
     session.flush()
     definition = scales.definition_of(row)
     assert len(definition.items) == 25 and len(definition.principles) == 9
