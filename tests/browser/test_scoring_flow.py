@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.scales.schema import Item
 from tests.browser.conftest import ARTIFACTS, TABLET, sign_in
+from tests.browser.test_accessibility import violations
 from tests.factories import shipped_scale
 
 SCALE = shipped_scale()
@@ -64,6 +65,7 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     open_as = person  # type: ignore[assignment]
     lead: Page = open_as("amb.midt")  # type: ignore[operator]
     lead.goto(live_server + "/reviews/new")
+    assert violations(lead) == []
     lead.get_by_label("Team", exact=True).select_option(label=TEAM)
     lead.get_by_label("Besøgets første dag").fill("2026-11-20")
     lead.locator('input[name="reviewers"][value="amb.midt"]').check()
@@ -74,6 +76,7 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     review_url = lead.url
     lead.get_by_role("link", name="Begynd scoringen").tap()
     expect(lead.locator("#progress")).to_contain_text("0 af 25 vurderet")
+    assert violations(lead) == []
 
     for item in SCALE.items:
         score_item(lead, item, 4)
@@ -112,6 +115,7 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
         card.locator("textarea[name=recommendation]").fill("Læg en plan sammen med ledelsen")
         expect(card.locator(".open-points")).to_contain_text("afklaret")
     expect(lead.locator("#finalise-panel")).to_contain_text("kan afsluttes")
+    assert violations(lead) == []
     lead.get_by_label("Styrker", exact=True).fill("Et tæt samarbejde med psykiatrien")
     expect(lead.locator("#state-summary")).to_contain_text("Gemt")
     with lead.expect_navigation():
@@ -123,4 +127,5 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     leader.goto(review_url)
     expect(leader.locator(".level")).to_contain_text("God")
     expect(leader.locator("body")).to_contain_text("Et tæt samarbejde med psykiatrien")
+    assert violations(leader) == []
     leader.screenshot(path=str(ARTIFACTS / "finalised-review-tablet.png"), full_page=False)
