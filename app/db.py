@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import PROJECT_ROOT, Settings, SettingsError
 
@@ -179,7 +180,7 @@ def _raw(connection: Any) -> Any:
     return getattr(connection, "dbapi_connection", connection)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's unit of work: committed here, and only here, before the response.
 
     GET and HEAD requests only read: their transaction begins deferred, so on SQLite they
@@ -188,13 +189,29 @@ def get_session(request: Request) -> Iterator[Session]:
     Used with ``scope="function"`` so that the commit runs before FastAPI sends the
     response; a commit that fails therefore turns into an error response instead of a
     200 for a write that never happened. An exception in the route rolls back.
+
+    A coroutine, though the session is synchronous: making a Session touches no database,
+    so only the end (commit, close) needs a worker thread, one hop instead of the two a
+    plain generator dependency costs.
     """
-    with Session(request.app.state.engine) as session:
-        if request.method in READING_METHODS:
-            session.connection(execution_options=READ_ONLY)
-            session.info["read_only"] = True
+    reading = request.method in READING_METHODS
+    state = request.app.state
+    session = Session(state.read_engine if reading else state.engine)
+    if reading:
+        session.info["read_only"] = True
+    try:
         yield session
+        await run_in_threadpool(_commit_and_close, session)
+    except BaseException:
+        await run_in_threadpool(session.close)  # closing rolls back what is not committed
+        raise
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
         session.commit()
+    finally:
+        session.close()
 
 
 @contextmanager

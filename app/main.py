@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import create_db_engine, read_session, schema_state, unit_of_work
+from app.db import READ_ONLY, create_db_engine, read_session, schema_state, unit_of_work
 from app.errors import (
     DomainError,
     Forbidden,
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = app_engine
+    app.state.read_engine = app_engine.execution_options(**READ_ONLY)  # same pool, BEGIN deferred
     app.state.unit_of_work = lambda: unit_of_work(app_engine)
     app.state.read_session = lambda: read_session(app_engine)
     app.add_middleware(_Surroundings)

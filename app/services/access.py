@@ -69,8 +69,14 @@ def principal_for(
 ) -> Principal:
     """A principal for ``user`` with the scopes stored on them."""
     assert user.id is not None
-    regions = session.exec(select(UserRegion.region_code).where(UserRegion.user_id == user.id))
-    teams = session.exec(select(UserTeam.team_id).where(UserTeam.user_id == user.id))
+    regions: list[int] = []
+    teams: list[int] = []
+    if user.role == Role.AMBASSADOR:  # only these two roles have a scope to read
+        regions = list(
+            session.exec(select(UserRegion.region_code).where(UserRegion.user_id == user.id))
+        )
+    elif user.role == Role.TEAM_LEADER:
+        teams = list(session.exec(select(UserTeam.team_id).where(UserTeam.user_id == user.id)))
     return Principal(
         user.id,
         user.username,
