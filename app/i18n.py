@@ -426,6 +426,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "weighted_kappa": "Vægtet kappa",
         "err_choose_team": "Vælg det team, der skal have review.",
         "checklist_level": "{counts} praksis(ser) til stede",
+        "err_base_revision": "Formularens version er ikke et helt tal; genindlæs siden.",
     },
     "en": {
         "product": "IPS Fidelity",
@@ -838,6 +839,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "weighted_kappa": "Weighted kappa",
         "err_choose_team": "choose the team to review",
         "checklist_level": "{counts} practice(s) present",
+        "err_base_revision": "the form's revision is not a whole number; reload the page",
     },
 }
 

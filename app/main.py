@@ -7,7 +7,9 @@ each worker process builds its own app and engine.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -23,7 +25,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import READ_ONLY, create_db_engine, read_session, schema_state, unit_of_work
+from app.db import (
+    READ_ONLY,
+    READING_METHODS,
+    create_db_engine,
+    read_session,
+    schema_state,
+    unit_of_work,
+)
 from app.errors import (
     DomainError,
     Forbidden,
@@ -111,8 +120,9 @@ class _Surroundings:
             return
         request = Request(scope)
         asked = request.query_params.get("lang")
+        state = scope["app"].state
         request.state.language = resolve_language(
-            asked, request.cookies.get(COOKIE), scope["app"].state.settings.default_language
+            asked, request.cookies.get(COOKIE), state.settings.default_language
         )
 
         async def send_protected(message: Message) -> None:
@@ -123,7 +133,32 @@ class _Surroundings:
                     headers.append("set-cookie", _language_cookie(asked))
             await send(message)
 
-        await self.app(scope, receive, send_protected)
+        if scope["method"] in READING_METHODS or state.engine.dialect.name != "sqlite":
+            await self.app(scope, receive, send_protected)
+            return
+        async with _write_gate():
+            await self.app(scope, receive, send_protected)
+
+
+WRITERS_IN_FLIGHT = 8
+_WRITE_GATES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_gate() -> asyncio.Semaphore:
+    """How many state-changing requests may be under way at once in this process (SQLite).
+
+    SQLite has one writer at a time; the others wait for their turn in worker threads.
+    Were every worker thread waiting, the writer holding the turn could get none to
+    finish its request, and all would stall until SQLite's timeout. Requests beyond this
+    many wait here instead, on the event loop, holding no thread.
+    """
+    loop = asyncio.get_running_loop()
+    gate = _WRITE_GATES.get(loop)
+    if gate is None:
+        gate = _WRITE_GATES[loop] = asyncio.Semaphore(WRITERS_IN_FLIGHT)
+    return gate
 
 
 def _language_cookie(language: str) -> str:

@@ -236,6 +236,13 @@ class Review(SQLModel, table=True):
         CheckConstraint(
             "visit_end_date IS NULL OR visit_end_date >= visit_date", name="visit_dates"
         ),
+        Index(  # a team has at most one review in progress
+            "uq_review_team_open",
+            "team_id",
+            unique=True,
+            sqlite_where=text("status != 'finalised'"),
+            postgresql_where=text("status != 'finalised'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,11 +18,20 @@ from sqlmodel import Session, col, func, select
 from app.db import create_db_engine
 from app.errors import Conflict
 from app.main import create_app
-from app.models import AuditEvent, Rating, RatingChange, Role, SignInAttempt, UserSession, utcnow
+from app.models import (
+    AuditEvent,
+    Rating,
+    RatingChange,
+    Review,
+    Role,
+    SignInAttempt,
+    UserSession,
+    utcnow,
+)
 from app.services import access, accounts, scoring
 from app.services.access import Principal
 from tests.conftest import migrate, settings_for
-from tests.factories import make_review, make_user
+from tests.factories import make_review, make_scale_version, make_team, make_user
 from tests.web.signin import sign_in
 
 
@@ -183,3 +192,37 @@ def test_different_changes_from_one_revision_at_once_overwrite_nothing(own_datab
     engine.dispose()
     assert sorted(outcomes) == ["refused"] * 4 + ["saved"]
     assert len(ratings) == 1 and ratings[0].revision == 1 and changes == 1
+
+
+def test_two_plans_for_one_team_at_once_make_one_review(own_database: str) -> None:
+    engine = create_db_engine(settings_for(own_database, db_pool_size=4, db_max_overflow=0))
+    with Session(engine) as session:
+        make_scale_version(session)
+        team = make_team(session)
+        lead, second = make_user(session), make_user(session)
+        principal = access.principal_for(session, lead)
+        team_id, names = team.id, [lead.username, second.username]
+        session.commit()
+    assert team_id is not None
+
+    def plan(_: int) -> str:
+        with Session(engine) as session:
+            try:
+                scoring.plan_review(
+                    session,
+                    principal,
+                    team_id=team_id,
+                    visit_date=date(2026, 11, 20),
+                    reviewer_usernames=names,
+                    lead_username=names[0],
+                )
+                session.commit()
+                return "planned"
+            except Conflict:
+                return "refused"
+
+    outcomes = _at_once(2, plan)
+    with Session(engine) as session:
+        reviews = session.exec(select(func.count()).where(Review.team_id == team_id)).one()
+    engine.dispose()
+    assert sorted(outcomes) == ["planned", "refused"] and reviews == 1

@@ -155,8 +155,12 @@ def plan_review(
         status=ReviewStatus.SCORING,
         created_by_id=principal.user_id,
     )
-    session.add(review)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(review)
+            session.flush()
+    except IntegrityError:  # a second request for the same team got in first
+        raise Conflict.of("err_review_open", team=team.name, id="?") from None
     assert review.id is not None
     for user in reviewers:
         assert user.id is not None
@@ -363,6 +367,7 @@ class RatingInput:
     inputs: Mapping[str, Any] | None = None
     rationale: str | None = None
     recommendation: str | None = None
+    kept_score: float | None = None  # the consensus's current average, when no level is chosen
 
 
 @dataclass
@@ -407,6 +412,7 @@ def save_rating(
 ) -> SaveResult:
     """Store the caller's own rating of one item (or, for the lead, the consensus's)."""
     review = access.visible_review(session, principal, review_id)
+    _lock_review(session, review)  # every check below sees what the writer before left
     definition = scale_service.definition_for(session, review.scale_version_id)
     try:
         item = definition.item(item_key)
@@ -477,7 +483,6 @@ def _apply(
     suggested: float | None,
 ) -> SaveResult:
     assert review.id is not None
-    _lock_review(session, review.id)
     query = select(Rating).where(
         Rating.review_id == review.id,
         Rating.item_key == item.key,
@@ -485,7 +490,9 @@ def _apply(
     )
     if rater_id is not None:
         query = query.where(Rating.rater_id == rater_id)
-    rating = session.exec(query.with_for_update()).first()
+    # populate_existing: a rating the caller's session read earlier (a page reads them all)
+    # is read again, so the revision compared is the stored one.
+    rating = session.exec(query.with_for_update().execution_options(populate_existing=True)).first()
     before = stored_content(rating) if rating is not None else None
     unchanged = before is not None and _same(before, content, rater_kind)
     stale = rating is not None and base_revision is not None and base_revision != rating.revision
@@ -636,6 +643,10 @@ def rating_content(
             raise Invalid.of("err_score_range", value=change.score)
         score = float(change.score)
     inputs, derived = _inputs(item, change.inputs)
+    if consensus and score is None and change.kept_score is not None:
+        if not 1 <= change.kept_score <= 5:
+            raise Invalid.of("err_score_range", value=change.kept_score)
+        score = float(to_precision(change.kept_score, 2))
     not_rated = change.not_rated or reason is not None
     if not_rated:
         if score is not None:
@@ -816,11 +827,14 @@ def _fingerprint(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _lock_review(session: Session, review_id: int) -> None:
-    """On PostgreSQL, writers of one review queue here, so a rating cannot slip in beside a
-    submission or a finalisation. SQLite's BEGIN IMMEDIATE already lets one writer in."""
+def _lock_review(session: Session, review: Review) -> None:
+    """On PostgreSQL, writers of one review queue here, and then read the review again as
+    the writer before them left it, so a rating cannot slip in beside a submission or a
+    finalisation. On SQLite the request's transaction began with BEGIN IMMEDIATE: one
+    writer at a time, and everything it reads is current."""
     if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(Review.id).where(Review.id == review_id).with_for_update()).one()
+        session.exec(select(Review.id).where(Review.id == review.id).with_for_update()).one()
+        session.refresh(review)
 
 
 def _links(session: Session, review_id: int) -> dict[int, ReviewReviewer]:
@@ -836,7 +850,7 @@ def submit(session: Session, principal: Principal, review_id: int) -> Review:
     consensus and the items they agree on are copied into it."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    _lock_review(session, review.id)
+    _lock_review(session, review)
     links = _links(session, review.id)
     me = links.get(principal.user_id or -1)
     if me is None:
@@ -1056,8 +1070,7 @@ def finalise(session: Session, principal: Principal, review_id: int) -> Review:
     """Lock the review with its consensus result, once nothing is left open."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    _lock_review(session, review.id)
-    session.refresh(review)
+    _lock_review(session, review)
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
     me = _links(session, review_id).get(principal.user_id or -1)

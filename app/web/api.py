@@ -204,19 +204,20 @@ class RatingIn(_Body):
             note=self.note,
             evidence=self.evidence,
             inputs=self.inputs.model_dump(exclude_none=True) if self.inputs else None,
-            **self._consensus_fields(),
+            rationale=self._consensus_fields()[0],
+            recommendation=self._consensus_fields()[1],
         )
 
-    def _consensus_fields(self) -> dict[str, str | None]:
-        return {}
+    def _consensus_fields(self) -> tuple[str | None, str | None]:
+        return None, None
 
 
 class ConsensusIn(RatingIn):
     rationale: str | None = Field(None, max_length=scoring.RATIONALE_MAX)
     recommendation: str | None = Field(None, max_length=scoring.RECOMMENDATION_MAX)
 
-    def _consensus_fields(self) -> dict[str, str | None]:
-        return {"rationale": self.rationale, "recommendation": self.recommendation}
+    def _consensus_fields(self) -> tuple[str | None, str | None]:
+        return self.rationale, self.recommendation
 
 
 class RatingOut(BaseModel):

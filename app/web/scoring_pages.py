@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.errors import Conflict, DomainError, Forbidden, Invalid
+from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales.schema import Item
 from app.services import access, scoring, teams
@@ -65,11 +65,19 @@ def review_new(
     return render(request, "reviews/plan.html", context)
 
 
+async def _read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so that the route itself can be a plain
+    function: its database work then runs in a worker thread, never on the loop."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_read_form)]
+
+
 @router.post("/reviews", response_class=HTMLResponse, name="review_create")
-async def review_create(
-    request: Request, session: SessionDep, principal: CurrentPrincipal
+def review_create(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, form: PostedForm
 ) -> Response:
-    form = await request.form()
     team_id = _int(form.get("team_id"))
     scale = str(form.get("scale") or "")
     visit_date = str(form.get("visit_date") or "")
@@ -119,9 +127,14 @@ def _int(raw: object) -> int | None:
 
 
 def _revision(raw: object) -> int | None:
-    """The revision a change was based on; 0 when the item had no rating yet."""
+    """The revision a change was based on (0 when the item had no rating yet); None when
+    the form sent none."""
     text = str(raw or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) < 10):
+        raise Invalid.of("err_base_revision")
+    return int(text)
 
 
 def _date(raw: str, field: str) -> date | None:
@@ -194,31 +207,32 @@ def _progress(view: ScoringView, *, consensus: bool = False) -> dict[str, Any]:
 @router.post(
     "/reviews/{review_id}/score/{item_key}", response_class=HTMLResponse, name="rating_save"
 )
-async def rating_save(
+def rating_save(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
     item_key: str,
+    form: PostedForm,
 ) -> Response:
-    return await _save(request, session, principal, review_id, item_key, consensus=False)
+    return _save(request, session, principal, review_id, item_key, form, consensus=False)
 
 
-async def _save(
+def _save(
     request: Request,
     session: SessionDep,
     principal: Any,
     review_id: int,
     item_key: str,
+    form: FormData,
     *,
     consensus: bool,
 ) -> Response:
-    form = await request.form()
     view = scoring.scoring_view(session, principal, review_id)
     try:
         item = view.definition.item(item_key)
     except KeyError:
-        raise DomainError.of("err_no_item", item=item_key) from None
+        raise NotFound.of("err_no_item", item=item_key) from None
     status, error, stale = 200, None, None
     try:
         change = _change(item, form, consensus=consensus)
@@ -266,8 +280,14 @@ def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInp
     inputs: dict[str, Any] = {}
     if not not_rated and not consensus:
         inputs = _form_inputs(item, form)
+    kept = None
+    if consensus and score is None and not not_rated:
+        # An average (e.g. 2.5 from per-consultant items) has no level button; the form
+        # carries it so that writing a rationale or recommendation does not erase it.
+        kept = _kept_score(form.get("current_score"))
     return scoring.RatingInput(
         score=score if not inputs or item.kind == "banded" else None,
+        kept_score=kept,
         not_rated=not_rated,
         not_rated_reason=str(form.get("not_rated_reason") or "") if not_rated else None,
         note=str(form.get("note") or ""),
@@ -276,6 +296,14 @@ def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInp
         rationale=str(form.get("rationale") or "") if consensus else None,
         recommendation=str(form.get("recommendation") or "") if consensus else None,
     )
+
+
+def _kept_score(raw: object) -> float | None:
+    try:
+        value = float(str(raw or "").replace(",", "."))
+    except ValueError:
+        return None
+    return value if 1 <= value <= 5 else None
 
 
 def _form_inputs(item: Item, form: FormData) -> dict[str, Any]:
@@ -353,14 +381,15 @@ def consensus_page(
     response_class=HTMLResponse,
     name="consensus_save",
 )
-async def consensus_save(
+def consensus_save(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
     item_key: str,
+    form: PostedForm,
 ) -> Response:
-    return await _save(request, session, principal, review_id, item_key, consensus=True)
+    return _save(request, session, principal, review_id, item_key, form, consensus=True)
 
 
 @router.post("/reviews/{review_id}/summary", response_class=HTMLResponse, name="summary_save")

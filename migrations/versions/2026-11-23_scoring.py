@@ -1,5 +1,6 @@
 """Scoring: every rating change kept (history and idempotency), the consensus's
-recommendations, a review's strengths and summary, and who finalised it.
+recommendations, a review's strengths and summary, who finalised it, and at most one
+review in progress per team.
 
 Revision ID: 0004
 Revises: 0003
@@ -72,10 +73,18 @@ def upgrade() -> None:
             ["finalised_by_id"],
             ["id"],
         )
+        batch_op.create_index(
+            "uq_review_team_open",
+            ["team_id"],
+            unique=True,
+            sqlite_where=sa.text("status != 'finalised'"),
+            postgresql_where=sa.text("status != 'finalised'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.drop_index("uq_review_team_open")
         batch_op.drop_constraint(op.f("fk_review_finalised_by_id_user_account"), type_="foreignkey")
         batch_op.drop_column("summary")
         batch_op.drop_column("strengths")

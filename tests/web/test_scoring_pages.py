@@ -118,7 +118,7 @@ def test_the_scoring_screen_shows_each_item_and_saves_each_change(
 
     answer = save(lead, review_id, "vocational-generalists", score="4", note="<b>fed</b>",
                   evidence=["INT"], base_revision="0", client_id=str(uuid.uuid4()))  # fmt: skip
-    state = answer.select_one("#state-vocational-generalists")
+    state = answer.select_one(".save-state")
     assert state is not None and "Gemt kl." in state.get_text() and "Score 4" in state.get_text()
     revision = answer.select_one("#rev-vocational-generalists")
     assert revision is not None and revision["value"] == "1" and revision.get("hx-swap-oob")
@@ -142,11 +142,11 @@ def test_a_refused_change_says_why_and_keeps_the_stored_value(
     review_id = plan(lead, second, team)
     save(lead, review_id, "disclosure", ticked=["x"], score="", base_revision="0")
     answer = save(lead, review_id, "rapid-job-search", not_rated="1", not_rated_reason="")
-    alert = answer.select_one('#state-rapid-job-search [role="alert"]')
+    alert = answer.select_one('.save-state [role="alert"]')
     assert alert is not None and "Skriv, hvorfor item 15" in alert.get_text()
     save(lead, review_id, "rapid-job-search", score="3", base_revision="0")
     stale = save(lead, review_id, "rapid-job-search", score="5", base_revision="0")
-    text = stale.select_one("#state-rapid-job-search").get_text(" ", strip=True)
+    text = stale.select_one(".save-state").get_text(" ", strip=True)
     assert "ændret et andet sted" in text and "Score 3" in text
     assert stale.select_one("[data-keep-mine]")["data-revision"] == "1"
     rating = session.exec(select(Rating).where(Rating.item_key == "rapid-job-search")).one()
@@ -158,7 +158,7 @@ def test_derived_scores_from_figures_ticks_and_consultants(
 ) -> None:
     review_id = plan(lead, second, team)
     banded = save(lead, review_id, "caseload-size", figure="22")
-    assert "tallet giver 4" in banded.select_one("#state-caseload-size").get_text()
+    assert "tallet giver 4" in banded.select_one(".save-state").get_text()
     checklist = SCALE.item("disclosure").checklist
     assert checklist is not None
     keys = [entry.key for entry in checklist.entries[:2]]
@@ -218,3 +218,45 @@ def test_the_page_keeps_scoring_blind_and_leads_to_a_finalised_review(
         )
     ).all()
     assert len(consensus_count) == 25
+
+
+def test_odd_form_values_get_a_clear_refusal(
+    lead: Reviewer, second: Reviewer, team: Team, session: Session
+) -> None:
+    review_id = plan(lead, second, team)
+    odd = lead.post(f"/reviews/{review_id}/score/disclosure", {"score": "3", "base_revision": "²"})
+    assert odd.status_code == 422
+    assert "genindlæs siden" in BeautifulSoup(odd.text, "html.parser").get_text()
+    missing = lead.post(f"/reviews/{review_id}/score/no-such-item", {"score": "3"})
+    assert missing.status_code == 404
+    assert session.exec(select(Rating).where(Rating.review_id == review_id)).first() is None
+    saved = save(lead, review_id, "rapid-job-search", score="4")
+    assert saved.select_one(".save-state")["data-score"] == "4"  # as the level buttons say it
+
+
+def test_writing_advice_keeps_an_average_consensus_score(
+    lead: Reviewer, second: Reviewer, team: Team, session: Session
+) -> None:
+    review_id = plan(lead, second, team)
+    for reviewer in (lead, second):
+        for item in SCALE.items:
+            if item.key == "job-development-quality":
+                save(reviewer, review_id, item.key, consultant_score=["3", "2"])
+            else:
+                save(reviewer, review_id, item.key, score="4")
+        assert reviewer.post(f"/reviews/{review_id}/submit", {}, htmx=False).status_code == 303
+    page = lead.get(f"/reviews/{review_id}/consensus")
+    kept = page.select_one('#item-job-development-quality input[name="current_score"]')
+    assert kept is not None and kept["value"] == "2.5"
+    lead.post(
+        f"/reviews/{review_id}/consensus/job-development-quality",
+        {"current_score": "2.5", "recommendation": "Ugentlig sparring om jobudvikling"},
+    )
+    stored = session.exec(
+        select(Rating).where(
+            Rating.review_id == review_id,
+            Rating.item_key == "job-development-quality",
+            col(Rating.rater_kind) == RaterKind.CONSENSUS,
+        )
+    ).one()
+    assert (stored.score, stored.recommendation) == (2.5, "Ugentlig sparring om jobudvikling")

@@ -71,15 +71,17 @@ function autosaveForm(element) {
   return element instanceof Element ? element.closest("form[data-autosave]") : null;
 }
 
-function stateOf(form) {
-  return form.querySelector(".save-state");
+// The item's live region (role="status") stays in place; what it says is replaced, by
+// htmx with the server's answer (innerHTML) or here while saving and after a failure.
+function regionOf(form) {
+  return form.querySelector(".save-state-region");
 }
 
 function showState(form, kind, text, withRetry) {
-  const state = stateOf(form);
-  if (!state) return;
+  const region = regionOf(form);
+  if (!region) return;
+  const state = document.createElement("div");
   state.className = `save-state save-state-${kind}`;
-  state.replaceChildren();
   const line = document.createElement("p");
   if (kind === "failed") line.setAttribute("role", "alert");
   const mark = document.createElement("span");
@@ -95,6 +97,7 @@ function showState(form, kind, text, withRetry) {
     retry.textContent = form.dataset.retry || "Retry";
     state.append(retry);
   }
+  region.replaceChildren(state);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -111,9 +114,13 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.preventDefault(); // nothing changed since the last answer: send nothing
     return;
   }
+  // Sending again what failed to arrive reuses its id: if it did arrive after all, the
+  // server answers with the stored change instead of seeing a second one.
+  const resend = now === form.dataset.pending && form.dataset.clientId && !form.dataset.force;
+  if (!resend) form.dataset.clientId = newClientId();
   delete form.dataset.force;
   form.dataset.pending = now;
-  event.detail.parameters.client_id = newClientId();
+  event.detail.parameters.client_id = form.dataset.clientId;
 });
 
 document.addEventListener("htmx:beforeRequest", (event) => {
@@ -137,21 +144,25 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const status = event.detail.xhr ? event.detail.xhr.status : 0;
   if (!form || !(event.detail.successful || status === 409 || status === 422)) return;
   form.dataset.sent = form.dataset.pending || snapshot(form);
+  delete form.dataset.clientId; // answered: the next change is a new one
   form.classList.remove("save-failed");
+  // A refused change (409, 422) is not on the server either: leaving the page warns.
+  form.classList.toggle("save-refused", status === 409 || status === 422);
 });
 
 // A banded item's figure may set the score: show the server's score on the level buttons
 // when the reviewer has not tapped one.
 document.addEventListener("htmx:afterSettle", (event) => {
-  const state = event.target instanceof Element ? event.target : null;
-  const form = autosaveForm(state);
-  if (!form || !state.matches(".save-state")) return;
-  const score = state.getAttribute("data-score");
+  const region = event.target instanceof Element ? event.target : null;
+  const form = autosaveForm(region);
+  if (!form || !region.matches(".save-state-region")) return;
+  const state = region.querySelector(".save-state");
+  const score = state ? state.getAttribute("data-score") : "";
   const radios = form.querySelectorAll('input[type="radio"][name="score"]');
   if (!score || !radios.length || form.querySelector('input[name="score"]:checked')) return;
   const match = form.querySelector(`input[name="score"][value="${score}"]`);
+  // The server's score, shown; the next change sends it along, which stores nothing new.
   if (match) match.checked = true;
-  form.dataset.sent = snapshot(form);
 });
 
 document.addEventListener("click", (event) => {
@@ -225,6 +236,8 @@ document.addEventListener(
 
 // Leaving the page while a save is under way or has failed would lose it: ask first.
 window.addEventListener("beforeunload", (event) => {
-  const unsaved = document.querySelector("form.save-failed, form[data-autosave].htmx-request");
+  const unsaved = document.querySelector(
+    "form.save-failed, form.save-refused, form[data-autosave].htmx-request",
+  );
   if (unsaved) event.preventDefault();
 });
