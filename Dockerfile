@@ -24,7 +24,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     FIDELITY_DATABASE_URL=sqlite:////data/fidelity.db \
     FIDELITY_HOST=0.0.0.0 \
     FIDELITY_PORT=8000 \
-    FIDELITY_WORKERS=4
+    FIDELITY_WORKERS=1
+# One worker on the embedded SQLite file (docs/performance.md: two took seconds per save
+# under load). With FIDELITY_DATABASE_URL pointing at PostgreSQL, raise FIDELITY_WORKERS.
 
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin fidelity \
     && mkdir -p /data && chown fidelity:fidelity /data
