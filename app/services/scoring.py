@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -428,36 +429,27 @@ def save_rating(
     replay = _replay(session, client_id, review_id, item_key, rater_kind, rater_id, content)
     if replay is not None:
         return replay
+    write = partial(
+        _apply,
+        session,
+        principal,
+        review,
+        item,
+        content,
+        client_id=client_id,
+        base_revision=base_revision,
+        rater_kind=rater_kind,
+        rater_id=rater_id,
+        suggested=_suggested(item, change),
+    )
     if session.get_bind().dialect.name == "sqlite":
         # One writer at a time (BEGIN IMMEDIATE): the replay check above saw every
         # committed change, so no copy can race in, and no savepoint is needed.
-        return _apply(
-            session,
-            principal,
-            review,
-            item,
-            content,
-            client_id=client_id,
-            base_revision=base_revision,
-            rater_kind=rater_kind,
-            rater_id=rater_id,
-            suggested=_suggested(item, change),
-        )
+        return write()
     for attempt in range(2):
         try:
             with session.begin_nested():
-                return _apply(
-                    session,
-                    principal,
-                    review,
-                    item,
-                    content,
-                    client_id=client_id,
-                    base_revision=base_revision,
-                    rater_kind=rater_kind,
-                    rater_id=rater_id,
-                    suggested=_suggested(item, change),
-                )
+                return write()
         except IntegrityError:
             # A concurrent copy of this change (same client_id), or a concurrent first
             # rating of the same item, committed first. Answer as that copy did.
