@@ -50,7 +50,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.scales.schema import Item, ScaleDefinition, to_precision
+from app.scales.schema import FIGURE_LIMIT, Item, ScaleDefinition, to_precision
 from app.scales.scoring import (
     ItemScore,
     ReviewScore,
@@ -728,9 +728,24 @@ def _inputs(
 
 
 def _figure(item: Item, raw: Any) -> float:
+    """A banded item's figure, within the range its bands cover."""
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
         raise Invalid.of("err_figure", number=item.number)
-    return float(raw)
+    value = float(raw)
+    banding = item.banding
+    if banding is None or abs(value) > FIGURE_LIMIT:
+        raise Invalid.of("err_figure", number=item.number)
+    rounded = to_precision(value, banding.precision)
+    lowest, highest = banding.minimum, banding.maximum
+    if lowest is not None and rounded < to_precision(lowest, banding.precision):
+        raise Invalid.of(
+            "err_figure_below", number=item.number, value=f"{value:g}", limit=f"{lowest:g}"
+        )
+    if highest is not None and rounded > to_precision(highest, banding.precision):
+        raise Invalid.of(
+            "err_figure_above", number=item.number, value=f"{value:g}", limit=f"{highest:g}"
+        )
+    return value
 
 
 def _consultants(item: Item, raw: Any) -> tuple[dict[str, Any] | None, float | None]:

@@ -10,6 +10,7 @@ the JSON API's do.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -61,7 +62,11 @@ def review_new(
         if not access.can_create_review(session, principal, team):
             raise Forbidden.of("err_cannot_plan")
     context = _plan_context(session, principal, team_id)
-    context["form"] = {"reviewers": [principal.username], "lead": principal.username}
+    context["form"] = {
+        "team_id": team_id,
+        "reviewers": [principal.username],
+        "lead": principal.username,
+    }
     return render(request, "reviews/plan.html", context)
 
 
@@ -328,20 +333,28 @@ def _form_inputs(item: Item, form: FormData) -> dict[str, Any]:
 
 
 def _number(item: Item, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise Invalid.of("err_figure", number=item.number) from None
-    if value != value or value in (float("inf"), float("-inf")):
+    """A figure as people write it: digits with at most one decimal point or comma (the
+    comma is already a point here). Not 1e3, not inf."""
+    if not _FIGURE.fullmatch(text):
         raise Invalid.of("err_figure", number=item.number)
-    return value
+    return float(text)
+
+
+_FIGURE = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
 @router.post("/reviews/{review_id}/submit", response_class=HTMLResponse, name="review_submit")
 def review_submit(
     request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
-    scoring.submit(session, principal, review_id)
+    try:
+        scoring.submit(session, principal, review_id)
+    except Conflict as refused:  # items left: the scoring screen again, saying which
+        session.rollback()
+        view = scoring.scoring_view(session, principal, review_id)
+        context = _score_context(view, "section")
+        context["submit_error"] = refused.message(request.state.language)
+        return render(request, "reviews/score.html", context, status_code=409)
     return RedirectResponse(
         str(request.url_for("review_detail", review_id=review_id)), status_code=303
     )
@@ -426,7 +439,14 @@ def summary_save(
 def review_finalize(
     request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
-    scoring.finalise(session, principal, review_id)
+    try:
+        scoring.finalise(session, principal, review_id)
+    except Conflict as refused:  # points left open: the consensus screen again, saying which
+        session.rollback()
+        view = scoring.scoring_view(session, principal, review_id)
+        context = _consensus_context(view)
+        context["finalise_error"] = refused.message(request.state.language)
+        return render(request, "reviews/consensus.html", context, status_code=409)
     return RedirectResponse(
         str(request.url_for("review_detail", review_id=review_id)), status_code=303
     )

@@ -58,7 +58,7 @@ def score_item(page: Page, item: Item, level: int) -> None:
             expect(card.locator(".save-state")).to_contain_text("Gemt")
     else:
         card.locator("label.level-choice").nth(level - 1).tap()
-    expect(card.locator(".save-state")).to_contain_text("Gemt kl.")
+    expect(card.locator(".save-state")).to_contain_text("Gemt 20")
 
 
 def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str) -> None:
@@ -98,14 +98,14 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     for item in SCALE.items:
         score_item(second, item, 3 if item.key == "vocational-generalists" else 4)
     second.get_by_role("button", name="Indsend min scoring").tap()
-    expect(second.locator("body")).to_contain_text("Lead afklarer konsensus")
+    expect(second.locator("body")).to_contain_text("Den ansvarlige bedømmer afklarer konsensus")
 
     lead.goto(review_url + "/consensus")
     disagreement = lead.locator("article.disagreement")
     expect(disagreement).to_have_count(1)
     expect(disagreement).to_have_attribute("id", "item-vocational-generalists")
     disagreement.locator("label.level-choice").nth(3).tap()
-    expect(disagreement.locator(".save-state")).to_contain_text("Gemt kl.")
+    expect(disagreement.locator(".save-state")).to_contain_text("Gemt 20")
     disagreement.locator("textarea[name=rationale]").fill("Konsulenterne varetager selv alle faser")
     expect(disagreement.locator(".open-points")).to_contain_text("afklaret")
     # Every item scored at or below the threshold asks for a recommendation.
@@ -129,3 +129,48 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     expect(leader.locator("body")).to_contain_text("Et tæt samarbejde med psykiatrien")
     assert violations(leader) == []
     leader.screenshot(path=str(ARTIFACTS / "finalised-review-tablet.png"), full_page=False)
+
+
+def test_a_figure_suggests_the_score_and_a_chosen_level_stands(
+    person: object, live_server: str
+) -> None:
+    open_as = person  # type: ignore[assignment]
+    lead: Page = open_as("amb.hovedstaden")  # type: ignore[operator]
+    lead.goto(live_server + "/teams")
+    lead.get_by_role("link", name="IPS-team København").tap()
+    lead.locator("tr", has_text="scoring i gang").locator("a").first.tap()
+    lead.get_by_role("link", name="Fortsæt scoringen").tap()
+    item = next(
+        i
+        for i in SCALE.items[9:]
+        if i.kind == "banded" and not i.per_consultant and i.banding and i.banding.maximum
+    )
+    assert item.banding is not None
+    bands = {band.score: band for band in item.banding.bands}
+    low, high = min(bands), max(bands)
+
+    def figure_of(score: int) -> str:
+        band = bands[score]
+        value = band.min if band.min is not None else band.max
+        return f"{value:g}".replace(".", ",")
+
+    card = lead.locator(f"#item-{item.key}")
+    figure = card.locator('input[name="figure"]')
+    state = card.locator(".save-state")
+    figure.fill(figure_of(low))
+    figure.blur()
+    expect(state).to_contain_text(f"Score {low}")
+    expect(card.locator('input[name="score"]:checked')).to_have_value(str(low))
+    # A corrected figure takes its suggestion along: the old one was only a suggestion.
+    figure.fill(figure_of(high))
+    figure.blur()
+    expect(state).to_contain_text(f"Score {high}")
+    expect(card.locator('input[name="score"]:checked')).to_have_value(str(high))
+    # A level the reviewer chose stands when the figure changes again.
+    chosen = 3 if 3 not in (low, high) else 2
+    card.locator("label.level-choice").nth(chosen - 1).tap()
+    expect(state).to_contain_text(f"Score {chosen}")
+    figure.fill(figure_of(low))
+    figure.blur()
+    expect(state).to_contain_text(f"tallet giver {low}")
+    expect(state).to_contain_text(f"Score {chosen}")

@@ -152,17 +152,22 @@ document.addEventListener("htmx:afterRequest", (event) => {
 
 // A banded item's figure may set the score: show the server's score on the level buttons
 // when the reviewer has not tapped one.
+// A banded item's figure suggests its score. The suggestion is shown on the level buttons
+// when the reviewer has chosen none, and follows the figure when it changes, unless the
+// reviewer chose another level than the suggestion (then their choice stands).
 document.addEventListener("htmx:afterSettle", (event) => {
   const region = event.target instanceof Element ? event.target : null;
   const form = autosaveForm(region);
   if (!form || !region.matches(".save-state-region")) return;
   const state = region.querySelector(".save-state");
-  const score = state ? state.getAttribute("data-score") : "";
-  const radios = form.querySelectorAll('input[type="radio"][name="score"]');
-  if (!score || !radios.length || form.querySelector('input[name="score"]:checked')) return;
-  const match = form.querySelector(`input[name="score"][value="${score}"]`);
-  // The server's score, shown; the next change sends it along, which stores nothing new.
-  if (match) match.checked = true;
+  if (!state || state.classList.contains("save-state-refused")) return;
+  const suggested = state.getAttribute("data-suggested") || "";
+  form.dataset.suggested = suggested;
+  const figure = form.querySelector('input[name="figure"]');
+  if (!suggested || !figure || !figure.value.trim()) return;
+  if (form.querySelector('input[name="score"]:checked, input[name="not_rated"]:checked')) return;
+  const match = form.querySelector(`input[name="score"][value="${suggested}"]`);
+  if (match) match.checked = true; // the next change sends it along: nothing new is stored
 });
 
 document.addEventListener("click", (event) => {
@@ -219,7 +224,11 @@ document.addEventListener(
     if (!(input instanceof HTMLInputElement)) return;
     const form = autosaveForm(input);
     if (!form) return;
-    if (input.name === "score" && input.checked) {
+    if (input.name === "figure") {
+      // A new figure: a level that was only the old figure's suggestion goes with it.
+      const chosen = form.querySelector('input[name="score"]:checked');
+      if (chosen && chosen.value === form.dataset.suggested) chosen.checked = false;
+    } else if (input.name === "score" && input.checked) {
       const notRated = form.querySelector('input[name="not_rated"]');
       if (notRated) notRated.checked = false;
     } else if (input.name === "not_rated" && input.checked) {
