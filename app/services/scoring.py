@@ -37,6 +37,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import (
+    AuditEvent,
     RaterKind,
     Rating,
     RatingChange,
@@ -79,23 +80,19 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 # Planning ------------------------------------------------------------------------------
 
 
-def default_scale(session: Session, team: Team) -> ScaleVersion | None:
-    """The newest published scale version meant for the team's program type."""
-    for row in scale_service.list_scale_versions(session, published_only=True):
-        if team.program_type in scale_service.definition_of(row).program_types:
-            return row  # list_scale_versions puts the newest version of each key first
-    return None
-
-
 def scales_for(session: Session, team: Team) -> list[ScaleVersion]:
-    """The published versions a review of ``team`` may use, the default first."""
-    rows = [
+    """The published versions a review of ``team`` may use; the first is the default, the
+    newest version of the first scale meant for the team's program type."""
+    return [
         row
         for row in scale_service.list_scale_versions(session, published_only=True)
         if team.program_type in scale_service.definition_of(row).program_types
     ]
-    default = default_scale(session, team)
-    return sorted(rows, key=lambda row: row is not default)
+
+
+def default_scale(session: Session, team: Team) -> ScaleVersion | None:
+    usable = scales_for(session, team)
+    return usable[0] if usable else None
 
 
 def eligible_reviewers(session: Session) -> list[User]:
@@ -1048,7 +1045,6 @@ def consensus_items(view: ScoringView) -> list[ConsensusItem]:
         differs = settled is not None and any(
             r is None or r.score != settled.score for r in ratings
         )
-        has_score = settled is not None and settled.score is not None
         rows.append(
             ConsensusItem(
                 item=item,
@@ -1062,8 +1058,7 @@ def consensus_items(view: ScoringView) -> list[ConsensusItem]:
                     and not settled.rationale
                 ),
                 needs_recommendation=bool(
-                    has_score
-                    and settled is not None
+                    settled is not None
                     and settled.score is not None
                     and settled.score <= threshold
                     and not settled.recommendation
@@ -1162,8 +1157,6 @@ def reopen(session: Session, principal: Principal, review_id: int, *, reason: st
 
 def history(session: Session, review_id: int) -> list[Any]:
     """The review's milestones from the audit trail, oldest first."""
-    from app.models import AuditEvent
-
     milestones = (
         "review.created",
         "review.submitted",

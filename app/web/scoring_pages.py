@@ -11,7 +11,6 @@ the JSON API's do.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,7 +22,8 @@ from app.db import SessionDep
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales.schema import Item
-from app.services import access, scoring, teams
+from app.services import access, audit, scoring, teams
+from app.services import scales as scale_service
 from app.services.scoring import ScoringView
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import is_htmx, render
@@ -107,8 +107,8 @@ def review_create(
             team_id=team_id,
             scale_key=key or None,
             scale_version=version or None,
-            visit_date=_date(visit_date, "visit_date"),
-            visit_end_date=_date(visit_end_date, "visit_end_date"),
+            visit_date=audit.parse_day(visit_date.strip(), "visit_date"),
+            visit_end_date=audit.parse_day(visit_end_date.strip(), "visit_end_date"),
             reviewer_usernames=chosen,
             lead_username=lead,
         )
@@ -140,15 +140,6 @@ def _revision(raw: object) -> int | None:
     if not (text.isascii() and text.isdigit() and len(text) < 10):
         raise Invalid.of("err_base_revision")
     return int(text)
-
-
-def _date(raw: str, field: str) -> date | None:
-    if not raw.strip():
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise Invalid.of("err_bad_date", field=field, value=raw) from None
 
 
 # The scoring screen ------------------------------------------------------------------------
@@ -233,9 +224,9 @@ def _save(
     *,
     consensus: bool,
 ) -> Response:
-    view = scoring.scoring_view(session, principal, review_id)
+    review = access.visible_review(session, principal, review_id)
     try:
-        item = view.definition.item(item_key)
+        item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
     except KeyError:
         raise NotFound.of("err_no_item", item=item_key) from None
     status, error, stale = 200, None, None

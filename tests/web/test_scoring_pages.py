@@ -180,11 +180,16 @@ def test_the_page_keeps_scoring_blind_and_leads_to_a_finalised_review(
 ) -> None:
     review_id = plan(lead, second, team)
     for item in SCALE.items:
-        save(lead, review_id, item.key, score="4")
-        save(second, review_id, item.key, score="2" if item.key == "disclosure" else "4")
-    # The second reviewer's screen shows only their own scores, nothing of the lead's.
+        save(lead, review_id, item.key, score="4", note=f"lead-secret-{item.number}")
+        answer = save(second, review_id, item.key, score="2" if item.key == "disclosure" else "4")
+        assert "lead-secret" not in str(answer)  # not in the save's answer either
+    # The second reviewer's screen shows their own scores and nothing of the lead's: the
+    # disclosure item says 2 (theirs), and none of the lead's notes appears.
     screen = second.get(f"/reviews/{review_id}/score")
-    assert "Test User" not in screen.select_one(".items").get_text()
+    assert "lead-secret" not in str(screen)
+    mine = screen.select_one("#state-disclosure")
+    assert mine is not None and "Score 2" in mine.get_text()
+    assert "lead-secret" not in second.client.get(f"/reviews/{review_id}").text
     assert second.client.get(f"/reviews/{review_id}/consensus").status_code == 409
     for reviewer in (lead, second):
         response = reviewer.post(f"/reviews/{review_id}/submit", {}, htmx=False)
