@@ -160,7 +160,15 @@ document.addEventListener("htmx:afterSettle", (event) => {
   const form = autosaveForm(region);
   if (!form || !region.matches(".save-state-region")) return;
   const state = region.querySelector(".save-state");
-  if (!state || state.classList.contains("save-state-refused")) return;
+  if (!state) return;
+  if (state.classList.contains("save-state-refused")) {
+    // Refused: the stored level still stands, so the buttons show it again.
+    const stored = state.getAttribute("data-score") || "";
+    if (form.querySelector('input[name="score"]:checked, input[name="not_rated"]:checked')) return;
+    const kept = form.querySelector(`input[name="score"][value="${stored}"]`);
+    if (kept) kept.checked = true;
+    return;
+  }
   const suggested = state.getAttribute("data-suggested") || "";
   form.dataset.suggested = suggested;
   const figure = form.querySelector('input[name="figure"]');
