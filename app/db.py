@@ -13,13 +13,16 @@ URLs work the same, with a sized pool.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -30,10 +33,13 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.config import PROJECT_ROOT, Settings, SettingsError
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = {"fidelity_read_only": True}
@@ -82,7 +88,39 @@ def create_db_engine(settings: Settings) -> Engine:
         ) from None
 
 
-def _sqlite_engine(url: URL, settings: Settings) -> Engine:
+@dataclass(frozen=True)
+class LoopEngines:
+    """A SQLite file's connections for the event loop's own thread (see ``quick_read``
+    and ``in_unit_of_work``): one that only reads and one that writes when it can do so
+    at once."""
+
+    reader: Engine
+    writer: Engine
+
+    def dispose(self) -> None:
+        self.reader.dispose()
+        self.writer.dispose()
+
+
+def create_loop_engines(engine: Engine, settings: Settings) -> LoopEngines | None:
+    """For a SQLite file: connections that belong to the event loop's thread. None for
+    other databases (and for an in-memory one, which a second connection would not see)."""
+    url = engine.url
+    turn = _TURNS.get(engine)
+    if turn is None or not url.database or url.database == ":memory:":
+        return None
+    return LoopEngines(
+        reader=_sqlite_engine(url, settings, kind="loop_reader"),
+        writer=_sqlite_engine(url, settings, kind="loop_writer", turn=turn),
+    )
+
+
+EngineKind = Literal["pool", "loop_reader", "loop_writer"]
+
+
+def _sqlite_engine(
+    url: URL, settings: Settings, *, kind: EngineKind = "pool", turn: _WriteTurn | None = None
+) -> Engine:
     if url.database and url.database != ":memory:":
         folder = Path(url.database).parent
         try:
@@ -93,11 +131,13 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
                 f"{error.strerror}. Check FIDELITY_DATABASE_URL."
             ) from None
     in_memory = not url.database or url.database == ":memory:"
-    pool = (
+    pool: dict[str, Any] = (
         {}
         if in_memory
         else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     )  # an in-memory database lives in one connection: no pool to size
+    if kind != "pool":
+        pool = {"poolclass": SingletonThreadPool, "pool_size": 2}  # a connection per loop
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **pool)
 
     @event.listens_for(engine, "connect")
@@ -108,24 +148,60 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if kind == "loop_writer":
+            # The loop never waits: a lock held elsewhere sends the write to a thread, and
+            # checkpoints (which sync the disk) run in a thread too (LoopWrites).
+            cursor.execute("PRAGMA busy_timeout=0")
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
+        else:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if kind == "loop_reader":
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
-    writer = _WriteTurn(engine)
+    if kind == "loop_reader":
+        # Each statement is its own read transaction (the driver's autocommit), with no
+        # BEGIN to send and no write turn to take; query_only refuses any write.
+        return engine
+
+    writer = turn or _WriteTurn()
+    writer.attach(engine)
+    _TURNS[engine] = writer
+    waits = kind == "pool"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         if connection.get_execution_options().get("fidelity_read_only", False):
             connection.exec_driver_sql("BEGIN")
             return
-        writer.take(connection.connection.dbapi_connection)
+        dbapi_connection = connection.connection.dbapi_connection
+        writer.take(dbapi_connection, wait=waits)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as error:
+            writer.give_back(dbapi_connection)
+            if not waits and "locked" in str(error.orig):
+                raise WriterBusy("another process is writing") from None
+            raise
         except BaseException:
-            writer.give_back(connection.connection.dbapi_connection)
+            writer.give_back(dbapi_connection)
             raise
 
     return engine
+
+
+class WriterBusy(Exception):
+    """The loop's writer found SQLite's write lock held by another process: the write
+    goes to a worker thread, which waits for it."""
+
+
+class TurnTaken(WriterBusy):
+    """The loop's writer found the write turn held by a worker thread of this process:
+    the loop waits (``_WriteTurn.free``) and tries again."""
+
+    def __init__(self, turn: _WriteTurn) -> None:
+        super().__init__("a worker thread is writing")
+        self.turn = turn
 
 
 class _WriteTurn:
@@ -139,11 +215,16 @@ class _WriteTurn:
 
     The turn is given back wherever the transaction ends: the dialect's commit and
     rollback (which the pool's reset also uses) and a connection closed or invalidated.
+    One turn serves the pool's engine and the event loop's writer alike.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None  # id() of the DBAPI connection holding the turn
+        self._guard = threading.Lock()  # orders a release against a waiter's registration
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    def attach(self, engine: Engine) -> None:
         dialect = engine.dialect
         commit, rollback = dialect.do_commit, dialect.do_rollback
 
@@ -164,15 +245,46 @@ class _WriteTurn:
         event.listen(engine, "close", lambda dbapi, _record: self.give_back(dbapi))
         event.listen(engine, "invalidate", lambda dbapi, _record, _e: self.give_back(dbapi))
 
-    def take(self, dbapi_connection: Any) -> None:
-        if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+    def take(self, dbapi_connection: Any, *, wait: bool = True) -> None:
+        if not wait:
+            if not self._lock.acquire(blocking=False):
+                raise TurnTaken(self)
+        elif not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked (waited for another writer)")
         self._holder = id(_raw(dbapi_connection))
 
     def give_back(self, dbapi_connection: Any) -> None:
         if self._holder is not None and self._holder == id(_raw(dbapi_connection)):
-            self._holder = None
-            self._lock.release()
+            with self._guard:
+                self._holder = None
+                self._lock.release()
+                waiting, self._waiting = self._waiting, []
+            for loop, freed in waiting:
+                loop.call_soon_threadsafe(_settle, freed)
+
+    async def free(self) -> None:
+        """Wait, on the event loop, until no one holds the turn (at most SQLite's busy
+        timeout; then the write goes on and SQLite's own lock decides)."""
+        loop = asyncio.get_running_loop()
+        freed: asyncio.Future[None] = loop.create_future()
+        with self._guard:
+            if not self._lock.locked():
+                return
+            self._waiting.append((loop, freed))
+        try:
+            await asyncio.wait_for(freed, SQLITE_BUSY_TIMEOUT_MS / 1000)
+        except TimeoutError:
+            raise sqlite3.OperationalError(
+                "database is locked (waited for another writer)"
+            ) from None
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, _WriteTurn] = weakref.WeakKeyDictionary()
 
 
 def _raw(connection: Any) -> Any:
@@ -205,6 +317,104 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     except BaseException:
         await run_in_threadpool(session.close)  # closing rolls back what is not committed
         raise
+
+
+T = TypeVar("T")
+
+
+async def quick_read(request: Request, work: Callable[[Connection], T]) -> T:
+    """Run a small read that nearly every request makes (authentication) on a read-only
+    connection, and return what ``work`` returns.
+
+    On a SQLite file it runs on the event loop itself, on the loop thread's own
+    connection (``create_loop_engines``): an indexed lookup in an embedded database takes
+    tens of microseconds, less than handing the work to a worker thread and back, and in
+    WAL mode a reader never waits for a writer. Elsewhere a read is a network round trip,
+    which must not stall the loop, so it runs in a worker thread.
+    """
+    state = request.app.state
+    loop: LoopEngines | None = state.loop_engines
+    if loop is not None:
+        with loop.reader.connect() as connection:
+            return work(connection)
+
+    def in_thread() -> T:
+        with state.read_connection() as connection:
+            return work(connection)
+
+    return await run_in_threadpool(in_thread)
+
+
+async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in a write transaction of its own, committed before this returns.
+
+    For the write a tablet makes on every tap (a rating). On a SQLite file, when no one
+    else in this process or another is writing at that moment, it runs on the event loop
+    itself: SQLite takes one writer at a time anyway, and handing the work to a worker
+    thread and back cost more than the write (with the GIL, the thread could not run
+    beside the loop either). Otherwise, and on PostgreSQL, it runs in one worker thread,
+    commit included, so SQLite's write lock is held only while the statements run, not
+    while the commit waits for the event loop as with ``SessionDep``.
+    """
+    state = request.app.state
+    loop: LoopEngines | None = state.loop_engines
+    if loop is not None:
+        writes: LoopWrites = state.loop_writes
+        try:
+            while True:
+                try:
+                    return writes.run(loop.writer, work)
+                except TurnTaken as taken:
+                    await taken.turn.free()  # a worker thread of this process is writing
+        except WriterBusy:
+            pass  # another process is writing: wait for SQLite's lock in a worker thread
+    unit_of_work = state.unit_of_work
+
+    def in_thread() -> T:
+        with unit_of_work() as session:
+            return work(session)
+
+    return await run_in_threadpool(in_thread)
+
+
+class LoopWrites:
+    """Runs units of work on the event loop's writer, and checkpoints the WAL in a worker
+    thread now and then (the loop's connection never checkpoints itself: a checkpoint
+    syncs the disk, which must not stall the loop)."""
+
+    CHECKPOINT_EVERY = 500  # commits; SQLite's own default is every 1000 pages
+
+    def __init__(self, checkpoint_engine: Engine) -> None:
+        self._engine = checkpoint_engine
+        self._since_checkpoint = 0
+        self._checkpointing: asyncio.Future[None] | None = None
+
+    def run(self, engine: Engine, work: Callable[[Session], T]) -> T:
+        with Session(engine, expire_on_commit=False) as session:
+            session.connection()  # BEGIN IMMEDIATE, or WriterBusy before any work
+            result = work(session)
+            session.commit()
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= self.CHECKPOINT_EVERY and self._checkpointing is None:
+            self._since_checkpoint = 0
+            loop = asyncio.get_running_loop()
+            self._checkpointing = loop.run_in_executor(None, self._checkpoint)
+            self._checkpointing.add_done_callback(self._checkpointed)
+        return result
+
+    def _checkpoint(self) -> None:
+        # On the driver's connection, outside any transaction (a checkpoint cannot run in
+        # one) and without the write turn: a passive checkpoint waits for no one.
+        connection = self._engine.raw_connection()
+        try:
+            connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
+        finally:
+            connection.close()
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = None
+        if not done.cancelled() and done.exception() is not None:
+            logger.warning("WAL checkpoint failed: %s", done.exception())
 
 
 def _commit_and_close(session: Session) -> None:

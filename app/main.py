@@ -28,7 +28,9 @@ from app.config import PROJECT_ROOT, Settings, get_settings
 from app.db import (
     READ_ONLY,
     READING_METHODS,
+    LoopWrites,
     create_db_engine,
+    create_loop_engines,
     read_session,
     schema_state,
     unit_of_work,
@@ -53,12 +55,12 @@ logger = logging.getLogger("app")
 # Every route of the app lives on one of these routers (the authorisation matrix test
 # walks them, so a route added anywhere else would escape it).
 ROUTERS = (
+    api.router,  # first: a tablet's saves are matched before the pages' routes are tried
     health.router,
     signin.router,
     scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
     pages.router,
     admin.router,
-    api.router,
 )
 
 
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     owns_engine = engine is None
     app_engine = engine or create_db_engine(settings)
+    loop_engines = create_loop_engines(app_engine, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +77,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if not state.ok:
             logger.error("IPS Fidelity cannot serve yet: %s", state.message)
         yield
+        if loop_engines is not None:
+            loop_engines.dispose()
         if owns_engine:
             app_engine.dispose()
 
@@ -88,6 +93,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = app_engine
     app.state.read_engine = app_engine.execution_options(**READ_ONLY)  # same pool, BEGIN deferred
+    app.state.loop_engines = loop_engines  # SQLite: the event loop's own connections
+    app.state.loop_writes = LoopWrites(app_engine)
+    app.state.read_connection = app.state.read_engine.connect
     app.state.unit_of_work = lambda: unit_of_work(app_engine)
     app.state.read_session = lambda: read_session(app_engine)
     app.add_middleware(_Surroundings)
@@ -119,7 +127,7 @@ class _Surroundings:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        asked = request.query_params.get("lang")
+        asked = request.query_params.get("lang") if scope.get("query_string") else None
         state = scope["app"].state
         request.state.language = resolve_language(
             asked, request.cookies.get(COOKIE), state.settings.default_language
@@ -194,9 +202,10 @@ def _protect_headers(headers: MutableHeaders, request: Request) -> None:
     headers["X-Frame-Options"] = "DENY"
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if request.url.scheme == "https":
+    # From the scope rather than request.url, which would build a URL on every response.
+    if request.scope.get("scheme") == "https":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if not request.url.path.startswith("/static/"):
+    if not request.scope["path"].startswith("/static/"):
         headers.setdefault("Cache-Control", "no-store")
 
 

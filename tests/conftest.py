@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -167,6 +167,8 @@ def app(engine: Engine, session: Session, database_url: str) -> FastAPI:
     application.dependency_overrides[get_session] = test_session
     application.state.unit_of_work = side_unit
     application.state.read_session = side_reader
+    application.state.loop_engines = None  # the loop's reads and writes join it too
+    application.state.read_connection = lambda: nullcontext(session.connection())
     return application
 
 

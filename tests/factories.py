@@ -1,4 +1,8 @@
-"""Typed factories for test rows: each makes a valid row with sensible defaults."""
+"""Typed factories for test rows: each makes a valid row with sensible defaults.
+
+Each commits what it made, as the app would have found it: inside a test that commit
+only releases a savepoint of the test's rolled-back transaction, and a request that
+fails (and rolls back its own work) can no longer take the test's setup with it."""
 
 from __future__ import annotations
 
@@ -62,10 +66,10 @@ def make_team(
 ) -> Team:
     team = Team(name=name or f"Team {uuid.uuid4().hex[:8]}", program_type=program_type)
     session.add(team)
-    session.flush()
+    session.commit()
     for code in municipalities:
         session.add(TeamMunicipality(team_id=team.id or 0, municipality_code=code))
-    session.flush()
+    session.commit()
     return team
 
 
@@ -87,12 +91,12 @@ def make_review(
         review.finalised_at = datetime(2026, 3, 20, 10, tzinfo=UTC)
         review.total_score, review.level_key = 101.0, "good"
     session.add(review)
-    session.flush()
+    session.commit()
     for number, reviewer in enumerate(reviewers):
         session.add(
             ReviewReviewer(review_id=review.id or 0, user_id=reviewer.id or 0, is_lead=number == 0)
         )
-    session.flush()
+    session.commit()
     return review
 
 
@@ -116,8 +120,8 @@ def make_user(
         is_active=active,
     )
     session.add(user)
-    session.flush()
+    session.commit()
     session.add_all(UserRegion(user_id=user.id or 0, region_code=code) for code in regions)
     session.add_all(UserTeam(user_id=user.id or 0, team_id=team.id or 0) for team in teams)
-    session.flush()
+    session.commit()
     return user

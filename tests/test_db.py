@@ -4,6 +4,8 @@ point that runs before the response is sent."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -11,22 +13,26 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.config import SettingsError
 from app.db import (
     READ_ONLY,
     SQLITE_BUSY_TIMEOUT_MS,
+    LoopWrites,
     SessionDep,
     create_db_engine,
+    in_unit_of_work,
     parse_database_url,
 )
 from app.main import create_app
 from app.models import AuditEvent, RaterKind, Rating
+from app.services import accounts, audit
+from app.services.access import Principal
 from tests.conftest import migrate, settings_for
 from tests.factories import make_review, make_user
 
@@ -247,3 +253,137 @@ def test_an_in_memory_sqlite_database_still_opens() -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT 1").scalar() == 1
     engine.dispose()
+
+
+def _loop_write_route(app: FastAPI) -> None:
+    """A route that writes one audit event through ``in_unit_of_work`` and says on which
+    thread the write ran, beside the event loop's own."""
+
+    @app.post("/test-loop-write")
+    async def loop_write(request: Request) -> dict[str, int]:
+        def work(session: Session) -> int:
+            audit.record(session, action="test.loop-write", channel="system")
+            return threading.get_ident()
+
+        wrote_on = await in_unit_of_work(request, work)
+        return {"loop": threading.get_ident(), "wrote_on": wrote_on}
+
+
+def _events(engine: Engine, action: str) -> int:
+    with engine.connect() as connection:
+        query = sa.select(sa.func.count()).where(col(AuditEvent.action) == action)
+        return int(connection.execute(query).scalar_one())
+
+
+def test_a_write_runs_on_the_event_loop_when_no_one_else_writes(
+    sqlite_app: tuple[FastAPI, Engine],
+) -> None:
+    app, engine = sqlite_app
+    _loop_write_route(app)
+    with TestClient(app) as client:
+        answer = client.post("/test-loop-write").json()
+    assert answer["wrote_on"] == answer["loop"]
+    assert _events(engine, "test.loop-write") == 1
+
+
+def test_a_write_waits_on_the_loop_for_a_worker_thread_that_is_writing(
+    sqlite_app: tuple[FastAPI, Engine],
+) -> None:
+    app, engine = sqlite_app
+    _loop_write_route(app)
+    holding = threading.Event()
+
+    def hold_the_turn() -> None:
+        with Session(engine) as session:  # the pool's engine: takes the write turn
+            audit.record(session, action="test.held", channel="system")
+            holding.set()
+            time.sleep(0.5)
+            session.commit()
+
+    with TestClient(app) as client:
+        holder = threading.Thread(target=hold_the_turn)
+        holder.start()
+        assert holding.wait(5)
+        started = time.monotonic()
+        answer = client.post("/test-loop-write").json()
+        waited = time.monotonic() - started
+        holder.join()
+    assert waited >= 0.3, "the write must wait for the turn, not run beside it"
+    assert answer["wrote_on"] == answer["loop"], "it waited on the loop, not in a thread"
+    assert _events(engine, "test.held") == 1 and _events(engine, "test.loop-write") == 1
+
+
+def test_a_write_waits_in_a_worker_thread_while_another_process_writes(
+    sqlite_app: tuple[FastAPI, Engine],
+) -> None:
+    app, engine = sqlite_app
+    _loop_write_route(app)
+    database = engine.url.database
+    assert database is not None
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # as the CLI or another worker would hold it
+    other.execute(
+        "INSERT INTO audit_event (occurred_at, channel, action) "
+        "VALUES ('2026-01-01 00:00:00', 'cli', 'test.other-process')"
+    )
+    releaser = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    try:
+        with TestClient(app) as client:
+            releaser.start()
+            answer = client.post("/test-loop-write").json()
+    finally:
+        releaser.join()
+        other.close()
+    assert answer["wrote_on"] != answer["loop"], "the loop must not wait for another process"
+    assert _events(engine, "test.other-process") == 1
+    assert _events(engine, "test.loop-write") == 1
+
+
+def test_the_loop_writer_checkpoints_the_wal_in_a_worker_thread(
+    sqlite_app: tuple[FastAPI, Engine],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, engine = sqlite_app
+    _loop_write_route(app)
+    monkeypatch.setattr(LoopWrites, "CHECKPOINT_EVERY", 3)
+    with TestClient(app) as client:
+        for _ in range(3):
+            client.post("/test-loop-write")
+        deadline = time.monotonic() + 5
+        while app.state.loop_writes._checkpointing is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert "checkpoint failed" not in caplog.text
+    assert engine.url.database is not None
+    check = sqlite3.connect(engine.url.database, isolation_level=None)
+    try:  # a passive checkpoint now finds nothing left to copy
+        _, wal_frames, checkpointed = check.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        check.close()
+    assert wal_frames == checkpointed
+
+
+def test_quick_reads_see_every_commit(sqlite_app: tuple[FastAPI, Engine]) -> None:
+    """Authentication reads on the loop's own connection: a token revoked a moment ago is
+    refused at once."""
+    app, engine = sqlite_app
+    with Session(engine, expire_on_commit=False) as session:
+        user = make_user(session)
+        plain, token = accounts.create_token(session, Principal.system(), user, "test")
+        session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    with TestClient(app) as client:
+        assert client.get("/api/v1/me", headers=headers).json()["username"] == user.username
+        with Session(engine, expire_on_commit=False) as session:
+            accounts.revoke_token(session, Principal.system(), session.merge(token))
+            session.commit()
+        refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 401
+
+
+def test_api_routes_do_not_shadow_the_pages_of_the_same_name(
+    sqlite_app: tuple[FastAPI, Engine],
+) -> None:
+    app, _ = sqlite_app
+    assert app.url_path_for("team_detail", team_id=3) == "/teams/3"
+    assert app.url_path_for("api_team_detail", team_id=3) == "/api/v1/teams/3"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement, false, or_, true
 from sqlmodel import Session, col, select
 
@@ -67,26 +68,34 @@ class Principal:
 def principal_for(
     session: Session, user: User, *, channel: Channel = "web", **extra: object
 ) -> Principal:
-    """A principal for ``user`` with the scopes stored on them."""
+    """A principal for ``user`` with the scope stored on them (only ambassadors and team
+    leaders have one to read). Requests get theirs from ``accounts.Credential``."""
     assert user.id is not None
-    regions: list[int] = []
-    teams: list[int] = []
-    if user.role == Role.AMBASSADOR:  # only these two roles have a scope to read
-        regions = list(
-            session.exec(select(UserRegion.region_code).where(UserRegion.user_id == user.id))
-        )
+    connection = session.connection()
+    regions: frozenset[int] = frozenset()
+    teams: frozenset[int] = frozenset()
+    if user.role == Role.AMBASSADOR:
+        found = connection.execute(_REGIONS_OF, {"user_id": user.id}).scalars()
+        regions = frozenset(int(code) for code in found)
     elif user.role == Role.TEAM_LEADER:
-        teams = list(session.exec(select(UserTeam.team_id).where(UserTeam.user_id == user.id)))
+        found = connection.execute(_TEAMS_OF, {"user_id": user.id}).scalars()
+        teams = frozenset(int(team) for team in found)
     return Principal(
         user.id,
         user.username,
         user.display_name,
         Role(user.role),
-        regions=frozenset(int(code) for code in regions),
-        teams=frozenset(int(team) for team in teams),
+        regions=regions,
+        teams=teams,
         channel=channel,
         **extra,  # type: ignore[arg-type]
     )
+
+
+_REGIONS_OF = sa.select(col(UserRegion.region_code)).where(
+    col(UserRegion.user_id) == sa.bindparam("user_id")
+)
+_TEAMS_OF = sa.select(col(UserTeam.team_id)).where(col(UserTeam.user_id) == sa.bindparam("user_id"))
 
 
 def _teams_in_regions(regions: frozenset[int]) -> ColumnElement[bool]:

@@ -38,6 +38,7 @@ from app.models import (
 from app.security import hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.access import Principal
+from app.services.audit import Channel
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MAX_USERNAME = 64
@@ -505,25 +506,109 @@ def start_session(
     return token, row
 
 
+@dataclass(frozen=True)
+class Credential:
+    """A live session or API token, and who holds it, as authentication reads them.
+
+    ``last_used`` is the session's ``last_seen_at`` or the token's ``last_used_at``;
+    ``csrf_token`` belongs to a session only. ``regions`` and ``teams`` are the user's
+    scope (an ambassador's regions, a team leader's teams).
+    """
+
+    id: int
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    last_used: datetime | None
+    csrf_token: str | None = None
+    regions: frozenset[int] = frozenset()
+    teams: frozenset[int] = frozenset()
+
+    def principal(self, *, channel: Channel, **extra: Any) -> Principal:
+        return Principal(
+            self.user_id,
+            self.username,
+            self.display_name,
+            self.role,
+            regions=self.regions,
+            teams=self.teams,
+            channel=channel,
+            **extra,
+        )
+
+
+def _listed(column: Any) -> Any:
+    """The user's values of a scope table's column, as one comma-separated string."""
+    table = column.table
+    return (
+        sa.select(sa.func.aggregate_strings(sa.cast(column, sa.String), ","))
+        .where(table.c.user_id == col(User.id))
+        .scalar_subquery()
+    )
+
+
+def _ids(listed: str | None) -> frozenset[int]:
+    return frozenset(int(value) for value in listed.split(",")) if listed else frozenset()
+
+
+# Authentication runs on every request, so each lookup is one prepared statement that
+# reads the credential, its user and their scope together (SQLAlchemy caches the
+# compiled form).
+_HOLDER: tuple[Any, ...] = (
+    col(User.id).label("user_id"),
+    col(User.username),
+    col(User.display_name),
+    col(User.role),
+    col(User.is_active),
+    _listed(col(UserRegion.region_code)).label("regions"),
+    _listed(col(UserTeam.team_id)).label("teams"),
+)
+_SESSION_BY_HASH = (
+    sa.select(
+        col(UserSession.id),
+        col(UserSession.ended_at),
+        col(UserSession.last_seen_at),
+        col(UserSession.expires_at),
+        col(UserSession.csrf_token),
+        *_HOLDER,
+    )
+    .join(User, col(User.id) == col(UserSession.user_id))
+    .where(col(UserSession.token_hash) == sa.bindparam("token_hash"))
+)
+_TOKEN_BY_HASH = (
+    sa.select(col(ApiToken.id), col(ApiToken.revoked_at), col(ApiToken.last_used_at), *_HOLDER)
+    .join(User, col(User.id) == col(ApiToken.user_id))
+    .where(col(ApiToken.token_hash) == sa.bindparam("token_hash"))
+)
+
+
 def find_session(
-    session: Session, token: str, settings: Settings, now: datetime | None = None
-) -> tuple[UserSession, User]:
+    connection: sa.Connection, token: str, settings: Settings, now: datetime | None = None
+) -> Credential:
     """The live session for a cookie's token, or NotAuthenticated(expired=True)."""
     now = now or utcnow()
-    row = session.exec(select(UserSession).where(UserSession.token_hash == digest(token))).first()
-    if row is None or row.ended_at is not None:
+    row = connection.execute(_SESSION_BY_HASH, {"token_hash": digest(token)}).first()
+    if row is None or row.ended_at is not None or not row.is_active:
         raise NotAuthenticated("session_ended", expired=True)
     idle = timedelta(minutes=settings.session_idle_minutes)
     if now >= row.expires_at or now - row.last_seen_at >= idle:
         raise NotAuthenticated("session_expired", expired=True)
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("session_ended", expired=True)
-    return row, user
+    return Credential(
+        row[0],
+        row.user_id,
+        row.username,
+        row.display_name,
+        Role(row.role),
+        row.last_seen_at,
+        row.csrf_token,
+        _ids(row.regions),
+        _ids(row.teams),
+    )
 
 
-def needs_touch(row: UserSession, now: datetime) -> bool:
-    return now - row.last_seen_at >= SESSION_TOUCH_INTERVAL
+def needs_touch(session: Credential, now: datetime) -> bool:
+    return session.last_used is None or now - session.last_used >= SESSION_TOUCH_INTERVAL
 
 
 def touch_session(session: Session, session_id: int, now: datetime) -> None:
@@ -637,17 +722,26 @@ def create_token(
     return plain, token
 
 
-def find_token(session: Session, plain: str) -> tuple[ApiToken, User]:
-    """The token's row and user, or NotAuthenticated with the reason."""
-    token = session.exec(select(ApiToken).where(ApiToken.token_hash == digest(plain))).first()
-    if token is None:
+def find_token(connection: sa.Connection, plain: str) -> Credential:
+    """The token and its holder, or NotAuthenticated with the reason."""
+    row = connection.execute(_TOKEN_BY_HASH, {"token_hash": digest(plain)}).first()
+    if row is None:
         raise NotAuthenticated("unknown_token")
-    if token.revoked_at is not None:
-        raise NotAuthenticated("revoked_token", user_id=token.user_id)
-    user = session.get(User, token.user_id)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("token_user_disabled", user_id=token.user_id)
-    return token, user
+    user_id = row.user_id
+    if row.revoked_at is not None:
+        raise NotAuthenticated("revoked_token", user_id=user_id)
+    if not row.is_active:
+        raise NotAuthenticated("token_user_disabled", user_id=user_id)
+    return Credential(
+        row[0],
+        user_id,
+        row.username,
+        row.display_name,
+        Role(row.role),
+        row.last_used_at,
+        regions=_ids(row.regions),
+        teams=_ids(row.teams),
+    )
 
 
 def touch_token(session: Session, token_id: int, now: datetime) -> None:
@@ -662,8 +756,8 @@ def touch_token(session: Session, token_id: int, now: datetime) -> None:
     )
 
 
-def needs_token_touch(token: ApiToken, now: datetime) -> bool:
-    return token.last_used_at is None or now - token.last_used_at >= TOKEN_TOUCH_INTERVAL
+def needs_token_touch(token: Credential, now: datetime) -> bool:
+    return token.last_used is None or now - token.last_used >= TOKEN_TOUCH_INTERVAL
 
 
 def revoke_token(session: Session, by: Principal, token: ApiToken) -> ApiToken:

@@ -14,11 +14,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.errors import Invalid
-from app.models import AuditEvent, User
+from app.models import AuditEvent, User, table_of, utcnow
 
 if TYPE_CHECKING:
     from app.services.access import Principal
@@ -38,27 +39,63 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     client_address: str | None = None,
-) -> AuditEvent:
-    """Add one audit event to the session's unit of work.
+) -> None:
+    """Write one audit event in the session's transaction.
 
     ``by`` supplies the actor, channel and client address; ``channel`` and ``actor_id``
     are for callers without a principal (the CLI, the demo loader).
     """
+    if session.info.get("read_only"):
+        raise RuntimeError("a request that only reads cannot write to the audit trail")
+    write(
+        session.connection(),
+        action=action,
+        channel=channel,
+        actor_id=actor_id,
+        by=by,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        client_address=client_address,
+    )
+
+
+_INSERT = sa.insert(table_of(AuditEvent))
+
+
+def write(
+    connection: sa.Connection,
+    *,
+    action: str,
+    channel: Channel | None = None,
+    actor_id: int | None = None,
+    by: Principal | None = None,
+    entity_type: str | None = None,
+    entity_id: str | int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    client_address: str | None = None,
+    at: datetime | None = None,
+) -> None:
+    """``record`` on a connection: one prepared insert, for the paths that write often."""
     if by is not None:
         actor_id, channel = by.user_id, channel or by.channel
         client_address = by.client_address
-    event = AuditEvent(
-        action=action,
-        channel=channel or "system",
-        actor_id=actor_id,
-        client_address=client_address,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=before,
-        after=after,
+    connection.execute(
+        _INSERT,
+        {
+            "occurred_at": at or utcnow(),
+            "action": action,
+            "channel": channel or "system",
+            "actor_id": actor_id,
+            "client_address": client_address,
+            "entity_type": entity_type,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "before": before,
+            "after": after,
+        },
     )
-    session.add(event)
-    return event
 
 
 def parse_day(value: str | None, field: str) -> date | None:

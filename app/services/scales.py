@@ -162,7 +162,12 @@ def definition_for(session: Session, scale_version_id: int) -> ScaleDefinition:
     """The definition of a stored version by its id, read from the database only when it
     is not already parsed (the fingerprint is a small read; the definition is not)."""
     sha = session.exec(select(ScaleVersion.sha256).where(ScaleVersion.id == scale_version_id)).one()
-    cached = _PARSED.get(sha)
+    return definition_with(session, scale_version_id, sha)
+
+
+def definition_with(session: Session, scale_version_id: int, sha256: str) -> ScaleDefinition:
+    """The definition of a stored version whose fingerprint the caller has already read."""
+    cached = _PARSED.get(sha256)
     if cached is not None:
         return cached
     row = session.get(ScaleVersion, scale_version_id)

@@ -26,11 +26,12 @@ import json
 import math
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -49,6 +50,7 @@ from app.models import (
     ScaleVersion,
     Team,
     User,
+    table_of,
     utcnow,
 )
 from app.scales.schema import FIGURE_LIMIT, Item, ScaleDefinition, to_precision
@@ -368,9 +370,29 @@ class RatingInput:
     kept_score: float | None = None  # the consensus's current average, when no level is chosen
 
 
+@dataclass(frozen=True)
+class StoredRating:
+    """A rating as the save path reads and writes it: plain values, no ORM object."""
+
+    id: int
+    review_id: int
+    item_key: str
+    rater_kind: str
+    rater_id: int | None
+    score: float | None
+    not_rated_reason: str | None
+    note: str | None
+    rationale: str | None
+    recommendation: str | None
+    evidence: list[str]
+    inputs: dict[str, Any] | None
+    revision: int
+    updated_at: datetime
+
+
 @dataclass
 class SaveResult:
-    rating: Rating
+    rating: StoredRating
     outcome: str  # "saved", "unchanged" (same content as stored) or "replayed" (known id)
     suggested_score: float | None = None
 
@@ -380,7 +402,7 @@ class StaleRating(Conflict):
     so the client can show both and let the person choose."""
 
     def __init__(
-        self, detail: str, *, current: Rating, key: str | None = None, **params: object
+        self, detail: str, *, current: StoredRating, key: str | None = None, **params: object
     ) -> None:
         super().__init__(detail, key=key, **params)
         self.current = current
@@ -397,6 +419,99 @@ def new_client_id() -> str:
     return str(uuid.uuid4())
 
 
+# The save path runs for every tap on a tablet, so it is written as a few prepared
+# statements (SQLAlchemy compiles each once and caches it) on the session's connection,
+# rather than through the ORM's unit of work: one read for the review, its scale and the
+# caller's place on it; one for a replayed client_id; one for the stored rating; then the
+# rating's update or insert, its change record and the audit event.
+
+_RATINGS = table_of(Rating)
+_CHANGES = table_of(RatingChange)
+_RATING_COLUMNS = tuple(_RATINGS.c[name] for name in (field.name for field in fields(StoredRating)))
+
+_TARGET = (
+    sa.select(
+        col(Review.status),
+        col(Review.scale_version_id),
+        col(ScaleVersion.sha256),
+        col(ReviewReviewer.user_id),  # None: the caller is not a reviewer of it
+        col(ReviewReviewer.is_lead),
+        col(ReviewReviewer.submitted_at),
+    )
+    .select_from(Review)
+    .join(ScaleVersion, col(ScaleVersion.id) == col(Review.scale_version_id))
+    .outerjoin(
+        ReviewReviewer,
+        (col(ReviewReviewer.review_id) == col(Review.id))
+        & (col(ReviewReviewer.user_id) == sa.bindparam("user_id")),
+    )
+    .where(col(Review.id) == sa.bindparam("review_id"))
+)
+# On PostgreSQL, writers of one review queue on its row and then read it as the writer
+# before them left it, so a rating cannot slip in beside a submission or a finalisation.
+# On SQLite every write transaction begins with BEGIN IMMEDIATE: one writer at a time.
+_TARGET_LOCKED = _TARGET.with_for_update(of=table_of(Review))
+
+_REPLAY = (
+    sa.select(_CHANGES.c.content_sha256, *_RATING_COLUMNS)
+    .join(_RATINGS, _RATINGS.c.id == _CHANGES.c.rating_id)
+    .where(_CHANGES.c.client_id == sa.bindparam("client_id"))
+)
+
+_ONE_RATING = sa.select(*_RATING_COLUMNS).where(
+    _RATINGS.c.review_id == sa.bindparam("review_id"),
+    _RATINGS.c.item_key == sa.bindparam("item_key"),
+    _RATINGS.c.rater_kind == sa.bindparam("rater_kind"),
+)
+_REVIEWER_RATING = _ONE_RATING.where(_RATINGS.c.rater_id == sa.bindparam("rater_id"))
+_CONSENSUS_RATING = _ONE_RATING.where(_RATINGS.c.rater_id.is_(None))
+_CURRENT = {
+    (RaterKind.REVIEWER, False): _REVIEWER_RATING,
+    (RaterKind.CONSENSUS, False): _CONSENSUS_RATING,
+    (RaterKind.REVIEWER, True): _REVIEWER_RATING.with_for_update(),
+    (RaterKind.CONSENSUS, True): _CONSENSUS_RATING.with_for_update(),
+}
+
+_CONTENT_COLUMNS = ("score", "not_rated_reason", "note", "evidence", "inputs")
+_CONSENSUS_COLUMNS = ("rationale", "recommendation")
+_WRITTEN = ("revision", "client_id", "updated_at", "updated_by_id")
+
+
+def _update_rating(columns: Sequence[str]) -> sa.Update:
+    return (
+        sa.update(_RATINGS)
+        .where(_RATINGS.c.id == sa.bindparam("rating_id"))
+        .values({name: sa.bindparam(f"new_{name}") for name in (*columns, *_WRITTEN)})
+    )
+
+
+_UPDATE = {
+    RaterKind.REVIEWER: _update_rating(_CONTENT_COLUMNS),
+    RaterKind.CONSENSUS: _update_rating(_CONTENT_COLUMNS + _CONSENSUS_COLUMNS),
+}
+_INSERT_RATING = sa.insert(_RATINGS)
+_INSERT_CHANGE = sa.insert(_CHANGES)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A reviewer's place on a review, as the save path needs it."""
+
+    is_lead: bool
+    submitted_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The review a change is for, and the caller's place on it (None: not a reviewer)."""
+
+    review_id: int
+    status: str
+    scale_version_id: int
+    sha256: str
+    reviewer: _Place | None
+
+
 def save_rating(
     session: Session,
     principal: Principal,
@@ -409,28 +524,27 @@ def save_rating(
     consensus: bool = False,
 ) -> SaveResult:
     """Store the caller's own rating of one item (or, for the lead, the consensus's)."""
-    review = access.visible_review(session, principal, review_id)
-    _lock_review(session, review)  # every check below sees what the writer before left
-    definition = scale_service.definition_for(session, review.scale_version_id)
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    target = _target(session, connection, principal, review_id, locked=postgres)
+    definition = scale_service.definition_with(session, target.scale_version_id, target.sha256)
     try:
         item = definition.item(item_key)
     except KeyError:
         raise NotFound.of("err_no_item", item=item_key) from None
-    links = _links(session, review_id)
-    me = links.get(principal.user_id or -1)
-    _check_may_rate(review, me, consensus)
+    _check_may_rate(target.status, target.reviewer, consensus)
     content = rating_content(definition, item, change, consensus=consensus)
     client_id = _client_id(client_id)
     rater_kind = RaterKind.CONSENSUS if consensus else RaterKind.REVIEWER
     rater_id = None if consensus else principal.user_id
-    replay = _replay(session, client_id, review_id, item_key, rater_kind, rater_id, content)
+    replay = _replay(connection, client_id, review_id, item_key, rater_kind, rater_id, content)
     if replay is not None:
         return replay
     write = partial(
         _apply,
-        session,
+        connection,
         principal,
-        review,
+        review_id,
         item,
         content,
         client_id=client_id,
@@ -439,7 +553,10 @@ def save_rating(
         rater_id=rater_id,
         suggested=_suggested(item, change),
     )
-    if session.get_bind().dialect.name == "sqlite":
+    # The statements go around the ORM, so whatever the session already holds (a page
+    # that read the ratings first) is read again on its next use.
+    session.expire_all()
+    if not postgres:
         # One writer at a time (BEGIN IMMEDIATE): the replay check above saw every
         # committed change, so no copy can race in, and no savepoint is needed.
         return write()
@@ -450,7 +567,9 @@ def save_rating(
         except IntegrityError:
             # A concurrent copy of this change (same client_id), or a concurrent first
             # rating of the same item, committed first. Answer as that copy did.
-            replay = _replay(session, client_id, review_id, item_key, rater_kind, rater_id, content)
+            replay = _replay(
+                connection, client_id, review_id, item_key, rater_kind, rater_id, content
+            )
             if replay is not None:
                 return replay
             if attempt:
@@ -458,10 +577,35 @@ def save_rating(
     raise AssertionError("unreachable")
 
 
-def _apply(
+def _target(
     session: Session,
+    connection: sa.Connection,
     principal: Principal,
-    review: Review,
+    review_id: int,
+    *,
+    locked: bool,
+) -> _Target:
+    """The review, if the caller may see it (404 otherwise), with their place on it.
+
+    A reviewer assigned to the review who is an ambassador or an admin can always see it,
+    so for them one read answers both; anyone else goes through the access layer's rule.
+    """
+    row = connection.execute(
+        _TARGET_LOCKED if locked else _TARGET,
+        {"review_id": review_id, "user_id": principal.user_id if principal.user_id else -1},
+    ).first()
+    assigned = row is not None and row.user_id is not None
+    if row is None or not (assigned and principal.role in (Role.AMBASSADOR, Role.ADMIN)):
+        access.visible_review(session, principal, review_id)  # 404 when it may not see it
+    assert row is not None  # it exists, since it is visible
+    reviewer = _Place(bool(row.is_lead), row.submitted_at) if assigned else None
+    return _Target(review_id, row.status, row.scale_version_id, row.sha256, reviewer)
+
+
+def _apply(
+    connection: sa.Connection,
+    principal: Principal,
+    review_id: int,
     item: Item,
     content: dict[str, Any],
     *,
@@ -471,17 +615,17 @@ def _apply(
     rater_id: int | None,
     suggested: float | None,
 ) -> SaveResult:
-    assert review.id is not None
-    query = select(Rating).where(
-        Rating.review_id == review.id,
-        Rating.item_key == item.key,
-        Rating.rater_kind == rater_kind,
-    )
-    if rater_id is not None:
-        query = query.where(Rating.rater_id == rater_id)
-    # populate_existing: a rating the caller's session read earlier (a page reads them all)
-    # is read again, so the revision compared is the stored one.
-    rating = session.exec(query.with_for_update().execution_options(populate_existing=True)).first()
+    locked = connection.dialect.name == "postgresql"
+    found = connection.execute(
+        _CURRENT[rater_kind, locked],
+        {
+            "review_id": review_id,
+            "item_key": item.key,
+            "rater_kind": rater_kind.value,
+            "rater_id": rater_id,
+        },
+    ).first()
+    rating = _stored(found) if found is not None else None
     before = stored_content(rating) if rating is not None else None
     unchanged = before is not None and _same(before, content, rater_kind)
     stale = rating is not None and base_revision is not None and base_revision != rating.revision
@@ -498,42 +642,57 @@ def _apply(
             base=base_revision,
         )
     now = utcnow()
+    written = content if rater_kind == RaterKind.CONSENSUS else _reviewer_part(content)
     if rating is None:
-        rating = Rating(
-            review_id=review.id,
-            item_key=item.key,
-            rater_kind=rater_kind,
-            rater_id=rater_id,
-            revision=0,
+        values = {
+            "review_id": review_id,
+            "item_key": item.key,
+            "rater_kind": rater_kind.value,
+            "rater_id": rater_id,
+            **written,
+            "revision": 1,
+            "client_id": client_id,
+            "updated_at": now,
+            "updated_by_id": principal.user_id,
+        }
+        inserted = connection.execute(_INSERT_RATING, values).inserted_primary_key
+        assert inserted is not None
+        rating = _stored_from(int(inserted[0]), values)
+    elif not unchanged:
+        revision = rating.revision + 1
+        connection.execute(
+            _UPDATE[rater_kind],
+            {
+                "rating_id": rating.id,
+                **{f"new_{name}": value for name, value in written.items()},
+                "new_revision": revision,
+                "new_client_id": client_id,
+                "new_updated_at": now,
+                "new_updated_by_id": principal.user_id,
+            },
         )
-        session.add(rating)
-    if not unchanged:
-        _assign(rating, content)
-        rating.revision += 1
-        rating.client_id = client_id
-        rating.updated_at, rating.updated_by_id = now, principal.user_id
-    session.flush()
-    assert rating.id is not None
-    session.add(
-        RatingChange(
-            client_id=client_id,
-            rating_id=rating.id,
-            review_id=review.id,
-            revision=rating.revision,
-            content=content,
-            content_sha256=_fingerprint(content),
-            changed_at=now,
-            changed_by_id=principal.user_id,
-            channel=principal.channel,
-        )
+        rating = replace(rating, **written, revision=revision, updated_at=now)
+    connection.execute(
+        _INSERT_CHANGE,
+        {
+            "client_id": client_id,
+            "rating_id": rating.id,
+            "review_id": review_id,
+            "revision": rating.revision,
+            "content": content,
+            "content_sha256": _fingerprint(content),
+            "changed_at": now,
+            "changed_by_id": principal.user_id,
+            "channel": principal.channel,
+        },
     )
     if not unchanged:
-        audit.record(
-            session,
+        audit.write(
+            connection,
             action="consensus.saved" if rater_kind == RaterKind.CONSENSUS else "rating.saved",
             by=principal,
             entity_type="review",
-            entity_id=review.id,
+            entity_id=review_id,
             before=None if before is None else {"item": item.key, **before},
             after={
                 "item": item.key,
@@ -541,13 +700,29 @@ def _apply(
                 "revision": rating.revision,
                 "client_id": client_id,
             },
+            at=now,
         )
-    session.flush()
     return SaveResult(rating, "unchanged" if unchanged else "saved", suggested)
 
 
+def _reviewer_part(content: dict[str, Any]) -> dict[str, Any]:
+    """What a reviewer's change writes: not the consensus's rationale or recommendation."""
+    return {name: content[name] for name in _CONTENT_COLUMNS}
+
+
+def _stored(row: sa.Row[Any]) -> StoredRating:
+    """A rating from a row that ends with ``_RATING_COLUMNS``."""
+    return StoredRating(*row[len(row) - len(_RATING_COLUMNS) :])
+
+
+def _stored_from(rating_id: int, values: Mapping[str, Any]) -> StoredRating:
+    known: dict[str, Any] = {f.name: values.get(f.name) for f in fields(StoredRating)}
+    known["evidence"] = list(known["evidence"] or [])
+    return StoredRating(**(known | {"id": rating_id}))
+
+
 def _replay(
-    session: Session,
+    connection: sa.Connection,
     client_id: str,
     review_id: int,
     item_key: str,
@@ -556,39 +731,35 @@ def _replay(
     content: dict[str, Any],
 ) -> SaveResult | None:
     """The stored answer for a change already made with ``client_id``, or None if new."""
-    found = session.exec(
-        select(RatingChange, Rating)
-        .join(Rating, col(Rating.id) == col(RatingChange.rating_id))
-        .where(RatingChange.client_id == client_id)
-    ).first()
-    if found is None:
+    row = connection.execute(_REPLAY, {"client_id": client_id}).first()
+    if row is None:
         return None
-    change, rating = found
+    rating = _stored(row)
     same_target = (
         rating.review_id == review_id
         and rating.item_key == item_key
         and rating.rater_kind == rater_kind
         and rating.rater_id == rater_id
     )
-    if not same_target or change.content_sha256 != _fingerprint(content):
+    if not same_target or row.content_sha256 != _fingerprint(content):
         raise Conflict.of("err_client_id_reused", client_id=client_id)
     return SaveResult(rating, "replayed")
 
 
-def _check_may_rate(review: Review, me: ReviewReviewer | None, consensus: bool) -> None:
+def _check_may_rate(status: str, me: _Place | None, consensus: bool) -> None:
     if me is None:
         raise Forbidden.of("err_not_reviewer")
-    if review.status == ReviewStatus.FINALISED:
+    if status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
     if consensus:
         if not me.is_lead:
             raise Forbidden.of("err_not_lead")
-        if review.status != ReviewStatus.CONSENSUS:
+        if status != ReviewStatus.CONSENSUS:
             raise Conflict.of("err_consensus_before_submit")
         return
     if me.submitted_at is not None:
         raise Conflict.of("err_already_submitted")
-    if review.status != ReviewStatus.SCORING:
+    if status != ReviewStatus.SCORING:
         raise Conflict.of("err_scoring_closed")
 
 
@@ -794,7 +965,7 @@ def suggested_score(item: Item, rating: Rating | None) -> float | None:
     return _suggested(item, RatingInput(inputs=rating.inputs))
 
 
-def stored_content(rating: Rating) -> dict[str, Any]:
+def stored_content(rating: Rating | StoredRating) -> dict[str, Any]:
     return {
         "score": rating.score,
         "not_rated_reason": rating.not_rated_reason,

@@ -15,10 +15,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.db import SessionDep
+from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales.schema import Item
@@ -203,20 +205,18 @@ def _progress(view: ScoringView, *, consensus: bool = False) -> dict[str, Any]:
 @router.post(
     "/reviews/{review_id}/score/{item_key}", response_class=HTMLResponse, name="rating_save"
 )
-def rating_save(
+async def rating_save(
     request: Request,
-    session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
     item_key: str,
     form: PostedForm,
 ) -> Response:
-    return _save(request, session, principal, review_id, item_key, form, consensus=False)
+    return await _save(request, principal, review_id, item_key, form, consensus=False)
 
 
-def _save(
+async def _save(
     request: Request,
-    session: SessionDep,
     principal: Any,
     review_id: int,
     item_key: str,
@@ -224,31 +224,38 @@ def _save(
     *,
     consensus: bool,
 ) -> Response:
-    review = access.visible_review(session, principal, review_id)
-    try:
-        item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
-    except KeyError:
-        raise NotFound.of("err_no_item", item=item_key) from None
-    status, error, stale = 200, None, None
-    try:
-        change = _change(item, form, consensus=consensus)
+    """Save one item's form, then answer with its save state and the progress panel.
+
+    The save commits on its own (``in_unit_of_work``, as the API's does), and the answer
+    is rendered afterwards from a session that only reads, so the write lock is never
+    held while a fragment renders.
+    """
+
+    def save(session: Session) -> None:
+        review = access.visible_review(session, principal, review_id)
+        try:
+            item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
+        except KeyError:
+            raise NotFound.of("err_no_item", item=item_key) from None
         scoring.save_rating(
             session,
             principal,
             review_id,
             item_key,
-            change,
+            _change(item, form, consensus=consensus),
             client_id=str(form.get("client_id") or "") or None,
             base_revision=_revision(form.get("base_revision")),
             consensus=consensus,
         )
+
+    status, error, stale = 200, None, None
+    try:
+        await in_unit_of_work(request, save)
     except scoring.StaleRating as conflict:
-        session.rollback()
         status, error, stale = 409, conflict.message(request.state.language), conflict.current
     except DomainError as refused:
         if refused.status_code not in (409, 422):
             raise
-        session.rollback()
         status, error = refused.status_code, refused.message(request.state.language)
     if not is_htmx(request):  # a plain form post, without JavaScript: back to the page
         if error is not None:
@@ -257,11 +264,18 @@ def _save(
         page = "review_consensus" if consensus else "review_score"
         target = request.url_for(page, review_id=review_id)
         return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
-    view = scoring.scoring_view(session, principal, review_id)
-    context = _score_context(view, "section") if not consensus else _consensus_context(view)
-    context.update({"item": item, "error": error, "stale": stale})
-    fragment = "consensus_saved" if consensus else "rating_saved"
-    return render(request, "reviews/fragments.html", context, fragment=fragment, status_code=status)
+
+    def answer() -> Response:
+        with request.app.state.read_session() as session:
+            view = scoring.scoring_view(session, principal, review_id)
+            context = _consensus_context(view) if consensus else _score_context(view, "section")
+            context.update({"item": view.definition.item(item_key), "error": error, "stale": stale})
+            fragment = "consensus_saved" if consensus else "rating_saved"
+            return render(
+                request, "reviews/fragments.html", context, fragment=fragment, status_code=status
+            )
+
+    return await run_in_threadpool(answer)
 
 
 def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInput:
@@ -385,15 +399,14 @@ def consensus_page(
     response_class=HTMLResponse,
     name="consensus_save",
 )
-def consensus_save(
+async def consensus_save(
     request: Request,
-    session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
     item_key: str,
     form: PostedForm,
 ) -> Response:
-    return _save(request, session, principal, review_id, item_key, form, consensus=True)
+    return await _save(request, principal, review_id, item_key, form, consensus=True)
 
 
 @router.post("/reviews/{review_id}/summary", response_class=HTMLResponse, name="summary_save")
