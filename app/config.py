@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         default=None,
         description="Send cookies over https only; default: yes unless in development.",
     )
+    follow_up_months: int = Field(
+        default=12, ge=1, le=60, description="The next review is due this long after a review"
+    )
+    follow_up_months_below_good: int = Field(
+        default=6,
+        ge=1,
+        le=60,
+        description='…or this long after a review whose level is below "God" (good)',
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
 

@@ -24,7 +24,7 @@ from app.db import SessionDep, in_unit_of_work
 from app.models import Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
-from app.services import reviews, scoring, teams
+from app.services import profiles, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web.auth import CurrentPrincipal, record_view
@@ -116,6 +116,107 @@ def team_detail(
     record_view(request, background, principal, "team", team_id)
     summary.review_count = len(reviews.list_reviews(session, principal, team_id=team_id))
     return _team(summary)
+
+
+class GroupScoreOut(BaseModel):
+    key: str
+    title: str
+    item_count: int
+    rated_count: int = Field(description="Items behind the mean (not-rated items are left out)")
+    total: float
+    mean: float | None
+
+
+class ItemScoreOut(BaseModel):
+    key: str
+    number: int
+    score: float | None
+    not_rated_reason: str | None
+
+
+class ProfileReviewOut(BaseModel):
+    review_id: int
+    visit_date: date
+    scale: str
+    scale_version: str
+    total: float
+    maximum: float
+    level: str | None = Field(description="The level's key; null when none was given")
+    level_title: str | None
+    sections: list[GroupScoreOut]
+    principles: list[GroupScoreOut]
+    items: list[ItemScoreOut]
+
+
+class ProfileOut(BaseModel):
+    team_id: int
+    reviews: list[ProfileReviewOut] = Field(description="Every finalised review, oldest first")
+    next_review_due: date | None
+
+
+@router.get(
+    "/teams/{team_id}/profile",
+    response_model=ProfileOut,
+    summary="A team's finalised reviews with their totals, levels, section, principle and "
+    "item scores",
+)
+def team_profile(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
+) -> ProfileOut:
+    profile = profiles.team_profile(session, principal, team_id)
+    settings = request.app.state.settings
+    language = request.state.language
+    latest = profile.latest
+    return ProfileOut(
+        team_id=team_id,
+        reviews=[_profile_review(result, language) for result in profile.reviews],
+        next_review_due=profiles.next_due(
+            latest,
+            months_below_good=settings.follow_up_months_below_good,
+            months=settings.follow_up_months,
+        )
+        if latest is not None
+        else None,
+    )
+
+
+def _profile_review(result: profiles.ReviewResult, language: str) -> ProfileReviewOut:
+    def groups(found: list[profiles.GroupResult]) -> list[GroupScoreOut]:
+        return [
+            GroupScoreOut(
+                key=group.key,
+                title=group.title.get(language, group.key),
+                item_count=group.item_count,
+                rated_count=group.rated_count,
+                total=group.total,
+                mean=group.mean,
+            )
+            for group in found
+        ]
+
+    return ProfileReviewOut(
+        review_id=result.review_id,
+        visit_date=result.visit_date,
+        scale=result.scale_key,
+        scale_version=result.scale_version,
+        total=result.total,
+        maximum=result.maximum,
+        level=result.level.key if result.level else None,
+        level_title=result.level.title.get(language) if result.level else None,
+        sections=groups(result.sections),
+        principles=groups(result.principles),
+        items=[
+            ItemScoreOut(
+                key=item.key,
+                number=item.number,
+                score=result.items[item.key].score if item.key in result.items else None,
+                not_rated_reason=result.items[item.key].not_rated_reason
+                if item.key in result.items
+                else None,
+            )
+            for item in result.definition.items
+        ],
+    )
 
 
 def _review(review: Any, team: Any, scale: Any) -> ReviewOut:

@@ -203,6 +203,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/me"): anyone_signed_in(),
     ("GET", "/api/v1/teams"): anyone_signed_in(),
     ("GET", "/api/v1/teams/{team_id}"): team_read(),
+    ("GET", "/api/v1/teams/{team_id}/profile"): team_read(),
     ("GET", "/api/v1/reviews"): anyone_signed_in(),
     ("GET", "/api/v1/reviews/{review_id}"): review_read(),
     ("GET", "/admin/users"): admin_only(),

@@ -1,0 +1,380 @@
+"""A team's fidelity profile: its finalised reviews over the years, how they compare, the
+national picture beside them, and when the next review is due.
+
+Everything here reads finalised reviews only, so a review in progress never reaches a
+team's profile. The figures of a review come from what finalising stored
+(``review.result``) and from its consensus ratings; nothing is scored again.
+
+Comparisons across scale versions use only the items both versions share (items are
+matched by their stable keys). The national figures for an item are shown only when at
+least ``NATIONAL_MINIMUM_TEAMS`` teams contribute a score to it, so no single team's
+score can be read out of them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import (
+    RaterKind,
+    Rating,
+    Review,
+    ReviewReviewer,
+    ReviewStatus,
+    ScaleVersion,
+    Team,
+    User,
+)
+from app.scales.schema import LevelBand, ScaleDefinition
+from app.services import access
+from app.services import scales as scale_service
+from app.services.access import Principal
+
+NATIONAL_MINIMUM_TEAMS = 5
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One item's consensus in a finalised review: a score, or why it was not rated."""
+
+    score: float | None
+    not_rated_reason: str | None = None
+    recommendation: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A section's or principle's figures in a finalised review."""
+
+    key: str
+    title: dict[str, str]
+    item_count: int
+    rated_count: int
+    total: float
+    mean: float | None
+
+
+@dataclass(frozen=True)
+class ReviewResult:
+    """One finalised review of a team, as its profile shows it."""
+
+    review_id: int
+    team_id: int
+    visit_date: date
+    scale_version_id: int
+    scale_key: str
+    scale_version: str
+    definition: ScaleDefinition
+    total: float
+    maximum: float
+    level: LevelBand | None
+    sections: list[GroupResult]
+    principles: list[GroupResult]
+    items: dict[str, ItemResult]
+    reviewers: list[str]
+
+    @property
+    def year(self) -> int:
+        return self.visit_date.year
+
+    def shared_total(self, other: ReviewResult) -> tuple[float, int]:
+        """This review's total over the items it shares with ``other`` and rated in both,
+        and how many items that is."""
+        keys = [
+            key
+            for key, result in self.items.items()
+            if result.score is not None
+            and key in other.items
+            and other.items[key].score is not None
+        ]
+        return sum(self.items[key].score or 0.0 for key in keys), len(keys)
+
+
+@dataclass(frozen=True)
+class Change:
+    """How the latest review's total moved from the one before."""
+
+    difference: float
+    same_version: bool
+    compared_items: int  # the items behind the difference (all, or those the versions share)
+
+
+@dataclass(frozen=True)
+class NationalItem:
+    """The spread of one item's consensus scores across the country's teams."""
+
+    median: float
+    lower_quartile: float
+    upper_quartile: float
+    teams: int
+
+
+@dataclass
+class TeamProfile:
+    reviews: list[ReviewResult] = field(default_factory=list)  # oldest first
+    national: dict[str, NationalItem] = field(default_factory=dict)  # for the latest review
+    national_teams: int = 0  # teams behind the national figures (0: none shown)
+
+    @property
+    def latest(self) -> ReviewResult | None:
+        return self.reviews[-1] if self.reviews else None
+
+    @property
+    def previous(self) -> ReviewResult | None:
+        return self.reviews[-2] if len(self.reviews) > 1 else None
+
+    def change(self) -> Change | None:
+        latest, previous = self.latest, self.previous
+        if latest is None or previous is None:
+            return None
+        if latest.scale_version_id == previous.scale_version_id:
+            return Change(
+                round(latest.total - previous.total, 2), True, len(latest.definition.items)
+            )
+        mine, count = latest.shared_total(previous)
+        theirs, _ = previous.shared_total(latest)
+        return Change(round(mine - theirs, 2), False, count)
+
+
+def team_profile(session: Session, principal: Principal, team_id: int) -> TeamProfile:
+    """The finalised reviews of a team the caller may see, with the national figures for
+    the latest one."""
+    access.visible_team(session, principal, team_id)
+    reviews = _finalised(
+        session,
+        select(Review).where(
+            Review.team_id == team_id,
+            Review.status == ReviewStatus.FINALISED,
+            access.review_scope(principal),
+        ),
+    )
+    profile = TeamProfile(reviews=reviews)
+    if profile.latest is not None:
+        profile.national, profile.national_teams = national_items(
+            session, profile.latest.scale_version_id, profile.latest.year
+        )
+    return profile
+
+
+def _finalised(session: Session, query: Any) -> list[ReviewResult]:
+    rows = list(session.exec(query.order_by(col(Review.visit_date), col(Review.id))))
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    consensus: dict[int, dict[str, ItemResult]] = defaultdict(dict)
+    for rating in session.exec(
+        select(Rating).where(
+            col(Rating.review_id).in_(ids), Rating.rater_kind == RaterKind.CONSENSUS
+        )
+    ):
+        consensus[rating.review_id][rating.item_key] = ItemResult(
+            rating.score, rating.not_rated_reason, rating.recommendation
+        )
+    reviewers: dict[int, list[str]] = defaultdict(list)
+    for review_id, name in session.exec(
+        select(ReviewReviewer.review_id, User.display_name)
+        .join(User, col(User.id) == col(ReviewReviewer.user_id))
+        .where(col(ReviewReviewer.review_id).in_(ids))
+        .order_by(col(ReviewReviewer.is_lead).desc(), col(User.display_name))
+    ):
+        reviewers[review_id].append(name)
+    versions = {
+        row.id: row
+        for row in session.exec(
+            select(ScaleVersion).where(
+                col(ScaleVersion.id).in_({review.scale_version_id for review in rows})
+            )
+        )
+    }
+    results = []
+    for review in rows:
+        assert review.id is not None
+        version = versions[review.scale_version_id]
+        definition = scale_service.definition_of(version)
+        stored = review.result or {}
+        results.append(
+            ReviewResult(
+                review_id=review.id,
+                team_id=review.team_id,
+                visit_date=review.visit_date,
+                scale_version_id=review.scale_version_id,
+                scale_key=version.scale_key,
+                scale_version=version.version,
+                definition=definition,
+                total=float(stored.get("total", review.total_score or 0.0)),
+                maximum=float(stored.get("maximum", 5.0 * len(definition.items))),
+                level=_level(definition, review.level_key),
+                sections=_groups(stored.get("sections", []), definition, "sections"),
+                principles=_groups(stored.get("principles", []), definition, "principles"),
+                items=consensus[review.id],
+                reviewers=reviewers[review.id],
+            )
+        )
+    return results
+
+
+def _level(definition: ScaleDefinition, key: str | None) -> LevelBand | None:
+    return next((band for band in definition.levels.bands if band.key == key), None)
+
+
+def _groups(
+    stored: list[dict[str, Any]], definition: ScaleDefinition, kind: str
+) -> list[GroupResult]:
+    titles = {
+        group.key: group.title.model_dump()
+        for group in (definition.sections if kind == "sections" else definition.principles)
+    }
+    return [
+        GroupResult(
+            key=group["key"],
+            title=titles.get(group["key"], {"da": group["key"], "en": group["key"]}),
+            item_count=int(group["item_count"]),
+            rated_count=int(group["rated_count"]),
+            total=float(group["total"]),
+            mean=None if group["mean"] is None else float(group["mean"]),
+        )
+        for group in stored
+    ]
+
+
+def national_items(
+    session: Session, scale_version_id: int, year: int
+) -> tuple[dict[str, NationalItem], int]:
+    """Each item's median and quartiles over the teams finalised on this scale version in
+    this year (a team's latest review of the year counts), and how many teams that is.
+    Empty when fewer than ``NATIONAL_MINIMUM_TEAMS`` teams have such a review; an item
+    fewer teams scored is left out."""
+    reviews = session.exec(
+        select(Review.id, Review.team_id)
+        .where(
+            Review.scale_version_id == scale_version_id,
+            Review.status == ReviewStatus.FINALISED,
+            col(Review.visit_date) >= date(year, 1, 1),
+            col(Review.visit_date) <= date(year, 12, 31),
+        )
+        .order_by(col(Review.visit_date), col(Review.id))
+    )
+    latest_of_team = {team_id: review_id for review_id, team_id in reviews}
+    if len(latest_of_team) < NATIONAL_MINIMUM_TEAMS:
+        return {}, 0
+    scores: dict[str, list[float]] = defaultdict(list)
+    for item_key, score in session.exec(
+        select(Rating.item_key, Rating.score).where(
+            col(Rating.review_id).in_(latest_of_team.values()),
+            Rating.rater_kind == RaterKind.CONSENSUS,
+            col(Rating.score).is_not(None),
+        )
+    ):
+        assert score is not None
+        scores[item_key].append(score)
+    national = {
+        key: spread(values)
+        for key, values in scores.items()
+        if len(values) >= NATIONAL_MINIMUM_TEAMS
+    }
+    return national, len(latest_of_team)
+
+
+def spread(values: list[float]) -> NationalItem:
+    """Median and quartiles (the inclusive method: the quartiles lie within the data)."""
+    lower, median, upper = statistics.quantiles(sorted(values), n=4, method="inclusive")
+    return NationalItem(round(median, 2), round(lower, 2), round(upper, 2), len(values))
+
+
+# When the next review is due ---------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def below_good(definition: ScaleDefinition, level: LevelBand | None) -> bool:
+    """A level lower than the scale's "good" band (or no level at all)."""
+    good = next((band for band in definition.levels.bands if band.key == "good"), None)
+    if level is None:
+        return True
+    return good is not None and level.min < good.min
+
+
+def next_due(review: ReviewResult, *, months_below_good: int, months: int) -> date:
+    """When the review after ``review`` is due: sooner after a result below "good"."""
+    after = months_below_good if below_good(review.definition, review.level) else months
+    return add_months(review.visit_date, after)
+
+
+@dataclass(frozen=True)
+class DueTeam:
+    """A team whose next review is due soon or overdue (or that has never had one)."""
+
+    team_id: int
+    name: str
+    last_visit: date | None
+    due: date | None  # None: never reviewed
+    in_progress: bool
+
+    def overdue(self, today: date) -> bool:
+        return self.due is None or self.due < today
+
+
+DUE_SOON_DAYS = 60
+
+
+def due_teams(
+    session: Session, principal: Principal, *, today: date, months_below_good: int, months: int
+) -> list[DueTeam]:
+    """The active teams in the caller's scope whose next review is due within
+    ``DUE_SOON_DAYS`` days or overdue, most overdue first; teams never reviewed first."""
+    teams = list(
+        session.exec(
+            select(Team).where(col(Team.is_active).is_(True), access.team_scope(principal))
+        )
+    )
+    ids = [team.id for team in teams]
+    latest: dict[int, ReviewResult] = {}
+    for result in _finalised(
+        session,
+        select(Review).where(col(Review.team_id).in_(ids), Review.status == ReviewStatus.FINALISED),
+    ):
+        latest[result.team_id] = result  # oldest first: the last one stays
+    open_reviews = set(
+        session.exec(
+            select(Review.team_id).where(
+                col(Review.team_id).in_(ids), Review.status != ReviewStatus.FINALISED
+            )
+        )
+    )
+    soon = date.fromordinal(today.toordinal() + DUE_SOON_DAYS)
+    found = []
+    for team in teams:
+        assert team.id is not None
+        last = latest.get(team.id)
+        due = (
+            next_due(last, months_below_good=months_below_good, months=months)
+            if last is not None
+            else None
+        )
+        if due is None or due <= soon:
+            found.append(
+                DueTeam(
+                    team.id,
+                    team.name,
+                    last.visit_date if last else None,
+                    due,
+                    team.id in open_reviews,
+                )
+            )
+    return sorted(found, key=lambda t: (t.due is not None, t.due or today, t.name))

@@ -1,0 +1,226 @@
+"""A team's profile: finalised reviews only, arithmetic across scale versions and with
+not-rated items, the national figures' five-team threshold, and when reviews are due."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlmodel import Session
+
+from app.models import RaterKind, Rating, Review, ReviewStatus, Role, Team
+from app.scales import scoring
+from app.services import profiles
+from app.services.access import Principal
+from tests.factories import make_scale_version, make_team, make_user, shipped_scale
+
+ADMIN = Principal(None, "admin", "Admin", Role.ADMIN)
+
+
+def finalised(
+    session: Session,
+    team: Team,
+    visit: date,
+    scores: dict[str, float | None],
+    *,
+    key: str = "ips-25",
+    version: str = "2019",
+    default: float = 3.0,
+) -> Review:
+    """A finalised review whose consensus gives every item ``default`` unless ``scores``
+    says otherwise (None: not rated)."""
+    row = make_scale_version(session, key=key, version=version)
+    definition = shipped_scale(key, version)
+    review = Review(
+        team_id=team.id or 0,
+        scale_version_id=row.id or 0,
+        visit_date=visit,
+        status=ReviewStatus.FINALISED,
+        finalised_at=datetime(visit.year, visit.month, 28, tzinfo=UTC),
+    )
+    session.add(review)
+    session.commit()
+    consensus = {}
+    for item in definition.items:
+        score = scores.get(item.key, default)
+        reason = "Kunne ikke belyses" if score is None else None
+        session.add(
+            Rating(
+                review_id=review.id or 0,
+                item_key=item.key,
+                rater_kind=RaterKind.CONSENSUS,
+                score=score,
+                not_rated_reason=reason,
+                recommendation="Styrk samarbejdet" if score is not None and score <= 3 else None,
+            )
+        )
+        consensus[item.key] = scoring.ItemScore(score=score, not_rated_reason=reason)
+    result = scoring.score_review(definition, consensus)
+    review.total_score = result.total
+    review.level_key = result.level.key if result.level else None
+    review.result = result.to_dict()
+    session.add(review)
+    session.commit()
+    return review
+
+
+def items(key: str = "ips-25", version: str = "2019") -> list[str]:
+    return [item.key for item in shipped_scale(key, version).items]
+
+
+def test_the_profile_holds_finalised_reviews_oldest_first(session: Session) -> None:
+    team = make_team(session)
+    first = finalised(session, team, date(2024, 3, 1), {}, default=3)
+    second = finalised(session, team, date(2025, 3, 1), {items()[0]: 5}, default=4)
+    session.add(
+        Review(
+            team_id=team.id or 0,
+            scale_version_id=first.scale_version_id,
+            visit_date=date(2026, 3, 1),
+        )
+    )
+    session.commit()
+
+    profile = profiles.team_profile(session, ADMIN, team.id or 0)
+
+    assert [r.review_id for r in profile.reviews] == [first.id, second.id]
+    latest = profile.latest
+    assert latest is not None
+    assert latest.total == 4 * 24 + 5 == 101
+    assert latest.level is not None and latest.level.key == "good"
+    assert latest.items[items()[0]].score == 5
+    assert latest.reviewers == []
+    change = profile.change()
+    assert change == profiles.Change(101 - 75, True, 25)
+
+
+def test_not_rated_items_are_left_out_of_means_and_counted(session: Session) -> None:
+    team = make_team(session)
+    definition = shipped_scale()
+    skipped = definition.items[0]
+    finalised(session, team, date(2025, 5, 1), {skipped.key: None}, default=4)
+
+    latest = profiles.team_profile(session, ADMIN, team.id or 0).latest
+
+    assert latest is not None
+    assert latest.items[skipped.key].score is None
+    assert latest.items[skipped.key].not_rated_reason == "Kunne ikke belyses"
+    assert latest.total == 4 * 24
+    assert latest.level is None  # a not-rated item leaves the level open
+    for principle in latest.principles:
+        members = [i for i in definition.items if principle.key in i.principles]
+        rated = [i for i in members if i.key != skipped.key]
+        assert principle.item_count == len(members)
+        assert principle.rated_count == len(rated)
+        assert principle.mean == (4.0 if rated else None)
+
+
+def test_a_change_across_scale_versions_uses_only_the_shared_items(session: Session) -> None:
+    team = make_team(session)
+    old_items, new_items = set(items()), set(items("ips-lignende", "2024"))
+    shared = old_items & new_items
+    assert 0 < len(shared) < len(old_items)
+    finalised(session, team, date(2024, 4, 1), {}, default=2)
+    finalised(
+        session,
+        team,
+        date(2025, 4, 1),
+        dict.fromkeys(new_items - shared, 5),  # the new items alone would swing it
+        key="ips-lignende",
+        version="2024",
+        default=3,
+    )
+
+    change = profiles.team_profile(session, ADMIN, team.id or 0).change()
+
+    assert change == profiles.Change(float(len(shared)), False, len(shared))
+
+
+def test_national_figures_need_five_teams(session: Session) -> None:
+    first_item, second_item = items()[:2]
+    for number, score in enumerate((1, 2, 3, 4)):
+        finalised(
+            session,
+            make_team(session),
+            date(2025, 6, 1 + number),
+            {first_item: score, second_item: None if number else 5},
+        )
+    row = make_scale_version(session)
+    assert profiles.national_items(session, row.id or 0, 2025) == ({}, 0)
+
+    finalised(session, make_team(session), date(2025, 6, 9), {first_item: 5})
+    national, teams = profiles.national_items(session, row.id or 0, 2025)
+
+    assert teams == 5
+    assert national[first_item] == profiles.NationalItem(3.0, 2.0, 4.0, 5)
+    assert second_item not in national, "only two teams scored it"
+    assert profiles.national_items(session, row.id or 0, 2024) == ({}, 0)
+
+
+def test_a_teams_latest_review_of_the_year_is_the_one_counted(session: Session) -> None:
+    first_item = items()[0]
+    repeated = make_team(session)
+    finalised(session, repeated, date(2025, 1, 10), {first_item: 1})
+    finalised(session, repeated, date(2025, 9, 10), {first_item: 5})
+    for day in range(1, 5):
+        finalised(session, make_team(session), date(2025, 6, day), {first_item: 5})
+    row = make_scale_version(session)
+
+    national, teams = profiles.national_items(session, row.id or 0, 2025)
+
+    assert teams == 5
+    assert national[first_item].median == 5.0 and national[first_item].teams == 5
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "due"),
+    [
+        (date(2025, 3, 14), 12, date(2026, 3, 14)),
+        (date(2025, 8, 31), 6, date(2026, 2, 28)),
+        (date(2023, 8, 31), 6, date(2024, 2, 29)),
+        (date(2025, 12, 1), 1, date(2026, 1, 1)),
+    ],
+)
+def test_adding_months(day: date, months: int, due: date) -> None:
+    assert profiles.add_months(day, months) == due
+
+
+def test_a_result_below_good_is_followed_up_sooner(session: Session) -> None:
+    team = make_team(session)
+    finalised(session, team, date(2025, 3, 1), {}, default=3)  # 75: fair
+    fair = profiles.team_profile(session, ADMIN, team.id or 0).latest
+    assert fair is not None and fair.level is not None and fair.level.key == "fair"
+    assert profiles.next_due(fair, months_below_good=6, months=12) == date(2025, 9, 1)
+
+    finalised(session, team, date(2025, 10, 1), {}, default=4)  # 100: good
+    good = profiles.team_profile(session, ADMIN, team.id or 0).latest
+    assert good is not None and good.level is not None and good.level.key == "good"
+    assert profiles.next_due(good, months_below_good=6, months=12) == date(2026, 10, 1)
+
+
+def test_an_ambassador_sees_the_teams_due_in_their_regions(session: Session) -> None:
+    ambassador = make_user(session, regions=(1084,))  # Hovedstaden
+    never = make_team(session, municipalities=(101,))
+    overdue = make_team(session, municipalities=(147,))
+    finalised(session, overdue, date(2025, 1, 15), {}, default=3)  # due 2025-07-15
+    soon = make_team(session, municipalities=(151,))
+    finalised(session, soon, date(2025, 12, 20), {}, default=4)  # due 2026-12-20
+    later = make_team(session, municipalities=(153,))
+    finalised(session, later, date(2026, 6, 1), {}, default=4)  # due 2027-06-01
+    elsewhere = make_team(session, municipalities=(751,))  # Midtjylland
+    principal = Principal(
+        ambassador.id, ambassador.username, "A", Role.AMBASSADOR, regions=frozenset({1084})
+    )
+
+    due = profiles.due_teams(
+        session, principal, today=date(2026, 11, 24), months_below_good=6, months=12
+    )
+
+    names = [team.name for team in due]
+    assert never.name in names and overdue.name in names and soon.name in names
+    assert later.name not in names and elsewhere.name not in names
+    assert names.index(never.name) < names.index(overdue.name) < names.index(soon.name)
+    found = {team.name: team for team in due}
+    assert found[overdue.name].due == date(2025, 7, 15)
+    assert found[overdue.name].overdue(date(2026, 11, 24))
+    assert not found[soon.name].overdue(date(2026, 11, 24))
