@@ -136,9 +136,14 @@ def _sqlite_engine(
         if in_memory
         else {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
     )  # an in-memory database lives in one connection: no pool to size
-    if kind != "pool":
+    waits = kind == "pool"  # the event loop's connections never wait for a lock
+    if not waits:
         pool = {"poolclass": SingletonThreadPool, "pool_size": 2}  # a connection per loop
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10}, **pool)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 10 if waits else 0},
+        **pool,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -148,13 +153,11 @@ def _sqlite_engine(
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # The loop never waits: a lock held elsewhere sends its work to a thread.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if waits else 0}")
         if kind == "loop_writer":
-            # The loop never waits: a lock held elsewhere sends the write to a thread, and
-            # checkpoints (which sync the disk) run in a thread too (LoopWrites).
-            cursor.execute("PRAGMA busy_timeout=0")
+            # Checkpoints sync the disk, so they run in a worker thread (LoopWrites).
             cursor.execute("PRAGMA wal_autocheckpoint=0")
-        else:
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if kind == "loop_reader":
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
@@ -167,7 +170,6 @@ def _sqlite_engine(
     writer = turn or _WriteTurn()
     writer.attach(engine)
     _TURNS[engine] = writer
-    waits = kind == "pool"
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -188,6 +190,10 @@ def _sqlite_engine(
             raise
 
     return engine
+
+
+def _locked(error: OperationalError) -> bool:
+    return "locked" in str(error.orig) or "busy" in str(error.orig)
 
 
 class WriterBusy(Exception):
@@ -218,11 +224,17 @@ class _WriteTurn:
     One turn serves the pool's engine and the event loop's writer alike.
     """
 
+    RESERVATION_SECONDS = 0.2  # how long a turn kept for a waiting event loop stays kept
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None  # id() of the DBAPI connection holding the turn
         self._guard = threading.Lock()  # orders a release against a waiter's registration
         self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # A thread that gives the turn back while an event loop waits for it keeps the
+        # lock taken and hands it to the loop: threads blocked on the lock are woken by
+        # the OS at once, the loop only when it next runs, so it would lose every race.
+        self._reserved = False
 
     def attach(self, engine: Engine) -> None:
         dialect = engine.dialect
@@ -246,29 +258,50 @@ class _WriteTurn:
         event.listen(engine, "invalidate", lambda dbapi, _record, _e: self.give_back(dbapi))
 
     def take(self, dbapi_connection: Any, *, wait: bool = True) -> None:
+        """Take the turn; a thread waits for it (``wait``), the event loop does not and
+        gets TurnTaken instead, unless the turn was kept for it."""
         if not wait:
-            if not self._lock.acquire(blocking=False):
+            with self._guard:
+                reserved, self._reserved = self._reserved, False
+            if not reserved and not self._lock.acquire(blocking=False):
                 raise TurnTaken(self)
         elif not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sqlite3.OperationalError("database is locked (waited for another writer)")
         self._holder = id(_raw(dbapi_connection))
 
     def give_back(self, dbapi_connection: Any) -> None:
-        if self._holder is not None and self._holder == id(_raw(dbapi_connection)):
-            with self._guard:
-                self._holder = None
+        if self._holder is None or self._holder != id(_raw(dbapi_connection)):
+            return
+        with self._guard:
+            self._holder = None
+            waiting, self._waiting = self._waiting, []
+            if waiting:
+                self._reserved = True  # the lock stays taken, for the waiting loop
+            else:
                 self._lock.release()
-                waiting, self._waiting = self._waiting, []
-            for loop, freed in waiting:
-                loop.call_soon_threadsafe(_settle, freed)
+        for loop, freed in waiting:
+            loop.call_soon_threadsafe(self._wake, loop, freed)
+
+    def _wake(self, loop: asyncio.AbstractEventLoop, freed: asyncio.Future[None]) -> None:
+        """On the loop: wake its waiter, and give the kept turn back to everyone if no
+        writer of the loop has claimed it soon (its request may have been cancelled)."""
+        if not freed.done():
+            freed.set_result(None)
+        loop.call_later(self.RESERVATION_SECONDS, self._unreserve)
+
+    def _unreserve(self) -> None:
+        with self._guard:
+            if self._reserved:
+                self._reserved = False
+                self._lock.release()
 
     async def free(self) -> None:
-        """Wait, on the event loop, until no one holds the turn (at most SQLite's busy
-        timeout; then the write goes on and SQLite's own lock decides)."""
+        """Wait, on the event loop, until the turn is free or kept for the loop; after
+        SQLite's busy timeout, OperationalError ("database is locked")."""
         loop = asyncio.get_running_loop()
         freed: asyncio.Future[None] = loop.create_future()
         with self._guard:
-            if not self._lock.locked():
+            if self._reserved or not self._lock.locked():
                 return
             self._waiting.append((loop, freed))
         try:
@@ -277,11 +310,6 @@ class _WriteTurn:
             raise sqlite3.OperationalError(
                 "database is locked (waited for another writer)"
             ) from None
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
 
 
 _TURNS: weakref.WeakKeyDictionary[Engine, _WriteTurn] = weakref.WeakKeyDictionary()
@@ -329,14 +357,21 @@ async def quick_read(request: Request, work: Callable[[Connection], T]) -> T:
     On a SQLite file it runs on the event loop itself, on the loop thread's own
     connection (``create_loop_engines``): an indexed lookup in an embedded database takes
     tens of microseconds, less than handing the work to a worker thread and back, and in
-    WAL mode a reader never waits for a writer. Elsewhere a read is a network round trip,
-    which must not stall the loop, so it runs in a worker thread.
+    WAL mode a reader does not wait for a writer (in the rare case that SQLite answers
+    "busy" all the same, the read runs again in a worker thread). Elsewhere a read is a
+    network round trip, which must not stall the loop, so it runs in a worker thread.
     """
     state = request.app.state
     loop: LoopEngines | None = state.loop_engines
     if loop is not None:
-        with loop.reader.connect() as connection:
-            return work(connection)
+        try:
+            with loop.reader.connect() as connection:
+                return work(connection)
+        except OperationalError as error:
+            if not _locked(error):
+                raise
+            # Rare in WAL mode (a recovery, the last connection closing): never wait on
+            # the loop; read again in a worker thread, which may wait.
 
     def in_thread() -> T:
         with state.read_connection() as connection:
@@ -365,7 +400,9 @@ async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
                 try:
                     return writes.run(loop.writer, work)
                 except TurnTaken as taken:
-                    await taken.turn.free()  # a worker thread of this process is writing
+                    # A worker thread of this process is writing: the turn is kept for
+                    # the loop when it is done (see _WriteTurn), so this wait is short.
+                    await taken.turn.free()
         except WriterBusy:
             pass  # another process is writing: wait for SQLite's lock in a worker thread
     unit_of_work = state.unit_of_work
@@ -391,8 +428,19 @@ class LoopWrites:
 
     def run(self, engine: Engine, work: Callable[[Session], T]) -> T:
         with Session(engine, expire_on_commit=False) as session:
-            session.connection()  # BEGIN IMMEDIATE, or WriterBusy before any work
-            result = work(session)
+            try:
+                session.connection()  # BEGIN IMMEDIATE, or WriterBusy before any work
+            except OperationalError as error:
+                if _locked(error):  # the connection could not even open: try a thread
+                    raise WriterBusy("the database is locked") from None
+                raise
+            try:
+                result = work(session)
+            except WriterBusy as error:
+                # Only the BEGIN above may say "busy" (nothing has run yet); from inside
+                # the work it would mean a second transaction, and a retry could repeat
+                # what the work already did.
+                raise RuntimeError("a unit of work on the loop began a second one") from error
             session.commit()
         self._since_checkpoint += 1
         if self._since_checkpoint >= self.CHECKPOINT_EVERY and self._checkpointing is None:

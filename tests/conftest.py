@@ -157,8 +157,12 @@ def app(engine: Engine, session: Session, database_url: str) -> FastAPI:
 
     @contextmanager
     def side_unit() -> Iterator[Session]:
-        yield session
-        session.commit()
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()  # as the app's own unit of work would
+            raise
 
     @contextmanager
     def side_reader() -> Iterator[Session]:

@@ -23,6 +23,7 @@ from app.models import (
     Rating,
     RatingChange,
     Review,
+    ReviewReviewer,
     Role,
     SignInAttempt,
     UserSession,
@@ -226,3 +227,52 @@ def test_two_plans_for_one_team_at_once_make_one_review(own_database: str) -> No
         reviews = session.exec(select(func.count()).where(Review.team_id == team_id)).one()
     engine.dispose()
     assert sorted(outcomes) == ["planned", "refused"] and reviews == 1
+
+
+def test_a_rating_waiting_behind_its_reviewers_submission_is_refused(own_database: str) -> None:
+    """The save waits for the submission's lock on the review, and then sees it."""
+    engine = create_db_engine(settings_for(own_database))
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            reviewer, other = make_user(session), make_user(session)
+            review = make_review(session, reviewers=(reviewer, other))
+            principal = access.principal_for(session, reviewer, channel="api")
+        submitting = Session(engine)
+        submitting.get(Review, review.id)
+        scoring._lock_review(submitting, submitting.get(Review, review.id))  # noqa: SLF001
+        link = submitting.get(ReviewReviewer, (review.id, reviewer.id))
+        assert link is not None
+        link.submitted_at = utcnow()  # as submit() does for a reviewer who is not the last
+        submitting.flush()
+        outcome: list[str] = []
+
+        def save() -> None:
+            with Session(engine) as session:
+                try:
+                    scoring.save_rating(
+                        session,
+                        principal,
+                        review.id or 0,
+                        "caseload-size",
+                        scoring.RatingInput(score=3),
+                        client_id=None,
+                    )
+                    session.commit()
+                    outcome.append("saved")
+                except Conflict as refused:
+                    outcome.append(refused.key or "")
+
+        saver = threading.Thread(target=save)
+        saver.start()
+        saver.join(timeout=0.5)  # on PostgreSQL it now waits for the review's lock
+        submitting.commit()
+        submitting.close()
+        saver.join(timeout=10)
+        assert outcome == ["err_already_submitted"]
+        with Session(engine) as session:
+            stored = session.exec(
+                select(func.count()).select_from(Rating).where(Rating.review_id == review.id)
+            ).one()
+        assert stored == 0
+    finally:
+        engine.dispose()

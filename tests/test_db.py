@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 import sqlalchemy as sa
@@ -387,3 +388,33 @@ def test_api_routes_do_not_shadow_the_pages_of_the_same_name(
     app, _ = sqlite_app
     assert app.url_path_for("team_detail", team_id=3) == "/teams/3"
     assert app.url_path_for("api_team_detail", team_id=3) == "/api/v1/teams/3"
+
+
+def test_a_refused_rating_on_the_event_loop_stores_nothing(
+    sqlite_app: tuple[FastAPI, Engine],
+) -> None:
+    """The real save path on the loop's writer: a stale change is a 409 with the current
+    value, and neither it nor its audit event is stored."""
+    app, engine = sqlite_app
+    with Session(engine, expire_on_commit=False) as session:
+        reviewer, other = make_user(session), make_user(session)
+        review = make_review(session, reviewers=(reviewer, other))
+        plain, _ = accounts.create_token(session, Principal.system(), reviewer, "test")
+        session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    url = f"/api/v1/reviews/{review.id}/ratings/caseload-size"
+    with TestClient(app) as client:
+        first = client.put(url, headers=headers, json={"score": 3, "client_id": str(uuid4())})
+        stale = client.put(
+            url,
+            headers=headers,
+            json={"score": 5, "client_id": str(uuid4()), "base_revision": 0},
+        )
+    assert first.json()["revision"] == 1
+    assert stale.status_code == 409
+    assert stale.json()["current"]["score"] == 3
+    with Session(engine) as session:
+        ratings = session.exec(select(Rating).where(Rating.review_id == review.id)).all()
+        saved = session.exec(select(AuditEvent).where(AuditEvent.action == "rating.saved")).all()
+    assert [(r.score, r.revision) for r in ratings] == [(3.0, 1)]
+    assert len(saved) == 1

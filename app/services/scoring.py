@@ -447,10 +447,15 @@ _TARGET = (
     )
     .where(col(Review.id) == sa.bindparam("review_id"))
 )
-# On PostgreSQL, writers of one review queue on its row and then read it as the writer
-# before them left it, so a rating cannot slip in beside a submission or a finalisation.
-# On SQLite every write transaction begins with BEGIN IMMEDIATE: one writer at a time.
-_TARGET_LOCKED = _TARGET.with_for_update(of=table_of(Review))
+# On PostgreSQL, writers of one review queue on its row, and only then read it and the
+# assignments as the writer before them left them, so a rating cannot slip in beside a
+# submission or a finalisation. The lock is a statement of its own: a statement that
+# waits for a row lock still sees the rows it joins as they were when it began, and a
+# submission changes the assignment, not always the review. On SQLite every write
+# transaction begins with BEGIN IMMEDIATE: one writer at a time.
+_LOCK_REVIEW = (
+    sa.select(col(Review.id)).where(col(Review.id) == sa.bindparam("review_id")).with_for_update()
+)
 
 _REPLAY = (
     sa.select(_CHANGES.c.content_sha256, *_RATING_COLUMNS)
@@ -590,8 +595,10 @@ def _target(
     A reviewer assigned to the review who is an ambassador or an admin can always see it,
     so for them one read answers both; anyone else goes through the access layer's rule.
     """
+    if locked:
+        connection.execute(_LOCK_REVIEW, {"review_id": review_id})
     row = connection.execute(
-        _TARGET_LOCKED if locked else _TARGET,
+        _TARGET,
         {"review_id": review_id, "user_id": principal.user_id if principal.user_id else -1},
     ).first()
     assigned = row is not None and row.user_id is not None

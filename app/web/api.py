@@ -580,8 +580,9 @@ async def rating_put(
     item_key: Key,
     body: RatingIn,
 ) -> RatingSaved:
-    # The save and its commit run in one worker thread (see db.in_unit_of_work): this is
-    # the request a tablet makes on every tap.
+    # The save and its commit run as one step (db.in_unit_of_work: on the event loop for a
+    # SQLite file when it can write at once, else in one worker thread): this is the
+    # request a tablet makes on every tap.
     result = await in_unit_of_work(
         request,
         partial(
