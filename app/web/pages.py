@@ -6,7 +6,9 @@ by the caller's scope; a team or review outside it is a 404 like a missing one.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -14,10 +16,12 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
+from app.i18n import translator
 from app.models import Role
 from app.scales.schema import Item, Principle, Section
-from app.services import access, accounts, reviews, scoring, teams
+from app.services import access, accounts, profiles, reviews, scoring, teams
 from app.services import scales as scale_service
+from app.web import charts
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
 from app.web.params import PathId
@@ -25,16 +29,37 @@ from app.web.params import PathId
 router = APIRouter()
 
 
+def today_in(timezone: str) -> date:
+    """Today's date where the product is used (FIDELITY_TIMEZONE)."""
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     versions = scale_service.list_scale_versions(session, published_only=True)
     cards = [(row, scale_service.definition_of(row)) for row in versions]
     visible_reviews = reviews.list_reviews(session, principal)
+    settings = request.app.state.settings
+    today = today_in(settings.timezone)
+    due = (
+        profiles.due_teams(
+            session,
+            principal,
+            today=today,
+            months_below_good=settings.follow_up_months_below_good,
+            months=settings.follow_up_months,
+        )
+        if principal.role in (Role.AMBASSADOR, Role.ADMIN)
+        else None
+    )
     context = {
         "scales": cards,
         "teams": teams.list_teams(session, principal),
         "recent_reviews": visible_reviews[:8],
         "in_progress": [r for r in visible_reviews if r[0].status != "finalised"],
+        "due_teams": due,
+        "due_days": profiles.DUE_SOON_DAYS,
+        "today": today,
     }
     return render(request, "home/index.html", context)
 
@@ -56,11 +81,32 @@ def team_detail(
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
+    profile = profiles.team_profile(session, principal, team_id)
+    settings = request.app.state.settings
+    language = request.state.language
+    latest = profile.latest
+    due = (
+        profiles.next_due(
+            latest,
+            months_below_good=settings.follow_up_months_below_good,
+            months=settings.follow_up_months,
+        )
+        if latest is not None
+        else None
+    )
     context = {
         "summary": summary,
         "reviews": team_reviews,
         "can_plan": summary.team.is_active
         and access.can_create_review(session, principal, summary.team),
+        "profile": profile,
+        "latest": latest,
+        "change": profile.change(),
+        "due": due,
+        "today": today_in(settings.timezone),
+        "under_way": any(review.status != "finalised" for review, _team, _scale in team_reviews),
+        "charts": charts.team_charts(profile, language, translator(language)),
+        "national_minimum": profiles.NATIONAL_MINIMUM_TEAMS,
     }
     return render(request, "teams/detail.html", context)
 

@@ -40,8 +40,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'fidelity.db'}"
+def live_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the live server's database, for tests that check what it holds."""
+    return f"sqlite:///{tmp_path_factory.mktemp('browser') / 'fidelity.db'}"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database: str) -> Iterator[str]:
+    url = live_database
     migrate(url)
     settings = settings_for(url)
     engine = create_db_engine(settings)

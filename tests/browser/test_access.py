@@ -68,7 +68,8 @@ def test_the_team_leader_of_a_team_under_review_does_not_see_it_before_it_is_fin
     sign_in(anonymous_tablet, live_server, "leder.kobenhavn")
     anonymous_tablet.goto(f"{live_server}/teams")
     anonymous_tablet.get_by_role("link", name="IPS-team København").tap()
-    expect(anonymous_tablet.locator("table.data tbody tr")).to_have_count(3)
+    reviews = anonymous_tablet.locator("section[aria-labelledby='reviews-heading'] tbody tr")
+    expect(reviews).to_have_count(3)
     expect(anonymous_tablet.locator("main")).not_to_contain_text("scores")
     response = anonymous_tablet.goto(f"{live_server}/reviews/{in_progress['id']}")
     assert response is not None and response.status == 404

@@ -1,0 +1,355 @@
+"""The team page's charts, as Plotly figures (plain dicts) built from a ``TeamProfile``.
+
+The page embeds each figure as JSON and ``static/js/charts.js`` only hands it to
+Plotly, so what a chart shows is decided (and tested) here. Every chart has a table of
+the same figures beneath it; the tables are built from the same rows.
+
+Colours come from the Okabe-Ito palette, which stays distinct for the common kinds of
+colour blindness, and no chart relies on colour alone: the series also differ in marker
+shape or line style, and the fidelity bands carry their names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.scales.schema import ScaleDefinition
+from app.services.profiles import ReviewResult, TeamProfile
+
+BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#6b7280"
+BAND_SHADES = ("#e8f3ec", "#f1f6e9", "#fbf3e3", "#f8e9e9")  # best band first
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its id on the page, its caption, its figure and its table."""
+
+    key: str
+    caption: str
+    figure: dict[str, Any]
+    columns: list[str]
+    rows: list[list[str]]
+    height: int
+
+
+def team_charts(profile: TeamProfile, language: str, t: Any) -> list[Chart]:
+    latest = profile.latest
+    if latest is None:
+        return []
+    charts = [_totals(profile, language, t)]
+    charts.append(_groups("principles", latest, latest.principles, language, t))
+    charts.append(_groups("sections", latest, latest.sections, language, t))
+    charts.append(_items(profile, language, t))
+    return charts
+
+
+def _number(value: float | None, language: str) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language == "da" else text
+
+
+def _layout(height: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "height": height,
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+        "font": FONT,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "showlegend": True,
+        "legend": {"orientation": "h", "y": -0.18},
+        **extra,
+    }
+
+
+def _totals(profile: TeamProfile, language: str, t: Any) -> Chart:
+    """The total over the years, over the fidelity bands of the latest scale version.
+
+    A review made with another scale version than the latest is its own series, with
+    its own marker, so the eye does not read a change of scale as a change of practice.
+    """
+    latest = profile.latest
+    assert latest is not None
+    definition = latest.definition
+    same = [r for r in profile.reviews if r.scale_version_id == latest.scale_version_id]
+    other = [r for r in profile.reviews if r.scale_version_id != latest.scale_version_id]
+
+    def series(reviews: list[ReviewResult], name: str, symbol: str, dash: str) -> dict[str, Any]:
+        return {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": name,
+            "x": [r.visit_date.isoformat() for r in reviews],
+            "y": [r.total for r in reviews],
+            "marker": {
+                "size": 11,
+                "symbol": symbol,
+                "color": BLUE if symbol == "circle" else ORANGE,
+            },
+            "line": {"dash": dash, "color": BLUE if symbol == "circle" else ORANGE},
+            "hovertemplate": "%{x|%d.%m.%Y}: %{y}<extra>" + name + "</extra>",
+        }
+
+    data = [
+        series(same, f"{definition.title.get(language)} {latest.scale_version}", "circle", "solid")
+    ]
+    if other:
+        data.append(series(other, t("chart_other_scale_version"), "diamond", "dot"))
+    bands = sorted(definition.levels.bands, key=lambda band: band.min, reverse=True)
+    shapes, notes = [], []
+    for shade, band in zip(BAND_SHADES, bands, strict=False):
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": band.min - 0.5,
+                "y1": band.max + 0.5,
+                "fillcolor": shade,
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        notes.append(
+            {
+                "xref": "paper",
+                "x": 0.01,
+                "xanchor": "left",
+                "yref": "y",
+                "y": (band.min + band.max) / 2,
+                "text": band.title.get(language),
+                "showarrow": False,
+                "font": {"size": 12, "color": "#4a5360"},
+            }
+        )
+    lowest, highest = bands[-1].min, bands[0].max
+    layout = _layout(
+        340,
+        shapes=shapes,
+        annotations=notes,
+        yaxis={
+            "range": [lowest - 1, highest + 1],
+            "title": {"text": t("total")},
+            "fixedrange": True,
+        },
+        xaxis={"type": "date", "fixedrange": True, "tickformat": "%Y"},
+    )
+    rows = [
+        [
+            r.visit_date.isoformat(),
+            f"{r.scale_key} {r.scale_version}",
+            _number(r.total, language),
+            r.level.title.get(language) if r.level else t("no_level"),
+        ]
+        for r in profile.reviews
+    ]
+    return Chart(
+        "totals",
+        t("chart_totals"),
+        {"data": data, "layout": layout},
+        [t("visit_date"), t("scale"), t("total"), t("fidelity_level")],
+        rows,
+        340,
+    )
+
+
+def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t: Any) -> Chart:
+    """Mean per principle (or section), with the number of items behind each bar."""
+    labels = [group.title.get(language, group.key) for group in groups]
+    means = [group.mean for group in groups]
+    counts = [
+        t("items_behind_bar").format(rated=group.rated_count, items=group.item_count)
+        for group in groups
+    ]
+    height = 90 + 42 * len(groups)
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": means,
+                "y": labels,
+                "text": [
+                    f"{_number(m, language)} ({c})" for m, c in zip(means, counts, strict=True)
+                ],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": BLUE},
+                "name": t("mean_score"),
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            height,
+            showlegend=False,
+            margin={"l": 16, "r": 24, "t": 8, "b": 40},
+            xaxis={
+                "range": [0, 6.2],
+                "dtick": 1,
+                "title": {"text": t("mean_score")},
+                "fixedrange": True,
+            },
+            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        ),
+    }
+    rows = [
+        [label, _number(group.mean, language), f"{group.rated_count} / {group.item_count}"]
+        for label, group in zip(labels, groups, strict=True)
+    ]
+    caption = t("chart_principles") if kind == "principles" else t("chart_sections")
+    return Chart(
+        kind,
+        caption,
+        figure,
+        [
+            t("principle") if kind == "principles" else t("section"),
+            t("mean_score"),
+            t("items_rated"),
+        ],
+        rows,
+        height,
+    )
+
+
+def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
+    """Every item of the latest review, with the previous review's score (items both
+    versions share) and the national median and quartiles behind it."""
+    latest = profile.latest
+    assert latest is not None
+    definition: ScaleDefinition = latest.definition
+    previous = profile.previous
+    labels = [f"{item.number}. {item.title.get(language)}" for item in definition.items]
+    scores = [_score(latest, item.key) for item in definition.items]
+    data: list[dict[str, Any]] = []
+    national = profile.national
+    if national:
+        medians = [national[i.key].median if i.key in national else None for i in definition.items]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": t("chart_national").format(teams=profile.national_teams),
+                "x": medians,
+                "y": labels,
+                "marker": {
+                    "symbol": "line-ns-open",
+                    "size": 16,
+                    "color": GREY,
+                    "line": {"width": 3},
+                },
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        national[i.key].upper_quartile - national[i.key].median
+                        if i.key in national
+                        else None
+                        for i in definition.items
+                    ],
+                    "arrayminus": [
+                        national[i.key].median - national[i.key].lower_quartile
+                        if i.key in national
+                        else None
+                        for i in definition.items
+                    ],
+                    "color": GREY,
+                    "thickness": 6,
+                    "width": 0,
+                },
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        )
+    data.append(
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": t("chart_latest").format(date=latest.visit_date.isoformat()),
+            "x": scores,
+            "y": labels,
+            "marker": {"color": BLUE, "opacity": 0.85},
+            "hovertemplate": "%{y}: %{x}<extra></extra>",
+        }
+    )
+    previous_scores: list[float | None] = []
+    if previous is not None:
+        previous_scores = [_score(previous, item.key) for item in definition.items]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": t("chart_previous").format(date=previous.visit_date.isoformat()),
+                "x": previous_scores,
+                "y": labels,
+                "marker": {
+                    "symbol": "diamond",
+                    "size": 11,
+                    "color": ORANGE,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        )
+    height = 120 + 30 * len(labels)
+    figure = {
+        "data": data,
+        "layout": _layout(
+            height,
+            barmode="overlay",
+            margin={"l": 16, "r": 16, "t": 8, "b": 40},
+            xaxis={
+                "range": [0, 5.3],
+                "dtick": 1,
+                "title": {"text": t("score")},
+                "fixedrange": True,
+            },
+            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        ),
+    }
+    columns = [t("item"), t("chart_latest_short")]
+    if previous is not None:
+        columns.append(t("chart_previous_short"))
+    if national:
+        columns += [t("national_median"), t("national_quartiles")]
+    rows = []
+    for index, item in enumerate(definition.items):
+        row = [labels[index], _score_text(latest, item.key, language, t)]
+        if previous is not None:
+            row.append(
+                _number(previous_scores[index], language)
+                if item.key in previous.items
+                else t("not_in_version")
+            )
+        if national:
+            spread = national.get(item.key)
+            row += (
+                [
+                    _number(spread.median, language),
+                    _number(spread.lower_quartile, language)
+                    + "–"
+                    + _number(spread.upper_quartile, language),
+                ]
+                if spread
+                else ["–", "–"]
+            )
+        rows.append(row)
+    return Chart("items", t("chart_items"), figure, columns, rows, height)
+
+
+def _score(review: ReviewResult, key: str) -> float | None:
+    result = review.items.get(key)
+    return result.score if result is not None else None
+
+
+def _score_text(review: ReviewResult, key: str, language: str, t: Any) -> str:
+    result = review.items.get(key)
+    if result is None:
+        return "–"
+    if result.score is None:
+        return str(t("not_rated"))
+    return _number(result.score, language)
