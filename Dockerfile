@@ -28,6 +28,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # One worker on the embedded SQLite file (docs/performance.md: two took seconds per save
 # under load). With FIDELITY_DATABASE_URL pointing at PostgreSQL, raise FIDELITY_WORKERS.
 
+# Pango (with its fonts) lays out the PDF reports (WeasyPrint).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin fidelity \
     && mkdir -p /data && chown fidelity:fidelity /data
 WORKDIR /app

@@ -315,9 +315,14 @@ def _finalised_review(
             if agreed
             else "Afklaret på konsensusmødet ud fra "
             "interview med teamleder og gennemgang af sagerne.",
+            recommendation=RECOMMENDATION.format(item=item.title.da.lower())
+            if score <= definition.recommendation_threshold
+            else None,
         )
         consensus[item.key] = scoring.ItemScore(score=score)
     result = scoring.score_review(definition, consensus)
+    review.strengths = STRENGTHS
+    review.summary = SUMMARY
     review.total_score = result.total
     review.level_key = result.level.key if result.level else None
     review.result = result.to_dict()
@@ -398,6 +403,7 @@ def _add_rating(
     rng: random.Random,
     inputs: dict[str, Any] | None = None,
     rationale: str | None = None,
+    recommendation: str | None = None,
 ) -> None:
     session.add(
         Rating(
@@ -408,6 +414,7 @@ def _add_rating(
             score=score,
             note=NOTES[_clamp(round(score))] if rng.random() < 0.3 else None,
             rationale=rationale,
+            recommendation=recommendation,
             evidence=rng.sample(["MIS", "DOC", "INT", "OBS"], k=2),
             inputs=inputs,
             updated_at=at,
@@ -415,6 +422,21 @@ def _add_rating(
         )
     )
     summary.ratings += 1
+
+
+RECOMMENDATION = (
+    "Læg en plan for at styrke {item}: aftal med teamlederen, hvad der konkret skal "
+    "ændres, hvem der gør det, og følg op på det ved næste teammøde."
+)
+STRENGTHS = (
+    "Teamet arbejder målrettet med borgernes egne ønsker til job.\n\n"
+    "- Jobsøgningen starter hurtigt\n"
+    "- Godt samarbejde med jobcentrets sagsbehandlere"
+)
+SUMMARY = (
+    "Teamet arbejder tæt på IPS-modellen på de fleste områder. Anbefalingerne nedenfor "
+    "peger på de items, hvor en indsats vil løfte fideliteten mest."
+)
 
 
 def _clamp(score: int) -> int:

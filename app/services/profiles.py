@@ -378,3 +378,13 @@ def due_teams(
                 )
             )
     return sorted(found, key=lambda t: (t.due is not None, t.due or today, t.name))
+
+
+def finalised_review(session: Session, principal: Principal, review_id: int) -> ReviewResult:
+    """One finalised review the caller may see (404 otherwise; 409 while in progress)."""
+    from app.errors import Conflict  # noqa: PLC0415 (only this function raises it)
+
+    review = access.visible_review(session, principal, review_id)
+    if review.status != ReviewStatus.FINALISED:
+        raise Conflict.of("err_report_not_final")
+    return _finalised(session, select(Review).where(Review.id == review_id))[0]

@@ -14,12 +14,13 @@ from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
+from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
 from app.i18n import translator
 from app.models import Role
 from app.scales.schema import Item, Principle, Section
-from app.services import access, accounts, profiles, reviews, scoring, teams
+from app.services import access, accounts, profiles, reports, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.web import charts
 from app.web.auth import CurrentPrincipal, record_view
@@ -129,6 +130,72 @@ def review_detail(
         "consensus": scoring.consensus_items(view) if view.consensus is not None else [],
     }
     return render(request, "reviews/detail.html", context)
+
+
+@router.get("/reviews/{review_id}/report", response_class=HTMLResponse, name="review_report")
+def review_report(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
+) -> Response:
+    """The finalised review as a printable report."""
+    report = reports.report_for(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
+    return render(request, "reviews/report.html", _report_context(request, report, pdf=False))
+
+
+@router.get("/reviews/{review_id}/report.pdf", name="review_report_pdf")
+def review_report_pdf(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
+) -> Response:
+    """The same report as a PDF, laid out on the server."""
+    report = reports.report_for(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
+    page = render(request, "reviews/report.html", _report_context(request, report, pdf=True))
+    document = reports.pdf(bytes(page.body).decode(), PROJECT_ROOT / "app" / "static")
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{reports.filename(report, "pdf")}"'
+        },
+    )
+
+
+@router.get("/reviews/{review_id}/scoresheet.xlsx", name="review_scoresheet")
+def review_scoresheet(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
+) -> Response:
+    """The finalised review's score sheet as an Excel workbook."""
+    report = reports.report_for(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
+    language = request.state.language
+    return Response(
+        reports.scoresheet(report, language, translator(language)),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="{reports.filename(report, "xlsx")}"'
+        },
+    )
+
+
+def _report_context(request: Request, report: reports.Report, *, pdf: bool) -> dict[str, object]:
+    return {
+        "report": report,
+        "for_pdf": pdf,
+        "static_base": "" if pdf else "/static/",
+        "today": today_in(request.app.state.settings.timezone),
+    }
 
 
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")

@@ -97,6 +97,16 @@ def review_read() -> Rule:
     )
 
 
+def report_read() -> Rule:
+    """A finalised review's report, PDF and score sheet: whoever may read the review."""
+    reviews = {"own": "final_a", "other": "final_b"}
+    return Rule(
+        {"own": EVERYONE, "other": frozenset({"admin", "analyst"})},
+        denied=404,
+        target=lambda w, scope: {"review_id": getattr(w, reviews[scope]).id},
+    )
+
+
 def fresh_team(world: World, scope: str) -> Team:
     """A team of its own for each request that plans or scores: in the ambassador's
     region (own) or outside it (other)."""
@@ -204,6 +214,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/teams"): anyone_signed_in(),
     ("GET", "/api/v1/teams/{team_id}"): team_read(),
     ("GET", "/api/v1/teams/{team_id}/profile"): team_read(),
+    ("GET", "/reviews/{review_id}/report"): report_read(),
+    ("GET", "/reviews/{review_id}/report.pdf"): report_read(),
+    ("GET", "/reviews/{review_id}/scoresheet.xlsx"): report_read(),
     ("GET", "/api/v1/reviews"): anyone_signed_in(),
     ("GET", "/api/v1/reviews/{review_id}"): review_read(),
     ("GET", "/admin/users"): admin_only(),

@@ -1,0 +1,158 @@
+"""A finalised review's report: the figures, strengths, summary and recommendations in
+one place, as a printable page, a PDF made on the server and a score sheet workbook.
+
+The PDF is the same HTML as the page, laid out by WeasyPrint (no browser and no print
+dialog). WeasyPrint may only read the app's own static files: any other URL in the page
+is refused, so a report can never make the server fetch something from elsewhere.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlmodel import Session
+
+from app.models import Review, Team
+from app.scales.schema import Item
+from app.services import profiles
+from app.services.access import Principal
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    item: Item
+    result: profiles.ItemResult | None
+
+    @property
+    def score(self) -> float | None:
+        return self.result.score if self.result else None
+
+
+@dataclass(frozen=True)
+class Report:
+    team: Team
+    review: Review
+    result: profiles.ReviewResult
+
+    @property
+    def items(self) -> list[ReportItem]:
+        return [
+            ReportItem(item, self.result.items.get(item.key))
+            for item in self.result.definition.items
+        ]
+
+    @property
+    def recommendations(self) -> list[ReportItem]:
+        return [entry for entry in self.items if entry.result and entry.result.recommendation]
+
+
+def report_for(session: Session, principal: Principal, review_id: int) -> Report:
+    result = profiles.finalised_review(session, principal, review_id)
+    review = session.get(Review, review_id)
+    team = session.get(Team, result.team_id)
+    assert review is not None and team is not None
+    return Report(team, review, result)
+
+
+def filename(report: Report, extension: str) -> str:
+    """A plain ASCII file name: the team, the visit date and what it is."""
+    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in report.team.name)
+    stem = "-".join(part for part in safe.split("-") if part).lower()
+    return f"{stem}-{report.result.visit_date.isoformat()}.{extension}"
+
+
+def pdf(html: str, static_dir: Path) -> bytes:
+    """The report page as a PDF (A4, from the page's print stylesheet)."""
+    from weasyprint import HTML  # noqa: PLC0415 (slow to import; only reports need it)
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415
+
+    prefix = static_dir.resolve().as_uri() + "/"
+
+    class StaticOnly(URLFetcher):  # type: ignore[misc]
+        """Reads the app's static files and nothing else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if not url.startswith(prefix) or ".." in url:
+                raise ValueError(f"the report may not load {url}")
+            return super().fetch(url, headers)
+
+    fetcher = StaticOnly(allowed_protocols=("file",))
+    document = HTML(string=html, base_url=prefix, url_fetcher=fetcher)
+    return bytes(document.write_pdf())
+
+
+def scoresheet(report: Report, language: str, t: Any) -> bytes:
+    """The score sheet as an XLSX workbook: the items, then the sections and principles."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = t("xlsx_scoresheet")
+    result = report.result
+    bold = Font(bold=True)
+    facts = [
+        (t("team"), report.team.name),
+        (t("visit_date"), result.visit_date),
+        (t("scale"), f"{result.definition.title.get(language)} {result.scale_version}"),
+        (t("total"), result.total),
+        (t("fidelity_level"), result.level.title.get(language) if result.level else t("no_level")),
+    ]
+    for label, value in facts:
+        sheet.append([label, value])
+        sheet.cell(row=sheet.max_row, column=1).font = bold
+    sheet.cell(row=2, column=2).number_format = "yyyy-mm-dd"
+    sheet.append([])
+    header = [
+        t("number"),
+        t("item"),
+        t("section"),
+        t("score"),
+        t("not_rated_reason"),
+        t("recommendation"),
+    ]
+    sheet.append(header)
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    sections = {section.key: section.title.get(language) for section in result.definition.sections}
+    for entry in report.items:
+        sheet.append(
+            [
+                entry.item.number,
+                entry.item.title.get(language),
+                sections.get(entry.item.section, entry.item.section),
+                entry.score,
+                entry.result.not_rated_reason if entry.result else None,
+                entry.result.recommendation if entry.result else None,
+            ]
+        )
+    for column, width in zip("ABCDEF", (6, 44, 16, 8, 30, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=8):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    groups = book.create_sheet(t("xlsx_groups"))
+    groups.append(
+        [t("kind"), t("name"), t("total"), t("mean_score"), t("items_rated"), t("item_count")]
+    )
+    for cell in groups[1]:
+        cell.font = bold
+    for kind, found in ((t("section"), result.sections), (t("principle"), result.principles)):
+        for group in found:
+            groups.append(
+                [
+                    kind,
+                    group.title.get(language, group.key),
+                    group.total,
+                    group.mean,
+                    group.rated_count,
+                    group.item_count,
+                ]
+            )
+    groups.column_dimensions["B"].width = 50
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
