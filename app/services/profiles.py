@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.config import Settings
 from app.models import (
     RaterKind,
     Rating,
@@ -120,6 +121,16 @@ class TeamProfile:
     reviews: list[ReviewResult] = field(default_factory=list)  # oldest first
     national: dict[str, NationalItem] = field(default_factory=dict)  # for the latest review
     national_teams: int = 0  # teams behind the national figures (0: none shown)
+
+    def next_due(self, settings: Settings) -> date | None:
+        """When the team's next review is due (None: it has had none)."""
+        if self.latest is None:
+            return None
+        return next_due(
+            self.latest,
+            months_below_good=settings.follow_up_months_below_good,
+            months=settings.follow_up_months,
+        )
 
     @property
     def latest(self) -> ReviewResult | None:

@@ -164,19 +164,11 @@ def team_profile(
     request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
 ) -> ProfileOut:
     profile = profiles.team_profile(session, principal, team_id)
-    settings = request.app.state.settings
     language = request.state.language
-    latest = profile.latest
     return ProfileOut(
         team_id=team_id,
         reviews=[_profile_review(result, language) for result in profile.reviews],
-        next_review_due=profiles.next_due(
-            latest,
-            months_below_good=settings.follow_up_months_below_good,
-            months=settings.follow_up_months,
-        )
-        if latest is not None
-        else None,
+        next_review_due=profile.next_due(request.app.state.settings),
     )
 
 

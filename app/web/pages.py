@@ -86,15 +86,7 @@ def team_detail(
     settings = request.app.state.settings
     language = request.state.language
     latest = profile.latest
-    due = (
-        profiles.next_due(
-            latest,
-            months_below_good=settings.follow_up_months_below_good,
-            months=settings.follow_up_months,
-        )
-        if latest is not None
-        else None
-    )
+    due = profile.next_due(settings)
     context = {
         "summary": summary,
         "reviews": team_reviews,

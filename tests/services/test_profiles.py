@@ -64,6 +64,14 @@ def finalised(
     return review
 
 
+def in_progress(session: Session, like: Review, visit: date) -> Review:
+    """A review of the same team on the same scale version, still being scored."""
+    review = Review(team_id=like.team_id, scale_version_id=like.scale_version_id, visit_date=visit)
+    session.add(review)
+    session.commit()
+    return review
+
+
 def items(key: str = "ips-25", version: str = "2019") -> list[str]:
     return [item.key for item in shipped_scale(key, version).items]
 
@@ -72,14 +80,7 @@ def test_the_profile_holds_finalised_reviews_oldest_first(session: Session) -> N
     team = make_team(session)
     first = finalised(session, team, date(2024, 3, 1), {}, default=3)
     second = finalised(session, team, date(2025, 3, 1), {items()[0]: 5}, default=4)
-    session.add(
-        Review(
-            team_id=team.id or 0,
-            scale_version_id=first.scale_version_id,
-            visit_date=date(2026, 3, 1),
-        )
-    )
-    session.commit()
+    in_progress(session, first, date(2026, 3, 1))
 
     profile = profiles.team_profile(session, ADMIN, team.id or 0)
 

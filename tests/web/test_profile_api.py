@@ -8,11 +8,11 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Review, Role
+from app.models import Role
 from app.services import accounts
 from app.services.access import Principal
 from tests.factories import make_team, make_user, shipped_scale
-from tests.services.test_profiles import finalised
+from tests.services.test_profiles import finalised, in_progress
 
 
 def _bearer(session: Session, **user: object) -> dict[str, str]:
@@ -27,14 +27,7 @@ def test_the_profile_is_what_the_database_holds(client: TestClient, session: Ses
     skipped = shipped_scale().items[3].key
     older = finalised(session, team, date(2024, 4, 2), {}, default=3)
     newer = finalised(session, team, date(2025, 4, 2), {skipped: None}, default=4)
-    session.add(
-        Review(
-            team_id=team.id or 0,
-            scale_version_id=newer.scale_version_id,
-            visit_date=date(2026, 4, 2),
-        )
-    )
-    session.commit()
+    in_progress(session, newer, date(2026, 4, 2))
     leader = _bearer(session, role=Role.TEAM_LEADER, teams=(team,))
 
     body = client.get(f"/api/v1/teams/{team.id}/profile", headers=leader).json()

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.models import Review, Role, Team
 from tests.factories import make_team, make_user, shipped_scale
-from tests.services.test_profiles import finalised
+from tests.services.test_profiles import finalised, in_progress
 from tests.web.signin import parse, sign_in
 
 
@@ -82,13 +82,7 @@ def test_the_report_page_and_the_score_sheet(client: TestClient, session: Sessio
 def test_a_review_in_progress_has_no_report(client: TestClient, session: Session) -> None:
     team = make_team(session)
     finalised_one = finalised(session, team, date(2024, 9, 3), {})
-    open_review = Review(
-        team_id=team.id or 0,
-        scale_version_id=finalised_one.scale_version_id,
-        visit_date=date(2025, 9, 3),
-    )
-    session.add(open_review)
-    session.commit()
+    open_review = in_progress(session, finalised_one, date(2025, 9, 3))
     sign_in(client, make_user(session, role=Role.ADMIN).username)
 
     for path in ("report", "report.pdf", "scoresheet.xlsx"):

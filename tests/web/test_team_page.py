@@ -9,9 +9,9 @@ from datetime import date
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.models import Review, Role
+from app.models import Role
 from tests.factories import make_team, make_user, shipped_scale
-from tests.services.test_profiles import finalised
+from tests.services.test_profiles import finalised, in_progress
 from tests.web.signin import parse, sign_in
 
 
@@ -21,14 +21,7 @@ def test_the_team_page_shows_the_latest_result_and_its_figures(
     team = make_team(session, municipalities=(101,))
     finalised(session, team, date(2024, 5, 2), {}, default=3)
     latest = finalised(session, team, date(2025, 5, 2), {}, default=4)
-    session.add(
-        Review(
-            team_id=team.id or 0,
-            scale_version_id=latest.scale_version_id,
-            visit_date=date(2026, 5, 2),
-        )
-    )
-    session.commit()
+    in_progress(session, latest, date(2026, 5, 2))
     sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
 
     page = parse(client.get(f"/teams/{team.id}").text)
