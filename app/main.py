@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # gzipped), pages are not: a page carries its CSRF token beside text a visitor can
     # choose, which compression could leak (BREACH).
     static = StaticFiles(directory=PROJECT_ROOT / "app" / "static")
-    app.mount("/static", GZipMiddleware(static, minimum_size=1024), name="static")
+    app.mount("/static", GZipMiddleware(static, minimum_size=1024, compresslevel=6), name="static")
     for router in ROUTERS:
         app.include_router(router)
     _add_error_handlers(app)
@@ -210,7 +210,13 @@ def _protect_headers(headers: MutableHeaders, request: Request) -> None:
     # From the scope rather than request.url, which would build a URL on every response.
     if request.scope.get("scheme") == "https":
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if not request.scope["path"].startswith("/static/"):
+    path = request.scope["path"]
+    if path.startswith("/static/vendor/"):
+        # Third-party files change only with package-lock.json: a week in the cache.
+        headers.setdefault("Cache-Control", "public, max-age=604800")
+    elif path.startswith("/static/"):
+        headers.setdefault("Cache-Control", "no-cache")  # the app's own: revalidate
+    else:
         headers.setdefault("Cache-Control", "no-store")
 
 

@@ -7,8 +7,9 @@ team's profile. The figures of a review come from what finalising stored
 
 Comparisons across scale versions use only the items both versions share (items are
 matched by their stable keys). The national figures for an item are shown only when at
-least ``NATIONAL_MINIMUM_TEAMS`` teams contribute a score to it, so no single team's
-score can be read out of them.
+least ``NATIONAL_MINIMUM_TEAMS`` teams contribute a score to it, so no team's score is
+shown on its own. They are a median and quartiles, which are actual scores: with exactly
+five teams, someone who knows four of the five scores can work out the fifth.
 """
 
 from __future__ import annotations
@@ -103,7 +104,10 @@ class Change:
 
     difference: float
     same_version: bool
-    compared_items: int  # the items behind the difference (all, or those the versions share)
+    compared_items: int  # the items rated in both reviews (and in both scale versions)
+
+    def all_items(self, review: ReviewResult) -> bool:
+        return self.same_version and self.compared_items == len(review.definition.items)
 
 
 @dataclass(frozen=True)
@@ -144,13 +148,12 @@ class TeamProfile:
         latest, previous = self.latest, self.previous
         if latest is None or previous is None:
             return None
-        if latest.scale_version_id == previous.scale_version_id:
-            return Change(
-                round(latest.total - previous.total, 2), True, len(latest.definition.items)
-            )
+        # Over the items rated in both (and, across scale versions, in both versions): a
+        # total with a not-rated item in it is not comparable with one without.
         mine, count = latest.shared_total(previous)
         theirs, _ = previous.shared_total(latest)
-        return Change(round(mine - theirs, 2), False, count)
+        same = latest.scale_version_id == previous.scale_version_id
+        return Change(round(mine - theirs, 2), same, count)
 
 
 def team_profile(session: Session, principal: Principal, team_id: int) -> TeamProfile:
@@ -245,12 +248,13 @@ def _groups(
         GroupResult(
             key=group["key"],
             title=titles.get(group["key"], {"da": group["key"], "en": group["key"]}),
-            item_count=int(group["item_count"]),
-            rated_count=int(group["rated_count"]),
-            total=float(group["total"]),
-            mean=None if group["mean"] is None else float(group["mean"]),
+            item_count=int(group.get("item_count") or 0),
+            rated_count=int(group.get("rated_count") or 0),
+            total=float(group.get("total") or 0.0),
+            mean=None if group.get("mean") is None else float(group["mean"]),
         )
         for group in stored
+        if isinstance(group, dict) and "key" in group
     ]
 
 
@@ -314,7 +318,8 @@ def add_months(day: date, months: int) -> date:
 
 
 def below_good(definition: ScaleDefinition, level: LevelBand | None) -> bool:
-    """A level lower than the scale's "good" band (or no level at all)."""
+    """A level lower than the scale's "good" band, or no level at all. (A scale without a
+    band keyed "good" counts every level it gives as good enough.)"""
     good = next((band for band in definition.levels.bands if band.key == "good"), None)
     if level is None:
         return True
@@ -358,13 +363,19 @@ def due_teams(
     latest: dict[int, ReviewResult] = {}
     for result in _finalised(
         session,
-        select(Review).where(col(Review.team_id).in_(ids), Review.status == ReviewStatus.FINALISED),
+        select(Review).where(
+            col(Review.team_id).in_(ids),
+            Review.status == ReviewStatus.FINALISED,
+            access.review_scope(principal),
+        ),
     ):
         latest[result.team_id] = result  # oldest first: the last one stays
     open_reviews = set(
         session.exec(
             select(Review.team_id).where(
-                col(Review.team_id).in_(ids), Review.status != ReviewStatus.FINALISED
+                col(Review.team_id).in_(ids),
+                Review.status != ReviewStatus.FINALISED,
+                access.review_scope(principal),
             )
         )
     )

@@ -12,6 +12,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -59,10 +61,14 @@ def report_for(session: Session, principal: Principal, review_id: int) -> Report
     return Report(team, review, result)
 
 
+DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
 def filename(report: Report, extension: str) -> str:
     """A plain ASCII file name: the team, the visit date and what it is."""
-    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in report.team.name)
-    stem = "-".join(part for part in safe.split("-") if part).lower()
+    name = report.team.name.translate(DANISH_LETTERS)
+    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in name)
+    stem = "-".join(part for part in safe.split("-") if part).lower() or "team"
     return f"{stem}-{report.result.visit_date.isoformat()}.{extension}"
 
 
@@ -71,19 +77,41 @@ def pdf(html: str, static_dir: Path) -> bytes:
     from weasyprint import HTML  # noqa: PLC0415 (slow to import; only reports need it)
     from weasyprint.urls import URLFetcher  # noqa: PLC0415
 
-    prefix = static_dir.resolve().as_uri() + "/"
+    static = static_dir.resolve()
+    prefix = static.as_uri() + "/"
 
     class StaticOnly(URLFetcher):  # type: ignore[misc]
         """Reads the app's static files and nothing else."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if not url.startswith(prefix) or ".." in url:
+            if not inside(url, static):
                 raise ValueError(f"the report may not load {url}")
             return super().fetch(url, headers)
 
     fetcher = StaticOnly(allowed_protocols=("file",))
     document = HTML(string=html, base_url=prefix, url_fetcher=fetcher)
     return bytes(document.write_pdf())
+
+
+def inside(url: str, folder: Path) -> bool:
+    """Whether ``url`` is a file: URL naming a file within ``folder``, decoded the way the
+    fetcher will decode it (so "%2e%2e" cannot climb out)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return False
+    path = Path(url2pathname(parsed.path)).resolve()
+    return path.is_relative_to(folder)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: object) -> object:
+    """A value as a spreadsheet cell: text that a spreadsheet would take for a formula
+    (a recommendation starting with "=", say) is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def scoresheet(report: Report, language: str, t: Any) -> bytes:
@@ -102,7 +130,7 @@ def scoresheet(report: Report, language: str, t: Any) -> bytes:
         (t("fidelity_level"), result.level.title.get(language) if result.level else t("no_level")),
     ]
     for label, value in facts:
-        sheet.append([label, value])
+        sheet.append([label, cell_text(value)])
         sheet.cell(row=sheet.max_row, column=1).font = bold
     sheet.cell(row=2, column=2).number_format = "yyyy-mm-dd"
     sheet.append([])
@@ -122,11 +150,11 @@ def scoresheet(report: Report, language: str, t: Any) -> bytes:
         sheet.append(
             [
                 entry.item.number,
-                entry.item.title.get(language),
-                sections.get(entry.item.section, entry.item.section),
+                cell_text(entry.item.title.get(language)),
+                cell_text(sections.get(entry.item.section, entry.item.section)),
                 entry.score,
-                entry.result.not_rated_reason if entry.result else None,
-                entry.result.recommendation if entry.result else None,
+                cell_text(entry.result.not_rated_reason if entry.result else None),
+                cell_text(entry.result.recommendation if entry.result else None),
             ]
         )
     for column, width in zip("ABCDEF", (6, 44, 16, 8, 30, 60), strict=True):

