@@ -36,6 +36,8 @@ SIGNED_IN_PAGES = [
     "/teams",
     "/teams/1",
     "/reviews/1",
+    "/reviews/1/report",
+    "/reviews/1/report?lang=en",
     "/account",
     "/scales/ips-25/2019",
     "/scales/ips-25/2019?group=principle",
