@@ -22,6 +22,7 @@
       container.textContent = "";
       return; // the table beneath still holds the figures
     }
+    container.replaceChildren(); // the spacer goes as the chart takes its place
     window.Plotly.newPlot(container, figure.data, figure.layout, config).then(() => {
       container.setAttribute("data-drawn", "true");
     });
