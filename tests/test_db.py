@@ -348,12 +348,21 @@ def test_the_loop_writer_checkpoints_the_wal_in_a_worker_thread(
     app, engine = sqlite_app
     _loop_write_route(app)
     monkeypatch.setattr(LoopWrites, "CHECKPOINT_EVERY", 3)
+    ran: list[int] = []
+    checkpoint = LoopWrites._checkpoint
+
+    def counted(self: LoopWrites) -> None:
+        checkpoint(self)
+        ran.append(threading.get_ident())
+
+    monkeypatch.setattr(LoopWrites, "_checkpoint", counted)
     with TestClient(app) as client:
         for _ in range(3):
             client.post("/test-loop-write")
         deadline = time.monotonic() + 5
         while app.state.loop_writes._checkpointing is not None and time.monotonic() < deadline:
             time.sleep(0.05)
+    assert len(ran) == 1, "three commits, one checkpoint"
     assert "checkpoint failed" not in caplog.text
     assert engine.url.database is not None
     check = sqlite3.connect(engine.url.database, isolation_level=None)

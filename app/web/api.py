@@ -587,22 +587,7 @@ async def rating_put(
     item_key: Key,
     body: RatingIn,
 ) -> Response:
-    # The save and its commit run as one step (db.in_unit_of_work: on the event loop for a
-    # SQLite file when it can write at once, else in one worker thread): this is the
-    # request a tablet makes on every tap.
-    result = await in_unit_of_work(
-        request,
-        partial(
-            scoring.save_rating,
-            principal=principal,
-            review_id=review_id,
-            item_key=item_key,
-            change=body.change(),
-            client_id=str(body.client_id),
-            base_revision=body.base_revision,
-        ),
-    )
-    return _saved(result, body.client_id, {principal.user_id or 0: principal.username})
+    return await _save_rating(request, principal, review_id, item_key, body, consensus=False)
 
 
 @router.put(
@@ -617,6 +602,21 @@ async def consensus_put(
     item_key: Key,
     body: ConsensusIn,
 ) -> Response:
+    return await _save_rating(request, principal, review_id, item_key, body, consensus=True)
+
+
+async def _save_rating(
+    request: Request,
+    principal: Principal,
+    review_id: int,
+    item_key: str,
+    body: RatingIn,
+    *,
+    consensus: bool,
+) -> Response:
+    # The save and its commit run as one step (db.in_unit_of_work: on the event loop for a
+    # SQLite file when it can write at once, else in one worker thread): this is the
+    # request a tablet makes on every tap.
     result = await in_unit_of_work(
         request,
         partial(
@@ -627,10 +627,11 @@ async def consensus_put(
             change=body.change(),
             client_id=str(body.client_id),
             base_revision=body.base_revision,
-            consensus=True,
+            consensus=consensus,
         ),
     )
-    return _saved(result, body.client_id, {})
+    names = {} if consensus else {principal.user_id or 0: principal.username}
+    return _saved(result, body.client_id, names)
 
 
 @router.put(

@@ -195,13 +195,8 @@ def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t
             height,
             showlegend=False,
             margin={"l": 16, "r": 24, "t": 8, "b": 40},
-            xaxis={
-                "range": [0, 6.2],
-                "dtick": 1,
-                "title": {"text": t("mean_score")},
-                "fixedrange": True,
-            },
-            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+            xaxis=_score_axis(t("mean_score"), 6.2),
+            yaxis=LABEL_AXIS,
         ),
     }
     rows = [
@@ -308,13 +303,8 @@ def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
             height,
             barmode="overlay",
             margin={"l": 16, "r": 16, "t": 8, "b": 40},
-            xaxis={
-                "range": [0, 5.3],
-                "dtick": 1,
-                "title": {"text": t("score")},
-                "fixedrange": True,
-            },
-            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+            xaxis=_score_axis(t("score"), 5.3),
+            yaxis=LABEL_AXIS,
             legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
         ),
     }
@@ -346,6 +336,14 @@ def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
             )
         rows.append(row)
     return Chart("items", t("chart_items"), figure, columns, rows, height)
+
+
+LABEL_AXIS = {"autorange": "reversed", "automargin": True, "fixedrange": True}
+
+
+def _score_axis(title: str, upper: float) -> dict[str, Any]:
+    """A horizontal axis of scores from 0, with room after 5 for the bars' labels."""
+    return {"range": [0, upper], "dtick": 1, "title": {"text": title}, "fixedrange": True}
 
 
 def _score(review: ReviewResult, key: str) -> float | None:

@@ -22,6 +22,7 @@ from app.models import Role
 from app.scales.schema import Item, Principle, Section
 from app.services import access, accounts, profiles, reports, reviews, scoring, teams
 from app.services import scales as scale_service
+from app.services.access import Principal
 from app.web import charts
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
@@ -133,8 +134,7 @@ def review_report(
     review_id: PathId,
 ) -> Response:
     """The finalised review as a printable report."""
-    report = reports.report_for(session, principal, review_id)
-    record_view(request, background, principal, "review", review_id)
+    report = _viewed_report(request, session, principal, background, review_id)
     return render(request, "reviews/report.html", _report_context(request, report, pdf=False))
 
 
@@ -147,8 +147,7 @@ def review_report_pdf(
     review_id: PathId,
 ) -> Response:
     """The same report as a PDF, laid out on the server."""
-    report = reports.report_for(session, principal, review_id)
-    record_view(request, background, principal, "review", review_id)
+    report = _viewed_report(request, session, principal, background, review_id)
     page = render(request, "reviews/report.html", _report_context(request, report, pdf=True))
     document = reports.pdf(bytes(page.body).decode(), PROJECT_ROOT / "app" / "static")
     return Response(
@@ -169,8 +168,7 @@ def review_scoresheet(
     review_id: PathId,
 ) -> Response:
     """The finalised review's score sheet as an Excel workbook."""
-    report = reports.report_for(session, principal, review_id)
-    record_view(request, background, principal, "review", review_id)
+    report = _viewed_report(request, session, principal, background, review_id)
     language = request.state.language
     return Response(
         reports.scoresheet(report, language, translator(language)),
@@ -179,6 +177,19 @@ def review_scoresheet(
             "Content-Disposition": f'attachment; filename="{reports.filename(report, "xlsx")}"'
         },
     )
+
+
+def _viewed_report(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    background: BackgroundTasks,
+    review_id: int,
+) -> reports.Report:
+    """The report the caller asked for, its viewing noted in the audit trail."""
+    report = reports.report_for(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
+    return report
 
 
 def _report_context(request: Request, report: reports.Report, *, pdf: bool) -> dict[str, object]:
