@@ -8,6 +8,7 @@ cannot start with it.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -68,6 +69,12 @@ class Settings(BaseSettings):
         le=60,
         description='…or this long after a review whose level is below "God" (good)',
     )
+    feedback_days: int = Field(
+        default=14,
+        ge=1,
+        le=365,
+        description="A team leader may comment on a finalised review's items this many days",
+    )
     db_pool_size: int = Field(default=5, ge=1)
     db_max_overflow: int = Field(default=5, ge=0)
 
@@ -100,6 +107,10 @@ class Settings(BaseSettings):
         if self.secure_cookies is not None:
             return self.secure_cookies
         return self.environment != "development"
+
+    def today(self) -> date:
+        """Today's date where the product is used (FIDELITY_TIMEZONE)."""
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     @property
     def should_load_demo(self) -> bool:

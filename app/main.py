@@ -45,7 +45,7 @@ from app.errors import (
 )
 from app.i18n import COOKIE, LANGUAGES, MESSAGES, Language, resolve_language
 from app.services import audit
-from app.web import admin, api, health, pages, scoring_pages, signin
+from app.web import admin, api, feedback_pages, health, pages, scoring_pages, signin
 from app.web.auth import SESSION_COOKIE, client_address
 from app.web.htmx import is_htmx, render
 from app.web.signin import login_url
@@ -61,6 +61,7 @@ ROUTERS = (
     signin.router,
     scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
     pages.router,
+    feedback_pages.router,
     admin.router,
 )
 

@@ -19,6 +19,8 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from app.models import (
+    ActionItem,
+    ActionStatus,
     ProgramType,
     RaterKind,
     Rating,
@@ -28,6 +30,7 @@ from app.models import (
     Role,
     ScaleVersion,
     Team,
+    TeamComment,
     TeamMunicipality,
     User,
     UserRegion,
@@ -151,6 +154,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
             quality = baseline + 0.2 * (year - FINALISED_YEARS[0])
             _finalised_review(session, summary, team, scale_row, visit, quality, lead, second)
     _in_progress_review(session, summary, teams["IPS-team København"], versions, users)
+    _action_plans(session, users, teams)
     if summary.created_anything:
         audit.record(
             session,
@@ -369,6 +373,93 @@ def _in_progress_review(
             rng=rng,
         )
     summary.reviews += 1
+
+
+# What a team set out to do after a review: (what, who), for its first recommendations.
+DEMO_ACTIONS = (
+    ("Gennemgå alle aktive forløb på teammødet og aftal næste skridt for hver borger.",
+     "Teamleder"),
+    ("Aftal faste møder med behandlerne i psykiatrien hver anden uge.", "Jobkonsulenterne"),
+    ("Lav en fælles liste over virksomheder, som konsulenterne har kontakt til.",
+     "Jobkonsulent Mads"),
+)  # fmt: skip
+DEMO_COMMENT = (
+    "Vi er enige i vurderingen. Vi har allerede drøftet anbefalingen på teammødet og "
+    "tager den med i handlingsplanen."
+)
+
+
+def _action_plans(session: Session, users: dict[str, User], teams: dict[str, Team]) -> None:
+    """Actions from the first recommendations of every finalised demo review (done after
+    the older reviews, under way after the latest), and the team's comment on the latest
+    review's first recommendation. A review that has any already is left as it is."""
+    leaders = {
+        team_name: users[username]
+        for username, team_names in DEMO_TEAM_LEADERS.items()
+        for team_name in team_names
+    }
+    for name, team in teams.items():
+        query = (
+            select(Review)
+            .where(Review.team_id == team.id, Review.status == ReviewStatus.FINALISED)
+            .order_by(col(Review.visit_date))
+        )
+        finalised = list(session.exec(query))
+        for review in finalised:
+            if session.exec(select(ActionItem.id).where(ActionItem.review_id == review.id)).first():
+                continue
+            latest = review is finalised[-1]
+            _plan_for(session, review, leaders.get(name), latest=latest)
+    session.flush()
+
+
+def _plan_for(session: Session, review: Review, leader: User | None, *, latest: bool) -> None:
+    recommended = session.exec(
+        select(Rating.item_key)
+        .where(
+            Rating.review_id == review.id,
+            Rating.rater_kind == RaterKind.CONSENSUS,
+            col(Rating.recommendation).is_not(None),
+        )
+        .order_by(col(Rating.id))
+    ).all()
+    assert review.finalised_at is not None
+    made = review.finalised_at + timedelta(days=5)
+    statuses = (
+        (ActionStatus.IN_PROGRESS, ActionStatus.OPEN, ActionStatus.DONE)
+        if latest
+        else (ActionStatus.DONE,) * 3
+    )
+    for number, (item_key, (what, who), status) in enumerate(
+        zip(recommended, DEMO_ACTIONS, statuses, strict=False)
+    ):
+        session.add(
+            ActionItem(
+                team_id=review.team_id,
+                review_id=review.id or 0,
+                item_key=item_key,
+                what=what,
+                who=who,
+                due_date=review.visit_date + timedelta(days=120 * (number + 1)),
+                status=status,
+                created_at=made,
+                created_by_id=leader.id if leader else None,
+                updated_at=made,
+                updated_by_id=leader.id if leader else None,
+                completed_at=made + timedelta(days=60) if status == ActionStatus.DONE else None,
+            )
+        )
+    if latest and recommended:
+        session.add(
+            TeamComment(
+                review_id=review.id or 0,
+                item_key=recommended[0],
+                body=DEMO_COMMENT,
+                created_at=made,
+                updated_at=made,
+                updated_by_id=leader.id if leader else None,
+            )
+        )
 
 
 def _review_exists(session: Session, team: Team, visit: date) -> bool:

@@ -9,7 +9,7 @@ is refused, so a report can never make the server fetch something from elsewhere
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,9 +19,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session
 
-from app.models import Review, Team
+from app.models import Review, Team, TeamComment
 from app.scales.schema import Item
-from app.services import profiles
+from app.services import feedback, profiles
 from app.services.access import Principal
 
 
@@ -40,6 +40,8 @@ class Report:
     team: Team
     review: Review
     result: profiles.ReviewResult
+    comments: dict[str, TeamComment] = field(default_factory=dict)
+    actions: list[feedback.PlannedAction] = field(default_factory=list)
 
     @property
     def items(self) -> list[ReportItem]:
@@ -58,7 +60,12 @@ def report_for(session: Session, principal: Principal, review_id: int) -> Report
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None
-    return Report(team, review, result)
+    actions = [
+        planned
+        for planned in feedback.team_actions(session, principal, result.team_id)
+        if planned.action.review_id == review_id
+    ]
+    return Report(team, review, result, feedback.comments_of(session, review_id), actions)
 
 
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})

@@ -779,7 +779,7 @@ def _client_id(raw: str | None) -> str:
     return value
 
 
-def _clean(value: str | None, *, limit: int, key: str) -> str | None:
+def clean_text(value: str | None, *, limit: int, key: str) -> str | None:
     if value is None:
         return None
     text = value.replace("\r\n", "\n").strip()
@@ -794,8 +794,8 @@ def rating_content(
     definition: ScaleDefinition, item: Item, change: RatingInput, *, consensus: bool = False
 ) -> dict[str, Any]:
     """The rating a change asks for, checked against the item and in canonical form."""
-    note = _clean(change.note, limit=NOTE_MAX, key="err_note_long")
-    reason = _clean(change.not_rated_reason, limit=REASON_MAX, key="err_reason_long")
+    note = clean_text(change.note, limit=NOTE_MAX, key="err_note_long")
+    reason = clean_text(change.not_rated_reason, limit=REASON_MAX, key="err_reason_long")
     evidence = sorted(set(change.evidence))
     unknown = [source for source in evidence if source not in EVIDENCE_SOURCES]
     if unknown:
@@ -835,10 +835,10 @@ def rating_content(
         "inputs": inputs,
     }
     if consensus:
-        content["rationale"] = _clean(
+        content["rationale"] = clean_text(
             change.rationale, limit=RATIONALE_MAX, key="err_rationale_long"
         )
-        content["recommendation"] = _clean(
+        content["recommendation"] = clean_text(
             change.recommendation, limit=RECOMMENDATION_MAX, key="err_recommendation_long"
         )
     return content
@@ -1159,8 +1159,8 @@ def save_summary(
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
     after = {
-        "strengths": _clean(strengths, limit=SUMMARY_MAX, key="err_summary_long"),
-        "summary": _clean(summary, limit=SUMMARY_MAX, key="err_summary_long"),
+        "strengths": clean_text(strengths, limit=SUMMARY_MAX, key="err_summary_long"),
+        "summary": clean_text(summary, limit=SUMMARY_MAX, key="err_summary_long"),
     }
     before = {"strengths": review.strengths, "summary": review.summary}
     if before == after:
@@ -1300,7 +1300,7 @@ def reopen(session: Session, principal: Principal, review_id: int, *, reason: st
     reason). The result it had is kept in the audit trail."""
     review = access.visible_review(session, principal, review_id)
     access.require_admin(principal)
-    text = _clean(reason, limit=REOPEN_REASON_MAX, key="err_reopen_reason_long")
+    text = clean_text(reason, limit=REOPEN_REASON_MAX, key="err_reopen_reason_long")
     if text is None:
         raise Invalid.of("err_reopen_reason")
     if review.status != ReviewStatus.FINALISED:

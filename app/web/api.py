@@ -21,10 +21,10 @@ from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep, in_unit_of_work
-from app.models import Rating
+from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
-from app.services import profiles, reviews, scoring, teams
+from app.services import feedback, profiles, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web.auth import CurrentPrincipal, record_view
@@ -170,6 +170,51 @@ def team_profile(
         reviews=[_profile_review(result, language) for result in profile.reviews],
         next_review_due=profile.next_due(request.app.state.settings),
     )
+
+
+class ActionOut(BaseModel):
+    id: int
+    review_id: int = Field(description="The finalised review whose recommendation it answers")
+    review_visit_date: date
+    item_key: str
+    item_number: int | None
+    what: str
+    who: str
+    due_date: date
+    status: ActionStatus
+    overdue: bool = Field(description="Not done, and its due date has passed")
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+@router.get(
+    "/teams/{team_id}/actions",
+    response_model=list[ActionOut],
+    summary="A team's action plan: every action, soonest due first and the done ones last",
+)
+def team_actions(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
+) -> list[ActionOut]:
+    today = request.app.state.settings.today()
+    return [
+        ActionOut(
+            id=planned.action.id or 0,
+            review_id=planned.action.review_id,
+            review_visit_date=planned.review_visit_date,
+            item_key=planned.action.item_key,
+            item_number=planned.item.number if planned.item else None,
+            what=planned.action.what,
+            who=planned.action.who,
+            due_date=planned.action.due_date,
+            status=ActionStatus(planned.action.status),
+            overdue=planned.overdue(today),
+            created_at=planned.action.created_at,
+            updated_at=planned.action.updated_at,
+            completed_at=planned.action.completed_at,
+        )
+        for planned in feedback.team_actions(session, principal, team_id)
+    ]
 
 
 def _profile_review(result: profiles.ReviewResult, language: str) -> ProfileReviewOut:

@@ -6,9 +6,7 @@ by the caller's scope; a team or review outside it is a 404 like a missing one.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,9 +16,9 @@ from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
 from app.i18n import translator
-from app.models import Role
+from app.models import ActionStatus, Role
 from app.scales.schema import Item, Principle, Section
-from app.services import access, accounts, profiles, reports, reviews, scoring, teams
+from app.services import access, accounts, feedback, profiles, reports, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web import charts
@@ -31,18 +29,13 @@ from app.web.params import PathId
 router = APIRouter()
 
 
-def today_in(timezone: str) -> date:
-    """Today's date where the product is used (FIDELITY_TIMEZONE)."""
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     versions = scale_service.list_scale_versions(session, published_only=True)
     cards = [(row, scale_service.definition_of(row)) for row in versions]
     visible_reviews = reviews.list_reviews(session, principal)
     settings = request.app.state.settings
-    today = today_in(settings.timezone)
+    today = settings.today()
     due = (
         profiles.due_teams(
             session,
@@ -88,6 +81,7 @@ def team_detail(
     language = request.state.language
     latest = profile.latest
     due = profile.next_due(settings)
+    plan = feedback.team_actions(session, principal, team_id)
     context = {
         "summary": summary,
         "reviews": team_reviews,
@@ -97,10 +91,14 @@ def team_detail(
         "latest": latest,
         "change": profile.change(),
         "due": due,
-        "today": today_in(settings.timezone),
+        "today": settings.today(),
         "under_way": any(review.status != "finalised" for review, _team, _scale in team_reviews),
         "charts": charts.team_charts(profile, language, translator(language)),
         "national_minimum": profiles.NATIONAL_MINIMUM_TEAMS,
+        "open_actions": [p for p in plan if p.action.status != ActionStatus.DONE],
+        "done_actions": [p for p in plan if p.action.status == ActionStatus.DONE],
+        "statuses": list(ActionStatus),
+        "can_write_feedback": access.can_write_team_feedback(principal, summary.team),
     }
     return render(request, "teams/detail.html", context)
 
@@ -121,6 +119,7 @@ def review_detail(
         "history": scoring.history(session, review_id),
         "my_result": view.score_of(view.my_ratings) if view.me else None,
         "consensus": scoring.consensus_items(view) if view.consensus is not None else [],
+        "team_feedback": feedback.counts(session, review_id),
     }
     return render(request, "reviews/detail.html", context)
 
@@ -197,7 +196,7 @@ def _report_context(request: Request, report: reports.Report, *, pdf: bool) -> d
         "report": report,
         "for_pdf": pdf,
         "static_base": "" if pdf else "/static/",
-        "today": today_in(request.app.state.settings.timezone),
+        "today": request.app.state.settings.today(),
     }
 
 

@@ -24,7 +24,7 @@ from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales.schema import Item
-from app.services import access, audit, scoring, teams
+from app.services import access, audit, feedback, scoring, teams
 from app.services import scales as scale_service
 from app.services.scoring import ScoringView
 from app.web.auth import CurrentPrincipal
@@ -158,7 +158,16 @@ def score_page(
     view = scoring.scoring_view(session, principal, review_id)
     if view.me is None:
         raise Forbidden.of("err_not_reviewer")
-    return render(request, "reviews/score.html", _score_context(view, group))
+    context = _score_context(view, group) | _earlier(request, session, view)
+    return render(request, "reviews/score.html", context)
+
+
+def _earlier(request: Request, session: Session, view: ScoringView) -> dict[str, Any]:
+    """What the team set out to do after its earlier reviews, shown beside each item."""
+    return {
+        "earlier": feedback.earlier_actions(session, view.review),
+        "today": request.app.state.settings.today(),
+    }
 
 
 def _score_context(view: ScoringView, group: Grouping) -> dict[str, Any]:
@@ -357,7 +366,7 @@ def review_submit(
     except Conflict as refused:  # items left: the scoring screen again, saying which
         session.rollback()
         view = scoring.scoring_view(session, principal, review_id)
-        context = _score_context(view, "section")
+        context = _score_context(view, "section") | _earlier(request, session, view)
         context["submit_error"] = refused.message(request.state.language)
         return render(request, "reviews/score.html", context, status_code=409)
     return RedirectResponse(
@@ -391,7 +400,8 @@ def consensus_page(
         raise Conflict.of("err_consensus_before_submit")
     if view.consensus is None or len(view.ratings) < len(view.reviewers):
         raise Forbidden.of("err_not_reviewer")
-    return render(request, "reviews/consensus.html", _consensus_context(view))
+    context = _consensus_context(view) | _earlier(request, session, view)
+    return render(request, "reviews/consensus.html", context)
 
 
 @router.post(
@@ -448,7 +458,7 @@ def review_finalize(
     except Conflict as refused:  # points left open: the consensus screen again, saying which
         session.rollback()
         view = scoring.scoring_view(session, principal, review_id)
-        context = _consensus_context(view)
+        context = _consensus_context(view) | _earlier(request, session, view)
         context["finalise_error"] = refused.message(request.state.language)
         return render(request, "reviews/consensus.html", context, status_code=409)
     return RedirectResponse(

@@ -13,6 +13,7 @@ authorisation, not the CSRF check.
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +26,17 @@ from sqlmodel import Session, select
 from starlette.routing import BaseRoute, Mount, Route
 
 from app.main import ROUTERS
-from app.models import ApiToken, Rating, Review, ReviewReviewer, Role, Team, User, utcnow
+from app.models import (
+    ActionItem,
+    ApiToken,
+    Rating,
+    Review,
+    ReviewReviewer,
+    Role,
+    Team,
+    User,
+    utcnow,
+)
 from app.services import accounts
 from app.services.access import Principal
 from tests.factories import PASSWORD, make_review, make_team, make_user, shipped_scale
@@ -189,6 +200,53 @@ def team_form(world: World, scope: str) -> Params:
             "municipalities": ["101"] if scope == "own" else ["851"]}  # fmt: skip
 
 
+def recent_review(world: World, scope: str) -> Params:
+    """A review of team A (own) or B (other) finalised just now: its feedback window is open."""
+    review = make_review(
+        world.session, team=world.team_a if scope == "own" else world.team_b, finalised=True
+    )
+    review.finalised_at = utcnow()
+    world.session.add(review)
+    world.session.commit()
+    return {"review_id": review.id, "item_key": "disclosure"}
+
+
+def planned_action(world: World, scope: str) -> Params:
+    """A fresh action of team A (own) or B (other), from its finalised review."""
+    review = world.final_a if scope == "own" else world.final_b
+    action = ActionItem(
+        team_id=review.team_id,
+        review_id=review.id or 0,
+        item_key="disclosure",
+        what="Gennemgå sagerne",
+        who="Teamleder",
+        due_date=date.today() + timedelta(days=30),
+    )
+    world.session.add(action)
+    world.session.commit()
+    return {"action_id": action.id}
+
+
+def team_leader_only(
+    target: Callable[[World, str], Params], data: Callable[[World, str], Params] | None = None
+) -> Rule:
+    """Only the team's own leader writes its comments and action plan. Whoever may see
+    the team or review but not write is refused (403); anyone else may not see it (404)."""
+    return Rule(
+        {"own": frozenset({"team_leader"}), "other": frozenset()},
+        denied=lambda role, scope: (
+            404 if scope == "other" and role in ("team_leader", "ambassador") else 403
+        ),
+        target=target,
+        data=data,
+    )
+
+
+def action_form(world: World, scope: str) -> Params:
+    due = (date.today() + timedelta(days=60)).isoformat()
+    return {"what": "Faste møder med psykiatrien", "who": "Teamleder", "due_date": due}
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/api/v1/openapi.json"): public(),
@@ -327,6 +385,21 @@ RULES: dict[tuple[str, str], Rule] = {
         target=lambda w, scope: review_in(w, scope, "finalised"),
         data=lambda w, s: {"reason": "Et item var talt forkert"},
     ),
+    ("GET", "/reviews/{review_id}/feedback"): report_read(),
+    ("POST", "/reviews/{review_id}/feedback/{item_key}/comment"): team_leader_only(
+        recent_review, data=lambda w, s: {"body": "Vi er enige"}
+    ),
+    ("POST", "/reviews/{review_id}/feedback/{item_key}/actions"): team_leader_only(
+        recent_review, data=action_form
+    ),
+    ("POST", "/actions/{action_id}"): team_leader_only(
+        planned_action, data=lambda w, s: action_form(w, s) | {"status": "in_progress"}
+    ),
+    ("POST", "/actions/{action_id}/status"): team_leader_only(
+        planned_action, data=lambda w, s: {"status": "done", "return_to": "team"}
+    ),
+    ("POST", "/actions/{action_id}/delete"): team_leader_only(planned_action),
+    ("GET", "/api/v1/teams/{team_id}/actions"): team_read(),
     ("GET", "/admin/audit"): admin_only(),
     ("GET", "/admin/audit.csv"): admin_only(),
 }

@@ -1,0 +1,477 @@
+"""The team's side of a finalised review: its leader's comment per item while the feedback
+window is open, and the action plan made from the review's recommendations.
+
+Only the team's own leaders write here (``access.can_write_team_feedback``); whoever may
+read the finalised review reads what they wrote. The feedback window opens when the review
+is finalised and closes ``FIDELITY_FEEDBACK_DAYS`` later (a review that is reopened and
+finalised again opens a new one). An action plan has no window: the team follows its
+actions for as long as it takes. Every write is in the audit trail with what it replaced.
+
+A due date is checked against today where the product is used: a new action, or a new due
+date for an existing one, may not lie in the past. An action whose date has passed stays
+as it is until the team moves it or marks it done.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, func, select
+
+from app.errors import Conflict, Forbidden, Invalid, NotFound, NotVisible
+from app.models import (
+    ActionItem,
+    ActionStatus,
+    Review,
+    ReviewStatus,
+    Team,
+    TeamComment,
+    utcnow,
+)
+from app.scales.schema import Item, ScaleDefinition
+from app.services import access, audit, profiles
+from app.services import scales as scale_service
+from app.services.access import Principal
+from app.services.scoring import clean_text
+
+COMMENT_MAX = 5000
+WHAT_MAX = 1000
+WHO_MAX = 200
+
+
+def window_closes(review: Review, days: int) -> datetime | None:
+    """When the team's feedback window on ``review`` closes (None: not finalised)."""
+    if review.status != ReviewStatus.FINALISED or review.finalised_at is None:
+        return None
+    return review.finalised_at + timedelta(days=days)
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    """An action with what it concerns, as lists and pages show it."""
+
+    action: ActionItem
+    item: Item | None  # None only if the item left the scale file, which keys never do
+    review_visit_date: date
+
+    def overdue(self, today: date) -> bool:
+        return self.action.status != ActionStatus.DONE and self.action.due_date < today
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A finalised review with the team's comments and actions, item by item."""
+
+    team: Team
+    review: Review
+    result: profiles.ReviewResult
+    comments: dict[str, TeamComment]
+    actions: dict[str, list[ActionItem]]
+    closes_at: datetime
+    can_write: bool
+
+    def is_open(self, now: datetime) -> bool:
+        return now < self.closes_at
+
+    @property
+    def recommended(self) -> list[Item]:
+        """The items with a recommendation, in the scale's order."""
+        return [
+            item
+            for item in self.result.definition.items
+            if (found := self.result.items.get(item.key)) and found.recommendation
+        ]
+
+    @property
+    def others(self) -> list[Item]:
+        recommended = {item.key for item in self.recommended}
+        return [item for item in self.result.definition.items if item.key not in recommended]
+
+    @property
+    def action_count(self) -> int:
+        return sum(len(actions) for actions in self.actions.values())
+
+
+def review_feedback(
+    session: Session, principal: Principal, review_id: int, *, feedback_days: int
+) -> Feedback:
+    """A finalised review's feedback page (404 outside the caller's scope, 409 while the
+    review is in progress)."""
+    result = profiles.finalised_review(session, principal, review_id)
+    review = session.get(Review, review_id)
+    team = session.get(Team, result.team_id)
+    assert review is not None and team is not None
+    closes_at = window_closes(review, feedback_days)
+    assert closes_at is not None
+    return Feedback(
+        team=team,
+        review=review,
+        result=result,
+        comments=comments_of(session, review_id),
+        actions=_actions_by_item(session, review_id),
+        closes_at=closes_at,
+        can_write=access.can_write_team_feedback(principal, team),
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    comments: int
+    actions: int
+
+
+def counts(session: Session, review_id: int) -> Counts:
+    """How many comments and actions the team has written on a review."""
+    comments = select(func.count()).where(TeamComment.review_id == review_id)
+    actions = select(func.count()).where(ActionItem.review_id == review_id)
+    return Counts(session.exec(comments).one(), session.exec(actions).one())
+
+
+def comments_of(session: Session, review_id: int) -> dict[str, TeamComment]:
+    query = select(TeamComment).where(TeamComment.review_id == review_id)
+    return {comment.item_key: comment for comment in session.exec(query)}
+
+
+def _actions_by_item(session: Session, review_id: int) -> dict[str, list[ActionItem]]:
+    query = (
+        select(ActionItem)
+        .where(ActionItem.review_id == review_id)
+        .order_by(col(ActionItem.due_date), col(ActionItem.id))
+    )
+    found: dict[str, list[ActionItem]] = defaultdict(list)
+    for action in session.exec(query):
+        found[action.item_key].append(action)
+    return dict(found)
+
+
+def _writable_review(
+    session: Session, principal: Principal, review_id: int
+) -> tuple[Review, ScaleDefinition]:
+    """The finalised review whose team the caller leads, and its scale."""
+    review = access.visible_review(session, principal, review_id)
+    team = session.get(Team, review.team_id)
+    assert team is not None
+    if not access.can_write_team_feedback(principal, team):
+        raise Forbidden.of("err_not_team_leader")
+    if review.status != ReviewStatus.FINALISED:
+        raise Conflict.of("err_report_not_final")
+    return review, scale_service.definition_for(session, review.scale_version_id)
+
+
+def _item(definition: ScaleDefinition, item_key: str) -> Item:
+    try:
+        return definition.item(item_key)
+    except KeyError:
+        raise NotFound.of("err_no_item", item=item_key) from None
+
+
+# Comments ---------------------------------------------------------------------------------
+
+
+def save_comment(
+    session: Session,
+    principal: Principal,
+    review_id: int,
+    item_key: str,
+    body: str | None,
+    *,
+    feedback_days: int,
+    now: datetime | None = None,
+) -> TeamComment | None:
+    """Write, replace or (with an empty text) remove the team's comment on one item."""
+    review, definition = _writable_review(session, principal, review_id)
+    _item(definition, item_key)
+    closes_at = window_closes(review, feedback_days)
+    assert closes_at is not None
+    if (now or utcnow()) >= closes_at:
+        raise Conflict.of("err_feedback_closed", date=closes_at.date().isoformat())
+    text = clean_text(body, limit=COMMENT_MAX, key="err_comment_long")
+    query = select(TeamComment).where(
+        TeamComment.review_id == review_id, TeamComment.item_key == item_key
+    )
+    comment = session.exec(query).first()
+    before = {"body": comment.body} if comment else None
+    if text is None:
+        if comment is None:
+            return None
+        session.delete(comment)
+        _audit_comment(session, principal, review_id, item_key, "team_comment.deleted", before)
+        session.flush()
+        return None
+    if comment is not None and comment.body == text:
+        return comment
+    if comment is None:
+        comment = TeamComment(
+            review_id=review_id, item_key=item_key, body=text, updated_by_id=principal.user_id
+        )
+        try:
+            with session.begin_nested():  # two leaders writing the same item's first comment
+                session.add(comment)
+        except IntegrityError:
+            raise Conflict.of("err_comment_written_meanwhile") from None
+    else:
+        comment.body, comment.updated_at = text, utcnow()
+        comment.updated_by_id = principal.user_id
+        session.add(comment)
+    _audit_comment(
+        session, principal, review_id, item_key, "team_comment.saved", before, {"body": text}
+    )
+    session.flush()
+    return comment
+
+
+def _audit_comment(
+    session: Session,
+    principal: Principal,
+    review_id: int,
+    item_key: str,
+    action: str,
+    before: dict[str, str] | None,
+    after: dict[str, str] | None = None,
+) -> None:
+    audit.record(
+        session,
+        action=action,
+        by=principal,
+        entity_type="review",
+        entity_id=review_id,
+        before={"item": item_key} | before if before else {"item": item_key},
+        after={"item": item_key} | after if after else None,
+    )
+
+
+# Actions ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    """An action as a form or a script sends it: text, and the due date as written."""
+
+    what: str | None
+    who: str | None
+    due_date: str | None
+    status: str | None = None
+
+
+def _checked(change: ActionInput, *, today: date, current: ActionItem | None) -> dict[str, object]:
+    what = clean_text(change.what, limit=WHAT_MAX, key="err_action_what_long")
+    if what is None:
+        raise Invalid.of("err_action_what")
+    who = clean_text(change.who, limit=WHO_MAX, key="err_action_who_long")
+    if who is None:
+        raise Invalid.of("err_action_who")
+    raw_due = (change.due_date or "").strip()
+    if not raw_due:
+        raise Invalid.of("err_action_due")
+    due = audit.parse_day(raw_due, "due_date")
+    assert due is not None
+    if due < today and (current is None or due != current.due_date):
+        raise Invalid.of("err_action_due_past", date=due.isoformat(), today=today.isoformat())
+    status = change.status or (current.status if current else ActionStatus.OPEN)
+    if status not in ActionStatus.__members__.values():
+        raise Invalid.of("err_action_status", value=status)
+    return {"what": what, "who": who, "due_date": due, "status": str(status)}
+
+
+def _snapshot(action: ActionItem) -> dict[str, object]:
+    return {
+        "item": action.item_key,
+        "what": action.what,
+        "who": action.who,
+        "due_date": action.due_date.isoformat(),
+        "status": action.status,
+    }
+
+
+def create_action(
+    session: Session,
+    principal: Principal,
+    review_id: int,
+    item_key: str,
+    change: ActionInput,
+    *,
+    today: date,
+) -> ActionItem:
+    """A new action on one item of a finalised review of the caller's team."""
+    review, definition = _writable_review(session, principal, review_id)
+    _item(definition, item_key)
+    values = _checked(change, today=today, current=None)
+    action = ActionItem(
+        team_id=review.team_id,
+        review_id=review_id,
+        item_key=item_key,
+        created_by_id=principal.user_id,
+        updated_by_id=principal.user_id,
+        **values,  # type: ignore[arg-type]
+    )
+    if action.status == ActionStatus.DONE:
+        action.completed_at = utcnow()
+    session.add(action)
+    session.flush()
+    audit.record(
+        session,
+        action="action.created",
+        by=principal,
+        entity_type="action",
+        entity_id=action.id,
+        after=_snapshot(action) | {"review": review_id},
+    )
+    return action
+
+
+def visible_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
+    """The action, if its team is in the caller's scope; otherwise 404 either way."""
+    query = (
+        select(ActionItem)
+        .join(Team, col(Team.id) == col(ActionItem.team_id))
+        .where(ActionItem.id == action_id, access.team_scope(principal))
+    )
+    action = session.exec(query).first()
+    if action is not None:
+        return action
+    if session.get(ActionItem, action_id) is not None:
+        raise NotVisible.of("err_no_action", id=action_id)
+    raise NotFound.of("err_no_action", id=action_id)
+
+
+def _writable_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
+    action = visible_action(session, principal, action_id)
+    team = session.get(Team, action.team_id)
+    assert team is not None
+    if not access.can_write_team_feedback(principal, team):
+        raise Forbidden.of("err_not_team_leader")
+    return action
+
+
+def update_action(
+    session: Session,
+    principal: Principal,
+    action_id: int,
+    change: ActionInput,
+    *,
+    today: date,
+) -> ActionItem:
+    """Change an action's text, owner, due date or status."""
+    action = _writable_action(session, principal, action_id)
+    values = _checked(change, today=today, current=action)
+    return _apply(session, principal, action, values)
+
+
+def set_status(
+    session: Session, principal: Principal, action_id: int, status: str | None
+) -> ActionItem:
+    """Move an action along (open, in progress, done) and nothing else."""
+    action = _writable_action(session, principal, action_id)
+    if status not in ActionStatus.__members__.values():
+        raise Invalid.of("err_action_status", value=status or "")
+    return _apply(session, principal, action, {"status": str(status)})
+
+
+def _apply(
+    session: Session, principal: Principal, action: ActionItem, values: dict[str, object]
+) -> ActionItem:
+    before = _snapshot(action)
+    for name, value in values.items():
+        setattr(action, name, value)
+    if _snapshot(action) == before:
+        return action
+    if action.status == ActionStatus.DONE and before["status"] != ActionStatus.DONE:
+        action.completed_at = utcnow()
+    elif action.status != ActionStatus.DONE:
+        action.completed_at = None
+    action.updated_at, action.updated_by_id = utcnow(), principal.user_id
+    session.add(action)
+    audit.record(
+        session,
+        action="action.updated",
+        by=principal,
+        entity_type="action",
+        entity_id=action.id,
+        before=before,
+        after=_snapshot(action),
+    )
+    session.flush()
+    return action
+
+
+def delete_action(session: Session, principal: Principal, action_id: int) -> int:
+    """Remove an action made by mistake; the audit trail keeps what it said. Answers the
+    review it belonged to."""
+    action = _writable_action(session, principal, action_id)
+    review_id = action.review_id
+    audit.record(
+        session,
+        action="action.deleted",
+        by=principal,
+        entity_type="action",
+        entity_id=action.id,
+        before=_snapshot(action) | {"review": review_id},
+    )
+    session.delete(action)
+    session.flush()
+    return review_id
+
+
+# Reading the plan -------------------------------------------------------------------------
+
+
+def team_actions(session: Session, principal: Principal, team_id: int) -> list[PlannedAction]:
+    """Every action of a team the caller may see, soonest due first (done ones last)."""
+    access.visible_team(session, principal, team_id)
+    return _planned(session, col(ActionItem.team_id) == team_id)
+
+
+def earlier_actions(session: Session, review: Review) -> dict[str, list[PlannedAction]]:
+    """What the team set out to do after its earlier reviews, by item, for the reviewers
+    of ``review``: every action from the latest earlier review, and any older one that is
+    not done. The caller has already been allowed to see ``review``."""
+    earlier = (
+        select(Review.id)
+        .where(
+            Review.team_id == review.team_id,
+            Review.id != review.id,
+            Review.status == ReviewStatus.FINALISED,
+            col(Review.visit_date) <= review.visit_date,
+        )
+        .order_by(col(Review.visit_date).desc(), col(Review.id).desc())
+    )
+    review_ids = list(session.exec(earlier))
+    if not review_ids:
+        return {}
+    latest = review_ids[0]
+    found: dict[str, list[PlannedAction]] = defaultdict(list)
+    for planned in _planned(
+        session,
+        col(ActionItem.review_id).in_(review_ids),
+        (col(ActionItem.review_id) == latest) | (col(ActionItem.status) != ActionStatus.DONE),
+    ):
+        found[planned.action.item_key].append(planned)
+    return dict(found)
+
+
+def _planned(session: Session, *conditions: ColumnElement[bool]) -> list[PlannedAction]:
+    rows = session.exec(
+        select(ActionItem, col(Review.scale_version_id), col(Review.visit_date))
+        .join(Review, col(Review.id) == col(ActionItem.review_id))
+        .where(*conditions)
+        .order_by(
+            col(ActionItem.status) == ActionStatus.DONE,
+            col(ActionItem.due_date),
+            col(ActionItem.id),
+        )
+    ).all()
+    definitions: dict[int, ScaleDefinition] = {}
+    planned = []
+    for action, version_id, visit_date in rows:
+        if version_id not in definitions:
+            definitions[version_id] = scale_service.definition_for(session, version_id)
+        try:
+            item: Item | None = definitions[version_id].item(action.item_key)
+        except KeyError:
+            item = None
+        planned.append(PlannedAction(action, item, visit_date))
+    return planned
