@@ -38,6 +38,8 @@ SIGNED_IN_PAGES = [
     "/reviews/1",
     "/reviews/1/report",
     "/reviews/1/report?lang=en",
+    "/reviews/1/feedback",
+    "/reviews/1/feedback?lang=en",
     "/account",
     "/scales/ips-25/2019",
     "/scales/ips-25/2019?group=principle",

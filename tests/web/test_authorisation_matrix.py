@@ -13,9 +13,9 @@ authorisation, not the CSRF check.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
