@@ -327,7 +327,9 @@ def test_a_write_waits_in_a_worker_thread_while_another_process_writes(
         "INSERT INTO audit_event (occurred_at, channel, action) "
         "VALUES ('2026-01-01 00:00:00', 'cli', 'test.other-process')"
     )
-    releaser = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    # Long enough that the request surely arrives while the lock is held, even on a busy
+    # machine (at 0.5 s a slow TestClient start once let the lock go first).
+    releaser = threading.Timer(2.0, lambda: other.execute("COMMIT"))
     try:
         with TestClient(app) as client:
             releaser.start()

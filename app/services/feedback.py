@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
@@ -180,15 +181,18 @@ def save_comment(
     body: str | None,
     *,
     feedback_days: int,
+    timezone: str = "Europe/Copenhagen",
     now: datetime | None = None,
 ) -> TeamComment | None:
-    """Write, replace or (with an empty text) remove the team's comment on one item."""
+    """Write, replace or (with an empty text) remove the team's comment on one item.
+    ``timezone`` is where the window's end is told (FIDELITY_TIMEZONE)."""
     review, definition = _writable_review(session, principal, review_id)
     _item(definition, item_key)
     closes_at = window_closes(review, feedback_days)
     assert closes_at is not None
     if (now or utcnow()) >= closes_at:
-        raise Conflict.of("err_feedback_closed", date=closes_at.date().isoformat())
+        local = closes_at.astimezone(ZoneInfo(timezone))
+        raise Conflict.of("err_feedback_closed", date=local.strftime("%Y-%m-%d %H:%M"))
     text = clean_text(body, limit=COMMENT_MAX, key="err_comment_long")
     query = select(TeamComment).where(
         TeamComment.review_id == review_id, TeamComment.item_key == item_key
@@ -267,8 +271,10 @@ def _checked(change: ActionInput, *, today: date, current: ActionItem | None) ->
     raw_due = (change.due_date or "").strip()
     if not raw_due:
         raise Invalid.of("err_action_due")
-    due = audit.parse_day(raw_due, "due_date")
-    assert due is not None
+    try:
+        due = date.fromisoformat(raw_due)
+    except ValueError:
+        raise Invalid.of("err_action_due_bad") from None
     if due < today and (current is None or due != current.due_date):
         raise Invalid.of("err_action_due_past", date=due.isoformat(), today=today.isoformat())
     status = change.status or (current.status if current else ActionStatus.OPEN)
@@ -324,11 +330,13 @@ def create_action(
 
 
 def visible_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
-    """The action, if its team is in the caller's scope; otherwise 404 either way."""
+    """The action, if the caller may see its review (a team's leader sees only finalised
+    ones: an action on a reopened review is out of sight until it is finalised again);
+    otherwise 404 either way."""
     query = (
         select(ActionItem)
-        .join(Team, col(Team.id) == col(ActionItem.team_id))
-        .where(ActionItem.id == action_id, access.team_scope(principal))
+        .join(Review, col(Review.id) == col(ActionItem.review_id))
+        .where(ActionItem.id == action_id, access.review_scope(principal))
     )
     action = session.exec(query).first()
     if action is not None:
@@ -341,9 +349,12 @@ def visible_action(session: Session, principal: Principal, action_id: int) -> Ac
 def _writable_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
     action = visible_action(session, principal, action_id)
     team = session.get(Team, action.team_id)
-    assert team is not None
+    review = session.get(Review, action.review_id)
+    assert team is not None and review is not None
     if not access.can_write_team_feedback(principal, team):
         raise Forbidden.of("err_not_team_leader")
+    if review.status != ReviewStatus.FINALISED:
+        raise Conflict.of("err_report_not_final")
     return action
 
 
@@ -422,7 +433,12 @@ def delete_action(session: Session, principal: Principal, action_id: int) -> int
 def team_actions(session: Session, principal: Principal, team_id: int) -> list[PlannedAction]:
     """Every action of a team the caller may see, soonest due first (done ones last)."""
     access.visible_team(session, principal, team_id)
-    return _planned(session, col(ActionItem.team_id) == team_id)
+    return _planned(session, col(ActionItem.team_id) == team_id, access.review_scope(principal))
+
+
+def review_actions(session: Session, principal: Principal, review_id: int) -> list[PlannedAction]:
+    """The actions made from one review, if the caller may see it."""
+    return _planned(session, col(ActionItem.review_id) == review_id, access.review_scope(principal))
 
 
 def earlier_actions(session: Session, review: Review) -> dict[str, list[PlannedAction]]:

@@ -60,11 +60,7 @@ def report_for(session: Session, principal: Principal, review_id: int) -> Report
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None
-    actions = [
-        planned
-        for planned in feedback.team_actions(session, principal, result.team_id)
-        if planned.action.review_id == review_id
-    ]
+    actions = feedback.review_actions(session, principal, review_id)
     return Report(team, review, result, feedback.comments_of(session, review_id), actions)
 
 

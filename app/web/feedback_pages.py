@@ -8,6 +8,7 @@ the form it concerns and everything that was typed still in it.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
@@ -23,6 +24,27 @@ from app.web.htmx import render
 from app.web.params import PathId
 
 router = APIRouter()
+
+# Which field a refusal is about, so that only that field is marked invalid.
+ERROR_FIELDS = {
+    "err_action_what": "what",
+    "err_action_what_long": "what",
+    "err_action_who": "who",
+    "err_action_who_long": "who",
+    "err_action_due": "due_date",
+    "err_action_due_bad": "due_date",
+    "err_action_due_past": "due_date",
+    "err_action_status": "status",
+    "err_comment_long": "body",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(values: dict[str, str]) -> dict[str, str]:
+    """What was typed, to put back in the form, without the control characters that
+    were a reason to refuse it (an HTML page cannot carry them)."""
+    return {name: _CONTROL.sub("", value) for name, value in values.items()}
+
 
 Text = Annotated[str, Form()]
 ReturnTo = Annotated[Literal["feedback", "team"], Form()]
@@ -63,7 +85,8 @@ def _page(
         "today": settings.today(),
         "statuses": list(ActionStatus),
         "errors": {form_id: error.message(request.state.language)} if form_id and error else {},
-        "values": {form_id: values or {}} if form_id else {},
+        "error_field": ERROR_FIELDS.get(error.key or "", "") if error else "",
+        "values": {form_id: _printable(values or {})} if form_id else {},
         "error_item": item_key,
     }
     status = error.status_code if error else 200
@@ -124,7 +147,13 @@ def comment_save(
     settings = request.app.state.settings
     try:
         feedback.save_comment(
-            session, principal, review_id, item_key, body, feedback_days=settings.feedback_days
+            session,
+            principal,
+            review_id,
+            item_key,
+            body,
+            feedback_days=settings.feedback_days,
+            timezone=settings.timezone,
         )
     except DomainError as error:
         form = (f"comment-{item_key}", item_key)
@@ -208,12 +237,10 @@ def action_status(
     return_to: ReturnTo = "feedback",
 ) -> Response:
     action = feedback.set_status(session, principal, action_id, status)
+    # A done action moves to the folded list of done ones: back to the plan's heading.
+    anchor = "plan-heading" if action.status == ActionStatus.DONE else f"action-{action_id}"
     return _back(
-        request,
-        return_to,
-        review_id=action.review_id,
-        team_id=action.team_id,
-        anchor=f"action-{action_id}",
+        request, return_to, review_id=action.review_id, team_id=action.team_id, anchor=anchor
     )
 
 

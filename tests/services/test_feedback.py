@@ -4,6 +4,7 @@ action must say, and which actions the next review's reviewers see."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, col, select
@@ -105,7 +106,8 @@ def test_the_feedback_window_closes_after_the_configured_days(session: Session) 
             now=closes,
         )
     assert refused.value.key == "err_feedback_closed"
-    assert closes.date().isoformat() in refused.value.message("da")
+    told = closes.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%Y-%m-%d %H:%M")
+    assert told in refused.value.message("da")  # in local time, as the page says it
     stored = comment(session, review, "disclosure")
     assert stored is not None and stored.body == "I tide"
     assert len(events(session, "team_comment.saved")) == 1
@@ -162,7 +164,8 @@ def test_an_unknown_item_is_refused(session: Session) -> None:
         (plan(text="   "), "err_action_what"),
         (plan(who=""), "err_action_who"),
         (plan(due=""), "err_action_due"),
-        (plan(due="24-11-2026"), "err_bad_date"),
+        (plan(due="24-11-2026"), "err_action_due_bad"),
+        (plan(due="2026-02-30"), "err_action_due_bad"),
         (plan(due=TODAY - timedelta(days=1)), "err_action_due_past"),
         (plan(text="x" * 1001), "err_action_what_long"),
     ],
@@ -284,7 +287,8 @@ def test_the_plan_lists_open_actions_soonest_first_and_done_ones_last(session: S
         TODAY,
     ]
     assert found[0].item is not None and found[0].item.key == "disclosure"
-    assert not found[0].overdue(TODAY) and found[0].overdue(TODAY + timedelta(days=6))
+    assert not found[0].overdue(TODAY + timedelta(days=5))  # due today is not overdue yet
+    assert found[0].overdue(TODAY + timedelta(days=6))
     assert not found[2].overdue(TODAY + timedelta(days=100))  # done is never overdue
 
 
@@ -319,3 +323,30 @@ def test_the_next_review_shows_the_last_reviews_actions_and_older_unfinished_one
         "rapid-job-search": ["last year, under way"],
     }
     assert feedback.earlier_actions(session, oldest) == {}
+
+
+def test_actions_of_a_reopened_review_are_out_of_sight_and_untouchable(session: Session) -> None:
+    team = make_team(session)
+    review = just_finalised(session, team)
+    leader = leader_of(session, team)
+    analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
+    admin = access.principal_for(session, make_user(session, role=Role.ADMIN))
+    action = feedback.create_action(
+        session, leader, review.id or 0, "disclosure", plan(), today=TODAY
+    )
+    review.status, review.finalised_at = "consensus", None  # as reopening leaves it
+    session.add(review)
+    session.commit()
+
+    assert feedback.team_actions(session, leader, team.id or 0) == []
+    assert feedback.team_actions(session, analyst, team.id or 0) == []
+    assert [p.action.id for p in feedback.team_actions(session, admin, team.id or 0)] == [action.id]
+    for attempt in (
+        lambda: feedback.set_status(session, leader, action.id or 0, "done"),
+        lambda: feedback.update_action(session, leader, action.id or 0, plan(), today=TODAY),
+        lambda: feedback.delete_action(session, leader, action.id or 0),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    stored = session.get(ActionItem, action.id)
+    assert stored is not None and stored.status == "open"

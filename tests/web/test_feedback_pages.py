@@ -98,7 +98,7 @@ def test_a_refused_action_keeps_what_was_typed_and_writes_nothing(
     assert form.select_one("textarea[name='what']").get_text() == "Ny plan for åbenhed"  # type: ignore[union-attr]
     assert form.select_one("input[name='who']")["value"] == "Mette"  # type: ignore[index]
     assert form.select_one("input[name='due_date']")["value"] == yesterday  # type: ignore[index]
-    assert form.select_one("textarea[name='what']")["aria-invalid"] == "true"  # type: ignore[index]
+    assert form.select_one("input[name='due_date']")["aria-invalid"] == "true"  # type: ignore[index]
     assert session.exec(select(ActionItem)).all() == []
 
     empty = client.post(
@@ -171,7 +171,8 @@ def test_the_team_page_moves_an_action_along_and_flags_the_overdue(
         follow_redirects=False,
     )
 
-    assert response.headers["location"] == f"/teams/{team.id}#action-{overdue.id}"
+    # Done, it moves to the folded list of done actions: back to the plan's heading.
+    assert response.headers["location"] == f"/teams/{team.id}#plan-heading"
     session.refresh(overdue)
     assert overdue.status == ActionStatus.DONE and overdue.completed_at is not None
     after = parse(client.get(f"/teams/{team.id}").text)
@@ -214,12 +215,12 @@ def test_the_next_reviews_scoring_screen_shows_last_years_actions(
 
     page = parse(client.get(f"/reviews/{upcoming.id}/score").text)
 
-    aside = page.select_one("#item-disclosure aside.earlier-actions")
+    aside = page.select_one("#item-disclosure .earlier-actions")
     assert aside is not None
     text = aside.get_text(" ", strip=True)
     assert "Møder med psykiatrien" in text and "I gang" in text and "Overskredet" in text
     assert "2025-03-01" in text
-    assert len(page.select("aside.earlier-actions")) == 1
+    assert len(page.select(".earlier-actions")) == 1
 
 
 def test_the_report_carries_the_comments_and_the_plan(client: TestClient, session: Session) -> None:
@@ -252,3 +253,75 @@ def test_the_api_lists_the_plan(client: TestClient, session: Session) -> None:
         (done.id, "done", False),
     ]
     assert found[0]["item_number"] == 13 and found[0]["review_visit_date"] == "2025-03-01"
+
+
+def test_a_refused_form_with_control_characters_is_still_a_valid_page(
+    client: TestClient, session: Session
+) -> None:
+    team = make_team(session)
+    review = just_finalised(session, team)
+    csrf = sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+    url = f"/reviews/{review.id}/feedback/disclosure/actions"
+
+    nul = client.post(
+        url, data={"csrf_token": csrf, "what": "Plan\x00", "who": "Mette", "due_date": "2099-01-01"}
+    )
+    assert nul.status_code == 422
+    page = parse(nul.text)  # strict: a NUL echoed back would fail here
+    what = page.select_one("#item-disclosure details.new-action textarea[name='what']")
+    assert what is not None and what.get_text() == "Plan"
+
+    bad_date = client.post(
+        url, data={"csrf_token": csrf, "what": "Plan", "who": "Mette", "due_date": "2026-02-30"}
+    )
+    assert bad_date.status_code == 422
+    form = parse(bad_date.text).select_one("#item-disclosure details.new-action")
+    assert form is not None
+    error = form.select_one("#error-new-action-disclosure")
+    assert error is not None and "Fristen skal være en dato" in error.get_text()
+    # Only the field the refusal is about is marked invalid.
+    assert form.select_one("textarea[name='what']").get("aria-invalid") is None  # type: ignore[union-attr]
+    assert form.select_one("input[name='due_date']").get("aria-invalid") == "true"  # type: ignore[union-attr]
+    assert session.exec(select(ActionItem)).all() == []
+
+
+def test_the_report_holds_only_its_own_reviews_actions(
+    client: TestClient, session: Session
+) -> None:
+    team = make_team(session)
+    earlier = finalised(session, team, date(2024, 3, 1), {})
+    review = just_finalised(session, team)
+    add_action(session, earlier, date.today() + timedelta(days=10), what="Fra sidste år")
+    add_action(session, review, date.today() + timedelta(days=10), what="Fra i år")
+    sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+
+    page = parse(client.get(f"/reviews/{review.id}/report").text)
+
+    rows = [row.get_text() for row in page.select("section.report-actions tbody tr")]
+    assert len(rows) == 1 and "Fra i år" in rows[0]
+
+
+def test_the_consensus_screen_shows_last_years_actions(
+    client: TestClient, session: Session
+) -> None:
+    team = make_team(session, municipalities=(101,))
+    last = finalised(session, team, date(2025, 3, 1), {})
+    add_action(session, last, date(2025, 9, 1), what="Møder med psykiatrien", status="done")
+    lead = make_user(session, regions=(1084,))
+    upcoming = in_progress(session, last, date(2026, 3, 1))
+    upcoming.status = "consensus"
+    session.add(upcoming)
+    session.add(
+        ReviewReviewer(
+            review_id=upcoming.id or 0, user_id=lead.id or 0, is_lead=True, submitted_at=utcnow()
+        )
+    )
+    session.commit()
+    sign_in(client, lead.username)
+
+    page = parse(client.get(f"/reviews/{upcoming.id}/consensus").text)
+
+    shown = page.select_one("#item-disclosure .earlier-actions")
+    assert shown is not None
+    assert "Møder med psykiatrien" in shown.get_text() and "Udført" in shown.get_text()
+    assert "Overskredet" not in shown.get_text()  # done is never overdue
