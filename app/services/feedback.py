@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -434,6 +435,27 @@ def team_actions(session: Session, principal: Principal, team_id: int) -> list[P
     """Every action of a team the caller may see, soonest due first (done ones last)."""
     access.visible_team(session, principal, team_id)
     return _planned(session, col(ActionItem.team_id) == team_id, access.review_scope(principal))
+
+
+def open_actions(
+    session: Session, principal: Principal, team_ids: list[int], *, today: date
+) -> dict[int, tuple[int, int]]:
+    """For each of the teams, how many of its actions the caller may see are not done,
+    and how many of those are overdue (teams with none are left out)."""
+    if not team_ids:
+        return {}
+    overdue = sa.case((col(ActionItem.due_date) < today, 1), else_=0)
+    rows = session.exec(
+        select(col(ActionItem.team_id), func.count(), func.sum(overdue))
+        .join(Review, col(Review.id) == col(ActionItem.review_id))
+        .where(
+            col(ActionItem.team_id).in_(team_ids),
+            col(ActionItem.status) != ActionStatus.DONE,
+            access.review_scope(principal),
+        )
+        .group_by(col(ActionItem.team_id))
+    )
+    return {team_id: (count, int(late or 0)) for team_id, count, late in rows}
 
 
 def review_actions(session: Session, principal: Principal, review_id: int) -> list[PlannedAction]:

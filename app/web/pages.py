@@ -47,9 +47,18 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         if principal.role in (Role.AMBASSADOR, Role.ADMIN)
         else None
     )
+    team_list = teams.list_teams(session, principal)
+    plans = (
+        feedback.open_actions(
+            session, principal, [s.team.id for s in team_list if s.team.id], today=today
+        )
+        if principal.role == Role.TEAM_LEADER
+        else {}
+    )
     context = {
         "scales": cards,
-        "teams": teams.list_teams(session, principal),
+        "teams": team_list,
+        "plans": plans,
         "recent_reviews": visible_reviews[:8],
         "in_progress": [r for r in visible_reviews if r[0].status != "finalised"],
         "due_teams": due,

@@ -159,7 +159,7 @@ def test_the_team_page_moves_an_action_along_and_flags_the_overdue(
     csrf = sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
     page = parse(client.get(f"/teams/{team.id}").text)
     summary = page.select_one(".action-plan > p")
-    assert summary is not None and summary.get_text() == "2 åbne, heraf 1 overskredet"
+    assert summary is not None and summary.get_text() == "2 åbne handlinger (1 overskredet)"
     assert "Overskredet" in page.select_one(f"#action-{overdue.id}").get_text()  # type: ignore[union-attr]
     assert "Overskredet" not in page.select_one(f"#action-{upcoming.id}").get_text()  # type: ignore[union-attr]
     form = page.select_one(f"#action-{overdue.id} form")
@@ -176,7 +176,7 @@ def test_the_team_page_moves_an_action_along_and_flags_the_overdue(
     session.refresh(overdue)
     assert overdue.status == ActionStatus.DONE and overdue.completed_at is not None
     after = parse(client.get(f"/teams/{team.id}").text)
-    assert after.select_one(".action-plan > p").get_text() == "1 åbne, heraf 0 overskredet"  # type: ignore[union-attr]
+    assert after.select_one(".action-plan > p").get_text() == "1 åben handling (0 overskredet)"  # type: ignore[union-attr]
     done = after.select_one("details.done-actions")
     assert done is not None and "Overskredet plan" in done.get_text()
 
@@ -325,3 +325,18 @@ def test_the_consensus_screen_shows_last_years_actions(
     assert shown is not None
     assert "Møder med psykiatrien" in shown.get_text() and "Udført" in shown.get_text()
     assert "Overskredet" not in shown.get_text()  # done is never overdue
+
+
+def test_a_team_leaders_front_page_counts_the_open_actions(
+    client: TestClient, session: Session
+) -> None:
+    team = make_team(session)
+    review = finalised(session, team, date(2025, 3, 1), {})
+    add_action(session, review, date.today() - timedelta(days=3))
+    add_action(session, review, date.today() + timedelta(days=30))
+    add_action(session, review, date.today() - timedelta(days=30), status="done")
+    sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+
+    link = parse(client.get("/").text).select_one(f"a[href='/teams/{team.id}#plan-heading']")
+
+    assert link is not None and link.get_text() == "2 åbne handlinger (1 overskredet)"
