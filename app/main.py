@@ -45,7 +45,16 @@ from app.errors import (
 )
 from app.i18n import COOKIE, LANGUAGES, MESSAGES, Language, resolve_language
 from app.services import audit
-from app.web import admin, api, feedback_pages, health, pages, scoring_pages, signin
+from app.web import (
+    admin,
+    api,
+    feedback_pages,
+    health,
+    national_pages,
+    pages,
+    scoring_pages,
+    signin,
+)
 from app.web.auth import SESSION_COOKIE, client_address
 from app.web.htmx import is_htmx, render
 from app.web.signin import login_url
@@ -62,6 +71,7 @@ ROUTERS = (
     scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
     pages.router,
     feedback_pages.router,
+    national_pages.router,
     admin.router,
 )
 

@@ -17,16 +17,17 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep, in_unit_of_work
 from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
-from app.services import feedback, profiles, reviews, scoring, teams
+from app.services import exports, feedback, national, profiles, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
+from app.web import downloads
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import PathId, QueryId
 
@@ -272,6 +273,69 @@ def _review(review: Any, team: Any, scale: Any) -> ReviewOut:
         level=review.level_key if finalised else None,
         result=review.result if finalised else None,
     )
+
+
+# Exports ------------------------------------------------------------------------------
+
+ExportFilter = Annotated[str | None, Query(max_length=80)]
+
+
+def _export(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    kind: downloads.Kind,
+    filters: dict[str, str | None],
+    fmt: downloads.Format,
+    sep: downloads.Separator,
+) -> Response:
+    downloads.require_export(principal)
+    chosen = national.parse_filters(session, **filters)
+    scope = exports.Scope.of(national.chosen_versions(session, chosen), chosen)
+    return downloads.export_response(request, principal, kind, scope, fmt=fmt, sep=sep)
+
+
+@router.get(
+    "/exports/reviews",
+    summary="Finalised reviews, one row each: totals, levels, section and principle scores "
+    "and one column per item (every item of every scale version the filters allow)",
+    response_description="JSON ({export, filters, columns, rows}), CSV (UTF-8 with BOM) "
+    "or an Excel workbook, streamed",
+)
+def export_reviews(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    year: ExportFilter = None,
+    region: ExportFilter = None,
+    program_type: ExportFilter = None,
+    scale: ExportFilter = None,
+    format: downloads.Format = "json",  # noqa: A002 (the query parameter's name)
+    sep: downloads.Separator = ";",
+) -> Response:
+    filters = {"year": year, "region": region, "program_type": program_type, "scale": scale}
+    return _export(request, session, principal, "reviews", filters, format, sep)
+
+
+@router.get(
+    "/exports/ratings",
+    summary="Every rating of the finalised reviews in long form: review, item, rater "
+    "(a reviewer or the consensus), score or not-rated reason",
+    response_description="JSON, CSV (UTF-8 with BOM) or an Excel workbook, streamed",
+)
+def export_ratings(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    year: ExportFilter = None,
+    region: ExportFilter = None,
+    program_type: ExportFilter = None,
+    scale: ExportFilter = None,
+    format: downloads.Format = "json",  # noqa: A002
+    sep: downloads.Separator = ";",
+) -> Response:
+    filters = {"year": year, "region": region, "program_type": program_type, "scale": scale}
+    return _export(request, session, principal, "ratings", filters, format, sep)
 
 
 @router.get("/reviews", response_model=list[ReviewOut], summary="Reviews in the caller's scope")

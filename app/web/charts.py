@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.scales.schema import ScaleDefinition
+from app.services.national import NO_LEVEL, Overview
 from app.services.profiles import ReviewResult, TeamProfile
 
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#6b7280"
@@ -358,3 +359,174 @@ def _score_text(review: ReviewResult, key: str, language: str, t: Any) -> str:
     if result.score is None:
         return str(t("not_rated"))
     return _number(result.score, language)
+
+
+# The national overview --------------------------------------------------------------------
+
+LEVEL_KEYS = ("exemplary", "good", "fair", "not-ips", NO_LEVEL)
+LEVEL_COLOURS = {"exemplary": GREEN, "good": BLUE, "fair": "#E69F00", "not-ips": ORANGE}
+LEVEL_PATTERNS = {"exemplary": "", "good": "/", "fair": ".", "not-ips": "x", NO_LEVEL: "-"}
+
+
+def national_charts(overview: Overview, language: str, t: Any) -> list[Chart]:
+    charts = []
+    if overview.levels_by_year:
+        charts.append(_levels_by_year(overview, language, t))
+    if overview.by_region:
+        charts.append(_levels_by_region(overview, language, t))
+    if overview.items:
+        charts.append(_national_items(overview, language, t))
+    if overview.principles:
+        charts.append(_national_principles(overview, language, t))
+    return charts
+
+
+def _level_names(overview: Overview, language: str, t: Any) -> dict[str, str]:
+    names = {key: title.get(language) for key, title in overview.level_titles.items()}
+    names[NO_LEVEL] = t("no_level")
+    return names
+
+
+def _stacked(
+    key: str,
+    caption: str,
+    groups: list[tuple[str, dict[str, int]]],
+    overview: Overview,
+    language: str,
+    t: Any,
+    *,
+    first_column: str,
+    horizontal: bool,
+) -> Chart:
+    """Reviews per fidelity level, stacked, one bar per group (a year or a region).
+    Levels differ in pattern as well as colour, and the legend names them."""
+    names = _level_names(overview, language, t)
+    present = [level for level in LEVEL_KEYS if any(counts.get(level) for _, counts in groups)]
+    labels = [label for label, _ in groups]
+    traces = []
+    for level in present:
+        values = [counts.get(level, 0) for _, counts in groups]
+        trace: dict[str, Any] = {
+            "type": "bar",
+            "name": names.get(level, level),
+            "marker": {
+                "color": LEVEL_COLOURS.get(level, GREY),
+                "pattern": {"shape": LEVEL_PATTERNS.get(level, ""), "fgcolor": "#ffffff"},
+                "line": {"color": "#ffffff", "width": 1},
+            },
+        }
+        if horizontal:
+            trace.update(orientation="h", x=values, y=labels)
+            trace["hovertemplate"] = "%{y}: %{x}<extra>" + trace["name"] + "</extra>"
+        else:
+            trace.update(x=labels, y=values)
+            trace["hovertemplate"] = "%{x}: %{y}<extra>" + trace["name"] + "</extra>"
+        traces.append(trace)
+    height = (110 + 44 * len(groups)) if horizontal else 340
+    count_axis = {"title": {"text": t("reviews_count")}, "fixedrange": True, "rangemode": "tozero"}
+    category_axis = {"type": "category", "fixedrange": True, "automargin": True}
+    if horizontal:
+        category_axis["autorange"] = "reversed"
+    layout = _layout(
+        height,
+        barmode="stack",
+        margin={"l": 16, "r": 16, "t": 8, "b": 56},
+        xaxis=count_axis if horizontal else category_axis,
+        yaxis=category_axis if horizontal else count_axis,
+    )
+    rows = [
+        [label, *(str(counts.get(level, 0)) for level in present), str(sum(counts.values()))]
+        for label, counts in groups
+    ]
+    columns = [first_column, *(names.get(level, level) for level in present), t("total")]
+    return Chart(key, caption, {"data": traces, "layout": layout}, columns, rows, height)
+
+
+def _levels_by_year(overview: Overview, language: str, t: Any) -> Chart:
+    groups = [(str(year), counts) for year, counts in overview.levels_by_year]
+    return _stacked(
+        "levels-by-year", t("chart_levels_by_year"), groups, overview, language, t,
+        first_column=t("year"), horizontal=False,
+    )  # fmt: skip
+
+
+def _levels_by_region(overview: Overview, language: str, t: Any) -> Chart:
+    groups = [(name, counts) for _code, name, counts in overview.by_region]
+    caption = t("chart_levels_by_region").format(year=overview.year)
+    return _stacked(
+        "levels-by-region", caption, groups, overview, language, t,
+        first_column=t("region"), horizontal=True,
+    )  # fmt: skip
+
+
+def _national_items(overview: Overview, language: str, t: Any) -> Chart:
+    """The national mean of every item in the year, weakest first."""
+    labels = [f"{item.number}. {item.title.get(language)}" for item in overview.items]
+    means = [round(item.mean, 2) for item in overview.items]
+    height = 90 + 30 * len(labels)
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": means,
+                "y": labels,
+                "text": [_number(mean, language) for mean in means],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": BLUE},
+                "name": t("mean_score"),
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            height,
+            showlegend=False,
+            margin={"l": 16, "r": 24, "t": 8, "b": 40},
+            xaxis=_score_axis(t("mean_score"), 5.6),
+            yaxis=LABEL_AXIS,
+        ),
+    }
+    rows = [
+        [label, _number(item.mean, language), str(item.ratings)]
+        for label, item in zip(labels, overview.items, strict=True)
+    ]
+    caption = t("chart_national_items").format(year=overview.year)
+    columns = [t("item"), t("mean_score"), t("scores_behind_mean")]
+    return Chart("national-items", caption, figure, columns, rows, height)
+
+
+def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
+    labels = [f"{p.number}. {p.title.get(language)}" for p in overview.principles]
+    means = [round(p.mean, 2) for p in overview.principles]
+    height = 90 + 42 * len(labels)
+    figure = {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": means,
+                "y": labels,
+                "text": [_number(mean, language) for mean in means],
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": GREEN, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+                "name": t("mean_score"),
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            height,
+            showlegend=False,
+            margin={"l": 16, "r": 24, "t": 8, "b": 40},
+            xaxis=_score_axis(t("mean_score"), 5.6),
+            yaxis=LABEL_AXIS,
+        ),
+    }
+    rows = [
+        [label, _number(p.mean, language), str(p.ratings)]
+        for label, p in zip(labels, overview.principles, strict=True)
+    ]
+    caption = t("chart_national_principles").format(year=overview.year)
+    columns = [t("principle"), t("mean_score"), t("scores_behind_mean")]
+    return Chart("national-principles", caption, figure, columns, rows, height)

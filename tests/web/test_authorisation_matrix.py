@@ -400,6 +400,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/actions/{action_id}/delete"): team_leader_only(planned_action),
     ("GET", "/api/v1/teams/{team_id}/actions"): team_read(),
+    ("GET", "/national"): Rule({"any": frozenset({"admin", "analyst", "ambassador"})}),
+    ("GET", "/national/workbook.xlsx"): Rule({"any": frozenset({"admin", "analyst"})}),
+    ("GET", "/api/v1/exports/reviews"): Rule({"any": frozenset({"admin", "analyst"})}),
+    ("GET", "/api/v1/exports/ratings"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/admin/audit"): admin_only(),
     ("GET", "/admin/audit.csv"): admin_only(),
 }

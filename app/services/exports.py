@@ -1,0 +1,404 @@
+"""Exports of finalised reviews for STAR's analysts: the wide table of reviews (one row per
+review, one column per item) and the long table of ratings (one row per rating), as CSV,
+JSON or an Excel workbook.
+
+Rows are read from a streaming cursor and written out as they come: nothing holds a
+whole table in memory, and CSV and JSON start to send at once. An Excel workbook is a zip
+file, which cannot be sent before it is finished: it is written row by row to a temporary
+file (openpyxl's write-only mode) and sent from there.
+
+Columns from every scale version the filters allow are kept: items are matched across
+versions by their stable keys, and an item a review's version lacks is an empty cell,
+never a missing column. Only finalised reviews are ever exported.
+
+CSV is UTF-8 with a byte order mark, so Excel reads Danish letters right. With ``;`` as
+the separator (Danish Excel's default) numbers have a decimal comma, as Danish Excel
+expects; with ``,`` they have a decimal point. In CSV and Excel alike, a text that a
+spreadsheet would run as a formula (it begins with "=", "+", "-" or "@") is written with a
+leading apostrophe, so it stays text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+from sqlalchemy import Connection
+from sqlmodel import col
+
+from app.models import (
+    Municipality,
+    RaterKind,
+    Rating,
+    Region,
+    Review,
+    ScaleVersion,
+    Team,
+    TeamMunicipality,
+    User,
+)
+from app.scales.schema import ScaleDefinition
+from app.services import national
+from app.services import scales as scale_service
+from app.services.national import Filters
+from app.services.reports import cell_text
+
+CHUNK_ROWS = 2000
+EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows, the header included
+Value = str | int | float | date | None
+
+
+@dataclass
+class Table:
+    """A table being read: its columns, and its rows as they come from the database."""
+
+    name: str  # "reviews" or "ratings"
+    columns: list[str]
+    rows: Iterator[tuple[Value, ...]]
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    scale_key: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an export covers: the filters, and the scale versions they allow (newest
+    first within each scale), with their definitions. Plain data, so that it outlives the
+    request's session while the export streams."""
+
+    filters: Filters
+    versions: list[Version]
+    definitions: dict[int, ScaleDefinition]
+
+    @classmethod
+    def of(cls, versions: list[ScaleVersion], filters: Filters) -> Scope:
+        definitions = {v.id or 0: scale_service.definition_of(v) for v in versions}
+        plain = [Version(v.id or 0, v.scale_key, v.version) for v in versions]
+        return cls(filters, plain, definitions)
+
+    @property
+    def version_ids(self) -> list[int]:
+        return [v.id for v in self.versions]
+
+    def keys(self, kind: str) -> list[str]:
+        """Every section, principle or item key of the versions, each once, in the order
+        of the first version that has it."""
+        found: list[str] = []
+        for definition in self.definitions.values():
+            match kind:
+                case "section":
+                    keys = [section.key for section in definition.sections]
+                case "principle":
+                    keys = [p.key for p in sorted(definition.principles, key=lambda p: p.number)]
+                case _:
+                    keys = [item.key for item in definition.items]
+            found += [key for key in keys if key not in found]
+        return found
+
+
+REVIEW_COLUMNS = [
+    "review_id", "team_id", "team", "program_type", "regions", "municipalities", "scale",
+    "scale_version", "visit_date", "year", "finalised_on", "total", "maximum", "level",
+]  # fmt: skip
+RATING_COLUMNS = [
+    "review_id", "team_id", "team", "visit_date", "year", "scale", "scale_version",
+    "item_key", "item_number", "rater_kind", "rater", "score", "not_rated_reason",
+]  # fmt: skip
+
+
+def review_columns(scope: Scope) -> list[str]:
+    return [
+        *REVIEW_COLUMNS,
+        *(f"section:{key}" for key in scope.keys("section")),
+        *(f"principle:{key}" for key in scope.keys("principle")),
+        *(f"item:{key}" for key in scope.keys("item")),
+    ]
+
+
+def _streaming(connection: Connection, statement: Any) -> Any:
+    return connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(
+        statement
+    )
+
+
+def reviews(connection: Connection, scope: Scope) -> Table:
+    """One row per finalised review: its facts, total, level, section totals, principle
+    means and every item's consensus score."""
+    conditions = national.review_conditions(scope.filters, scope.version_ids)
+    places = _places(connection, conditions)
+    sections, principles = scope.keys("section"), scope.keys("principle")
+    items = scope.keys("item")
+    review_rows = _streaming(
+        connection,
+        sa.select(
+            col(Review.id),
+            col(Review.team_id),
+            col(Team.name),
+            col(Team.program_type),
+            col(ScaleVersion.scale_key),
+            col(ScaleVersion.version),
+            col(Review.visit_date),
+            col(Review.finalised_at),
+            col(Review.total_score),
+            col(Review.level_key),
+            col(Review.result),
+        )  # fmt: skip
+        .join(Team, col(Team.id) == col(Review.team_id))
+        .join(ScaleVersion, col(ScaleVersion.id) == col(Review.scale_version_id))
+        .where(*conditions)
+        .order_by(col(Review.id)),
+    )
+    scores = _streaming(
+        connection,
+        sa.select(col(Rating.review_id), col(Rating.item_key), col(Rating.score))
+        .join(Review, col(Review.id) == col(Rating.review_id))
+        .where(*conditions, col(Rating.rater_kind) == RaterKind.CONSENSUS)
+        .order_by(col(Rating.review_id)),
+    )
+
+    def rows() -> Iterator[tuple[Value, ...]]:
+        pending = next(scores, None)
+        try:
+            for row in review_rows:
+                review_id = row[0]
+                found: dict[str, float | None] = {}
+                while pending is not None and pending[0] <= review_id:
+                    if pending[0] == review_id:
+                        found[pending[1]] = pending[2]
+                    pending = next(scores, None)
+                result = row[10] or {}
+                if isinstance(result, str):
+                    result = json.loads(result)
+                section_totals = {g["key"]: g.get("total") for g in result.get("sections", [])}
+                principle_means = {g["key"]: g.get("mean") for g in result.get("principles", [])}
+                regions, municipalities = places.get(row[1], ("", ""))
+                finalised = row[7].date() if isinstance(row[7], datetime) else row[7]
+                yield (
+                    review_id, row[1], row[2], row[3], regions, municipalities, row[4], row[5],
+                    row[6], row[6].year, finalised, row[8], result.get("maximum"), row[9],
+                    *(section_totals.get(key) for key in sections),
+                    *(principle_means.get(key) for key in principles),
+                    *(found.get(key) for key in items),
+                )  # fmt: skip
+        finally:
+            review_rows.close()
+            scores.close()
+
+    return Table("reviews", review_columns(scope), rows())
+
+
+def ratings(connection: Connection, scope: Scope) -> Table:
+    """One row per rating of a finalised review, the reviewers' and the consensus's."""
+    conditions = national.review_conditions(scope.filters, scope.version_ids)
+    numbers = {
+        (version_id, item.key): item.number
+        for version_id, definition in scope.definitions.items()
+        for item in definition.items
+    }
+    result = _streaming(
+        connection,
+        sa.select(
+            col(Rating.review_id),
+            col(Review.team_id),
+            col(Team.name),
+            col(Review.visit_date),
+            col(ScaleVersion.scale_key),
+            col(ScaleVersion.version),
+            col(Rating.item_key),
+            col(Rating.rater_kind),
+            col(User.username),
+            col(Rating.score),
+            col(Rating.not_rated_reason),
+            col(Review.scale_version_id),
+        )  # fmt: skip
+        .join(Review, col(Review.id) == col(Rating.review_id))
+        .join(Team, col(Team.id) == col(Review.team_id))
+        .join(ScaleVersion, col(ScaleVersion.id) == col(Review.scale_version_id))
+        .outerjoin(User, col(User.id) == col(Rating.rater_id))
+        .where(*conditions)
+        .order_by(col(Rating.review_id), col(Rating.id)),
+    )
+    consensus = RaterKind.CONSENSUS.value
+
+    def rows() -> Iterator[tuple[Value, ...]]:
+        try:
+            for (review_id, team_id, team, visit, key, version, item, kind, rater, score,
+                 reason, version_id) in result:  # fmt: skip
+                yield (
+                    review_id, team_id, team, visit, visit.year, key, version, item,
+                    numbers.get((version_id, item)), kind,
+                    consensus if kind == consensus else rater, score, reason,
+                )  # fmt: skip
+        finally:
+            result.close()
+
+    return Table("ratings", list(RATING_COLUMNS), rows())
+
+
+def _places(connection: Connection, conditions: list[Any]) -> dict[int, tuple[str, str]]:
+    """Each exported team's regions and municipalities, as text."""
+    teams = sa.select(col(Review.team_id)).where(*conditions).distinct()
+    rows = connection.execute(
+        sa.select(col(TeamMunicipality.team_id), col(Region.name), col(Municipality.name))
+        .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+        .join(Region, col(Region.code) == col(Municipality.region_code))
+        .where(col(TeamMunicipality.team_id).in_(teams))
+        .order_by(col(TeamMunicipality.team_id), col(Municipality.name))
+    )
+    regions: dict[int, list[str]] = {}
+    municipalities: dict[int, list[str]] = {}
+    for team_id, region, municipality in rows:
+        if region not in regions.setdefault(team_id, []):
+            regions[team_id].append(region)
+        municipalities.setdefault(team_id, []).append(municipality)
+    return {
+        team_id: (", ".join(regions[team_id]), ", ".join(municipalities[team_id]))
+        for team_id in regions
+    }
+
+
+def item_rows(scope: Scope) -> tuple[list[str], list[list[Value]]]:
+    """What each exported column of items means: one row per item of each scale version."""
+    columns = [
+        "column", "scale", "scale_version", "item_key", "number", "section", "principles",
+        "title_da", "title_en", "kind",
+    ]  # fmt: skip
+    rows: list[list[Value]] = []
+    for version in scope.versions:
+        definition = scope.definitions[version.id]
+        for item in definition.items:
+            rows.append(
+                [
+                    f"item:{item.key}", version.scale_key, version.version, item.key,
+                    item.number, item.section, ", ".join(item.principles), item.title.da,
+                    item.title.en, item.kind,
+                ]
+            )  # fmt: skip
+    return columns, rows
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def csv_chunks(table: Table, *, sep: str = ";") -> Iterator[bytes]:
+    """The table as CSV, UTF-8 with a byte order mark, in chunks of rows."""
+    text = _text_for(sep)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(table.columns)
+    for count, row in enumerate(table.rows, start=1):
+        writer.writerow([text(value) for value in row])
+        if count % CHUNK_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _text_for(sep: str) -> Callable[[Value], str]:
+    """How a value is written in CSV: numbers without a trailing ".0", with a decimal
+    comma when the separator is ";"."""
+    comma = sep == ";"
+    known: dict[float, str] = {}
+
+    def text(value: Value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return str(cell_text(value))  # "=…" stays text in a spreadsheet
+        if isinstance(value, bool):
+            return str(value).lower()
+        if isinstance(value, float):
+            found = known.get(value)
+            if found is None:
+                found = _number(value)
+                found = found.replace(".", ",") if comma else found
+                if len(known) < 10_000:
+                    known[value] = found
+            return found
+        if isinstance(value, date):
+            return value.isoformat()
+        return str(value)
+
+    return text
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else repr(round(value, 6))
+
+
+def json_chunks(table: Table, filters: Filters) -> Iterator[bytes]:
+    """The table as one JSON object: the filters, the columns, and the rows as objects."""
+    head = {"export": table.name, "filters": filters.as_query(), "columns": table.columns}
+    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [').encode()
+    columns = table.columns
+    parts: list[str] = []
+    first = True
+    for row in table.rows:
+        record = {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in zip(columns, row, strict=True)
+        }
+        parts.append(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
+        first = False
+        if len(parts) >= CHUNK_ROWS:
+            yield "".join(parts).encode()
+            parts.clear()
+    parts.append("\n]}\n")
+    yield "".join(parts).encode()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    columns: list[str]
+    rows: Any  # an iterable of rows
+
+
+def workbook(sheets: list[Sheet]) -> BinaryIO:
+    """An Excel workbook of the sheets, written row by row to a temporary file (rewound,
+    for the caller to send and close). A table longer than a worksheet holds goes on in
+    a second sheet of the same name and a number, so nothing is cut off."""
+    book = Workbook(write_only=True)
+    for sheet in sheets:
+        part = 1
+        worksheet = book.create_sheet(sheet.title[:31])
+        worksheet.append(sheet.columns)
+        rows = 1
+        for row in sheet.rows:
+            if rows == EXCEL_MAX_ROWS:
+                part += 1
+                worksheet = book.create_sheet(f"{sheet.title[:27]} {part}")
+                worksheet.append(sheet.columns)
+                rows = 1
+            worksheet.append([_cell(value) for value in row])
+            rows += 1
+    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    book.save(output)
+    output.seek(0)
+    return output  # type: ignore[return-value]
+
+
+def _cell(value: Value) -> Any:
+    return cell_text(value) if isinstance(value, str) else value
+
+
+def file_chunks(handle: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()

@@ -1,0 +1,590 @@
+"""The national picture for STAR: how many teams there are and were measured, how many
+municipalities have a team against the corps' goal, how fidelity is spread by year and
+region, which items are weak nationally, and every team's latest result.
+
+Only finalised reviews count, so no filter can show work in progress. Every figure is an
+aggregate in SQL (a GROUP BY over the filtered reviews or their consensus ratings), so
+the page costs about what a hand-written query of the same figures costs, whatever the
+number of reviews.
+
+Items are matched across scale versions by their stable keys: an item's national mean is
+over every review whose scale version has the item. A principle's mean is over its items'
+ratings, each version's items counted under that version's principles.
+
+Analysts and administrators see every team. An ambassador sees the same national
+figures, but a figure made from fewer than ``NATIONAL_MINIMUM_TEAMS`` teams is shown only
+when those teams are all in their own scope (no single team elsewhere can be picked out),
+and the table of teams holds the teams of their own scope.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, select
+
+from app.errors import Invalid
+from app.models import (
+    Municipality,
+    ProgramType,
+    RaterKind,
+    Rating,
+    Region,
+    Review,
+    ReviewStatus,
+    Role,
+    ScaleStatus,
+    ScaleVersion,
+    Team,
+    TeamMunicipality,
+)
+from app.scales.schema import Item, LevelBand, Principle, ScaleDefinition, Text
+from app.services import access, profiles
+from app.services import scales as scale_service
+from app.services.access import Principal
+from app.services.profiles import NATIONAL_MINIMUM_TEAMS
+
+GOAL_SHARE = 2 / 3  # of all municipalities with an IPS team, the corps' goal
+NO_LEVEL = "none"
+YEARS = range(1990, 2101)
+TEAMS_PER_PAGE = 100
+TEAM_SORTS = ("name", "region", "visit", "total", "level", "change", "due")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the national figures and exports are narrowed to; None is "all"."""
+
+    year: int | None = None
+    region: int | None = None
+    program_type: str | None = None
+    scale: str | None = None  # "ips-25/2019" (one version) or "ips-25" (all its versions)
+
+    def as_query(self) -> dict[str, str]:
+        """The filters that are set, as query parameters."""
+        return {
+            name: str(value)
+            for name in ("year", "region", "program_type", "scale")
+            if (value := getattr(self, name)) is not None
+        }
+
+
+def parse_filters(
+    session: Session,
+    *,
+    year: str | None = None,
+    region: str | None = None,
+    program_type: str | None = None,
+    scale: str | None = None,
+) -> Filters:
+    """Filters as a form or a script writes them; an unknown value is ``Invalid`` naming
+    the values that are allowed."""
+    chosen_year = None
+    if year:
+        text = year.strip()
+        if not (text.isascii() and text.isdigit() and int(text) in YEARS):
+            raise Invalid.of("err_filter_year", value=year[:20])
+        chosen_year = int(text)
+    chosen_region = None
+    if region:
+        regions = {str(r.code): r for r in region_choices(session)}
+        if region.strip() not in regions:
+            allowed = ", ".join(f"{code} ({r.name})" for code, r in regions.items())
+            raise Invalid.of("err_filter_region", value=region[:20], allowed=allowed)
+        chosen_region = int(region.strip())
+    chosen_program = None
+    if program_type:
+        programs = [p.value for p in ProgramType]
+        if program_type.strip() not in programs:
+            raise Invalid.of(
+                "err_filter_program", value=program_type[:40], allowed=", ".join(programs)
+            )
+        chosen_program = program_type.strip()
+    chosen_scale = None
+    if scale:
+        allowed_scales = scale_values(session)
+        if scale.strip() not in allowed_scales:
+            raise Invalid.of(
+                "err_filter_scale", value=scale[:80], allowed=", ".join(allowed_scales)
+            )
+        chosen_scale = scale.strip()
+    return Filters(chosen_year, chosen_region, chosen_program, chosen_scale)
+
+
+def region_choices(session: Session) -> list[Region]:
+    return list(session.exec(select(Region).order_by(col(Region.code))))
+
+
+def scale_versions(session: Session) -> list[ScaleVersion]:
+    """The scale versions reviews can have been made on (drafts never are), newest first
+    within each scale."""
+    query = (
+        select(ScaleVersion)
+        .where(ScaleVersion.status != ScaleStatus.DRAFT)
+        .order_by(col(ScaleVersion.scale_key), col(ScaleVersion.version).desc())
+    )
+    return list(session.exec(query))
+
+
+def scale_values(session: Session) -> list[str]:
+    """What the scale filter accepts: each scale's key, and each of its versions."""
+    values: list[str] = []
+    for row in scale_versions(session):
+        if row.scale_key not in values:
+            values.append(row.scale_key)
+        values.append(f"{row.scale_key}/{row.version}")
+    return values
+
+
+def chosen_versions(session: Session, filters: Filters) -> list[ScaleVersion]:
+    """The scale versions the filters allow, newest first within each scale."""
+    rows = scale_versions(session)
+    if filters.scale is None:
+        return rows
+    key, _, version = filters.scale.partition("/")
+    return [r for r in rows if r.scale_key == key and (not version or r.version == version)]
+
+
+def review_conditions(
+    filters: Filters, version_ids: list[int] | None = None, *, with_year: bool = True
+) -> list[ColumnElement[bool]]:
+    """WHERE clauses on ``Review``: finalised, and within the filters (``version_ids``:
+    the scale versions the scale filter allows)."""
+    conditions: list[ColumnElement[bool]] = [col(Review.status) == ReviewStatus.FINALISED]
+    if with_year and filters.year is not None:
+        conditions += [
+            col(Review.visit_date) >= date(filters.year, 1, 1),
+            col(Review.visit_date) < date(filters.year + 1, 1, 1),
+        ]
+    conditions += team_conditions(filters, Review.team_id)
+    if filters.scale is not None and version_ids is not None:
+        conditions.append(col(Review.scale_version_id).in_(version_ids))
+    return conditions
+
+
+def team_conditions(filters: Filters, team_id: Any) -> list[ColumnElement[bool]]:
+    """WHERE clauses on a team id column: the region and program type filters."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.region is not None:
+        in_region = (
+            select(TeamMunicipality.team_id)
+            .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+            .where(Municipality.region_code == filters.region)
+        )
+        conditions.append(col(team_id).in_(in_region))
+    if filters.program_type is not None:
+        of_program = select(Team.id).where(Team.program_type == filters.program_type)
+        conditions.append(col(team_id).in_(of_program))
+    return conditions
+
+
+# The overview -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemMean:
+    key: str
+    number: int
+    title: Text
+    mean: float
+    ratings: int  # the consensus scores behind the mean
+
+
+@dataclass(frozen=True)
+class PrincipleMean:
+    key: str
+    number: int
+    title: Text
+    mean: float
+    ratings: int
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    team_id: int
+    name: str
+    program_type: str
+    regions: str
+    visit_date: date | None
+    scale: str | None
+    total: float | None
+    level_key: str | None
+    level_title: Text | None
+    change: float | None  # since the review before, when both are on the same scale version
+    due: date | None
+
+
+@dataclass
+class Overview:
+    filters: Filters
+    year: int
+    years: list[int]  # the years with finalised reviews (within the other filters)
+    teams_active: int
+    teams_measured: int  # teams with a finalised review in ``year``
+    municipalities_covered: int
+    municipalities_total: int
+    levels: dict[str, int]  # finalised reviews in ``year`` per level key
+    levels_by_year: list[tuple[int, dict[str, int]]]
+    by_region: list[tuple[int, str, dict[str, int]]]
+    items: list[ItemMean]  # weakest first
+    principles: list[PrincipleMean]
+    teams: list[TeamRow]
+    level_titles: dict[str, Text]
+    hidden: bool = False  # too few teams for this caller to see the year's figures
+    hidden_regions: list[str] = field(default_factory=list)
+
+    @property
+    def share(self) -> float:
+        if not self.municipalities_total:
+            return 0.0
+        return self.municipalities_covered / self.municipalities_total
+
+    @property
+    def goal(self) -> int:
+        """Municipalities that make two thirds of those counted."""
+        return -(-self.municipalities_total * 2 // 3)
+
+    @property
+    def reviews_in_year(self) -> int:
+        return sum(self.levels.values())
+
+
+def sees_all_teams(principal: Principal) -> bool:
+    return principal.role in (Role.ADMIN, Role.ANALYST)
+
+
+def overview(
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    *,
+    today: date,
+    months_below_good: int,
+    months: int,
+) -> Overview:
+    """The national figures for the filters; the year is the chosen one, else the latest
+    year with a finalised review, else this year."""
+    versions = chosen_versions(session, filters)
+    definitions = {v.id or 0: scale_service.definition_of(v) for v in versions}
+    version_ids = list(definitions)
+    year_of = sa.extract("year", col(Review.visit_date)).label("year")
+    every_year = review_conditions(filters, version_ids, with_year=False)
+
+    by_year: dict[int, dict[str, int]] = defaultdict(dict)
+    for year, level, count in session.exec(
+        select(year_of, col(Review.level_key), func.count())
+        .where(*every_year)
+        .group_by(year_of, col(Review.level_key))
+    ):
+        by_year[int(year)][level or NO_LEVEL] = count
+    years = sorted(by_year)
+    year = filters.year or (years[-1] if years else today.year)
+    in_year = review_conditions(Filters(year, *_rest(filters)), version_ids)
+
+    measured_teams = set(session.exec(select(Review.team_id).where(*in_year).distinct()))
+    hidden = not sees_all_teams(principal) and not _safe(session, principal, measured_teams)
+
+    active = [col(Team.is_active).is_(True), *team_conditions(filters, Team.id)]
+    teams_active = session.exec(select(func.count()).select_from(Team).where(*active)).one()
+    covered = session.exec(
+        select(func.count(func.distinct(TeamMunicipality.municipality_code)))
+        .join(Team, col(Team.id) == col(TeamMunicipality.team_id))
+        .where(*active)
+    ).one()
+    all_municipalities = select(func.count()).select_from(Municipality)
+    if filters.region is not None:
+        all_municipalities = all_municipalities.where(Municipality.region_code == filters.region)
+
+    overview = Overview(
+        filters=filters,
+        year=year,
+        years=years,
+        teams_active=teams_active,
+        teams_measured=len(measured_teams),
+        municipalities_covered=covered,
+        municipalities_total=session.exec(all_municipalities).one(),
+        levels={} if hidden else dict(by_year.get(year, {})),
+        levels_by_year=[(y, by_year[y]) for y in years],
+        by_region=[],
+        items=[],
+        principles=[],
+        teams=team_rows(
+            session,
+            principal,
+            filters,
+            definitions,
+            year=year,
+            months_below_good=months_below_good,
+            months=months,
+        ),
+        level_titles=_level_titles(definitions.values()),
+        hidden=hidden,
+    )
+    if hidden:
+        return overview
+    overview.by_region, overview.hidden_regions = _by_region(session, principal, in_year)
+    overview.items, overview.principles = _means(session, in_year, definitions)
+    return overview
+
+
+def _rest(filters: Filters) -> tuple[int | None, str | None, str | None]:
+    return filters.region, filters.program_type, filters.scale
+
+
+def _safe(session: Session, principal: Principal, team_ids: set[int]) -> bool:
+    """Whether figures made from these teams' reviews may be shown to ``principal``."""
+    if len(team_ids) >= NATIONAL_MINIMUM_TEAMS or not team_ids:
+        return True
+    visible = session.exec(
+        select(func.count())
+        .select_from(Team)
+        .where(col(Team.id).in_(team_ids), access.team_scope(principal))
+    ).one()
+    return visible == len(team_ids)
+
+
+def _level_titles(definitions: Any) -> dict[str, Text]:
+    titles: dict[str, Text] = {}
+    for definition in definitions:
+        for band in definition.levels.bands:
+            titles.setdefault(band.key, band.title)
+    return titles
+
+
+def _by_region(
+    session: Session, principal: Principal, in_year: list[ColumnElement[bool]]
+) -> tuple[list[tuple[int, str, dict[str, int]]], list[str]]:
+    """The year's finalised reviews per region and level (a team serving municipalities
+    in two regions counts in both)."""
+    pairs = (
+        select(
+            col(Review.id).label("review_id"),
+            col(Review.team_id).label("team_id"),
+            col(Review.level_key).label("level_key"),
+            col(Municipality.region_code).label("region_code"),
+        )
+        .join(TeamMunicipality, col(TeamMunicipality.team_id) == col(Review.team_id))
+        .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+        .where(*in_year)
+        .distinct()
+        .subquery()
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for region, level, count in session.exec(
+        select(pairs.c.region_code, pairs.c.level_key, func.count()).group_by(
+            pairs.c.region_code, pairs.c.level_key
+        )
+    ):
+        counts[region][level or NO_LEVEL] = count
+    shown, hidden = [], []
+    names = {r.code: r.name for r in region_choices(session)}
+    for code in sorted(names):
+        if code not in counts:
+            continue
+        if not sees_all_teams(principal) and code not in principal.regions:
+            team_ids = set(
+                session.exec(select(pairs.c.team_id).where(pairs.c.region_code == code).distinct())
+            )
+            if not _safe(session, principal, team_ids):
+                hidden.append(names[code])
+                continue
+        shown.append((code, names[code], counts[code]))
+    return shown, hidden
+
+
+def _means(
+    session: Session, in_year: list[ColumnElement[bool]], definitions: dict[int, ScaleDefinition]
+) -> tuple[list[ItemMean], list[PrincipleMean]]:
+    """The year's mean consensus score per item (matched by key across scale versions)
+    and per principle, from one grouped query."""
+    rows = session.exec(
+        select(
+            col(Review.scale_version_id),
+            col(Rating.item_key),
+            func.sum(Rating.score),
+            func.count(col(Rating.score)),
+        )
+        .join(Rating, col(Rating.review_id) == col(Review.id))
+        .where(*in_year, col(Rating.rater_kind) == RaterKind.CONSENSUS)
+        .group_by(col(Review.scale_version_id), col(Rating.item_key))
+    ).all()
+    item_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    principle_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+    for version_id, key, total, count in rows:
+        definition = definitions.get(version_id)
+        if definition is None or not count:
+            continue
+        item_sums[key][0] += float(total or 0)
+        item_sums[key][1] += count
+        try:
+            principles_of = definition.item(key).principles
+        except KeyError:
+            continue
+        for principle_key in principles_of:
+            principle_sums[principle_key][0] += float(total or 0)
+            principle_sums[principle_key][1] += count
+    known_items: dict[str, Item] = {}
+    known_principles: dict[str, Principle] = {}
+    for definition in definitions.values():  # newest version first: its titles win
+        for entry in definition.items:
+            known_items.setdefault(entry.key, entry)
+        for principle in definition.principles:
+            known_principles.setdefault(principle.key, principle)
+    items: list[ItemMean] = []
+    for key, (score_sum, scored) in item_sums.items():
+        if (found := known_items.get(key)) is not None:
+            items.append(ItemMean(key, found.number, found.title, score_sum / scored, int(scored)))
+    items.sort(key=lambda entry: (entry.mean, entry.number))
+    principles = [
+        PrincipleMean(key, p.number, p.title, score_sum / scored, int(scored))
+        for key, (score_sum, scored) in principle_sums.items()
+        if (p := known_principles.get(key)) is not None
+    ]
+    principles.sort(key=lambda entry: entry.number)
+    return items, principles
+
+
+def team_rows(
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    definitions: dict[int, ScaleDefinition],
+    *,
+    year: int,
+    months_below_good: int,
+    months: int,
+) -> list[TeamRow]:
+    """Every active team in the caller's scope and the filters, with its latest finalised
+    review up to the end of ``year`` and the change since the one before."""
+    ranked = (
+        sa.select(
+            col(Review.team_id).label("team_id"),
+            col(Review.visit_date).label("visit_date"),
+            col(Review.scale_version_id).label("version_id"),
+            col(Review.total_score).label("total"),
+            col(Review.level_key).label("level_key"),
+            func.row_number()
+            .over(
+                partition_by=col(Review.team_id),
+                order_by=(col(Review.visit_date).desc(), col(Review.id).desc()),
+            )
+            .label("rank"),
+        )
+        .where(
+            *review_conditions(Filters(None, *_rest(filters)), list(definitions)),
+            col(Review.visit_date) < date(year + 1, 1, 1),
+        )
+        .subquery()
+    )
+    latest: dict[int, list[Any]] = defaultdict(list)
+    for row in session.connection().execute(
+        sa.select(ranked).where(ranked.c.rank <= 2).order_by(ranked.c.team_id, ranked.c.rank)
+    ):
+        latest[row.team_id].append(row)
+    teams = session.exec(
+        select(Team)
+        .where(
+            col(Team.is_active).is_(True),
+            access.team_scope(principal),
+            *team_conditions(filters, Team.id),
+        )
+        .order_by(col(Team.name))
+    ).all()
+    regions = _team_regions(session, [team.id or 0 for team in teams])
+    rows = []
+    for team in teams:
+        found = latest.get(team.id or 0, [])
+        if not found:
+            rows.append(
+                TeamRow(team.id or 0, team.name, team.program_type, regions.get(team.id or 0, ""),
+                        None, None, None, None, None, None, None)
+            )  # fmt: skip
+            continue
+        last = found[0]
+        definition = definitions.get(last.version_id) or scale_service.definition_for(
+            session, last.version_id
+        )
+        band = _band(definition, last.level_key)
+        previous = found[1] if len(found) > 1 else None
+        change = None
+        if (
+            previous is not None
+            and previous.version_id == last.version_id
+            and last.total is not None
+            and previous.total is not None
+        ):
+            change = round(last.total - previous.total, 2)
+        due = profiles.add_months(
+            last.visit_date,
+            months_below_good if profiles.below_good(definition, band) else months,
+        )
+        rows.append(
+            TeamRow(
+                team_id=team.id or 0,
+                name=team.name,
+                program_type=team.program_type,
+                regions=regions.get(team.id or 0, ""),
+                visit_date=last.visit_date,
+                scale=f"{definition.key} {definition.version}",
+                total=last.total,
+                level_key=last.level_key,
+                level_title=band.title if band else None,
+                change=change,
+                due=due,
+            )
+        )
+    return rows
+
+
+def _band(definition: ScaleDefinition, key: str | None) -> LevelBand | None:
+    return next((band for band in definition.levels.bands if band.key == key), None)
+
+
+def _team_regions(session: Session, team_ids: list[int]) -> dict[int, str]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for team_id, name in session.exec(
+        select(col(TeamMunicipality.team_id), col(Region.name))
+        .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+        .join(Region, col(Region.code) == col(Municipality.region_code))
+        .where(col(TeamMunicipality.team_id).in_(team_ids))
+        .distinct()
+        .order_by(col(Region.name))
+    ):
+        found[team_id].append(name)
+    return {team_id: ", ".join(names) for team_id, names in found.items()}
+
+
+LEVEL_RANK = {"exemplary": 0, "good": 1, "fair": 2, "not-ips": 3}
+
+
+def sort_teams(rows: list[TeamRow], sort: str, descending: bool) -> list[TeamRow]:
+    """The table of teams in the order asked for; teams without a value go last."""
+
+    def key(row: TeamRow) -> Any:
+        value: Any
+        match sort:
+            case "region":
+                value = row.regions
+            case "visit":
+                value = row.visit_date
+            case "total":
+                value = row.total
+            case "level":
+                value = None if row.level_key is None else -LEVEL_RANK.get(row.level_key, 9)
+            case "change":
+                value = row.change
+            case "due":
+                value = row.due
+            case _:
+                value = row.name.casefold()
+        return value
+
+    present = [row for row in rows if key(row) is not None]
+    missing = [row for row in rows if key(row) is None]
+    present.sort(key=lambda row: (key(row), row.name.casefold()), reverse=descending)
+    return present + sorted(missing, key=lambda row: row.name.casefold())

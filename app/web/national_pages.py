@@ -1,0 +1,116 @@
+"""The national overview page for STAR's analysts (and administrators and ambassadors),
+and its workbook download."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+
+from app.db import SessionDep
+from app.errors import Forbidden
+from app.i18n import translator
+from app.models import ProgramType
+from app.services import access, exports, national, profiles
+from app.web import charts, downloads
+from app.web.auth import CurrentPrincipal
+from app.web.htmx import render
+
+router = APIRouter()
+
+FilterValue = Annotated[str | None, Query(max_length=80)]
+Sort = Literal["name", "region", "visit", "total", "level", "change", "due"]
+
+
+@router.get("/national", response_class=HTMLResponse, name="national")
+def national_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    year: FilterValue = None,
+    region: FilterValue = None,
+    program_type: FilterValue = None,
+    scale: FilterValue = None,
+    sort: Sort = "name",
+    order: Literal["asc", "desc"] = "asc",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    if not access.can_read_national(principal):
+        raise Forbidden.of("role_forbidden")
+    filters = national.parse_filters(
+        session, year=year, region=region, program_type=program_type, scale=scale
+    )
+    settings = request.app.state.settings
+    found = national.overview(
+        session,
+        principal,
+        filters,
+        today=settings.today(),
+        months_below_good=settings.follow_up_months_below_good,
+        months=settings.follow_up_months,
+    )
+    rows = national.sort_teams(found.teams, sort, order == "desc")
+    pages = max(1, math.ceil(len(rows) / national.TEAMS_PER_PAGE))
+    page = min(page, pages)
+    start = (page - 1) * national.TEAMS_PER_PAGE
+    language = request.state.language
+    base = str(request.url_for("national").path)
+
+    def link(**changes: object) -> str:
+        """This page with the same filters and other sorting or paging."""
+        return f"{base}?{urlencode(filters.as_query() | {k: str(v) for k, v in changes.items()})}"
+
+    context = {
+        "link": link,
+        "overview": found,
+        "filters": filters,
+        "query": filters.as_query(),
+        "regions": national.region_choices(session),
+        "programs": [p.value for p in ProgramType],
+        "scales": national.scale_values(session),
+        "charts": charts.national_charts(found, language, translator(language)),
+        "rows": rows[start : start + national.TEAMS_PER_PAGE],
+        "team_count": len(rows),
+        "sort": sort,
+        "order": order,
+        "page": page,
+        "pages": pages,
+        "can_export": access.can_export(principal),
+        "sees_all": national.sees_all_teams(principal),
+        "minimum": profiles.NATIONAL_MINIMUM_TEAMS,
+        "today": settings.today(),
+    }
+    return render(request, "national/index.html", context)
+
+
+@router.get("/national/workbook.xlsx", name="national_workbook")
+def national_workbook(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    year: FilterValue = None,
+    region: FilterValue = None,
+    program_type: FilterValue = None,
+    scale: FilterValue = None,
+) -> Response:
+    """The whole export as one workbook: reviews, ratings, what the items are, the
+    filters. Sheet names in the reader's language; columns are the same for everyone."""
+    downloads.require_export(principal)
+    filters = national.parse_filters(
+        session, year=year, region=region, program_type=program_type, scale=scale
+    )
+    scope = exports.Scope.of(national.chosen_versions(session, filters), filters)
+    t = translator(request.state.language)
+    titles = {
+        "reviews": t("xlsx_reviews"),
+        "ratings": t("xlsx_ratings"),
+        "items": t("xlsx_items"),
+        "filters": t("xlsx_filters"),
+    }
+    return downloads.export_response(
+        request, principal, "workbook", scope, fmt="xlsx", titles=titles
+    )
