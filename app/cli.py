@@ -8,6 +8,7 @@ that change data run as one unit of work: everything or nothing is committed.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,6 +43,7 @@ from app.scales.loader import (
 from app.services import accounts, audit
 from app.services import demo as demo_service
 from app.services import scales as scale_service
+from app.services import synthetic as synthetic_service
 from app.services.access import Principal
 
 cli = typer.Typer(
@@ -155,8 +157,18 @@ def demo(
         bool,
         typer.Option("--if-empty", help="Only load when the database has no teams and no users."),
     ] = False,
+    synthetic_reviews: Annotated[
+        int,
+        typer.Option(
+            "--synthetic-reviews",
+            min=0,
+            max=10_000_000,
+            help="Then add this many synthetic finalised reviews (and teams) for scale tests.",
+        ),
+    ] = 0,
 ) -> None:
-    """Load demo teams, users and three years of reviews (safe to run again)."""
+    """Load demo teams, users and three years of reviews (safe to run again); with
+    --synthetic-reviews N, add N synthetic finalised reviews on top (each run adds more)."""
     if settings().environment == "production":
         fail(
             "demo data includes accounts with a public password, so it is never loaded when "
@@ -167,6 +179,8 @@ def demo(
             typer.echo("the database already holds data; demo data not loaded")
             return
         summary = demo_service.load_demo(session, scales_dir=settings().scales_dir)
+    if synthetic_reviews:
+        _synthetic(synthetic_reviews)
     if not summary.created_anything:
         typer.echo("demo data already present; nothing changed")
         return
@@ -174,6 +188,23 @@ def demo(
         f"demo data loaded: {summary.teams} teams, {summary.users} users, "
         f"{summary.scales} scale versions, {summary.reviews} reviews, "
         f"{summary.ratings} ratings"
+    )
+
+
+def _synthetic(count: int) -> None:
+    started = time.monotonic()
+
+    def progress(done: int) -> None:
+        if done % 10_000 == 0 or done == count:
+            typer.echo(f"  {done} of {count} synthetic reviews written", err=True)
+
+    with unit_of_work() as session:
+        made = synthetic_service.add_synthetic_reviews(
+            session, count, scales_dir=settings().scales_dir, progress=progress
+        )
+    typer.echo(
+        f"synthetic data added: {made.reviews} finalised reviews, {made.ratings} ratings, "
+        f"{made.teams} new teams ({time.monotonic() - started:.1f} s)"
     )
 
 

@@ -171,6 +171,13 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     return summary
 
 
+def publish_demo_scales(
+    session: Session, scales_dir: Path
+) -> dict[str, tuple[ScaleVersion, ScaleDefinition]]:
+    """The demo's scale versions by "key/version", registered and published if missing."""
+    return _publish_scales(session, scales_dir, DemoSummary())
+
+
 def _publish_scales(
     session: Session, scales_dir: Path, summary: DemoSummary
 ) -> dict[str, tuple[ScaleVersion, ScaleDefinition]]:

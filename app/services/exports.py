@@ -128,8 +128,10 @@ def review_columns(scope: Scope) -> list[str]:
 
 
 def _streaming(connection: Connection, statement: Any) -> Any:
-    return connection.execution_options(stream_results=True, yield_per=CHUNK_ROWS).execute(
-        statement
+    """Rows as the database sends them (a server-side cursor on PostgreSQL), not all at
+    once; the options are the statement's, so the connection itself is left as it was."""
+    return connection.execute(
+        statement, execution_options={"stream_results": True, "yield_per": CHUNK_ROWS}
     )
 
 

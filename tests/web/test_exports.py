@@ -1,0 +1,213 @@
+"""The exports through the API and the national page: the workbook's numbers equal the
+database's, CSV with a byte order mark and ";" round-trips through Python's csv module,
+an item of one scale version keeps its column in a mixed export, nothing in progress is
+ever exported, every export is audited, and bad filters answer 422 naming what is allowed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import openpyxl
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from app.config import PROJECT_ROOT
+from app.models import AuditEvent, ProgramType, RaterKind, Rating, Review, Role
+from app.services import synthetic
+from tests.factories import make_team, make_user
+from tests.services.test_profiles import finalised, in_progress
+from tests.web.signin import parse, sign_in
+
+
+def mixed_reviews(session: Session) -> tuple[Review, Review]:
+    """An IPS-25 review of a Copenhagen team (one item at 2.5, one not rated) and an
+    IPS-lignende review of an Odense team, both finalised in 2025, and one in progress."""
+    copenhagen = make_team(session, name="IPS-team København Ø", municipalities=(101,))
+    odense = make_team(session, municipalities=(461,), program_type=ProgramType.IPS_LIGNENDE)
+    ips = finalised(
+        session, copenhagen, date(2025, 5, 1), {"caseload-size": 2.5, "disclosure": None}, default=4
+    )
+    lignende = finalised(
+        session, odense, date(2025, 3, 1), {}, default=5, key="ips-lignende", version="2024"
+    )
+    later = in_progress(session, ips, date(2026, 2, 1))
+    session.add(
+        Rating(review_id=later.id or 0, item_key="disclosure", rater_kind="consensus", score=1)
+    )
+    session.commit()
+    return ips, lignende
+
+
+def analyst(client: TestClient, session: Session) -> None:
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+
+
+def read_csv(body: bytes, sep: str) -> list[list[str]]:
+    assert body.startswith("\ufeff".encode()), "no byte order mark"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=sep))
+
+
+def test_the_workbook_holds_what_the_database_holds(client: TestClient, session: Session) -> None:
+    ips, lignende = mixed_reviews(session)
+    analyst(client, session)
+
+    response = client.get("/national/workbook.xlsx")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Reviews", "Scorer", "Items", "Filtre"]
+    reviews = [list(row) for row in book["Reviews"].iter_rows(values_only=True)]
+    header, rows = (
+        reviews[0],
+        {row[0]: dict(zip(reviews[0], row, strict=True)) for row in reviews[1:]},
+    )
+    assert set(rows) == {ips.id, lignende.id}  # the review in progress is not there
+    for review in (ips, lignende):
+        session.refresh(review)
+        assert rows[review.id]["total"] == review.total_score
+        assert rows[review.id]["level"] == review.level_key
+        stored = dict(
+            session.exec(
+                select(Rating.item_key, Rating.score).where(
+                    Rating.review_id == review.id, Rating.rater_kind == RaterKind.CONSENSUS
+                )
+            ).all()
+        )
+        for key, score in stored.items():
+            assert rows[review.id][f"item:{key}"] == score
+    assert rows[ips.id]["team"] == "IPS-team København Ø"
+    assert rows[ips.id]["regions"] == "Region Hovedstaden"
+    # The item only IPS-lignende has keeps its column; an IPS-25 review has it empty.
+    assert "item:collaboration-treatment-provider-contact" in header
+    assert "item:integration-team-contact" in header
+    assert rows[ips.id]["item:collaboration-treatment-provider-contact"] is None
+    assert rows[lignende.id]["item:collaboration-treatment-provider-contact"] == 5
+    assert rows[lignende.id]["item:integration-team-contact"] is None
+    ratings = list(book["Scorer"].iter_rows(values_only=True))
+    assert len(ratings) == 1 + 2 * 25
+    assert ratings[0][:3] == ("review_id", "team_id", "team")
+    items = list(book["Items"].iter_rows(values_only=True))
+    assert items[[row[0] for row in items].index("item:collaboration-treatment-provider-contact")][
+        :3
+    ] == ("item:collaboration-treatment-provider-contact", "ips-lignende", "2024")
+    filters = dict(book["Filtre"].iter_rows(values_only=True))
+    assert filters["year"] is None and filters["filter"] == "value"
+
+
+def test_csv_with_a_byte_order_mark_and_semicolons_round_trips(
+    client: TestClient, session: Session
+) -> None:
+    ips, _ = mixed_reviews(session)
+    analyst(client, session)
+
+    response = client.get("/api/v1/exports/ratings", params={"format": "csv", "scale": "ips-25"})
+
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert 'filename="ips-fidelity-ratings-ips-25.csv"' in response.headers["content-disposition"]
+    rows = read_csv(response.content, ";")
+    header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert header[-3:] == ["rater", "score", "not_rated_reason"]
+    assert len(body) == 25 and {row["review_id"] for row in body} == {str(ips.id)}
+    by_item = {row["item_key"]: row for row in body}
+    assert by_item["caseload-size"]["score"] == "2,5"  # a decimal comma, for Danish Excel
+    assert by_item["employment-services-staff"]["score"] == "4"
+    assert by_item["disclosure"]["score"] == ""
+    assert by_item["disclosure"]["not_rated_reason"] == "Kunne ikke belyses"
+    assert by_item["caseload-size"]["team"] == "IPS-team København Ø"
+    assert by_item["caseload-size"]["rater"] == "consensus"
+
+    comma = client.get("/api/v1/exports/reviews", params={"format": "csv", "sep": ","})
+    wide = read_csv(comma.content, ",")
+    row = dict(zip(wide[0], wide[1 + [r[0] for r in wide[1:]].index(str(ips.id))], strict=True))
+    assert (
+        row["item:caseload-size"] == "2.5"
+        and row["item:collaboration-treatment-provider-contact"] == ""
+    )
+
+
+def test_json_is_the_default_and_says_what_it_holds(client: TestClient, session: Session) -> None:
+    ips, lignende = mixed_reviews(session)
+    analyst(client, session)
+
+    found = client.get("/api/v1/exports/reviews", params={"year": "2025"}).json()
+
+    assert found["export"] == "reviews" and found["filters"] == {"year": "2025"}
+    assert [row["review_id"] for row in found["rows"]] == [ips.id, lignende.id]
+    assert found["rows"][0]["item:caseload-size"] == 2.5
+    assert found["rows"][0]["visit_date"] == "2025-05-01"
+    assert list(found["rows"][0]) == found["columns"]
+
+
+def test_an_export_with_nothing_to_export_is_its_header_and_the_page_says_so(
+    client: TestClient, session: Session
+) -> None:
+    mixed_reviews(session)
+    analyst(client, session)
+
+    response = client.get("/api/v1/exports/reviews", params={"format": "csv", "year": "2019"})
+
+    rows = read_csv(response.content, ";")
+    assert len(rows) == 1 and rows[0][0] == "review_id"
+    page = parse(client.get("/national", params={"year": "2019"}).text)
+    assert page.select_one("#export-empty") is not None
+
+
+def test_every_export_is_audited_with_who_and_what(client: TestClient, session: Session) -> None:
+    mixed_reviews(session)
+    user = make_user(session, role=Role.ANALYST)
+    sign_in(client, user.username)
+
+    client.get("/api/v1/exports/ratings", params={"format": "csv", "region": "1084", "sep": ","})
+
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "export.downloaded")).all()
+    assert event.actor_id == user.id and event.entity_id == "ratings"
+    assert event.after == {"export": "ratings", "format": "csv", "separator": ",", "region": "1084"}
+
+
+def test_bad_filters_are_refused_naming_the_allowed_values(
+    client: TestClient, session: Session
+) -> None:
+    mixed_reviews(session)
+    analyst(client, session)
+
+    region = client.get("/api/v1/exports/reviews", params={"region": "Fyn"})
+    assert region.status_code == 422
+    assert "1083 (Region Syddanmark)" in region.json()["detail"]
+    program = client.get("/api/v1/exports/ratings", params={"program_type": "IPS"})
+    assert program.status_code == 422 and "ips, ips_lignende" in program.json()["detail"]
+    fmt = client.get("/api/v1/exports/ratings", params={"format": "pdf"})
+    assert fmt.status_code == 422 and "'json', 'csv' or 'xlsx'" in fmt.json()["detail"]
+    page = client.get("/national", params={"scale": "ips-26"})
+    assert page.status_code == 422 and "ips-25/2019" in parse(page.text).get_text()
+    assert (
+        session.exec(select(AuditEvent).where(AuditEvent.action == "export.downloaded")).all() == []
+    )
+
+
+def test_only_analysts_and_administrators_export(client: TestClient, session: Session) -> None:
+    team = make_team(session, municipalities=(101,))
+    sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    assert client.get("/api/v1/exports/reviews").status_code == 403
+    page = parse(client.get("/national").text)
+    assert page.select_one("section.exports") is None
+    assert team.id is not None
+
+
+def test_a_large_export_is_streamed_in_chunks(client: TestClient, session: Session) -> None:
+    synthetic.add_synthetic_reviews(session, 200, scales_dir=PROJECT_ROOT / "scales")
+    session.commit()
+    analyst(client, session)
+
+    with client.stream("GET", "/api/v1/exports/ratings", params={"format": "csv"}) as response:
+        chunks = list(response.iter_raw())
+
+    assert len(chunks) >= 3  # 5000 rows go out in pieces as they are read
+    rows = read_csv(b"".join(chunks), ";")
+    assert len(rows) == 1 + 200 * 25
+    stored = session.exec(
+        select(col(Rating.id)).join(Review, col(Review.id) == col(Rating.review_id))
+    ).all()
+    assert len(stored) == 200 * 25
