@@ -263,6 +263,23 @@ class Review(SQLModel, table=True):
             sqlite_where=text("status != 'finalised'"),
             postgresql_where=text("status != 'finalised'"),
         ),
+        Index(  # finalised reviews by date: the national figures read only this index
+            "ix_review_finalised_visit",
+            "visit_date",
+            "level_key",
+            "team_id",
+            "scale_version_id",
+            sqlite_where=text("status = 'finalised'"),
+            postgresql_where=text("status = 'finalised'"),
+        ),
+        Index(  # a team's latest finalised reviews, read backwards (the national table)
+            "ix_review_finalised_team_visit",
+            "team_id",
+            "visit_date",
+            "id",
+            sqlite_where=text("status = 'finalised'"),
+            postgresql_where=text("status = 'finalised'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -166,7 +166,7 @@ def reviews(connection: Connection, scope: Scope) -> Table:
         connection,
         sa.select(col(Rating.review_id), col(Rating.item_key), col(Rating.score))
         .join(Review, col(Review.id) == col(Rating.review_id))
-        .where(*conditions, col(Rating.rater_kind) == RaterKind.CONSENSUS)
+        .where(*conditions, col(Rating.rater_kind) == national.CONSENSUS)
         .order_by(col(Rating.review_id)),
     )
 
