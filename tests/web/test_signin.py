@@ -539,7 +539,11 @@ def test_looking_at_a_teams_results_is_on_record(client: TestClient, session: Se
     client.get(f"/api/v1/teams/{review.team_id}")
     viewed = [
         (e.action, e.entity_id, e.actor_id, e.channel)
-        for e in session.exec(select(AuditEvent).where(col(AuditEvent.action).endswith(".viewed")))
+        for e in session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action).endswith(".viewed"))
+            .order_by(col(AuditEvent.id))
+        )
     ]
     assert viewed == [
         ("review.viewed", str(review.id), user.id, "web"),
