@@ -39,6 +39,8 @@ SIGNED_IN_PAGES = [
     "/reviews/1/report",
     "/reviews/1/report?lang=en",
     "/reviews/1/feedback",
+    "/national",
+    "/national?lang=en&year=2024&sort=total&order=desc",
     "/reviews/1/feedback?lang=en",
     "/account",
     "/scales/ips-25/2019",
