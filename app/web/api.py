@@ -17,7 +17,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep, in_unit_of_work
@@ -277,20 +277,18 @@ def _review(review: Any, team: Any, scale: Any) -> ReviewOut:
 
 # Exports ------------------------------------------------------------------------------
 
-ExportFilter = Annotated[str | None, Query(max_length=80)]
-
 
 def _export(
     request: Request,
     session: SessionDep,
     principal: Principal,
     kind: downloads.Kind,
-    filters: dict[str, str | None],
+    filters: downloads.FilterQuery,
     fmt: downloads.Format,
     sep: downloads.Separator,
 ) -> Response:
     downloads.require_export(principal)
-    chosen = national.parse_filters(session, **filters)
+    chosen = national.parse_filters(session, **filters.model_dump())
     scope = exports.Scope.of(national.chosen_versions(session, chosen), chosen)
     return downloads.export_response(request, principal, kind, scope, fmt=fmt, sep=sep)
 
@@ -306,14 +304,10 @@ def export_reviews(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    year: ExportFilter = None,
-    region: ExportFilter = None,
-    program_type: ExportFilter = None,
-    scale: ExportFilter = None,
+    filters: downloads.Filtered,
     format: downloads.Format = "json",  # noqa: A002 (the query parameter's name)
     sep: downloads.Separator = ";",
 ) -> Response:
-    filters = {"year": year, "region": region, "program_type": program_type, "scale": scale}
     return _export(request, session, principal, "reviews", filters, format, sep)
 
 
@@ -327,14 +321,10 @@ def export_ratings(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    year: ExportFilter = None,
-    region: ExportFilter = None,
-    program_type: ExportFilter = None,
-    scale: ExportFilter = None,
+    filters: downloads.Filtered,
     format: downloads.Format = "json",  # noqa: A002
     sep: downloads.Separator = ";",
 ) -> Response:
-    filters = {"year": year, "region": region, "program_type": program_type, "scale": scale}
     return _export(request, session, principal, "ratings", filters, format, sep)
 
 

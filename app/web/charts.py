@@ -461,45 +461,45 @@ def _levels_by_region(overview: Overview, language: str, t: Any) -> Chart:
 
 def _national_items(overview: Overview, language: str, t: Any) -> Chart:
     """The national mean of every item in the year, weakest first."""
-    labels = [f"{item.number}. {item.title.get(language)}" for item in overview.items]
-    means = [round(item.mean, 2) for item in overview.items]
-    height = 90 + 30 * len(labels)
-    figure = {
-        "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "x": means,
-                "y": labels,
-                "text": [_number(mean, language) for mean in means],
-                "textposition": "outside",
-                "cliponaxis": False,
-                "marker": {"color": BLUE},
-                "name": t("mean_score"),
-                "hovertemplate": "%{y}: %{x}<extra></extra>",
-            }
-        ],
-        "layout": _layout(
-            height,
-            showlegend=False,
-            margin={"l": 16, "r": 24, "t": 8, "b": 40},
-            xaxis=_score_axis(t("mean_score"), 5.6),
-            yaxis=LABEL_AXIS,
-        ),
-    }
-    rows = [
-        [label, _number(item.mean, language), str(item.ratings)]
-        for label, item in zip(labels, overview.items, strict=True)
-    ]
-    caption = t("chart_national_items").format(year=overview.year)
-    columns = [t("item"), t("mean_score"), t("scores_behind_mean")]
-    return Chart("national-items", caption, figure, columns, rows, height)
+    entries = overview.items
+    return _mean_bars(
+        "national-items",
+        t("chart_national_items").format(year=overview.year),
+        [(f"{e.number}. {e.title.get(language)}", e.mean, e.ratings) for e in entries],
+        t("item"),
+        {"color": BLUE},
+        language,
+        t,
+    )
 
 
 def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
-    labels = [f"{p.number}. {p.title.get(language)}" for p in overview.principles]
-    means = [round(p.mean, 2) for p in overview.principles]
-    height = 90 + 42 * len(labels)
+    entries = overview.principles
+    return _mean_bars(
+        "national-principles",
+        t("chart_national_principles").format(year=overview.year),
+        [(f"{e.number}. {e.title.get(language)}", e.mean, e.ratings) for e in entries],
+        t("principle"),
+        {"color": GREEN, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+        language,
+        t,
+    )
+
+
+def _mean_bars(
+    key: str,
+    caption: str,
+    entries: list[tuple[str, float, int]],
+    label_column: str,
+    marker: dict[str, Any],
+    language: str,
+    t: Any,
+) -> Chart:
+    """Horizontal bars of mean scores (label, mean, scores behind it), labelled with the
+    mean, over a 0-5 axis; the table says the same with the number of scores."""
+    labels = [label for label, _, _ in entries]
+    means = [round(mean, 2) for _, mean, _ in entries]
+    height = 90 + 32 * len(labels)
     figure = {
         "data": [
             {
@@ -510,7 +510,7 @@ def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
                 "text": [_number(mean, language) for mean in means],
                 "textposition": "outside",
                 "cliponaxis": False,
-                "marker": {"color": GREEN, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+                "marker": marker,
                 "name": t("mean_score"),
                 "hovertemplate": "%{y}: %{x}<extra></extra>",
             }
@@ -523,10 +523,6 @@ def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
             yaxis=LABEL_AXIS,
         ),
     }
-    rows = [
-        [label, _number(p.mean, language), str(p.ratings)]
-        for label, p in zip(labels, overview.principles, strict=True)
-    ]
-    caption = t("chart_national_principles").format(year=overview.year)
-    columns = [t("principle"), t("mean_score"), t("scores_behind_mean")]
-    return Chart("national-principles", caption, figure, columns, rows, height)
+    rows = [[label, _number(mean, language), str(count)] for label, mean, count in entries]
+    columns = [label_column, t("mean_score"), t("scores_behind_mean")]
+    return Chart(key, caption, figure, columns, rows, height)

@@ -7,9 +7,10 @@ workbook from the page and one from a script are the same file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Request
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
 from starlette.responses import StreamingResponse
 
 from app.errors import Forbidden
@@ -21,6 +22,19 @@ from app.services.national import Filters
 Kind = Literal["reviews", "ratings", "workbook"]
 Format = Literal["json", "csv", "xlsx"]
 Separator = Literal[";", ","]
+
+
+class FilterQuery(BaseModel):
+    """The national filters as query parameters, as a person or a script writes them;
+    ``national.parse_filters`` checks them against what exists."""
+
+    year: str | None = Field(None, max_length=80, description="e.g. 2025")
+    region: str | None = Field(None, max_length=80, description="official code, e.g. 1084")
+    program_type: str | None = Field(None, max_length=80, description="ips or ips_lignende")
+    scale: str | None = Field(None, max_length=80, description="ips-25 or ips-25/2019")
+
+
+Filtered = Annotated[FilterQuery, Query()]
 
 MEDIA_TYPES = {
     "json": "application/json",

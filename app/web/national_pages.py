@@ -22,7 +22,6 @@ from app.web.htmx import render
 
 router = APIRouter()
 
-FilterValue = Annotated[str | None, Query(max_length=80)]
 Sort = Literal["name", "region", "visit", "total", "level", "change", "due"]
 
 
@@ -31,19 +30,14 @@ def national_page(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    year: FilterValue = None,
-    region: FilterValue = None,
-    program_type: FilterValue = None,
-    scale: FilterValue = None,
+    query: downloads.Filtered,
     sort: Sort = "name",
     order: Literal["asc", "desc"] = "asc",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     if not access.can_read_national(principal):
         raise Forbidden.of("role_forbidden")
-    filters = national.parse_filters(
-        session, year=year, region=region, program_type=program_type, scale=scale
-    )
+    filters = national.parse_filters(session, **query.model_dump())
     settings = request.app.state.settings
     found = national.overview(
         session,
@@ -92,18 +86,13 @@ def national_workbook(
     request: Request,
     session: SessionDep,
     principal: CurrentPrincipal,
-    year: FilterValue = None,
-    region: FilterValue = None,
-    program_type: FilterValue = None,
-    scale: FilterValue = None,
+    filters: downloads.Filtered,
 ) -> Response:
     """The whole export as one workbook: reviews, ratings, what the items are, the
     filters. Sheet names in the reader's language; columns are the same for everyone."""
     downloads.require_export(principal)
-    filters = national.parse_filters(
-        session, year=year, region=region, program_type=program_type, scale=scale
-    )
-    scope = exports.Scope.of(national.chosen_versions(session, filters), filters)
+    chosen = national.parse_filters(session, **filters.model_dump())
+    scope = exports.Scope.of(national.chosen_versions(session, chosen), chosen)
     t = translator(request.state.language)
     titles = {
         "reviews": t("xlsx_reviews"),
