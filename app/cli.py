@@ -182,7 +182,8 @@ def demo(
     if synthetic_reviews:
         _synthetic(synthetic_reviews)
     if not summary.created_anything:
-        typer.echo("demo data already present; nothing changed")
+        if not synthetic_reviews:
+            typer.echo("demo data already present; nothing changed")
         return
     typer.echo(
         f"demo data loaded: {summary.teams} teams, {summary.users} users, "

@@ -291,21 +291,43 @@ def overview(
         .group_by(col(Review.visit_date), col(Review.level_key))
     ):
         by_year[day.year][level or NO_LEVEL] += count
+    unsafe_years: set[int] = set()
+    if not sees_all_teams(principal):
+        # A year whose reviews come from a few teams, not all of them the caller's own,
+        # would show those teams' levels: such a year's levels are left out.
+        teams_by_year: dict[int, set[int]] = defaultdict(set)
+        for day, team_id in connection.execute(
+            sa.select(col(Review.visit_date), col(Review.team_id)).where(*every_year).distinct()
+        ):
+            teams_by_year[day.year].add(team_id)
+        unsafe_years = {
+            shown for shown, team_ids in teams_by_year.items()
+            if not _safe(session, principal, team_ids)
+        }  # fmt: skip
     years = sorted(by_year)
     year = filters.year or (years[-1] if years else today.year)
     in_year = review_conditions(Filters(year, *_rest(filters)), version_ids)
 
     measured_teams = set(
-        connection.execute(sa.select(col(Review.team_id)).where(*in_year).distinct()).scalars()
+        connection.execute(
+            sa.select(col(Review.team_id))
+            .join(Team, col(Team.id) == col(Review.team_id))
+            .where(*in_year, col(Team.is_active).is_(True))
+            .distinct()
+        ).scalars()
     )
     hidden = not sees_all_teams(principal) and not _safe(session, principal, measured_teams)
 
     active = [col(Team.is_active).is_(True), *team_conditions(filters, Team.id)]
     teams_active = session.exec(select(func.count()).select_from(Team).where(*active)).one()
+    in_region = (
+        [col(Municipality.region_code) == filters.region] if filters.region is not None else []
+    )
     covered = session.exec(
         select(func.count(func.distinct(TeamMunicipality.municipality_code)))
         .join(Team, col(Team.id) == col(TeamMunicipality.team_id))
-        .where(*active)
+        .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+        .where(*active, *in_region)
     ).one()
     all_municipalities = select(func.count()).select_from(Municipality)
     if filters.region is not None:
@@ -320,7 +342,7 @@ def overview(
         municipalities_covered=covered,
         municipalities_total=session.exec(all_municipalities).one(),
         levels={} if hidden else dict(by_year.get(year, {})),
-        levels_by_year=[(y, dict(by_year[y])) for y in years],
+        levels_by_year=[(y, dict(by_year[y])) for y in years if y not in unsafe_years],
         by_region=[],
         items=[],
         principles=[],
@@ -340,6 +362,8 @@ def overview(
         return overview
     overview.by_region, overview.hidden_regions = _by_region(session, principal, in_year)
     overview.items, overview.principles = _means(session, in_year, definitions)
+    if not sees_all_teams(principal):
+        _hide_few(session, principal, overview, in_year, definitions)
     return overview
 
 
@@ -406,6 +430,39 @@ def _by_region(
                 continue
         shown.append((code, names[code], counts[code]))
     return shown, hidden
+
+
+def _hide_few(
+    session: Session,
+    principal: Principal,
+    overview: Overview,
+    in_year: list[ColumnElement[bool]],
+    definitions: dict[int, ScaleDefinition],
+) -> None:
+    """Leave out the item and principle means made from fewer than
+    ``NATIONAL_MINIMUM_TEAMS`` teams unless all of them are the caller's own (an item of
+    one scale version, say, that only two teams in the country were measured on)."""
+    own = sa.select(col(Team.id)).where(access.team_scope(principal))
+    teams = func.count(func.distinct(Review.team_id))
+    own_teams = func.count(
+        func.distinct(sa.case((col(Review.team_id).in_(own), col(Review.team_id))))
+    )
+    safe_items = set()
+    for key, counted, counted_own in session.connection().execute(
+        sa.select(col(Rating.item_key), teams, own_teams)
+        .join(Review, col(Review.id) == col(Rating.review_id))
+        .where(*in_year, col(Rating.rater_kind) == CONSENSUS, col(Rating.score).is_not(None))
+        .group_by(col(Rating.item_key))
+    ):
+        if counted >= NATIONAL_MINIMUM_TEAMS or counted == counted_own:
+            safe_items.add(key)
+    overview.items = [item for item in overview.items if item.key in safe_items]
+    principle_items: dict[str, set[str]] = defaultdict(set)
+    for definition in definitions.values():
+        for item in definition.items:
+            for principle in item.principles:
+                principle_items[principle].add(item.key)
+    overview.principles = [p for p in overview.principles if principle_items[p.key] <= safe_items]
 
 
 def _means(
@@ -609,10 +666,18 @@ def sort_teams(rows: list[TeamRow], sort: str, descending: bool) -> list[TeamRow
             case "due":
                 value = row.due
             case _:
-                value = row.name.casefold()
+                value = danish(row.name)
         return value
 
     present = [row for row in rows if key(row) is not None]
     missing = [row for row in rows if key(row) is None]
-    present.sort(key=lambda row: (key(row), row.name.casefold()), reverse=descending)
-    return present + sorted(missing, key=lambda row: row.name.casefold())
+    present.sort(key=lambda row: (key(row), danish(row.name)), reverse=descending)
+    return present + sorted(missing, key=lambda row: danish(row.name))
+
+
+_DANISH_LAST = str.maketrans({"æ": "z{", "ø": "z|", "å": "z}"})
+
+
+def danish(text: str) -> str:
+    """A sort key in Danish alphabetical order: Æ, Ø and Å after Z, in that order."""
+    return text.casefold().translate(_DANISH_LAST)

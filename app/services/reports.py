@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from sqlmodel import Session
 
@@ -111,10 +112,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def cell_text(value: object) -> object:
     """A value as a spreadsheet cell: text that a spreadsheet would take for a formula
-    (a recommendation starting with "=", say) is kept as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    (a recommendation starting with "=", say) is kept as text, and control characters
+    a workbook cannot hold (a vertical tab pasted from a word processor) are left out."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def scoresheet(report: Report, language: str, t: Any) -> bytes:

@@ -364,7 +364,8 @@ def _score_text(review: ReviewResult, key: str, language: str, t: Any) -> str:
 # The national overview --------------------------------------------------------------------
 
 LEVEL_KEYS = ("exemplary", "good", "fair", "not-ips", NO_LEVEL)
-LEVEL_COLOURS = {"exemplary": GREEN, "good": BLUE, "fair": "#E69F00", "not-ips": ORANGE}
+# Each at least 3:1 against white (WCAG 1.4.11), and told apart by pattern as well.
+LEVEL_COLOURS = {"exemplary": GREEN, "good": BLUE, "fair": "#9A6700", "not-ips": ORANGE}
 LEVEL_PATTERNS = {"exemplary": "", "good": "/", "fair": ".", "not-ips": "x", NO_LEVEL: "-"}
 
 

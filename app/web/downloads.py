@@ -6,11 +6,14 @@ workbook from the page and one from a script are the same file.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
+from starlette import types
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from app.errors import Forbidden
@@ -99,13 +102,32 @@ def export_response(
             else:
                 yield from exports.json_chunks(table, scope.filters)
 
-    extension = fmt
-    name = filename(kind, scope.filters, extension)
-    return StreamingResponse(
+    name = filename(kind, scope.filters, fmt)
+    return ClosingStreamingResponse(
         body(),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+class ClosingStreamingResponse(StreamingResponse):
+    """A streamed body from a generator that is closed however the response ends: when a
+    client stops reading half-way, Starlette drops the generator without closing it, and
+    its cursor and read transaction would stay open until garbage collection."""
+
+    def __init__(self, content: Iterator[bytes], **options: Any) -> None:
+        self._source = content
+        super().__init__(content, **options)
+
+    async def __call__(self, scope: types.Scope, receive: types.Receive, send: types.Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                # ValueError: still running in its thread; it ends with that step.
+                with contextlib.suppress(ValueError):
+                    await run_in_threadpool(close)
 
 
 def filter_rows(filters: Filters) -> list[list[str]]:

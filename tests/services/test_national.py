@@ -156,6 +156,7 @@ def test_an_ambassador_sees_figures_from_few_teams_only_when_they_are_their_own(
 
     mixed = overview(session, principal=ambassador)
     assert mixed.hidden and mixed.levels == {} and mixed.items == []
+    assert mixed.levels_by_year == [] and mixed.by_region == []
     assert [row.name for row in mixed.teams] == [own.name]  # their scope only
     own_only = overview(session, Filters(region=1084), principal=ambassador)
     assert not own_only.hidden and own_only.levels == {"good": 1}
@@ -217,3 +218,53 @@ def test_synthetic_reviews_are_spread_and_scored_like_real_ones(session: Session
     assert review.result["rated_count"] == len([s for s in consensus if s is not None])
     everything = [s for s in session.exec(select(Rating.score)) if s is not None]
     assert 2.5 < mean(everything) < 4.5
+
+
+def test_an_ambassador_does_not_see_an_item_only_a_few_teams_elsewhere_have(
+    session: Session,
+) -> None:
+    """Five IPS-25 teams in the ambassador's region and two IPS-lignende teams elsewhere:
+    the year's figures rest on seven teams, but the two items only IPS-lignende has come
+    from those two teams alone."""
+    for _ in range(5):
+        finalised(session, make_team(session, municipalities=(101,)), date(2025, 5, 1), {})
+    for code in (851, 461):
+        team = make_team(session, municipalities=(code,), program_type=ProgramType.IPS_LIGNENDE)
+        finalised(
+            session, team, date(2025, 4, 1), {}, default=5, key="ips-lignende", version="2024"
+        )
+    ambassador = access.principal_for(session, make_user(session, regions=(1084,)))
+
+    found = overview(session, principal=ambassador)
+
+    keys = {item.key for item in found.items}
+    assert not found.hidden and "disclosure" in keys
+    assert "collaboration-treatment-provider-contact" not in keys
+    assert "p3-coordination-with-treatment" not in {p.key for p in found.principles}
+    assert "p1-zero-exclusion" in {p.key for p in found.principles}
+    analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
+    assert "collaboration-treatment-provider-contact" in {
+        item.key for item in overview(session, principal=analyst).items
+    }
+
+
+def test_coverage_and_measured_teams_count_what_the_filters_say(session: Session) -> None:
+    across = make_team(session, municipalities=(101, 253))  # Copenhagen and Greve (Sjælland)
+    retired = make_team(session, municipalities=(147,))
+    finalised(session, across, date(2025, 5, 1), {})
+    finalised(session, retired, date(2025, 5, 1), {})
+    retired.is_active = False
+    session.add(retired)
+    session.commit()
+
+    hovedstaden = overview(session, Filters(region=1084))
+
+    assert hovedstaden.municipalities_covered == 1  # Greve is not in Hovedstaden
+    assert (hovedstaden.teams_measured, hovedstaden.teams_active) == (1, 1)
+
+
+def test_teams_sort_in_danish_order() -> None:
+    names = ["Århus", "Ølstykke", "Æbelø", "Zealand", "aalborg"]
+    rows = [national.TeamRow(i, name, "ips", "", *(None,) * 7) for i, name in enumerate(names)]
+    ordered = [row.name for row in national.sort_teams(rows, "name", descending=False)]
+    assert ordered == ["aalborg", "Zealand", "Æbelø", "Ølstykke", "Århus"]

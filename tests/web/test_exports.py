@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
 
 import openpyxl
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
@@ -211,3 +213,58 @@ def test_a_large_export_is_streamed_in_chunks(client: TestClient, session: Sessi
         select(col(Rating.id)).join(Review, col(Review.id) == col(Rating.review_id))
     ).all()
     assert len(stored) == 200 * 25
+
+
+def test_a_control_character_in_a_reason_does_not_break_the_workbook(
+    client: TestClient, session: Session
+) -> None:
+    ips, _ = mixed_reviews(session)
+    rating = session.exec(
+        select(Rating).where(Rating.review_id == ips.id, Rating.item_key == "disclosure")
+    ).one()
+    rating.not_rated_reason = "Kunne ikke\x0bbelyses"  # a vertical tab, pasted from Word
+    session.add(rating)
+    session.commit()
+    analyst(client, session)
+
+    response = client.get("/api/v1/exports/ratings", params={"format": "xlsx"})
+
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    reasons = [row[-1] for row in book["Ratings"].iter_rows(values_only=True) if row[-1]]
+    assert "Kunne ikkebelyses" in reasons
+
+
+def test_a_download_the_client_abandons_closes_its_cursor() -> None:
+    """Starlette drops a streamed body's generator without closing it when the client
+    goes away; the export's response closes it, so its read transaction ends at once."""
+    import asyncio
+
+    from starlette.requests import ClientDisconnect
+
+    from app.web.downloads import ClosingStreamingResponse
+
+    closed = []
+
+    def body() -> Iterator[bytes]:
+        try:
+            while True:
+                yield b"row\r\n" * 1000
+        finally:
+            closed.append(True)
+
+    async def receive() -> dict[str, object]:
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    sent = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+        if len(sent) == 3:
+            raise OSError("the client went away")
+
+    response = ClosingStreamingResponse(body(), media_type="text/csv")
+    scope = {"type": "http", "asgi": {"spec_version": "2.4"}, "method": "GET"}
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(response(scope, receive, send))  # type: ignore[arg-type]
+    assert closed == [True]
