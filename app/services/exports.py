@@ -302,7 +302,7 @@ def csv_chunks(table: Table, *, sep: str = ";") -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow(table.columns)
     for count, row in enumerate(table.rows, start=1):
-        writer.writerow([text(value) for value in row])
+        writer.writerow(map(text, row))
         if count % CHUNK_ROWS == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)
@@ -312,28 +312,34 @@ def csv_chunks(table: Table, *, sep: str = ";") -> Iterator[bytes]:
 
 def _text_for(sep: str) -> Callable[[Value], str]:
     """How a value is written in CSV: numbers without a trailing ".0", with a decimal
-    comma when the separator is ";"."""
-    comma = sep == ";"
-    known: dict[float, str] = {}
+    comma when the separator is ";"; text guarded as in a workbook (``cell_text``).
 
-    def text(value: Value) -> str:
-        if value is None:
-            return ""
+    The same few values come again and again (a team's name, an item's key, a score),
+    so each value's text is remembered: a long export spends its time here otherwise.
+    Values are never booleans, so 1 and 1.0 (equal as keys) are written alike anyway.
+    """
+    comma = sep == ";"
+    known: dict[Value, str] = {None: ""}
+
+    def written(value: Value) -> str:
         if isinstance(value, str):
             return str(cell_text(value))  # "=…" stays text in a spreadsheet
-        if isinstance(value, bool):
-            return str(value).lower()
         if isinstance(value, float):
-            found = known.get(value)
-            if found is None:
-                found = _number(value)
-                found = found.replace(".", ",") if comma else found
-                if len(known) < 10_000:
-                    known[value] = found
-            return found
+            number = _number(value)
+            return number.replace(".", ",") if comma else number
         if isinstance(value, date):
             return value.isoformat()
         return str(value)
+
+    def text(value: Value) -> str:
+        found = known.get(value)
+        if found is None:
+            found = written(value)
+            if len(known) >= 50_000:
+                known.clear()
+                known[None] = ""
+            known[value] = found
+        return found
 
     return text
 
