@@ -412,7 +412,11 @@ def _stacked(
             "name": names.get(level, level),
             "marker": {
                 "color": LEVEL_COLOURS.get(level, GREY),
-                "pattern": {"shape": LEVEL_PATTERNS.get(level, ""), "fgcolor": "#ffffff"},
+                "pattern": {
+                    "shape": LEVEL_PATTERNS.get(level, ""),
+                    "fillmode": "overlay",  # over the colour: "replace" drops the colour
+                    "fgcolor": "#ffffff",
+                },
                 "line": {"color": "#ffffff", "width": 1},
             },
         }
@@ -424,7 +428,12 @@ def _stacked(
             trace["hovertemplate"] = "%{x}: %{y}<extra>" + trace["name"] + "</extra>"
         traces.append(trace)
     height = (110 + 44 * len(groups)) if horizontal else 340
-    count_axis = {"title": {"text": t("reviews_count")}, "fixedrange": True, "rangemode": "tozero"}
+    count_axis = {
+        "title": {"text": t("reviews_count")},
+        "fixedrange": True,
+        "rangemode": "tozero",
+        "automargin": True,  # room for the title beside the numbers
+    }
     category_axis = {"type": "category", "fixedrange": True, "automargin": True}
     if horizontal:
         category_axis["autorange"] = "reversed"
@@ -481,7 +490,7 @@ def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
         t("chart_national_principles").format(year=overview.year),
         [(f"{e.number}. {e.title.get(language)}", e.mean, e.ratings) for e in entries],
         t("principle"),
-        {"color": GREEN, "pattern": {"shape": "/", "fgcolor": "#ffffff"}},
+        {"color": GREEN, "pattern": {"shape": "/", "fillmode": "overlay", "fgcolor": "#ffffff"}},
         language,
         t,
     )

@@ -4,9 +4,11 @@ the workbook."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
+from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, func, select
 
@@ -41,6 +43,11 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Landsoverblik")
 
     expect(page.locator(".chart[data-drawn='true']")).to_have_count(4)
+    # The bars are there to see, in their colours (a pattern can hide the colour).
+    drawing = Image.open(io.BytesIO(page.locator("#chart-levels-by-year .chart").screenshot()))
+    pixels = drawing.convert("RGB").get_flattened_data()
+    blue = sum(1 for r, g, b in pixels if b > 140 and r < 60 and 80 < g < 150)  # "God"
+    assert blue > 2000, f"only {blue} pixels of the 'good' bars' blue"
     # The levels-by-year table: each year's total equals the finalised reviews that year.
     page.locator("#chart-levels-by-year summary").tap()
     rows = page.locator("[data-chart-table='levels-by-year'] tbody tr")
