@@ -536,19 +536,24 @@ def scale_definition(
 
 
 def _rating(rating: Rating | scoring.StoredRating, names: dict[int, str]) -> RatingOut:
-    return RatingOut(
-        item_key=rating.item_key,
-        rater="consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
-        score=rating.score,
-        not_rated_reason=rating.not_rated_reason,
-        note=rating.note,
-        evidence=list(rating.evidence or []),
-        inputs=rating.inputs,
-        rationale=rating.rationale,
-        recommendation=rating.recommendation,
-        revision=rating.revision,
-        updated_at=rating.updated_at,
-    )
+    return RatingOut(**_rating_fields(rating, names))
+
+
+def _rating_fields(rating: Rating | scoring.StoredRating, names: dict[int, str]) -> dict[str, Any]:
+    """A rating as the API shows it, for ``RatingOut`` and ``RatingSaved`` alike."""
+    return {
+        "item_key": rating.item_key,
+        "rater": "consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
+        "score": rating.score,
+        "not_rated_reason": rating.not_rated_reason,
+        "note": rating.note,
+        "evidence": list(rating.evidence or []),
+        "inputs": rating.inputs,
+        "rationale": rating.rationale,
+        "recommendation": rating.recommendation,
+        "revision": rating.revision,
+        "updated_at": rating.updated_at,
+    }
 
 
 def _totals(result: ReviewScore) -> TotalsOut:
@@ -656,17 +661,7 @@ def _saved(result: scoring.SaveResult, client_id: UUID, names: dict[int, str]) -
     ``response_model`` for the schema)."""
     rating = result.rating
     saved = RatingSaved(
-        item_key=rating.item_key,
-        rater="consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
-        score=rating.score,
-        not_rated_reason=rating.not_rated_reason,
-        note=rating.note,
-        evidence=list(rating.evidence or []),
-        inputs=rating.inputs,
-        rationale=rating.rationale,
-        recommendation=rating.recommendation,
-        revision=rating.revision,
-        updated_at=rating.updated_at,
+        **_rating_fields(rating, names),
         client_id=str(client_id),
         outcome=result.outcome,
         suggested_score=result.suggested_score,

@@ -11,6 +11,7 @@ shape or line style, and the fidelity bands carry their names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,31 +176,8 @@ def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t
         for group in groups
     ]
     height = 90 + 42 * len(groups)
-    figure = {
-        "data": [
-            {
-                "type": "bar",
-                "orientation": "h",
-                "x": means,
-                "y": labels,
-                "text": [
-                    f"{_number(m, language)} ({c})" for m, c in zip(means, counts, strict=True)
-                ],
-                "textposition": "outside",
-                "cliponaxis": False,
-                "marker": {"color": BLUE},
-                "name": t("mean_score"),
-                "hovertemplate": "%{y}: %{x}<extra></extra>",
-            }
-        ],
-        "layout": _layout(
-            height,
-            showlegend=False,
-            margin={"l": 16, "r": 24, "t": 8, "b": 40},
-            xaxis=_score_axis(t("mean_score"), 6.2),
-            yaxis=LABEL_AXIS,
-        ),
-    }
+    texts = [f"{_number(m, language)} ({c})" for m, c in zip(means, counts, strict=True)]
+    figure = _mean_bar_figure(labels, means, texts, {"color": BLUE}, height, 6.2, t)
     rows = [
         [label, _number(group.mean, language), f"{group.rated_count} / {group.item_count}"]
         for label, group in zip(labels, groups, strict=True)
@@ -510,14 +488,32 @@ def _mean_bars(
     labels = [label for label, _, _ in entries]
     means = [round(mean, 2) for _, mean, _ in entries]
     height = 90 + 32 * len(labels)
-    figure = {
+    texts = [_number(mean, language) for mean in means]
+    figure = _mean_bar_figure(labels, means, texts, marker, height, 5.6, t)
+    rows = [[label, _number(mean, language), str(count)] for label, mean, count in entries]
+    columns = [label_column, t("mean_score"), t("scores_behind_mean")]
+    return Chart(key, caption, figure, columns, rows, height)
+
+
+def _mean_bar_figure(
+    labels: list[str],
+    means: Sequence[float | None],
+    texts: list[str],
+    marker: dict[str, Any],
+    height: int,
+    upper: float,
+    t: Any,
+) -> dict[str, Any]:
+    """Horizontal bars of mean scores, each labelled at its end, over a 0-5 axis with
+    room up to ``upper`` for the labels."""
+    return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
                 "x": means,
                 "y": labels,
-                "text": [_number(mean, language) for mean in means],
+                "text": texts,
                 "textposition": "outside",
                 "cliponaxis": False,
                 "marker": marker,
@@ -529,10 +525,7 @@ def _mean_bars(
             height,
             showlegend=False,
             margin={"l": 16, "r": 24, "t": 8, "b": 40},
-            xaxis=_score_axis(t("mean_score"), 5.6),
+            xaxis=_score_axis(t("mean_score"), upper),
             yaxis=LABEL_AXIS,
         ),
     }
-    rows = [[label, _number(mean, language), str(count)] for label, mean, count in entries]
-    columns = [label_column, t("mean_score"), t("scores_behind_mean")]
-    return Chart(key, caption, figure, columns, rows, height)

@@ -190,12 +190,16 @@ def test_bad_filters_are_refused_naming_the_allowed_values(
 
 
 def test_only_analysts_and_administrators_export(client: TestClient, session: Session) -> None:
-    team = make_team(session, municipalities=(101,))
+    mixed_reviews(session)
     sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
-    assert client.get("/api/v1/exports/reviews").status_code == 403
+    for path in ("/api/v1/exports/reviews", "/api/v1/exports/ratings", "/national/workbook.xlsx"):
+        refused = client.get(path, params={"format": "csv"})
+        assert refused.status_code == 403 and "review_id" not in refused.text
     page = parse(client.get("/national").text)
     assert page.select_one("section.exports") is None
-    assert team.id is not None
+    assert (
+        session.exec(select(AuditEvent).where(AuditEvent.action == "export.downloaded")).all() == []
+    )
 
 
 def test_a_large_export_is_streamed_in_chunks(client: TestClient, session: Session) -> None:
