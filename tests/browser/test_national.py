@@ -43,6 +43,8 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Landsoverblik")
 
     expect(page.locator(".chart[data-drawn='true']")).to_have_count(4)
+    # The page never scrolls sideways (a tablet would zoom it all out); the table does.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
     # The bars are there to see, in their colours (a pattern can hide the colour).
     drawing = Image.open(io.BytesIO(page.locator("#chart-levels-by-year .chart").screenshot()))
     pixels = drawing.convert("RGB").get_flattened_data()
