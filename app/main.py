@@ -40,6 +40,7 @@ from app.errors import (
     DomainError,
     Forbidden,
     NotAuthenticated,
+    NotFound,
     NotVisible,
     TooManyAttempts,
 )
@@ -51,6 +52,7 @@ from app.web import (
     feedback_pages,
     health,
     national_pages,
+    offline,
     pages,
     scoring_pages,
     signin,
@@ -67,6 +69,7 @@ logger = logging.getLogger("app")
 ROUTERS = (
     api.router,  # first: a tablet's saves are matched before the pages' routes are tried
     health.router,
+    offline.router,
     signin.router,
     scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
     pages.router,
@@ -322,9 +325,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _not_authenticated(request, error)
         if _wants_json(request):
             detail = MESSAGES["en"].get(error.detail, error.detail)
+            said = {"code": error.key, "message": error.message(_language(request))}
             if isinstance(error, NotVisible) or error.key in _HIDDEN_RECORDS:
                 detail = "not found"  # the same words whether it exists or not
-            response: Response = _problem(error.status_code, error.title, detail, **error.extra)
+                hidden = NotFound.of("err_not_found_any")
+                said = {"code": "not_found", "message": hidden.message(_language(request))}
+            # ``code`` names the refusal for a program (the tablets' outbox sorts its
+            # answers by it); ``message`` says it in the caller's language.
+            response: Response = _problem(
+                error.status_code, error.title, detail, **said, **error.extra
+            )
         else:
             response = _error_page(request, error.status_code, error.message(_language(request)))
         if isinstance(error, TooManyAttempts):

@@ -12,15 +12,18 @@ the stored one is a 409 whose ``current`` member holds the stored value.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 from uuid import UUID
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep, in_unit_of_work
+from app.errors import Conflict
 from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
@@ -41,6 +44,11 @@ class Me(BaseModel):
     regions: list[int]
     teams: list[int]
     channel: str
+    csrf_token: str | None = Field(
+        None,
+        description="A browser session's token for the X-CSRF-Token header of its changes "
+        "(what a tablet's outbox sends them with); none for an API token",
+    )
 
 
 class MunicipalityOut(BaseModel):
@@ -82,6 +90,7 @@ def me(principal: CurrentPrincipal) -> Me:
         regions=sorted(principal.regions),
         teams=sorted(principal.teams),
         channel=principal.channel,
+        csrf_token=principal.csrf_token,
     )
 
 
@@ -408,6 +417,16 @@ class RatingIn(_Body):
 class ConsensusIn(RatingIn):
     rationale: str | None = Field(None, max_length=scoring.RATIONALE_MAX)
     recommendation: str | None = Field(None, max_length=scoring.RECOMMENDATION_MAX)
+    kept_score: float | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="The consensus's current score when it is an average (2.5) that no level "
+        "stands for: sent with no score, it keeps that score",
+    )
+
+    def change(self) -> scoring.RatingInput:
+        return replace(super().change(), kept_score=self.kept_score)
 
     def _consensus_fields(self) -> tuple[str | None, str | None]:
         return self.rationale, self.recommendation
@@ -669,6 +688,9 @@ def _saved(result: scoring.SaveResult, client_id: UUID, names: dict[int, str]) -
     return Response(saved.model_dump_json(), media_type="application/json")
 
 
+OUTBOX_USER_HEADER = "X-Outbox-User"
+
+
 @router.put(
     "/reviews/{review_id}/ratings/{item_key}",
     response_model=RatingSaved,
@@ -708,6 +730,14 @@ async def _save_rating(
     *,
     consensus: bool,
 ) -> Response:
+    # A tablet's outbox names who made the change it replays: it must never be stored under
+    # someone else who has since signed in on the same device.
+    # (percent-encoded, as a header carries only Latin-1)
+    maker = request.headers.get(OUTBOX_USER_HEADER)
+    if maker is not None and unquote(maker) != principal.username:
+        raise Conflict.of(
+            "err_outbox_other_user", user=unquote(maker)[:64], current=principal.username
+        )
     # The save and its commit run as one step (db.in_unit_of_work: on the event loop for a
     # SQLite file when it can write at once, else in one worker thread): this is the
     # request a tablet makes on every tap.

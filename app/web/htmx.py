@@ -17,13 +17,14 @@ from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.i18n import translator
+from app.i18n import outbox_strings, translator
 from app.web.filters import FILTERS
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 
 
 templates.env.filters.update(FILTERS)
+templates.env.globals["outbox_strings"] = outbox_strings
 
 HX_REQUEST = "HX-Request"
 HX_HISTORY_RESTORE = "HX-History-Restore-Request"

@@ -211,6 +211,35 @@ def _progress(view: ScoringView, *, consensus: bool = False) -> dict[str, Any]:
     }
 
 
+@router.get(
+    "/reviews/{review_id}/{mode}/panels", response_class=HTMLResponse, name="scoring_panels"
+)
+def scoring_panels(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    mode: Literal["score", "consensus"],
+    items: Annotated[str, Query(max_length=2000)] = "",
+) -> Response:
+    """What a screen shows around its items, after the tablet's outbox has sent changes:
+    the progress panel and, on the consensus screen, the open points of the ``items``
+    sent and the finalise panel. Swapped in out of band; the items' own save states are
+    drawn by the outbox from the API's answers."""
+    view = scoring.scoring_view(session, principal, review_id)
+    consensus = mode == "consensus"
+    if view.me is None or (consensus and view.consensus is None):
+        raise Forbidden.of("err_not_reviewer")
+    if not is_htmx(request):  # only a fragment: a person following the address gets the screen
+        screen = "review_consensus" if consensus else "review_score"
+        return RedirectResponse(str(request.url_for(screen, review_id=review_id)), status_code=303)
+    context = _consensus_context(view) if consensus else _score_context(view, "section")
+    keys = set(items.split(",")) if items else set()
+    context["sent_rows"] = [row for row in context.get("rows", []) if row.item.key in keys]
+    context["panel_consensus"] = consensus
+    return render(request, "reviews/fragments.html", context, fragment="panels")
+
+
 @router.post(
     "/reviews/{review_id}/score/{item_key}", response_class=HTMLResponse, name="rating_save"
 )

@@ -62,10 +62,10 @@ def score_item(page: Page, item: Item, level: int) -> None:
     elif item.kind == "checklist":
         for box in card.locator('input[name="ticked"]').all():
             box.tap()
-            expect(card.locator(".save-state")).to_contain_text("Gemt")
+            expect(card.locator(".save-state")).to_contain_text("Gemt på serveren")
     else:
         card.locator("label.level-choice").nth(level - 1).tap()
-    expect(card.locator(".save-state")).to_contain_text("Gemt 20")
+    expect(card.locator(".save-state")).to_contain_text("Gemt på serveren 20")
 
 
 def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str) -> None:
@@ -112,7 +112,7 @@ def test_a_review_from_plan_to_the_team_leader(person: object, live_server: str)
     expect(disagreement).to_have_count(1)
     expect(disagreement).to_have_attribute("id", "item-vocational-generalists")
     disagreement.locator("label.level-choice").nth(3).tap()
-    expect(disagreement.locator(".save-state")).to_contain_text("Gemt 20")
+    expect(disagreement.locator(".save-state")).to_contain_text("Gemt på serveren 20")
     disagreement.locator("textarea[name=rationale]").fill("Konsulenterne varetager selv alle faser")
     expect(disagreement.locator(".open-points")).to_contain_text("afklaret")
     # Every item scored at or below the threshold asks for a recommendation.

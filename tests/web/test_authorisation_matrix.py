@@ -74,6 +74,7 @@ class Rule:
     target: Callable[[World, str], Params] = lambda world, scope: {}
     data: Callable[[World, str], Params] | None = None
     json: Callable[[World, str], Params] | None = None
+    files: Callable[[World, str], Params] | None = None
 
     def denial(self, role: str, scope: str) -> int:
         return self.denied if isinstance(self.denied, int) else self.denied(role, scope)
@@ -176,6 +177,11 @@ def reviewer_only(
 
 
 ITEM_KEYS = [item.key for item in shipped_scale().items]
+EMPTY_OUTBOX = (
+    "outbox.json",
+    b'{"format": "ips-fidelity-outbox", "version": 1, "entries": []}',
+    "application/json",
+)
 
 
 def admin_only(
@@ -249,6 +255,8 @@ def action_form(world: World, scope: str) -> Params:
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
+    ("GET", "/sw.js"): public(),
+    ("GET", "/offline"): public(),
     ("GET", "/api/v1/openapi.json"): public(),
     ("GET", "/login"): public(),
     ("POST", "/login"): public(),
@@ -357,6 +365,11 @@ RULES: dict[tuple[str, str], Rule] = {
         },
     ),
     ("GET", "/reviews/{review_id}/score"): reviewer_only("scoring"),
+    ("GET", "/reviews/{review_id}/{mode}/panels"): Rule(
+        {"own": frozenset({"ambassador"}), "other": frozenset()},
+        denied=lambda role, scope: 403 if role == "admin" else 404,
+        target=lambda w, scope: review_in(w, scope, "scoring") | {"mode": "score"},
+    ),
     ("POST", "/reviews/{review_id}/score/{item_key}"): reviewer_only(
         "scoring", data=lambda w, s: {"score": "3"}
     ),
@@ -405,6 +418,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exports/reviews"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/ratings"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/admin/audit"): admin_only(),
+    ("GET", "/admin/outbox"): admin_only(),
+    ("POST", "/admin/outbox"): Rule({"any": ADMIN}, files=lambda w, s: {"file": EMPTY_OUTBOX}),
     ("GET", "/admin/audit.csv"): admin_only(),
 }
 
@@ -503,8 +518,15 @@ def test_route_allows_exactly_its_roles(world: World, method: str, template: str
             headers = {"X-CSRF-Token": world.csrf[role]} if role in world.csrf else {}
             data = rule.data(world, scope) if rule.data else None
             body = rule.json(world, scope) if rule.json else None
+            files = rule.files(world, scope) if rule.files else None
             response = client.request(
-                method, path, headers=headers, data=data, json=body, follow_redirects=False
+                method,
+                path,
+                headers=headers,
+                data=data,
+                json=body,
+                files=files,
+                follow_redirects=False,
             )
             location = response.headers.get("location", "")
             problem = _outcome_ok(rule, role, scope, path, response.status_code, location)

@@ -376,6 +376,7 @@ def test_api_tokens_work_without_csrf_and_stop_when_revoked(app: FastAPI, sessio
         "regions": [],
         "teams": [],
         "channel": "api",
+        "csrf_token": None,  # a token's requests need none
     }
     session.refresh(token)
     assert token.last_used_at is not None

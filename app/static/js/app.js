@@ -37,9 +37,9 @@ document.addEventListener("click", async (event) => {
 });
 
 // ---------------------------------------------------------------------------------------
-// Saving as one scores. Each item is a form marked data-autosave that htmx sends on every
-// change. This code gives each change its own id (so a resent change is stored once),
-// skips sending when nothing changed, and makes the state of every save visible: saving,
+// Saving as one types (the consensus screen's summary; the items' ratings go through the
+// outbox, outbox.js). A form marked data-autosave is sent by htmx on every change. This
+// code gives each change its own id (so a resent change is stored once), skips sending when nothing changed, and makes the state of every save visible: saving,
 // saved (the server's answer), or not saved with a button to try again. It never leaves a
 // failure silent.
 
@@ -150,34 +150,6 @@ document.addEventListener("htmx:afterRequest", (event) => {
   form.classList.toggle("save-refused", status === 409 || status === 422);
 });
 
-// A banded item's figure may set the score: show the server's score on the level buttons
-// when the reviewer has not tapped one.
-// A banded item's figure suggests its score. The suggestion is shown on the level buttons
-// when the reviewer has chosen none, and follows the figure when it changes, unless the
-// reviewer chose another level than the suggestion (then their choice stands).
-document.addEventListener("htmx:afterSettle", (event) => {
-  const region = event.target instanceof Element ? event.target : null;
-  const form = autosaveForm(region);
-  if (!form || !region.matches(".save-state-region")) return;
-  const state = region.querySelector(".save-state");
-  if (!state) return;
-  if (state.classList.contains("save-state-refused")) {
-    // Refused: the stored level still stands, so the buttons show it again.
-    const stored = state.getAttribute("data-score") || "";
-    if (form.querySelector('input[name="score"]:checked, input[name="not_rated"]:checked')) return;
-    const kept = form.querySelector(`input[name="score"][value="${stored}"]`);
-    if (kept) kept.checked = true;
-    return;
-  }
-  const suggested = state.getAttribute("data-suggested") || "";
-  form.dataset.suggested = suggested;
-  const figure = form.querySelector('input[name="figure"]');
-  if (!suggested || !figure || !figure.value.trim()) return;
-  if (form.querySelector('input[name="score"]:checked, input[name="not_rated"]:checked')) return;
-  const match = form.querySelector(`input[name="score"][value="${suggested}"]`);
-  if (match) match.checked = true; // the next change sends it along: nothing new is stored
-});
-
 document.addEventListener("click", (event) => {
   const target = event.target instanceof Element ? event.target : null;
   if (!target) return;
@@ -185,23 +157,6 @@ document.addEventListener("click", (event) => {
   if (retry) {
     const form = autosaveForm(retry);
     if (form) window.htmx.trigger(form, "change");
-    return;
-  }
-  const keep = target.closest("[data-keep-mine]");
-  if (keep) {
-    // Changed elsewhere: the reviewer chose their own value over the stored one.
-    const form = autosaveForm(keep);
-    const revision = form && form.querySelector('input[name="base_revision"]');
-    if (revision) revision.value = keep.getAttribute("data-revision") || revision.value;
-    if (form) {
-      form.dataset.force = "1";
-      window.htmx.trigger(form, "change");
-    }
-    return;
-  }
-  if (target.closest("[data-reload]")) {
-    event.preventDefault();
-    window.location.reload();
     return;
   }
   const add = target.closest("[data-add-consultant]");
@@ -230,7 +185,7 @@ document.addEventListener(
   (event) => {
     const input = event.target;
     if (!(input instanceof HTMLInputElement)) return;
-    const form = autosaveForm(input);
+    const form = input.closest("form[data-autosave], form[data-outbox]");
     if (!form) return;
     if (input.name === "figure") {
       // A new figure: a level that was only the old figure's suggestion goes with it.

@@ -1,0 +1,938 @@
+// The tablet's outbox: every change a reviewer makes on a scoring or consensus screen is
+// written to IndexedDB first and sent from there, so that no tap is lost to a dropped
+// connection, a closed browser or an expired session. The rules (what goes next, what an
+// answer does) are in outbox-core.js; this file keeps the entries, sends them, and shows
+// where each one is.
+//
+//   record  a form's change -> an entry in the "outbox" store (then try to send)
+//   pump    oldest first, through the rating API (PUT, idempotent by client_id), one at a
+//           time across every tab (a Web Lock); on load, on reconnect, every 30 s, and
+//           after each new change
+//   show    the banner (#connection) and each item's own state: saved on the server, only
+//           on this device, changed elsewhere (choose), or refused (with its value)
+//
+// Stores: "outbox" (the entries), "aside" (entries that could not be read or sent, kept
+// for the file and reported), "known" (each item's last value the server acknowledged,
+// so a kept copy of a page, older than that, shows it).
+(function () {
+  "use strict";
+
+  const core = window.OutboxCore;
+  const DB_NAME = "ips-fidelity";
+  const DB_VERSION = 1;
+  const LOCK = "ips-fidelity-outbox";
+  const PERIOD = 30000;
+  const TIMEOUT = 15000;
+
+  const stringsElement = document.getElementById("outbox-strings");
+  const strings = stringsElement ? JSON.parse(stringsElement.textContent) : {};
+  const me = document.body ? document.body.dataset.user || "" : "";
+  const zone = (document.body && document.body.dataset.timezone) || undefined;
+  const fromDevice = document.documentElement.dataset.pageSource === "device";
+
+  const status = {
+    online: navigator.onLine,
+    signinNeeded: false,
+    wrongUser: false,
+    persistRefused: false,
+    noStorage: !("indexedDB" in window),
+    summary: core.summary([], me),
+    aside: 0,
+  };
+
+  // IndexedDB --------------------------------------------------------------------------
+
+  let database = null;
+  function open() {
+    if (!database) {
+      database = new Promise((resolve, reject) => {
+        const request = indexedDB.open(DB_NAME, DB_VERSION);
+        request.onupgradeneeded = () => {
+          const db = request.result;
+          const outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+          outbox.createIndex("client_id", "client_id", { unique: false });
+          db.createObjectStore("aside", { autoIncrement: true });
+          db.createObjectStore("known", { keyPath: "key" });
+        };
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+        request.onblocked = () => reject(new Error("IndexedDB is blocked by another tab"));
+      });
+    }
+    return database;
+  }
+
+  // One transaction over `stores`; `work` gets the stores and returns a request or value.
+  async function transact(stores, mode, work) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(stores, mode);
+      const handles = stores.map((name) => tx.objectStore(name));
+      let result;
+      const value = work(...handles);
+      if (value instanceof IDBRequest) value.onsuccess = () => (result = value.result);
+      else result = value;
+      tx.oncomplete = () => resolve(result);
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
+    });
+  }
+
+  const readAll = (store) => transact([store], "readonly", (s) => s.getAll());
+  const readOne = (store, key) => transact([store], "readonly", (s) => s.get(key));
+
+  // Apply what an answer does: deletions and rewrites of entries, and set-asides, at once.
+  function commit({ remove = [], put = [], aside = [], known = [] }) {
+    return transact(["outbox", "aside", "known"], "readwrite", (outbox, set, kept) => {
+      for (const seq of remove) outbox.delete(seq);
+      for (const entry of put) outbox.put(entry);
+      for (const item of aside) set.add(item);
+      for (const item of known) kept.put(item);
+    });
+  }
+
+  function knownKey(user, reviewId, mode, itemKey) {
+    return `${user}|${reviewId}|${mode}|${itemKey}`;
+  }
+
+  // Forms --------------------------------------------------------------------------------
+
+  function formsOnPage() {
+    return Array.from(document.querySelectorAll("form[data-outbox]"));
+  }
+
+  function formFor(entry) {
+    if (entry.user !== me) return null;
+    return (
+      formsOnPage().find(
+        (form) =>
+          Number(form.dataset.review) === entry.review_id &&
+          form.dataset.mode === entry.mode &&
+          form.dataset.item === entry.item_key,
+      ) || null
+    );
+  }
+
+  function bodyOf(form) {
+    const item = { kind: form.dataset.kind, perConsultant: form.dataset.perConsultant === "1" };
+    return core.bodyOf(Array.from(new FormData(form)), item, form.dataset.mode);
+  }
+
+  function revisionInput(form) {
+    return form.querySelector('input[name="base_revision"]');
+  }
+
+  // The revision of the item as this page last knew it from the server.
+  function knownRevision(form) {
+    const input = revisionInput(form);
+    const value = input ? Number(input.value) : 0;
+    return Number.isInteger(value) && value >= 0 ? value : 0;
+  }
+
+  function setRevision(form, revision) {
+    const input = revisionInput(form);
+    if (input && Number.isInteger(revision)) input.value = String(revision);
+  }
+
+  function number(value) {
+    const text = String(value);
+    return document.documentElement.lang === "da" ? text.replace(".", ",") : text;
+  }
+
+  // Put a change's values back on its form (a kept page is older than the change).
+  function fill(form, body) {
+    const set = (selector, checked) => {
+      for (const input of form.querySelectorAll(selector)) input.checked = checked(input);
+    };
+    const text = (name, value) => {
+      const field = form.querySelector(`[name="${name}"]`);
+      if (field && field.type !== "hidden") field.value = value || "";
+    };
+    const notRated = body.not_rated_reason !== null && body.not_rated_reason !== undefined;
+    set('input[name="score"]', (input) => Number(input.value) === body.score);
+    set('input[name="not_rated"]', () => notRated);
+    text("not_rated_reason", notRated ? body.not_rated_reason : "");
+    text("note", body.note);
+    text("rationale", body.rationale);
+    text("recommendation", body.recommendation);
+    const evidence = new Set(body.evidence || []);
+    set('input[type="checkbox"][name="evidence"]', (input) => evidence.has(input.value));
+    const inputs = body.inputs || {};
+    const figure = form.querySelector('input[name="figure"]');
+    if (figure) figure.value = inputs.figure === undefined ? "" : number(inputs.figure);
+    if (form.querySelector('input[name="ticked"]')) {
+      const ticked = new Set(inputs.ticked || []);
+      set('input[name="ticked"]', (input) => ticked.has(input.value));
+      set('input[name="none_present"]', () => Array.isArray(inputs.ticked) && !inputs.ticked.length);
+    }
+    const consultants = inputs.consultants || [];
+    const rows = () => form.querySelectorAll(".consultant-row input, .consultant-row select");
+    const add = form.querySelector("[data-add-consultant]");
+    while (add && rows().length < consultants.length) add.click();
+    rows().forEach((field, index) => {
+      const entry = consultants[index] || {};
+      const value = field.name === "consultant_figure" ? entry.figure : entry.score;
+      field.value = value === undefined ? "" : field.tagName === "SELECT" ? String(value) : number(value);
+    });
+  }
+
+  // What a change says, in words: "Score 4", "Ikke vurderet: …", with its note.
+  function describe(body) {
+    let text;
+    if (body.not_rated_reason !== null && body.not_rated_reason !== undefined) {
+      text = strings.not_rated + (body.not_rated_reason ? `: ${body.not_rated_reason}` : "");
+    } else if (body.score !== null && body.score !== undefined) {
+      text = `${strings.score} ${number(body.score)}`;
+    } else if (body.inputs && body.inputs.figure !== undefined) {
+      text = `${strings.figure} ${number(body.inputs.figure)}`;
+    } else if (body.inputs && Array.isArray(body.inputs.ticked)) {
+      text = `${body.inputs.ticked.length} ✓`;
+    } else if (body.kept_score) {
+      text = `${strings.score} ${number(body.kept_score)}`;
+    } else {
+      text = strings.not_scored_value;
+    }
+    const note = body.note || body.rationale || "";
+    if (note) text += ` · ${strings.note}: ${note.length > 80 ? `${note.slice(0, 79)}…` : note}`;
+    return text;
+  }
+
+  function localTime(iso) {
+    const moment = new Date(iso);
+    if (Number.isNaN(moment.getTime())) return "";
+    const parts = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    }).formatToParts(moment);
+    const part = (type) => (parts.find((p) => p.type === type) || {}).value || "";
+    return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
+  }
+
+  // An item's state, in its live region: words and an icon that repeats them.
+  function show(form, kind, lines, buttons = []) {
+    const region = form.querySelector(".save-state-region");
+    if (!region) return;
+    const state = document.createElement("div");
+    state.className = `save-state save-state-${kind}`;
+    lines.forEach((line, index) => {
+      const paragraph = document.createElement("p");
+      if (index === 0 && (kind === "conflict" || kind === "refused")) {
+        paragraph.setAttribute("role", "alert");
+      }
+      if (line.icon) {
+        const icon = document.createElement("span");
+        icon.setAttribute("aria-hidden", "true");
+        icon.textContent = `${line.icon} `;
+        paragraph.append(icon);
+      }
+      paragraph.append(line.text);
+      state.append(paragraph);
+    });
+    if (buttons.length) {
+      const row = document.createElement("p");
+      row.className = "actions";
+      for (const [label, attribute, value] of buttons) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "button secondary";
+        button.setAttribute(attribute, value);
+        button.textContent = label;
+        row.append(button);
+      }
+      state.append(row);
+    }
+    region.replaceChildren(state);
+    form.dataset.state = kind;
+  }
+
+  function showDevice(form, body) {
+    show(form, "device", [{ icon: "◷", text: `${strings.saved_on_device} · ${describe(body)}` }]);
+  }
+
+  function showSaved(form, answer) {
+    let text = `${strings.saved_at.replace("{time}", localTime(answer.updated_at))} · ${describe(answer)}`;
+    if (answer.suggested_score !== null && answer.suggested_score !== undefined) {
+      text += ` · ${strings.figure_suggests.replace("{score}", number(answer.suggested_score))}`;
+    }
+    show(form, "saved", [{ icon: "✓", text }]);
+    suggest(form, answer.suggested_score);
+  }
+
+  function showProblem(form, entry) {
+    const problem = entry.problem || {};
+    const message = problem.message || problem.detail || "";
+    if (entry.state === "conflict") {
+      const current = problem.current || {};
+      show(
+        form,
+        "conflict",
+        [
+          { icon: "⚠", text: message },
+          { text: `${strings.stored_value}: ${describe(current)}` },
+          { text: `${strings.your_value}: ${describe(entry.body)}` },
+        ],
+        [
+          [strings.keep_mine, "data-outbox-keep", String(entry.seq)],
+          [strings.use_stored, "data-outbox-stored", String(entry.seq)],
+        ],
+      );
+    } else {
+      show(
+        form,
+        "refused",
+        [
+          { icon: "✗", text: `${strings.not_saved}: ${message}` },
+          { text: `${strings.your_value}: ${describe(entry.body)}` },
+        ],
+        [[strings.dismiss, "data-outbox-dismiss", String(entry.seq)]],
+      );
+    }
+  }
+
+  // A banded item's figure suggests a level: shown on the buttons when the reviewer has
+  // chosen none (the next change sends it along; nothing new is stored by it).
+  function suggest(form, suggested) {
+    form.dataset.suggested = suggested === null || suggested === undefined ? "" : String(suggested);
+    const figure = form.querySelector('input[name="figure"]');
+    if (!form.dataset.suggested || !figure || !figure.value.trim()) return;
+    if (form.querySelector('input[name="score"]:checked, input[name="not_rated"]:checked')) return;
+    const match = form.querySelector(`input[name="score"][value="${form.dataset.suggested}"]`);
+    if (match) {
+      match.checked = true;
+      const result = bodyOf(form);
+      if (result.body) form.lastBody = result.body;
+    }
+  }
+
+  // Recording a change ---------------------------------------------------------------------
+
+  let recording = Promise.resolve();
+  let inFlight = 0;
+
+  function record(form) {
+    inFlight += 1;
+    recording = recording
+      .then(() => recordNow(form))
+      .catch((error) => {
+        status.noStorage = true;
+        show(form, "refused", [{ icon: "✗", text: `${strings.not_saved}: ${error.message || error}` }]);
+      })
+      .finally(() => {
+        inFlight -= 1;
+      });
+    return recording;
+  }
+
+  async function recordNow(form) {
+    const result = bodyOf(form);
+    if (result.error) {
+      const number = form.querySelector(".item-number");
+      const message = strings.err_figure.replace("{number}", number ? number.textContent.replace(".", "") : "");
+      show(form, "refused", [{ icon: "✗", text: `${strings.not_saved}: ${message}` }]);
+      return;
+    }
+    if (form.lastBody && core.sameBody(result.body, form.lastBody)) return; // nothing changed
+    form.lastBody = result.body;
+    const reviewId = Number(form.dataset.review);
+    const change = {
+      user: me,
+      review_id: reviewId,
+      mode: form.dataset.mode,
+      item_key: form.dataset.item,
+    };
+    const entries = await readAll("outbox");
+    const base = core.chain(entries, change, knownRevision(form));
+    const entry = {
+      client_id: newClientId(),
+      ...change,
+      body: result.body,
+      base_revision: base.base_revision,
+      after: base.after,
+      created_at: new Date().toISOString(),
+      state: "queued",
+      problem: null,
+    };
+    // A new change of the item answers a refusal of it still shown: the new value is what
+    // the reviewer means now.
+    const superseded = entries
+      .filter((other) => other.state === "refused" && core.itemOf(other) === core.itemOf(entry))
+      .map((other) => other.seq);
+    await commit({ remove: superseded, put: [entry] });
+    showDevice(form, result.body);
+    refresh();
+    pump();
+  }
+
+  // A random UUID (version 4); crypto.randomUUID exists only in secure contexts.
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  const typing = new WeakMap();
+
+  document.addEventListener("change", (event) => {
+    const form = event.target instanceof Element ? event.target.closest("form[data-outbox]") : null;
+    if (!form) return;
+    clearTimeout(typing.get(form));
+    record(form);
+  });
+
+  // Typing in a text field is recorded after a second's pause (and at once when it loses
+  // focus, by the change event above).
+  document.addEventListener("input", (event) => {
+    const field = event.target;
+    if (!(field instanceof HTMLTextAreaElement)) return;
+    const form = field.closest("form[data-outbox]");
+    if (!form) return;
+    clearTimeout(typing.get(form));
+    typing.set(
+      form,
+      setTimeout(() => record(form), 1000),
+    );
+  });
+
+  // Sending ----------------------------------------------------------------------------------
+
+  let pumping = false;
+  let again = false;
+  let delay = 5000;
+  let retryTimer = null;
+  const sentItems = new Set();
+
+  function withLock(work) {
+    if (navigator.locks && navigator.locks.request) return navigator.locks.request(LOCK, work);
+    return work();
+  }
+
+  async function pump() {
+    if (status.noStorage) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        await withLock(sendWaiting);
+      } while (again);
+    } catch (error) {
+      console.warn("outbox: sending stopped", error);
+    } finally {
+      pumping = false;
+      await refresh();
+      refreshPanels();
+    }
+  }
+
+  async function setAsideDamaged(entries) {
+    const damaged = entries.filter((entry) => !core.isWellFormed(entry));
+    if (!damaged.length) return entries;
+    await commit({
+      remove: damaged.map((entry) => entry.seq),
+      aside: damaged.map((entry) => ({
+        entry,
+        problem: { code: "damaged", message: "not a change this app can send" },
+        set_aside_at: new Date().toISOString(),
+      })),
+    });
+    return entries.filter((entry) => core.isWellFormed(entry));
+  }
+
+  async function sendWaiting() {
+    let entries = await setAsideDamaged(await readAll("outbox"));
+    if (!entries.some((entry) => entry.state === "queued")) return;
+    if (!navigator.onLine) {
+      status.online = false;
+      return;
+    }
+    const who = await ask("/api/v1/me", { method: "GET" });
+    if (who.status === 401) {
+      status.signinNeeded = true;
+      return;
+    }
+    if (who.status !== 200 || !who.body) {
+      later();
+      return;
+    }
+    status.online = true;
+    status.signinNeeded = false;
+    const user = who.body.username;
+    const token = who.body.csrf_token || "";
+    status.wrongUser = user !== me && entries.some((entry) => entry.user === me);
+    for (;;) {
+      const entry = core.next(entries, user);
+      if (!entry) break;
+      if (entry.after !== null) {
+        // Its predecessor vanished without handing on its revision: set it aside rather
+        // than send it unchecked.
+        await commit({
+          remove: [entry.seq],
+          aside: [{ entry, problem: { code: "chain", message: "broken chain" }, set_aside_at: new Date().toISOString() }],
+        });
+        entries = await readAll("outbox");
+        continue;
+      }
+      const answer = await ask(core.urlOf(entry), {
+        method: "PUT",
+        headers: {
+          "Content-Type": "application/json",
+          "X-CSRF-Token": token,
+          "X-Outbox-User": encodeURIComponent(entry.user),
+        },
+        body: JSON.stringify(core.payloadOf(entry)),
+      });
+      const kind = core.classify(answer.status, answer.body);
+      if (kind === "retry") {
+        status.online = navigator.onLine;
+        later();
+        return;
+      }
+      if (kind === "signin") {
+        status.signinNeeded = true;
+        return;
+      }
+      if (kind === "wrong-user") {
+        status.wrongUser = true;
+        return;
+      }
+      delay = 5000;
+      await settle(entries, entry, kind, answer);
+      entries = await readAll("outbox");
+    }
+  }
+
+  async function settle(entries, entry, kind, answer) {
+    const problem = answer.body
+      ? {
+          status: answer.status,
+          code: answer.body.code || null,
+          message: answer.body.message || answer.body.detail || "",
+          current: answer.body.current || null,
+        }
+      : { status: answer.status, code: null, message: String(answer.status), current: null };
+    const outcome =
+      kind === "ack" ? { kind, revision: answer.body.revision } : { kind, problem };
+    const change = core.settle(entries, entry, outcome);
+    const aside = [];
+    const known = [];
+    if (kind === "broken") {
+      aside.push({ entry, problem, set_aside_at: new Date().toISOString() });
+    }
+    if (kind === "ack") {
+      known.push({
+        key: knownKey(entry.user, entry.review_id, entry.mode, entry.item_key),
+        revision: answer.body.revision,
+        body: entry.body,
+        saved_at: answer.body.updated_at,
+      });
+    }
+    await commit({ ...change, aside, known });
+    const form = formFor(entry);
+    if (!form) return;
+    // A later change of the item still waits: the item keeps saying so.
+    const newer = change.put.some(
+      (other) => core.itemOf(other) === core.itemOf(entry) && other.seq > entry.seq,
+    );
+    if (kind === "ack") {
+      setRevision(form, answer.body.revision);
+      sentItems.add(entry.item_key);
+      if (!newer) showSaved(form, answer.body);
+    } else if (kind === "conflict") {
+      showProblem(form, { ...entry, state: "conflict", problem });
+    } else {
+      showProblem(form, { ...entry, state: "refused", problem });
+    }
+  }
+
+  // One request, answered as {status, body}: status 0 when no answer came.
+  async function ask(url, options) {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT);
+    try {
+      const response = await fetch(url, {
+        ...options,
+        headers: { Accept: "application/json", ...(options.headers || {}) },
+        credentials: "same-origin",
+        cache: "no-store",
+        redirect: "error",
+        signal: controller.signal,
+      });
+      let body = null;
+      try {
+        body = await response.json();
+      } catch (error) {
+        body = null;
+      }
+      return { status: response.status, body };
+    } catch (error) {
+      return { status: 0, body: null };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function later() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(pump, delay);
+    delay = Math.min(delay * 2, 60000);
+  }
+
+  // The panels around the items (progress, open points, finalising) after changes arrived.
+  let panelsTimer = null;
+  function refreshPanels() {
+    const container = document.querySelector("[data-panels]");
+    if (!container || !sentItems.size || !window.htmx) return;
+    clearTimeout(panelsTimer);
+    panelsTimer = setTimeout(() => {
+      const items = Array.from(sentItems).join(",");
+      sentItems.clear();
+      const url = `${container.dataset.panels}?items=${encodeURIComponent(items)}`;
+      window.htmx.ajax("GET", url, { target: container, swap: "none" }).catch(() => {});
+    }, 300);
+  }
+
+  // The reviewer's choices -------------------------------------------------------------------
+
+  document.addEventListener("click", async (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const keep = target.closest("[data-outbox-keep]");
+    const stored = target.closest("[data-outbox-stored]");
+    const dismiss = target.closest("[data-outbox-dismiss]");
+    const send = target.closest("[data-outbox-send]");
+    const download = target.closest("[data-outbox-download]");
+    if (send) {
+      delay = 5000;
+      pump();
+      return;
+    }
+    if (download) {
+      await downloadFile();
+      return;
+    }
+    const button = keep || stored || dismiss;
+    if (!button) return;
+    const seq = Number(button.getAttribute(keep ? "data-outbox-keep" : stored ? "data-outbox-stored" : "data-outbox-dismiss"));
+    const entry = await readOne("outbox", seq);
+    const form = entry ? formFor(entry) : null;
+    if (!entry) return;
+    if (keep) {
+      // Mine stands: sent again, knowingly replacing the value stored elsewhere.
+      await commit({ put: [core.keepMine(entry)] });
+      if (form) showDevice(form, entry.body);
+      pump();
+    } else if (stored) {
+      const entries = await readAll("outbox");
+      const current = (entry.problem && entry.problem.current) || null;
+      await commit({
+        remove: core.useStored(entries, entry),
+        known: current
+          ? [{
+              key: knownKey(entry.user, entry.review_id, entry.mode, entry.item_key),
+              revision: current.revision,
+              body: current,
+              saved_at: current.updated_at || null,
+            }]
+          : [],
+      });
+      if (form && current) {
+        fill(form, current);
+        setRevision(form, current.revision);
+        const result = bodyOf(form);
+        if (result.body) form.lastBody = result.body;
+        show(form, "saved", [{ icon: "✓", text: `${strings.stored_value} · ${describe(current)}` }]);
+      }
+    } else {
+      // A refusal seen and let go. The page then shows what the server holds.
+      await commit({ remove: [entry.seq] });
+      if (form && navigator.onLine) {
+        window.location.reload();
+        return;
+      }
+      if (form) form.querySelector(".save-state-region").replaceChildren();
+    }
+    // The buttons are gone with the state they were in: the item's heading takes focus.
+    if (form && !button.isConnected) {
+      const card = form.closest(".item-card");
+      if (card) card.focus({ preventScroll: true });
+    }
+    refresh();
+  });
+
+  async function downloadFile() {
+    const entries = await readAll("outbox");
+    const aside = await readAll("aside");
+    const file = core.exportFile(entries, me, new Date().toISOString());
+    file.set_aside = aside;
+    const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
+    link.download = `ips-fidelity-outbox-${me || "device"}-${stamp}.json`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  // The banner --------------------------------------------------------------------------------
+
+  async function refresh() {
+    if (status.noStorage) {
+      render();
+      return;
+    }
+    try {
+      const entries = await readAll("outbox");
+      status.summary = core.summary(entries, me);
+      status.aside = (await readAll("aside")).length;
+    } catch (error) {
+      status.noStorage = true;
+    }
+    render();
+  }
+
+  function line(text, icon) {
+    const paragraph = document.createElement("p");
+    if (icon) {
+      const mark = document.createElement("span");
+      mark.setAttribute("aria-hidden", "true");
+      mark.textContent = `${icon} `;
+      paragraph.append(mark);
+    }
+    paragraph.append(text);
+    return paragraph;
+  }
+
+  function render() {
+    const banner = document.getElementById("connection");
+    if (!banner) return;
+    const s = status.summary;
+    const others = Object.entries(s.others);
+    const scoring = formsOnPage().length > 0 || document.getElementById("kept-pages");
+    const waiting = s.mine + s.conflicts + s.refused;
+    const anything = waiting || others.length || s.broken || status.aside;
+    const lines = [];
+    lines.push(
+      status.online
+        ? line(strings.offline_online, "●")
+        : line(strings.offline_offline, "○"),
+    );
+    if (fromDevice) lines.push(line(strings.offline_cached_page, "ⓘ"));
+    if (status.noStorage) lines.push(line(strings.offline_no_storage, "⚠"));
+    if (s.mine) {
+      const text = s.mine === 1 ? strings.offline_pending_one : strings.offline_pending_many.replace("{count}", s.mine);
+      lines.push(line(text, "◷"));
+    } else if (status.online && !anything && scoring) {
+      lines.push(line(strings.offline_all_sent, "✓"));
+    }
+    if (status.signinNeeded && waiting) {
+      const paragraph = line(`${strings.offline_signin} `, "⚠");
+      const link = document.createElement("a");
+      link.href = `/login?next=${encodeURIComponent(location.pathname + location.search)}`;
+      link.textContent = strings.offline_signin_link;
+      paragraph.append(link);
+      lines.push(paragraph);
+    }
+    if (status.wrongUser && s.mine) {
+      lines.push(line(strings.offline_other_user.replace("{count}", s.mine).replaceAll("{user}", me), "⚠"));
+    }
+    for (const [user, count] of others) {
+      lines.push(line(strings.offline_other_user.replace("{count}", count).replaceAll("{user}", user), "⚠"));
+    }
+    if (s.conflicts) lines.push(line(strings.offline_conflicts.replace("{count}", s.conflicts), "⚠"));
+    if (s.refused) lines.push(line(strings.offline_refused.replace("{count}", s.refused), "✗"));
+    if (s.broken + status.aside) {
+      lines.push(line(strings.offline_broken.replace("{count}", s.broken + status.aside), "⚠"));
+    }
+    if (status.persistRefused && scoring) lines.push(line(strings.offline_persist_refused, "ⓘ"));
+    const buttons = document.createElement("p");
+    buttons.className = "actions";
+    if (s.mine && status.online && !status.signinNeeded) {
+      const send = document.createElement("button");
+      send.type = "button";
+      send.className = "button secondary";
+      send.dataset.outboxSend = "";
+      send.textContent = strings.offline_send_now;
+      buttons.append(send);
+    }
+    if (anything) {
+      const download = document.createElement("button");
+      download.type = "button";
+      download.className = "button secondary";
+      download.dataset.outboxDownload = "";
+      download.textContent = strings.offline_download;
+      buttons.append(download);
+    }
+    if (buttons.childElementCount) lines.push(buttons);
+    const show = Boolean(scoring || anything || !status.online || fromDevice);
+    banner.hidden = !show;
+    banner.classList.toggle("is-offline", !status.online);
+    banner.classList.toggle("has-waiting", Boolean(waiting));
+    // Replace only what changed, so a screen reader is not read the same line again.
+    const before = Array.from(banner.children, (child) => child.textContent).join("\n");
+    const after = lines.map((child) => child.textContent).join("\n");
+    if (before !== after) banner.replaceChildren(...lines);
+  }
+
+  window.addEventListener("online", () => {
+    status.online = true;
+    delay = 5000;
+    render();
+    pump();
+  });
+  window.addEventListener("offline", () => {
+    status.online = false;
+    render();
+  });
+
+  // Signing out with changes not sent: ask first. The changes stay on the device (bound to
+  // this user, who sends them by signing in again); the kept pages are dropped.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout")) return;
+    const s = status.summary;
+    const waiting = s.mine + s.conflicts + s.refused;
+    if (waiting && !window.confirm(strings.logout_unsent.replace("{count}", waiting))) {
+      event.preventDefault();
+      return;
+    }
+    forgetPages();
+  });
+
+  function forgetPages() {
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "forget" });
+    }
+  }
+
+  window.addEventListener("beforeunload", (event) => {
+    if (inFlight > 0) event.preventDefault(); // a change is being written to the device
+  });
+
+  // Starting up --------------------------------------------------------------------------------
+
+  // Each form as the reviewer last left it: the value the server last acknowledged if the
+  // page is older than it, then the latest change still waiting on this device.
+  async function restore() {
+    const forms = formsOnPage();
+    if (!forms.length || status.noStorage) return;
+    const entries = await readAll("outbox");
+    const known = await readAll("known");
+    const knownByKey = new Map(known.map((item) => [item.key, item]));
+    const stale = [];
+    for (const form of forms) {
+      const key = knownKey(me, Number(form.dataset.review), form.dataset.mode, form.dataset.item);
+      const saved = knownByKey.get(key);
+      if (saved && saved.revision > knownRevision(form)) {
+        fill(form, saved.body);
+        setRevision(form, saved.revision);
+        show(form, "saved", [{ icon: "✓", text: `${strings.saved_at.replace("{time}", localTime(saved.saved_at))} · ${describe(saved.body)}` }]);
+      } else if (saved) {
+        stale.push(key); // the page knows as much or more: forget it
+      }
+    }
+    for (const form of forms) {
+      const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
+      const entry = latest.get(form.dataset.item);
+      if (!entry) continue;
+      fill(form, entry.body);
+      if (entry.state === "queued") showDevice(form, entry.body);
+      else showProblem(form, entry);
+    }
+    for (const form of forms) {
+      const result = bodyOf(form);
+      if (result.body) form.lastBody = result.body;
+    }
+    if (stale.length) {
+      await transact(["known"], "readwrite", (store) => stale.forEach((key) => store.delete(key)));
+    }
+  }
+
+  async function askToPersist() {
+    if (!formsOnPage().length || !navigator.storage || !navigator.storage.persist) return;
+    try {
+      const kept = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+      status.persistRefused = !kept;
+      document.documentElement.dataset.storagePersisted = kept ? "yes" : "no";
+    } catch (error) {
+      status.persistRefused = true;
+    }
+  }
+
+  function registerWorker() {
+    if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+    navigator.serviceWorker
+      .register("/sw.js", { scope: "/" })
+      .then(() => navigator.serviceWorker.ready)
+      .then((registration) => {
+        // A page opened before the worker looked after this tab is kept now.
+        if (formsOnPage().length && registration.active && !fromDevice) {
+          registration.active.postMessage({ type: "keep", path: location.pathname });
+        }
+        document.documentElement.dataset.worker = "ready";
+      })
+      .catch((error) => console.warn("outbox: no service worker", error));
+  }
+
+  // Another person signed in on this tablet: the pages kept for the one before go.
+  function noticeUser() {
+    if (!me) return;
+    try {
+      const last = localStorage.getItem("ips-fidelity-user");
+      if (last && last !== me) forgetPages();
+      localStorage.setItem("ips-fidelity-user", me);
+    } catch (error) {
+      // Storage refused (private mode): nothing kept to forget either.
+    }
+  }
+
+  async function listKeptPages() {
+    const list = document.getElementById("kept-pages");
+    if (!list || !window.caches) return;
+    const cache = await caches.open("ips-pages");
+    const requests = await cache.keys();
+    for (const request of requests) {
+      const response = await cache.match(request);
+      const html = response ? await response.text() : "";
+      const title = new DOMParser().parseFromString(html, "text/html").title || request.url;
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = new URL(request.url).pathname;
+      link.textContent = title;
+      item.append(link);
+      list.append(item);
+    }
+    const none = document.getElementById("kept-none");
+    if (none) none.hidden = requests.length > 0;
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    registerWorker();
+    noticeUser();
+    listKeptPages().catch(() => {});
+    try {
+      await restore();
+    } catch (error) {
+      status.noStorage = true;
+    }
+    await askToPersist();
+    await refresh();
+    document.documentElement.dataset.outbox = "ready";
+    pump();
+    setInterval(pump, PERIOD);
+  });
+})();

@@ -1,0 +1,220 @@
+// The outbox's rules, apart from any browser: node --test tests/js/
+// (run by tests/test_javascript.py, so `make test` runs them).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import "../../app/static/js/outbox-core.js";
+
+const core = globalThis.OutboxCore;
+
+let counter = 0;
+function uuid() {
+  counter += 1;
+  return `00000000-0000-4000-8000-${String(counter).padStart(12, "0")}`;
+}
+
+function entry(fields) {
+  return {
+    seq: fields.seq,
+    client_id: fields.client_id || uuid(),
+    user: fields.user || "amb",
+    review_id: fields.review_id || 7,
+    item_key: fields.item_key || "q1",
+    mode: fields.mode || "rating",
+    body: fields.body || { score: 3 },
+    base_revision: fields.base_revision === undefined ? 0 : fields.base_revision,
+    after: fields.after || null,
+    created_at: "2026-11-24T10:00:00Z",
+    state: fields.state || "queued",
+    problem: fields.problem || null,
+  };
+}
+
+test("changes go oldest first, by seq, whatever order storage hands them back in", () => {
+  const a = entry({ seq: 1, item_key: "a" });
+  const b = entry({ seq: 2, item_key: "b" });
+  const c = entry({ seq: 3, item_key: "c" });
+  assert.equal(core.next([c, a, b], "amb"), a);
+  assert.equal(core.next([c, b], "amb"), b);
+});
+
+test("a second change of an item waits for the first and takes its revision", () => {
+  const first = entry({ seq: 1, base_revision: 4 });
+  const base = core.chain([first], first, 4);
+  assert.deepEqual(base, { base_revision: null, after: first.client_id });
+  const second = entry({ seq: 2, base_revision: null, after: first.client_id });
+  assert.equal(core.next([second, first], "amb"), first);
+
+  const { remove, put } = core.settle([first, second], first, { kind: "ack", revision: 5 });
+  assert.deepEqual(remove, [1]);
+  assert.equal(put.length, 1);
+  assert.equal(put[0].base_revision, 5);
+  assert.equal(put[0].after, null);
+  assert.equal(core.next(put, "amb").seq, 2);
+});
+
+test("a change with nothing waiting before it rests on the page's revision", () => {
+  const other = entry({ seq: 1, item_key: "other" });
+  assert.deepEqual(core.chain([other], entry({ item_key: "q1" }), 9), {
+    base_revision: 9,
+    after: null,
+  });
+  // A refused change of the item is not something to build on.
+  const refused = entry({ seq: 2, state: "refused" });
+  assert.deepEqual(core.chain([refused], entry({}), 9), { base_revision: 9, after: null });
+});
+
+test("a conflict holds the later changes of its item, not the other items", () => {
+  const conflict = entry({ seq: 1, item_key: "a", state: "conflict" });
+  const later = entry({ seq: 2, item_key: "a", base_revision: null, after: conflict.client_id });
+  const other = entry({ seq: 3, item_key: "b" });
+  assert.equal(core.next([conflict, later, other], "amb"), other);
+  assert.equal(core.next([conflict, later], "amb"), null);
+});
+
+test("keeping one's own value sends it again on the stored revision", () => {
+  const conflict = entry({
+    seq: 1,
+    base_revision: 2,
+    state: "conflict",
+    problem: { code: "err_stale_rating", current: { revision: 6, score: 2 } },
+  });
+  const kept = core.keepMine(conflict);
+  assert.equal(kept.state, "queued");
+  assert.equal(kept.base_revision, 6);
+  assert.equal(kept.problem, null);
+  assert.equal(core.next([kept], "amb"), kept);
+});
+
+test("taking the stored value withdraws the change and what was built on it, nothing else", () => {
+  const conflict = entry({ seq: 1, state: "conflict" });
+  const later = entry({ seq: 2, base_revision: null, after: conflict.client_id });
+  const other = entry({ seq: 3, item_key: "b" });
+  const earlierRefused = entry({ seq: 0, state: "refused" });
+  assert.deepEqual(core.useStored([earlierRefused, conflict, later, other], conflict), [1, 2]);
+});
+
+test("a refused change stays to be seen, and what came after it rests on its base", () => {
+  const refused = entry({ seq: 1, base_revision: 3 });
+  const later = entry({ seq: 2, base_revision: null, after: refused.client_id });
+  const problem = { status: 409, code: "err_review_finalised", message: "afsluttet" };
+  const { remove, put } = core.settle([refused, later], refused, { kind: "refused", problem });
+  assert.deepEqual(remove, []);
+  const kept = put.find((e) => e.seq === 1);
+  assert.equal(kept.state, "refused");
+  assert.equal(kept.problem.code, "err_review_finalised");
+  assert.equal(kept.body.score, 3); // the value is kept, to be shown
+  const next = put.find((e) => e.seq === 2);
+  assert.equal(next.base_revision, 3);
+  assert.equal(next.after, null);
+});
+
+test("a broken change leaves the queue and does not block the rest", () => {
+  const broken = entry({ seq: 1, review_id: 999 });
+  const other = entry({ seq: 2, item_key: "b" });
+  const { remove } = core.settle([broken, other], broken, {
+    kind: "broken",
+    problem: { status: 404, code: "not_found" },
+  });
+  assert.deepEqual(remove, [1]);
+  assert.equal(core.next([other], "amb"), other);
+});
+
+test("damaged entries are recognised and skipped, never sent", () => {
+  const good = entry({ seq: 3, item_key: "b" });
+  const damaged = [
+    { seq: 1, client_id: "not-a-uuid", user: "amb", review_id: 7, item_key: "a" },
+    { ...entry({ seq: 2 }), body: "{not json" },
+    { ...entry({ seq: 4 }), review_id: "7" },
+    { ...entry({ seq: 5 }), mode: "other" },
+    { ...entry({ seq: 6 }), item_key: "../../admin" },
+    { ...entry({ seq: 7 }), base_revision: -1 },
+    null,
+  ];
+  for (const bad of damaged) assert.equal(core.isWellFormed(bad), false, JSON.stringify(bad));
+  assert.equal(core.isWellFormed(good), true);
+  assert.equal(core.next([...damaged.filter(Boolean), good], "amb"), good);
+});
+
+test("another person's changes are never sent under the signed-in user", () => {
+  const theirs = entry({ seq: 1, user: "amb.other" });
+  const mine = entry({ seq: 2, user: "amb", item_key: "b" });
+  assert.equal(core.next([theirs, mine], "amb"), mine);
+  assert.equal(core.next([theirs], "amb"), null);
+  assert.equal(core.next([theirs], "amb.other"), theirs);
+  const summary = core.summary([theirs, mine], "amb");
+  assert.equal(summary.mine, 1);
+  assert.deepEqual(summary.others, { "amb.other": 1 });
+});
+
+test("the server's answers are sorted so that only failures of delivery are retried", () => {
+  assert.equal(core.classify(200, { outcome: "saved" }), "ack");
+  assert.equal(core.classify(200, { outcome: "replayed" }), "ack"); // already there: a no-op
+  assert.equal(core.classify(409, { code: "err_stale_rating" }), "conflict");
+  assert.equal(core.classify(409, { code: "err_review_finalised" }), "refused");
+  assert.equal(core.classify(409, { code: "err_already_submitted" }), "refused");
+  assert.equal(core.classify(409, { code: "err_client_id_reused" }), "broken");
+  assert.equal(core.classify(409, { code: "err_outbox_other_user" }), "wrong-user");
+  assert.equal(core.classify(422, { code: "err_figure_range" }), "refused");
+  assert.equal(core.classify(404, { code: "not_found" }), "broken");
+  assert.equal(core.classify(401, null), "signin");
+  assert.equal(core.classify(403, { code: null, detail: "csrf_failed" }), "refused");
+  assert.equal(core.classify(403, { code: "csrf_failed" }), "signin");
+  for (const status of [0, 408, 429, 500, 502, 503]) assert.equal(core.classify(status, null), "retry");
+});
+
+test("replaying an entry sends the same client_id and base, so the server stores it once", () => {
+  const queued = entry({ seq: 1, base_revision: 2 });
+  const first = core.payloadOf(queued);
+  const again = core.payloadOf(queued);
+  assert.deepEqual(first, again);
+  assert.equal(first.client_id, queued.client_id);
+  assert.equal(first.base_revision, 2);
+  assert.equal(core.urlOf(queued), "/api/v1/reviews/7/ratings/q1");
+  assert.equal(core.urlOf({ ...queued, mode: "consensus" }), "/api/v1/reviews/7/consensus/q1");
+});
+
+test("a form becomes the API's body by the same rules as the page's own form route", () => {
+  const anchored = { kind: "anchored", perConsultant: false };
+  assert.deepEqual(
+    core.bodyOf([["score", "4"], ["note", "god"], ["evidence", "INT"], ["base_revision", "3"]], anchored, "rating").body,
+    { score: 4, not_rated_reason: null, note: "god", evidence: ["INT"], inputs: null },
+  );
+  // Not rated wins over a level left checked, and carries its reason.
+  const notRated = core.bodyOf([["score", "2"], ["not_rated", "1"], ["not_rated_reason", "ingen data"]], anchored, "rating");
+  assert.equal(notRated.body.score, null);
+  assert.equal(notRated.body.not_rated_reason, "ingen data");
+  // A banded figure in Danish notation, with its level.
+  const banded = { kind: "banded", perConsultant: false };
+  const figure = core.bodyOf([["figure", "12,5"], ["score", "3"]], banded, "rating").body;
+  assert.deepEqual(figure.inputs, { figure: 12.5 });
+  assert.equal(figure.score, 3);
+  assert.deepEqual(core.bodyOf([["figure", "1e3"]], banded, "rating"), { error: "figure" });
+  // A checklist: the ticks are the score's basis; "none present" is an empty list.
+  const checklist = { kind: "checklist", perConsultant: false };
+  assert.deepEqual(core.bodyOf([["ticked", "a"], ["ticked", "b"]], checklist, "rating").body.inputs, { ticked: ["a", "b"] });
+  assert.deepEqual(core.bodyOf([["none_present", "1"]], checklist, "rating").body.inputs, { ticked: [] });
+  assert.equal(core.bodyOf([], checklist, "rating").body.inputs, null);
+  // Per consultant: empty rows are left out.
+  const consultants = { kind: "anchored", perConsultant: true };
+  assert.deepEqual(
+    core.bodyOf([["consultant_score", "4"], ["consultant_score", ""], ["consultant_score", "2"]], consultants, "rating").body.inputs,
+    { consultants: [{ score: 4 }, { score: 2 }] },
+  );
+  // The consensus keeps an average no level stands for, and carries its texts.
+  const consensus = core.bodyOf([["current_score", "2.5"], ["rationale", "enige"]], anchored, "consensus").body;
+  assert.equal(consensus.kept_score, 2.5);
+  assert.equal(consensus.rationale, "enige");
+  assert.equal(consensus.score, null);
+});
+
+test("the downloaded file holds every entry in order, with what the server said", () => {
+  const b = entry({ seq: 2, state: "refused", problem: { code: "err_review_finalised" } });
+  const a = entry({ seq: 1 });
+  const file = core.exportFile([b, a], "amb", "2026-11-24T12:00:00Z");
+  assert.equal(file.format, "ips-fidelity-outbox");
+  assert.equal(file.version, 1);
+  assert.deepEqual(file.entries.map((e) => e.client_id), [a.client_id, b.client_id]);
+  assert.equal(file.entries[1].problem.code, "err_review_finalised");
+  assert.equal("seq" in file.entries[0], false);
+});
