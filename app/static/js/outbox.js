@@ -458,19 +458,10 @@
       status.online = false;
       return;
     }
-    const who = await ask("/api/v1/me", { method: "GET" });
-    if (who.status === 401) {
-      status.signinNeeded = true;
-      return;
-    }
-    if (who.status !== 200 || !who.body) {
-      later();
-      return;
-    }
-    status.online = true;
-    status.signinNeeded = false;
-    const user = who.body.username;
-    const token = who.body.csrf_token || "";
+    let asked = !whoAnswer; // whether this pass asked the server itself
+    let signedIn = await whoIsSignedIn();
+    if (!signedIn) return;
+    const user = signedIn.username;
     status.wrongUser = user !== me && entries.some((entry) => entry.user === me);
     for (;;) {
       const entry = core.next(entries, user);
@@ -489,7 +480,7 @@
         method: "PUT",
         headers: {
           "Content-Type": "application/json",
-          "X-CSRF-Token": token,
+          "X-CSRF-Token": signedIn.csrf_token || "",
           "X-Outbox-User": encodeURIComponent(entry.user),
         },
         body: JSON.stringify(core.payloadOf(entry)),
@@ -500,18 +491,44 @@
         later();
         return;
       }
-      if (kind === "signin") {
-        status.signinNeeded = true;
-        return;
+      if (kind === "signin" && !asked && answer.status === 403) {
+        // A token remembered from before may have gone with its session: ask once more.
+        whoAnswer = null;
+        asked = true;
+        signedIn = await whoIsSignedIn();
+        if (!signedIn || signedIn.username !== user) return;
+        continue;
       }
-      if (kind === "wrong-user") {
-        status.wrongUser = true;
+      if (kind === "signin" || kind === "wrong-user") {
+        whoAnswer = null; // ask again next time: the session ended or changed hands
+        status.signinNeeded = kind === "signin";
+        status.wrongUser = kind === "wrong-user";
         return;
       }
       delay = 5000;
       await settle(entries, entry, kind, answer);
       entries = await readAll("outbox");
     }
+  }
+
+  // Who is signed in, and their CSRF token: asked once, and again after the server said
+  // the session ended or belongs to someone else (a kept page's token may be stale).
+  let whoAnswer = null;
+  async function whoIsSignedIn() {
+    if (whoAnswer) return whoAnswer;
+    const who = await ask("/api/v1/me", { method: "GET" });
+    if (who.status === 401) {
+      status.signinNeeded = true;
+      return null;
+    }
+    if (who.status !== 200 || !who.body) {
+      later();
+      return null;
+    }
+    status.online = true;
+    status.signinNeeded = false;
+    whoAnswer = who.body;
+    return whoAnswer;
   }
 
   async function settle(entries, entry, kind, answer) {
@@ -592,15 +609,35 @@
 
   // The panels around the items (progress, open points, finalising) after changes arrived.
   let panelsTimer = null;
+  // The server renders them (the same macros as the page); each element of the answer
+  // replaces the element of the same id. A failure leaves them for the next time.
   function refreshPanels() {
     const container = document.querySelector("[data-panels]");
-    if (!container || !sentItems.size || !window.htmx) return;
+    if (!container || !sentItems.size) return;
     clearTimeout(panelsTimer);
-    panelsTimer = setTimeout(() => {
-      const items = Array.from(sentItems).join(",");
+    panelsTimer = setTimeout(async () => {
+      const items = Array.from(sentItems);
       sentItems.clear();
-      const url = `${container.dataset.panels}?items=${encodeURIComponent(items)}`;
-      window.htmx.ajax("GET", url, { target: container, swap: "none" }).catch(() => {});
+      const url = `${container.dataset.panels}?items=${encodeURIComponent(items.join(","))}`;
+      try {
+        const response = await fetch(url, {
+          headers: { "HX-Request": "true" },
+          credentials: "same-origin",
+          cache: "no-store",
+          redirect: "error",
+        });
+        if (!response.ok) throw new Error(String(response.status));
+        const template = document.createElement("template");
+        template.innerHTML = await response.text();
+        for (const element of Array.from(template.content.children)) {
+          const current = element.id ? document.getElementById(element.id) : null;
+          if (!current) continue;
+          element.removeAttribute("hx-swap-oob");
+          current.replaceWith(element);
+        }
+      } catch (error) {
+        items.forEach((key) => sentItems.add(key));
+      }
     }, 300);
   }
 
@@ -830,11 +867,16 @@
   async function restore() {
     const forms = formsOnPage();
     if (!forms.length || status.noStorage) return;
+    // A tap made while the page was still loading, before this script listened, would
+    // otherwise be taken for what the page came with: it is recorded now, and wins over
+    // anything kept on the device for its item.
+    const early = new Set(forms.filter(changedSinceRendered));
     const entries = await readAll("outbox");
     const known = await readAll("known");
     const knownByKey = new Map(known.map((item) => [item.key, item]));
     const stale = [];
     for (const form of forms) {
+      if (early.has(form)) continue;
       const key = knownKey(me, Number(form.dataset.review), form.dataset.mode, form.dataset.item);
       const saved = knownByKey.get(key);
       if (saved && saved.revision > knownRevision(form)) {
@@ -848,18 +890,39 @@
     for (const form of forms) {
       const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
       const entry = latest.get(form.dataset.item);
-      if (!entry) continue;
+      if (!entry || early.has(form)) continue;
       fill(form, entry.body);
       if (entry.state === "queued") showDevice(form, entry.body);
       else showProblem(form, entry);
     }
     for (const form of forms) {
+      if (early.has(form)) continue;
       const result = bodyOf(form);
       if (result.body) form.lastBody = result.body;
     }
     if (stale.length) {
       await transact(["known"], "readwrite", (store) => stale.forEach((key) => store.delete(key)));
     }
+    early.forEach((form) => record(form));
+  }
+
+  // Whether a form's fields differ from what the server rendered into them.
+  function changedSinceRendered(form) {
+    return Array.from(form.elements).some((field) => {
+      if (field instanceof HTMLInputElement) {
+        if (field.type === "checkbox" || field.type === "radio") {
+          return field.checked !== field.defaultChecked;
+        }
+        return field.type !== "hidden" && field.value !== field.defaultValue;
+      }
+      if (field instanceof HTMLTextAreaElement) return field.value !== field.defaultValue;
+      if (field instanceof HTMLSelectElement) {
+        // With no option marked selected, a select shows its first.
+        const rendered = Array.from(field.options).findIndex((option) => option.defaultSelected);
+        return field.selectedIndex !== Math.max(rendered, 0);
+      }
+      return false;
+    });
   }
 
   async function askToPersist() {
