@@ -57,10 +57,14 @@ ADMIN_PAGES = [
     "/admin/teams/1",
     "/admin/audit",
     "/admin/audit?lang=en",
+    "/admin/outbox",
+    "/admin/outbox?lang=en",
 ]
 
 
-@pytest.mark.parametrize("path", ["/login", "/login?next=%2Fteams&expired=1", "/login?lang=en"])
+@pytest.mark.parametrize(
+    "path", ["/login", "/login?next=%2Fteams&expired=1", "/login?lang=en", "/offline"]
+)
 def test_sign_in_page_has_no_wcag_violations(
     live_server: str, anonymous_tablet: Page, path: str
 ) -> None:

@@ -31,6 +31,7 @@ from app.models import Role, utcnow
 from app.scales.loader import load_scale_file, scale_files
 from app.services import scales
 from tests.browser.conftest import CHROMIUM, TABLET
+from tests.browser.test_accessibility import violations
 from tests.conftest import migrate, settings_for
 from tests.factories import PASSWORD, SCALES_DIR, make_review, make_team, make_user, shipped_scale
 
@@ -247,6 +248,28 @@ def test_ten_items_scored_offline_survive_a_reload_and_a_closed_browser(
         expect(state_of(page, key)).to_contain_text(f"Score {level}")
     expect(page.locator("#connection")).to_contain_text("10 ændringer venter på at blive sendt")
     assert waiting(page) == 10
+    # The device holds scores and notes, no secret: not the session's CSRF token.
+    token = json.loads(page.locator("body").get_attribute("hx-headers") or "{}")["X-CSRF-Token"]
+    stored = page.evaluate(
+        """() => new Promise((resolve) => {
+             const open = indexedDB.open('ips-fidelity');
+             open.onsuccess = () => {
+               const names = Array.from(open.result.objectStoreNames);
+               const tx = open.result.transaction(names);
+               const all = {};
+               names.forEach((name) => {
+                 const request = tx.objectStore(name).getAll();
+                 request.onsuccess = () => (all[name] = request.result);
+               });
+               tx.oncomplete = () => resolve(JSON.stringify(all));
+             };
+           })"""
+    )
+    assert token not in stored and PASSWORD not in stored
+    assert set(json.loads(stored)) == {"outbox", "aside", "known"}
+    # The browser was asked to keep the data; the page says so if it would not.
+    if not page.evaluate("() => navigator.storage.persisted()"):
+        expect(page.locator("#connection")).to_contain_text("Browseren har ikke lovet")
 
     # Reloaded without a network: the device's copy of the page, with every tap on it.
     page.reload()
@@ -441,6 +464,7 @@ def test_a_change_made_elsewhere_meanwhile_is_shown_and_the_reviewer_chooses(
     # The other item was not held up by the conflicts.
     expect(state_of(page, other)).to_contain_text("Gemt på serveren")
     expect(page.locator("#connection")).to_contain_text("2 item(s) er ændret et andet sted")
+    assert violations(page) == []  # the banner and both states, with their buttons
 
     page.locator(f"#item-{keep}").get_by_role("button", name="Behold min værdi").tap()
     expect(state_of(page, keep)).to_contain_text("Gemt på serveren")
@@ -503,6 +527,16 @@ def test_a_session_that_expires_offline_keeps_the_queue_for_its_own_user(
     sign_in(page, live_server, scene.other, then=score_page)
     ready(page)
     expect(page.locator("#connection")).to_contain_text(f"3 ændring(er) lavet af {scene.reviewer}")
+    # The pages kept for the one before are gone; this person's own screen is kept.
+    page.wait_for_function(
+        """async (user) => {
+             const cache = await caches.open('ips-pages');
+             const kept = await cache.keys();
+             if (kept.length !== 1 || !kept[0].url.endsWith(location.pathname)) return false;
+             return (await (await cache.match(kept[0])).text()).includes(`data-user="${user}"`);
+           }""",
+        arg=scene.other,
+    )
     page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 1500))")
     assert _changes(live_database, scene.review_id) == []
     assert waiting(page) == 3
@@ -589,3 +623,50 @@ def test_damaged_entries_are_set_aside_and_a_finalised_review_refuses_with_the_v
     page.locator(f"#item-{first}").get_by_role("button", name="Fjern").tap()
     ready(page)
     expect(banner).to_contain_text("1 ændring(er) blev afvist af serveren")
+
+
+def test_quick_taps_on_one_item_are_each_stored_in_order(
+    tablets: Callable[[], tuple[BrowserContext, Page]], live_server: str, live_database: str
+) -> None:
+    """A tap made while the item's previous change is on its way waits for it and takes
+    its revision; none is set aside or seen as a conflict."""
+    scene = _scene(live_database)
+    key = TAPPED[0].key
+    _, page = tablets()
+    sign_in(page, live_server, scene.reviewer)
+    open_scoring(page, live_server, scene.review_id)
+    # As fast as a finger can: each tap a few milliseconds after the one before.
+    page.evaluate(
+        """async (key) => {
+             for (const level of [1, 2, 3, 4, 5, 3]) {
+               document.querySelector(`#item-${key} input[name="score"][value="${level}"]`).click();
+               await new Promise((resolve) => setTimeout(resolve, 4));
+             }
+           }""",
+        key,
+    )
+    expect(state_of(page, key)).to_contain_text("Score 3")
+    expect(state_of(page, key)).to_contain_text("Gemt på serveren")
+    expect(page.locator("#connection")).to_contain_text("Alle ændringer er gemt på serveren")
+    assert waiting(page) == 0
+    assert (
+        page.evaluate(
+            """() => new Promise((resolve) => {
+             const open = indexedDB.open('ips-fidelity');
+             open.onsuccess = () => {
+               const all = open.result.transaction('aside').objectStore('aside').getAll();
+               all.onsuccess = () => resolve(all.result.length);
+             };
+           })"""
+        )
+        == 0
+    )
+    changes = _changes(live_database, scene.review_id)
+    assert [(c["revision"], c["content"]["score"]) for c in changes] == [  # type: ignore[index]
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+        (5, 5),
+        (6, 3),
+    ]

@@ -81,13 +81,27 @@
   const readAll = (store) => transact([store], "readonly", (s) => s.getAll());
   const readOne = (store, key) => transact([store], "readonly", (s) => s.get(key));
 
-  // Apply what an answer does: deletions and rewrites of entries, and set-asides, at once.
-  function commit({ remove = [], put = [], aside = [], known = [] }) {
-    return transact(["outbox", "aside", "known"], "readwrite", (outbox, set, kept) => {
-      for (const seq of remove) outbox.delete(seq);
-      for (const entry of put) outbox.put(entry);
-      for (const item of aside) set.add(item);
-      for (const item of known) kept.put(item);
+  // Read the queue and change it in one transaction, so that a change recorded while an
+  // answer is being settled (in this tab or another) is never missed: IndexedDB runs
+  // read-write transactions over the same stores one after the other. `plan` gets the
+  // entries and returns the seqs to delete and the entries, set-asides and known values
+  // to write.
+  async function update(plan) {
+    const db = await open();
+    return new Promise((resolve, reject) => {
+      const tx = db.transaction(["outbox", "aside", "known"], "readwrite");
+      const outbox = tx.objectStore("outbox");
+      const request = outbox.getAll();
+      request.onsuccess = () => {
+        const { remove = [], put = [], aside = [], known = [] } = plan(request.result);
+        for (const seq of remove) outbox.delete(seq);
+        for (const entry of put) outbox.put(entry);
+        for (const item of aside) tx.objectStore("aside").add(item);
+        for (const item of known) tx.objectStore("known").put(item);
+      };
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
     });
   }
 
@@ -345,24 +359,27 @@
       mode: form.dataset.mode,
       item_key: form.dataset.item,
     };
-    const entries = await readAll("outbox");
-    const base = core.chain(entries, change, knownRevision(form));
-    const entry = {
-      client_id: newClientId(),
-      ...change,
-      body: result.body,
-      base_revision: base.base_revision,
-      after: base.after,
-      created_at: new Date().toISOString(),
-      state: "queued",
-      problem: null,
-    };
-    // A new change of the item answers a refusal of it still shown: the new value is what
-    // the reviewer means now.
-    const superseded = entries
-      .filter((other) => other.state === "refused" && core.itemOf(other) === core.itemOf(entry))
-      .map((other) => other.seq);
-    await commit({ remove: superseded, put: [entry] });
+    const clientId = newClientId();
+    const revision = knownRevision(form);
+    await update((entries) => {
+      const base = core.chain(entries, change, revision);
+      const entry = {
+        client_id: clientId,
+        ...change,
+        body: result.body,
+        base_revision: base.base_revision,
+        after: base.after,
+        created_at: new Date().toISOString(),
+        state: "queued",
+        problem: null,
+      };
+      // A new change of the item answers a refusal of it still shown: the new value is
+      // what the reviewer means now.
+      const superseded = entries
+        .filter((other) => other.state === "refused" && core.itemOf(other) === core.itemOf(entry))
+        .map((other) => other.seq);
+      return { remove: superseded, put: [entry] };
+    });
     showDevice(form, result.body);
     refresh();
     pump();
@@ -438,17 +455,19 @@
   }
 
   async function setAsideDamaged(entries) {
-    const damaged = entries.filter((entry) => !core.isWellFormed(entry));
-    if (!damaged.length) return entries;
-    await commit({
-      remove: damaged.map((entry) => entry.seq),
-      aside: damaged.map((entry) => ({
-        entry,
-        problem: { code: "damaged", message: "not a change this app can send" },
-        set_aside_at: new Date().toISOString(),
-      })),
+    if (entries.every((entry) => core.isWellFormed(entry))) return entries;
+    await update((fresh) => {
+      const damaged = fresh.filter((entry) => !core.isWellFormed(entry));
+      return {
+        remove: damaged.map((entry) => entry.seq),
+        aside: damaged.map((entry) => ({
+          entry,
+          problem: { code: "damaged", message: "not a change this app can send" },
+          set_aside_at: new Date().toISOString(),
+        })),
+      };
     });
-    return entries.filter((entry) => core.isWellFormed(entry));
+    return readAll("outbox");
   }
 
   async function sendWaiting() {
@@ -469,10 +488,10 @@
       if (entry.after !== null) {
         // Its predecessor vanished without handing on its revision: set it aside rather
         // than send it unchecked.
-        await commit({
+        await update(() => ({
           remove: [entry.seq],
           aside: [{ entry, problem: { code: "chain", message: "broken chain" }, set_aside_at: new Date().toISOString() }],
-        });
+        }));
         entries = await readAll("outbox");
         continue;
       }
@@ -506,7 +525,7 @@
         return;
       }
       delay = 5000;
-      await settle(entries, entry, kind, answer);
+      await settle(entry, kind, answer);
       entries = await readAll("outbox");
     }
   }
@@ -531,7 +550,7 @@
     return whoAnswer;
   }
 
-  async function settle(entries, entry, kind, answer) {
+  async function settle(entry, kind, answer) {
     const problem = answer.body
       ? {
           status: answer.status,
@@ -542,7 +561,7 @@
       : { status: answer.status, code: null, message: String(answer.status), current: null };
     const outcome =
       kind === "ack" ? { kind, revision: answer.body.revision } : { kind, problem };
-    const change = core.settle(entries, entry, outcome);
+    let change = { remove: [], put: [] };
     const aside = [];
     const known = [];
     if (kind === "broken") {
@@ -556,7 +575,10 @@
         saved_at: answer.body.updated_at,
       });
     }
-    await commit({ ...change, aside, known });
+    await update((fresh) => {
+      change = core.settle(fresh, entry, outcome);
+      return { ...change, aside, known };
+    });
     const form = formFor(entry);
     if (!form) return;
     // A later change of the item still waits: the item keeps saying so.
@@ -668,13 +690,12 @@
     if (!entry) return;
     if (keep) {
       // Mine stands: sent again, knowingly replacing the value stored elsewhere.
-      await commit({ put: [core.keepMine(entry)] });
+      await update(() => ({ put: [core.keepMine(entry)] }));
       if (form) showDevice(form, entry.body);
       pump();
     } else if (stored) {
-      const entries = await readAll("outbox");
       const current = (entry.problem && entry.problem.current) || null;
-      await commit({
+      await update((entries) => ({
         remove: core.useStored(entries, entry),
         known: current
           ? [{
@@ -684,7 +705,7 @@
               saved_at: current.updated_at || null,
             }]
           : [],
-      });
+      }));
       if (form && current) {
         fill(form, current);
         setRevision(form, current.revision);
@@ -694,7 +715,7 @@
       }
     } else {
       // A refusal seen and let go. The page then shows what the server holds.
-      await commit({ remove: [entry.seq] });
+      await update(() => ({ remove: [entry.seq] }));
       if (form && navigator.onLine) {
         window.location.reload();
         return;
@@ -850,9 +871,10 @@
     forgetPages();
   });
 
-  function forgetPages() {
+  // `except`: a page of the person now signed in, kept just now, stays.
+  function forgetPages(except) {
     if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: "forget" });
+      navigator.serviceWorker.controller.postMessage({ type: "forget", except: except || null });
     }
   }
 
@@ -956,7 +978,7 @@
     if (!me) return;
     try {
       const last = localStorage.getItem("ips-fidelity-user");
-      if (last && last !== me) forgetPages();
+      if (last && last !== me) forgetPages(fromDevice ? null : location.pathname);
       localStorage.setItem("ips-fidelity-user", me);
     } catch (error) {
       // Storage refused (private mode): nothing kept to forget either.

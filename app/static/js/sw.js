@@ -105,15 +105,23 @@ async function asset(request) {
 
 // Messages from the pages:
 //   {type: "keep", path}: keep this scoring screen (opened before the worker took over);
-//   {type: "forget"}: drop every kept page (someone signed out, or another person signed in).
+//   {type: "forget", except}: drop the kept pages (someone signed out, or another person
+//   signed in), but for `except`, the page the new person has just opened.
 self.addEventListener("message", (event) => {
   const message = event.data || {};
   if (message.type === "keep" && typeof message.path === "string") {
     event.waitUntil(keepFresh(message.path));
   } else if (message.type === "forget") {
-    event.waitUntil(caches.delete(PAGES_CACHE));
+    event.waitUntil(forget(typeof message.except === "string" ? message.except : null));
   }
 });
+
+async function forget(except) {
+  const cache = await caches.open(PAGES_CACHE);
+  for (const request of await cache.keys()) {
+    if (new URL(request.url).pathname !== except) await cache.delete(request);
+  }
+}
 
 async function keepFresh(path) {
   const url = new URL(path, self.location.origin);
