@@ -603,6 +603,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "err_outbox_other_user": "Ændringen er lavet af {user}, men {current} er logget ind. Den sendes først, når {user} logger ind igen.",
         "saved_at": "Gemt på serveren {time}",
         "saved_on_device": "Kun gemt på denne enhed – sendes, når der er forbindelse",
+        "on_device_short": "kun gemt på denne enhed",
         "sending": "Sender …",
         "your_value": "Din værdi",
         "dismiss": "Fjern",
@@ -1231,6 +1232,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "err_outbox_other_user": "The change was made by {user}, but {current} is signed in. It is sent only when {user} signs in again.",
         "saved_at": "Saved on the server {time}",
         "saved_on_device": "Saved on this device only – sent when there is a connection",
+        "on_device_short": "saved on this device only",
         "sending": "Sending …",
         "your_value": "Your value",
         "dismiss": "Remove",
@@ -1297,6 +1299,7 @@ def translator(language: Language) -> Callable[[str], str]:
 OUTBOX_KEYS = (
     "saved_at",
     "saved_on_device",
+    "on_device_short",
     "sending",
     "your_value",
     "stored_value",

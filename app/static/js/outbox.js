@@ -266,6 +266,19 @@
 
   function showDevice(form, body) {
     show(form, "device", [{ icon: "◷", text: `${strings.saved_on_device} · ${describe(body)}` }]);
+    markIndex(form.dataset.item);
+  }
+
+  // The item's number in the progress panel says so too (until the panel comes back from
+  // the server after sending).
+  function markIndex(itemKey) {
+    const link = document.querySelector(`#progress a[data-item-link="${CSS.escape(itemKey)}"]`);
+    if (!link || link.classList.contains("on-device")) return;
+    link.classList.add("on-device");
+    const icon = link.querySelector("[aria-hidden]");
+    if (icon) icon.textContent = "◷";
+    const spoken = link.querySelector(".visually-hidden");
+    if (spoken) spoken.textContent = ` ${strings.on_device_short}`;
   }
 
   function showSaved(form, answer) {
