@@ -325,7 +325,9 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _not_authenticated(request, error)
         if _wants_json(request):
             detail = MESSAGES["en"].get(error.detail, error.detail)
-            said = {"code": error.key, "message": error.message(_language(request))}
+            # An error made without a catalogue key may name one as its detail (csrf_failed).
+            code = error.key or (error.detail if error.detail in MESSAGES["en"] else None)
+            said = {"code": code, "message": error.message(_language(request))}
             if isinstance(error, NotVisible) or error.key in _HIDDEN_RECORDS:
                 detail = "not found"  # the same words whether it exists or not
                 hidden = NotFound.of("err_not_found_any")

@@ -458,7 +458,13 @@ _LOCK_REVIEW = (
 )
 
 _REPLAY = (
-    sa.select(_CHANGES.c.content_sha256, *_RATING_COLUMNS)
+    sa.select(
+        _CHANGES.c.content_sha256,
+        _CHANGES.c.revision.label("change_revision"),
+        _CHANGES.c.content.label("change_content"),
+        _CHANGES.c.changed_at.label("change_at"),
+        *_RATING_COLUMNS,
+    )
     .join(_RATINGS, _RATINGS.c.id == _CHANGES.c.rating_id)
     .where(_CHANGES.c.client_id == sa.bindparam("client_id"))
 )
@@ -750,7 +756,15 @@ def _replay(
     )
     if not same_target or row.content_sha256 != _fingerprint(content):
         raise Conflict.of("err_client_id_reused", client_id=client_id)
-    return SaveResult(rating, "replayed")
+    # The answer is the rating as this change left it, not as it is now: a client that
+    # builds its next change on the answer's revision must not skip a change made
+    # elsewhere since (that one would then be overwritten unseen).
+    made = dict(row.change_content or {})
+    as_left = {name: made[name] for name in _CONTENT_COLUMNS + _CONSENSUS_COLUMNS if name in made}
+    return SaveResult(
+        replace(rating, **as_left, revision=row.change_revision, updated_at=row.change_at),
+        "replayed",
+    )
 
 
 def _check_may_rate(status: str, me: _Place | None, consensus: bool) -> None:

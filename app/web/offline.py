@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -154,6 +155,8 @@ def _entries(raw: bytes) -> list[dict[str, Any]]:
         data = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as error:
         raise Invalid.of("outbox_bad_file", reason=f"not JSON ({error})") from None
+    except RecursionError:
+        raise Invalid.of("outbox_bad_file", reason="nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != "ips-fidelity-outbox":
         raise Invalid.of("outbox_bad_file", reason="format is not 'ips-fidelity-outbox'")
     if data.get("version") != 1:
@@ -162,6 +165,14 @@ def _entries(raw: bytes) -> list[dict[str, Any]]:
     if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
         raise Invalid.of("outbox_bad_file", reason=f"'entries' must be a list of ≤ {MAX_ENTRIES}")
     return [entry if isinstance(entry, dict) else {} for entry in entries]
+
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _is_id(value: object) -> bool:
+    """A database id as JSON gives it: an integer (not true or false) in range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _apply(
@@ -187,15 +198,20 @@ def _apply(
         model = ConsensusIn if mode == "consensus" else RatingIn
         if mode not in ("rating", "consensus"):
             raise Invalid.of("err_outbox_entry", number=number, reason="mode")
-        if not isinstance(review_id, int) or not isinstance(item_key, str):
-            raise Invalid.of("err_outbox_entry", number=number, reason="review_id, item_key")
+        if not _is_id(review_id):
+            raise Invalid.of("err_outbox_entry", number=number, reason="review_id")
+        assert isinstance(review_id, int)  # for the type checker: _is_id said so
+        if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
+            raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
         given = entry.get("body")
-        body: dict[str, Any] = given if isinstance(given, dict) else {}
+        if not isinstance(given, dict):  # not a change at all: never an empty rating
+            raise Invalid.of("err_outbox_entry", number=number, reason="body")
+        body: dict[str, Any] = given
         payload = {**body, "client_id": client_id, "base_revision": base}
         change = model.model_validate(payload)
         with request.app.state.unit_of_work() as session:
             found = accounts.find_user(session, user)
-            if found is None:
+            if found is None or not found.is_active:
                 raise Invalid.of("outbox_no_user", user=user)
             reviewer = access.principal_for(session, found, channel="offline")
             result = scoring.save_rating(

@@ -247,6 +247,10 @@ def test_ten_items_scored_offline_survive_a_reload_and_a_closed_browser(
         expect(state_of(page, key)).to_contain_text("Kun gemt på denne enhed")
         expect(state_of(page, key)).to_contain_text(f"Score {level}")
     expect(page.locator("#connection")).to_contain_text("10 ændringer venter på at blive sendt")
+    # The progress panel, which stays in view while scrolling, says it too.
+    expect(page.locator("#progress .progress-outbox")).to_have_text(
+        "○ Ingen forbindelse · 10 ændringer venter på at blive sendt."
+    )
     assert waiting(page) == 10
     # The device holds scores and notes, no secret: not the session's CSRF token.
     token = json.loads(page.locator("body").get_attribute("hx-headers") or "{}")["X-CSRF-Token"]
@@ -308,6 +312,7 @@ def test_ten_items_scored_offline_survive_a_reload_and_a_closed_browser(
     assert {a["username"] for a in audited} == {scene.reviewer}
     # The progress panel followed once the queue was sent.
     expect(page.locator("#progress .progress-count")).to_contain_text("10 af")
+    expect(page.locator("#progress .progress-outbox")).to_have_count(0)
     context.close()
     assert errors == [], errors
 
@@ -452,8 +457,9 @@ def test_a_change_made_elsewhere_meanwhile_is_shown_and_the_reviewer_chooses(
     open_scoring(laptop, live_server, scene.review_id)
     tap_level(laptop, keep, 2)
     tap_level(laptop, take, 1)
-    expect(state_of(laptop, take)).to_contain_text("Gemt på serveren")
-    expect(state_of(laptop, keep)).to_contain_text("Gemt på serveren")
+    expect(state_of(laptop, keep)).to_contain_text("Score 2")
+    expect(state_of(laptop, take)).to_contain_text("Score 1")
+    expect(laptop.locator("#connection")).to_contain_text("Alle ændringer er gemt på serveren")
 
     context.set_offline(False)
     for key, stored, mine in ((keep, 2, 4), (take, 1, 5)):
@@ -463,21 +469,25 @@ def test_a_change_made_elsewhere_meanwhile_is_shown_and_the_reviewer_chooses(
         expect(state).to_contain_text(f"Din værdi: Score {mine}")
     # The other item was not held up by the conflicts.
     expect(state_of(page, other)).to_contain_text("Gemt på serveren")
-    expect(page.locator("#connection")).to_contain_text("2 item(s) er ændret et andet sted")
+    expect(page.locator("#connection")).to_contain_text("2 items er ændret et andet sted")
     assert violations(page) == []  # the banner and both states, with their buttons
 
+    # Another tap on the item before choosing: the choice stays, with the newest value.
+    tap_level(page, keep, 5)
+    expect(state_of(page, keep)).to_contain_text("Din værdi: Score 5")
+    expect(state_of(page, keep)).to_contain_text("Gemt værdi: Score 2")
     page.locator(f"#item-{keep}").get_by_role("button", name="Behold min værdi").tap()
     expect(state_of(page, keep)).to_contain_text("Gemt på serveren")
-    expect(state_of(page, keep)).to_contain_text("Score 4")
+    expect(state_of(page, keep)).to_contain_text("Score 5")
     page.locator(f"#item-{take}").get_by_role("button", name="Brug den gemte").tap()
     expect(page.locator(f'#item-{take} input[name="score"]:checked')).to_have_value("1")
     expect(state_of(page, take)).to_contain_text("Score 1")
     expect(page.locator("#connection")).to_contain_text("Alle ændringer er gemt på serveren")
 
-    assert api_ratings(page, live_server, scene.review_id) == {keep: 4, take: 1, other: 2}
+    assert api_ratings(page, live_server, scene.review_id) == {keep: 5, take: 1, other: 2}
     changes = _changes(live_database, scene.review_id)
-    # keep: 3 (tablet), 2 (laptop), 4 (kept, knowingly on top of 2); take: 3, 1; other: 2.
-    assert [c["content"]["score"] for c in changes if c["item_key"] == keep] == [3, 2, 4]  # type: ignore[index]
+    # keep: 3 (tablet), 2 (laptop), 4 and 5 (kept, knowingly on top of 2); take: 3, 1.
+    assert [c["content"]["score"] for c in changes if c["item_key"] == keep] == [3, 2, 4, 5]  # type: ignore[index]
     assert [c["content"]["score"] for c in changes if c["item_key"] == take] == [3, 1]  # type: ignore[index]
     assert waiting(page) == 0
 
@@ -504,7 +514,7 @@ def test_a_session_that_expires_offline_keeps_the_queue_for_its_own_user(
 
     page.once("dialog", answer)
     page.get_by_role("button", name="Log ud").tap()
-    assert questions and "3 ændring(er) er ikke sendt endnu" in questions[0]
+    assert questions and "3 ændringer er ikke sendt endnu" in questions[0]
     expect(page).to_have_url(f"{live_server}{score_page}")
 
     # Meanwhile the session runs out.
@@ -526,7 +536,7 @@ def test_a_session_that_expires_offline_keeps_the_queue_for_its_own_user(
     # Another person signs in on the tablet: the changes are not theirs to send.
     sign_in(page, live_server, scene.other, then=score_page)
     ready(page)
-    expect(page.locator("#connection")).to_contain_text(f"3 ændring(er) lavet af {scene.reviewer}")
+    expect(page.locator("#connection")).to_contain_text(f"3 ændringer lavet af {scene.reviewer}")
     # The pages kept for the one before are gone; this person's own screen is kept.
     page.wait_for_function(
         """async (user) => {
@@ -601,8 +611,8 @@ def test_damaged_entries_are_set_aside_and_a_finalised_review_refuses_with_the_v
         expect(state).to_contain_text("afsluttet og låst")
         expect(state).to_contain_text(f"Din værdi: Score {level}")
     banner = page.locator("#connection")
-    expect(banner).to_contain_text("2 ændring(er) blev afvist af serveren")
-    expect(banner).to_contain_text("2 ødelagt(e) ændring(er) på enheden er lagt til side")
+    expect(banner).to_contain_text("2 ændringer blev afvist af serveren")
+    expect(banner).to_contain_text("2 ødelagte ændringer på enheden er lagt til side")
     assert _changes(live_database, scene.review_id) == []
 
     # Nothing is lost: the file holds the refused changes and the ones set aside.
@@ -622,11 +632,15 @@ def test_damaged_entries_are_set_aside_and_a_finalised_review_refuses_with_the_v
     # Removing a refusal the reviewer has seen.
     page.locator(f"#item-{first}").get_by_role("button", name="Fjern").tap()
     ready(page)
-    expect(banner).to_contain_text("1 ændring(er) blev afvist af serveren")
+    expect(banner).to_contain_text("1 ændring blev afvist af serveren")
 
 
+@pytest.mark.parametrize("gap_ms", [4, 15])
 def test_quick_taps_on_one_item_are_each_stored_in_order(
-    tablets: Callable[[], tuple[BrowserContext, Page]], live_server: str, live_database: str
+    tablets: Callable[[], tuple[BrowserContext, Page]],
+    live_server: str,
+    live_database: str,
+    gap_ms: int,
 ) -> None:
     """A tap made while the item's previous change is on its way waits for it and takes
     its revision; none is set aside or seen as a conflict."""
@@ -637,13 +651,13 @@ def test_quick_taps_on_one_item_are_each_stored_in_order(
     open_scoring(page, live_server, scene.review_id)
     # As fast as a finger can: each tap a few milliseconds after the one before.
     page.evaluate(
-        """async (key) => {
+        """async ([key, gap]) => {
              for (const level of [1, 2, 3, 4, 5, 3]) {
                document.querySelector(`#item-${key} input[name="score"][value="${level}"]`).click();
-               await new Promise((resolve) => setTimeout(resolve, 4));
+               await new Promise((resolve) => setTimeout(resolve, gap));
              }
            }""",
-        key,
+        [key, gap_ms],
     )
     expect(state_of(page, key)).to_contain_text("Score 3")
     expect(state_of(page, key)).to_contain_text("Gemt på serveren")
@@ -669,4 +683,39 @@ def test_quick_taps_on_one_item_are_each_stored_in_order(
         (4, 4),
         (5, 5),
         (6, 3),
+    ]
+
+
+def test_two_tabs_share_one_outbox_and_each_shows_what_arrived(
+    tablets: Callable[[], tuple[BrowserContext, Page]], live_server: str, live_database: str
+) -> None:
+    """One tab sends for both (a Web Lock); the other is told what arrived, and its next
+    tap rests on the revision the first tab's answer brought."""
+    scene = _scene(live_database)
+    first_key, second_key = TAPPED[0].key, TAPPED[1].key
+    context, first = tablets()
+    sign_in(first, live_server, scene.reviewer)
+    open_scoring(first, live_server, scene.review_id)
+    second = _watch(context.new_page(), [])
+    second.goto(f"{live_server}/reviews/{scene.review_id}/score")
+    ready(second)
+    context.set_offline(True)
+    tap_level(first, first_key, 2)
+    tap_level(second, second_key, 3)
+    tap_level(second, first_key, 4)  # the same item, from the other tab
+    context.set_offline(False)
+    for page in (first, second):
+        expect(state_of(page, second_key)).to_contain_text("Gemt på serveren", timeout=15000)
+        expect(state_of(page, first_key)).to_contain_text("Gemt på serveren", timeout=15000)
+        expect(state_of(page, first_key)).to_contain_text("Score 4")
+    # The next tap in the first tab is no conflict with the second tab's change.
+    tap_level(first, first_key, 1)
+    expect(state_of(first, first_key)).to_contain_text("Gemt på serveren")
+    expect(state_of(first, first_key)).to_contain_text("Score 1")
+    changes = _changes(live_database, scene.review_id)
+    assert [(c["item_key"], c["content"]["score"]) for c in changes] == [  # type: ignore[index]
+        (first_key, 2),
+        (second_key, 3),
+        (first_key, 4),
+        (first_key, 1),
     ]

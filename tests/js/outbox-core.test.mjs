@@ -158,8 +158,8 @@ test("the server's answers are sorted so that only failures of delivery are retr
   assert.equal(core.classify(422, { code: "err_figure_range" }), "refused");
   assert.equal(core.classify(404, { code: "not_found" }), "broken");
   assert.equal(core.classify(401, null), "signin");
-  assert.equal(core.classify(403, { code: null, detail: "csrf_failed" }), "refused");
-  assert.equal(core.classify(403, { code: "csrf_failed" }), "signin");
+  assert.equal(core.classify(403, { code: "err_not_reviewer" }), "refused");
+  assert.equal(core.classify(403, { code: "csrf_failed" }), "signin"); // a stale token
   for (const status of [0, 408, 429, 500, 502, 503]) assert.equal(core.classify(status, null), "retry");
 });
 

@@ -53,7 +53,8 @@ def test_the_offline_page_names_no_one_and_lists_the_kept_pages(client: TestClie
     page = parse(client.get("/offline").text)
     assert page.select_one("h1").get_text() == "Ingen forbindelse"  # type: ignore[union-attr]
     assert page.select_one("#kept-pages") is not None
-    assert page.select_one("#connection[role=status]") is not None
+    assert page.select_one("#connection") is not None
+    assert page.select_one("#connection-news[role=status]") is not None
     assert page.select_one("body")["data-user"] == ""  # type: ignore[index]
     assert page.select_one("form[data-logout]") is None
 
@@ -120,6 +121,41 @@ def test_problems_carry_a_code_and_a_message_in_the_callers_language(
         headers=bearer(cast, "lead"),
     )
     assert "changed elsewhere" in english.json()["message"]
+
+
+def test_a_replayed_change_answers_with_the_revision_it_made_not_the_latest(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    """An outbox whose answer was lost sends the change again; it builds its next change
+    on the answer's revision, so that must be the change's own, or a change made
+    elsewhere meanwhile would be overwritten unseen."""
+    review = plan(client, cast)
+    key = ITEMS[2]
+    first = {"score": 3, "client_id": str(uuid.uuid4()), "base_revision": 0}
+    url = f"/api/v1/reviews/{review['id']}/ratings/{key}"
+    assert client.put(url, json=first, headers=bearer(cast, "lead")).json()["revision"] == 1
+    put(client, cast, "lead", review["id"], key, score=5, base_revision=1, note="laptop")
+    again = client.put(url, json=first, headers=bearer(cast, "lead")).json()
+    assert again["outcome"] == "replayed"
+    assert (again["revision"], again["score"], again["note"]) == (1, 3, None)
+    # The next change built on it is caught, not stored over the laptop's.
+    after = put(client, cast, "lead", review["id"], key, score=4, base_revision=1)
+    assert after.status_code == 409 and after.json()["current"]["score"] == 5
+
+
+def test_a_stale_csrf_token_is_named_so_that_the_tablet_asks_for_a_new_one(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    review = plan(client, cast)
+    sign_in(client, cast.lead.username)
+    refused = client.put(
+        f"/api/v1/reviews/{review['id']}/ratings/{ITEMS[2]}",
+        json={"score": 3, "client_id": str(uuid.uuid4())},
+        headers={"X-CSRF-Token": "an-old-token"},
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "csrf_failed"
+    assert _changes(session, review["id"]) == 0
 
 
 def test_the_consensus_keeps_an_average_no_level_stands_for(
@@ -203,7 +239,14 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
     unknown = _entry("no-such-user", review_id, ITEMS[3], 3)
     damaged = _entry(lead, review_id, ITEMS[3], 3, body={"score": "many"})
     orphan = _entry(lead, review_id, ITEMS[5], 3, base_revision=None, after=str(uuid.uuid4()))
-    entries = [first, on_top, stale, unknown, damaged, orphan]
+    odd = [
+        _entry(lead, True, ITEMS[6], 3),  # type: ignore[arg-type]
+        _entry(lead, 2**70, ITEMS[6], 3),
+        _entry(lead, review_id, "../x", 3),
+        _entry(lead, review_id, ITEMS[6], 3, body="score=3"),
+        _entry(cast.analyst.username, review_id, ITEMS[6], 3),  # not a reviewer
+    ]
+    entries = [first, on_top, stale, unknown, damaged, orphan, *odd]
 
     admin = make_user(session, role=Role.ADMIN)
     session.commit()
@@ -213,13 +256,14 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
     answer = client.post("/admin/outbox", files=_file(entries), data={"csrf_token": token})
     assert answer.status_code == 200, answer.text
     results = _results(answer.text)
-    assert [outcome.split(":")[0] for _, outcome in results] == [
-        "✓ Gemt",
-        "✓ Gemt",
-        "✗ Ikke gemt",
-        "✗ Ikke gemt",
-        "✗ Ikke gemt",
-        "✗ Ikke gemt",
+    assert [outcome.split(":")[0] for _, outcome in results] == ["✓ Gemt", "✓ Gemt"] + [
+        "✗ Ikke gemt"
+    ] * 9
+    assert [outcome.split(":")[-1].strip() for _, outcome in results[6:10]] == [
+        "review_id",
+        "review_id",
+        "item_key",
+        "body",
     ]
     assert "ændret et andet sted" in results[2][1]
     assert "no-such-user" in results[3][1]
@@ -231,7 +275,7 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
     }
     assert ratings[ITEMS[2]].score == 4 and ratings[ITEMS[2]].revision == 2
     assert ratings[ITEMS[4]].score == 2  # the change made elsewhere stands
-    assert ITEMS[3] not in ratings and ITEMS[5] not in ratings
+    assert ITEMS[3] not in ratings and ITEMS[5] not in ratings and ITEMS[6] not in ratings
     audited = session.exec(
         select(AuditEvent)
         .where(AuditEvent.action == "rating.saved", AuditEvent.entity_id == str(review_id))
@@ -264,6 +308,7 @@ def test_a_file_that_is_not_an_outbox_is_refused_whole(
         (b'{"format": "something-else"}', "ips-fidelity-outbox"),
         (b'{"format": "ips-fidelity-outbox", "version": 9, "entries": []}', "version 9"),
         (b'{"format": "ips-fidelity-outbox", "version": 1, "entries": {}}', "entries"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ):
         answer = client.post(
             "/admin/outbox",

@@ -84,16 +84,21 @@
   // Read the queue and change it in one transaction, so that a change recorded while an
   // answer is being settled (in this tab or another) is never missed: IndexedDB runs
   // read-write transactions over the same stores one after the other. `plan` gets the
-  // entries and returns the seqs to delete and the entries, set-asides and known values
-  // to write.
-  async function update(plan) {
+  // entries (and the `known` record named by `knownAt`, if any) and returns the seqs to
+  // delete and the entries, set-asides and known values to write.
+  async function update(plan, knownAt) {
     const db = await open();
     return new Promise((resolve, reject) => {
       const tx = db.transaction(["outbox", "aside", "known"], "readwrite");
       const outbox = tx.objectStore("outbox");
+      // Requests in a transaction are answered in the order they were made.
+      const saved = knownAt ? tx.objectStore("known").get(knownAt) : null;
       const request = outbox.getAll();
       request.onsuccess = () => {
-        const { remove = [], put = [], aside = [], known = [] } = plan(request.result);
+        const { remove = [], put = [], aside = [], known = [] } = plan(
+          request.result,
+          saved ? saved.result : undefined,
+        );
         for (const seq of remove) outbox.delete(seq);
         for (const entry of put) outbox.put(entry);
         for (const item of aside) tx.objectStore("aside").add(item);
@@ -233,11 +238,8 @@
     if (!region) return;
     const state = document.createElement("div");
     state.className = `save-state save-state-${kind}`;
-    lines.forEach((line, index) => {
+    lines.forEach((line) => {
       const paragraph = document.createElement("p");
-      if (index === 0 && (kind === "conflict" || kind === "refused")) {
-        paragraph.setAttribute("role", "alert");
-      }
       if (line.icon) {
         const icon = document.createElement("span");
         icon.setAttribute("aria-hidden", "true");
@@ -341,10 +343,18 @@
   let recording = Promise.resolve();
   let inFlight = 0;
 
+  // The form is read now, at the tap: a later tap queued behind this one must not be
+  // taken for it.
   function record(form) {
+    const result = bodyOf(form);
+    if (!result.error) {
+      // Nothing changed since the last change recorded: nothing to record.
+      if (form.lastBody && core.sameBody(result.body, form.lastBody)) return recording;
+      form.lastBody = result.body;
+    }
     inFlight += 1;
     recording = recording
-      .then(() => recordNow(form))
+      .then(() => recordNow(form, result))
       .catch((error) => {
         status.noStorage = true;
         show(form, "refused", [{ icon: "✗", text: `${strings.not_saved}: ${error.message || error}` }]);
@@ -355,16 +365,13 @@
     return recording;
   }
 
-  async function recordNow(form) {
-    const result = bodyOf(form);
+  async function recordNow(form, result) {
     if (result.error) {
       const number = form.querySelector(".item-number");
       const message = strings.err_figure.replace("{number}", number ? number.textContent.replace(".", "") : "");
       show(form, "refused", [{ icon: "✗", text: `${strings.not_saved}: ${message}` }]);
       return;
     }
-    if (form.lastBody && core.sameBody(result.body, form.lastBody)) return; // nothing changed
-    form.lastBody = result.body;
     const reviewId = Number(form.dataset.review);
     const change = {
       user: me,
@@ -373,9 +380,17 @@
       item_key: form.dataset.item,
     };
     const clientId = newClientId();
-    const revision = knownRevision(form);
-    await update((entries) => {
+    const pageRevision = knownRevision(form);
+    let conflict = null;
+    await update((entries, saved) => {
+      // The revision the server last acknowledged is read in this same transaction: an
+      // answer settled a moment ago (here or in another tab) has written it, and removed
+      // its change, at once.
+      const revision = saved && saved.revision > pageRevision ? saved.revision : pageRevision;
       const base = core.chain(entries, change, revision);
+      conflict = entries.find(
+        (other) => other.state === "conflict" && core.itemOf(other) === core.itemOf(change),
+      ) || null;
       const entry = {
         client_id: clientId,
         ...change,
@@ -392,8 +407,11 @@
         .filter((other) => other.state === "refused" && core.itemOf(other) === core.itemOf(entry))
         .map((other) => other.seq);
       return { remove: superseded, put: [entry] };
-    });
-    showDevice(form, result.body);
+    }, knownKey(me, reviewId, change.mode, change.item_key));
+    // While the item is in conflict the choice stays on screen, now with the newest value
+    // as the reviewer's own (keeping it sends every change made since, in order).
+    if (conflict) showProblem(form, { ...conflict, body: result.body });
+    else showDevice(form, result.body);
     refresh();
     pump();
   }
@@ -528,13 +546,20 @@
         whoAnswer = null;
         asked = true;
         signedIn = await whoIsSignedIn();
-        if (!signedIn || signedIn.username !== user) return;
+        if (!signedIn) return;
+        if (signedIn.username !== user) {
+          status.wrongUser = true; // someone else signed in, in another tab
+          return;
+        }
         continue;
       }
       if (kind === "signin" || kind === "wrong-user") {
         whoAnswer = null; // ask again next time: the session ended or changed hands
         status.signinNeeded = kind === "signin";
         status.wrongUser = kind === "wrong-user";
+        // Signed out or expired: the pages kept for offline use go (they hold the team's
+        // scores and notes). The changes stay, for this person to send after signing in.
+        if (kind === "signin") forgetPages(null);
         return;
       }
       delay = 5000;
@@ -551,6 +576,7 @@
     const who = await ask("/api/v1/me", { method: "GET" });
     if (who.status === 401) {
       status.signinNeeded = true;
+      forgetPages(null); // see sendWaiting: a session that ended takes the kept pages along
       return null;
     }
     if (who.status !== 200 || !who.body) {
@@ -592,21 +618,38 @@
       change = core.settle(fresh, entry, outcome);
       return { ...change, aside, known };
     });
-    const form = formFor(entry);
-    if (!form) return;
     // A later change of the item still waits: the item keeps saying so.
     const newer = change.put.some(
       (other) => core.itemOf(other) === core.itemOf(entry) && other.seq > entry.seq,
     );
+    const settled = { entry, kind, answer: answer.body, problem, newer };
+    draw(settled);
+    if (channel) channel.postMessage(settled); // the other tabs of this browser draw it too
+  }
+
+  // What an answer means for the item on this page, if it is here.
+  function draw({ entry, kind, answer, problem, newer }) {
+    const form = formFor(entry);
+    if (!form) return;
     if (kind === "ack") {
-      setRevision(form, answer.body.revision);
+      setRevision(form, answer.revision);
       sentItems.add(entry.item_key);
-      if (!newer) showSaved(form, answer.body);
+      if (!newer) showSaved(form, answer);
     } else if (kind === "conflict") {
       showProblem(form, { ...entry, state: "conflict", problem });
     } else {
       showProblem(form, { ...entry, state: "refused", problem });
     }
+  }
+
+  // One tab sends for all (the Web Lock); every tab of the same browser shows the answers.
+  const channel = "BroadcastChannel" in window ? new BroadcastChannel("ips-fidelity-outbox") : null;
+  if (channel) {
+    channel.onmessage = (event) => {
+      draw(event.data);
+      refresh();
+      refreshPanels();
+    };
   }
 
   // One request, answered as {status, body}: status 0 when no answer came.
@@ -670,6 +713,7 @@
           element.removeAttribute("hx-swap-oob");
           current.replaceWith(element);
         }
+        render();
       } catch (error) {
         items.forEach((key) => sentItems.add(key));
       }
@@ -704,7 +748,7 @@
     if (keep) {
       // Mine stands: sent again, knowingly replacing the value stored elsewhere.
       await update(() => ({ put: [core.keepMine(entry)] }));
-      if (form) showDevice(form, entry.body);
+      if (form) showDevice(form, bodyOf(form).body || entry.body);
       pump();
     } else if (stored) {
       const current = (entry.problem && entry.problem.current) || null;
@@ -743,9 +787,16 @@
     refresh();
   });
 
+  // A set-aside change is this person's, or no one's (too damaged to say whose).
+  function ownAside(item) {
+    const entry = item && item.entry;
+    return !entry || typeof entry !== "object" || typeof entry.user !== "string" || entry.user === me;
+  }
+
   async function downloadFile() {
-    const entries = await readAll("outbox");
-    const aside = await readAll("aside");
+    // Only the signed-in person's own changes: another person's stay theirs to send.
+    const entries = (await readAll("outbox")).filter((entry) => entry && entry.user === me);
+    const aside = (await readAll("aside")).filter(ownAside);
     const file = core.exportFile(entries, me, new Date().toISOString());
     file.set_aside = aside;
     const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
@@ -769,7 +820,7 @@
     try {
       const entries = await readAll("outbox");
       status.summary = core.summary(entries, me);
-      status.aside = (await readAll("aside")).length;
+      status.aside = (await readAll("aside")).filter(ownAside).length;
     } catch (error) {
       status.noStorage = true;
     }
@@ -805,8 +856,7 @@
     if (fromDevice) lines.push(line(strings.offline_cached_page, "ⓘ"));
     if (status.noStorage) lines.push(line(strings.offline_no_storage, "⚠"));
     if (s.mine) {
-      const text = s.mine === 1 ? strings.offline_pending_one : strings.offline_pending_many.replace("{count}", s.mine);
-      lines.push(line(text, "◷"));
+      lines.push(line(plural("offline_pending", s.mine), "◷"));
     } else if (status.online && !anything && scoring) {
       lines.push(line(strings.offline_all_sent, "✓"));
     }
@@ -818,17 +868,13 @@
       paragraph.append(link);
       lines.push(paragraph);
     }
-    if (status.wrongUser && s.mine) {
-      lines.push(line(strings.offline_other_user.replace("{count}", s.mine).replaceAll("{user}", me), "⚠"));
-    }
+    if (status.wrongUser && s.mine) lines.push(line(plural("offline_other_user", s.mine, me), "⚠"));
     for (const [user, count] of others) {
-      lines.push(line(strings.offline_other_user.replace("{count}", count).replaceAll("{user}", user), "⚠"));
+      lines.push(line(plural("offline_other_user", count, user), "⚠"));
     }
-    if (s.conflicts) lines.push(line(strings.offline_conflicts.replace("{count}", s.conflicts), "⚠"));
-    if (s.refused) lines.push(line(strings.offline_refused.replace("{count}", s.refused), "✗"));
-    if (s.broken + status.aside) {
-      lines.push(line(strings.offline_broken.replace("{count}", s.broken + status.aside), "⚠"));
-    }
+    if (s.conflicts) lines.push(line(plural("offline_conflicts", s.conflicts), "⚠"));
+    if (s.refused) lines.push(line(plural("offline_refused", s.refused), "✗"));
+    if (s.broken + status.aside) lines.push(line(plural("offline_broken", s.broken + status.aside), "⚠"));
     if (status.persistRefused && scoring) lines.push(line(strings.offline_persist_refused, "ⓘ"));
     const buttons = document.createElement("p");
     buttons.className = "actions";
@@ -840,7 +886,7 @@
       send.textContent = strings.offline_send_now;
       buttons.append(send);
     }
-    if (anything) {
+    if (me && (waiting || status.aside)) {
       const download = document.createElement("button");
       download.type = "button";
       download.className = "button secondary";
@@ -853,10 +899,76 @@
     banner.hidden = !show;
     banner.classList.toggle("is-offline", !status.online);
     banner.classList.toggle("has-waiting", Boolean(waiting));
-    // Replace only what changed, so a screen reader is not read the same line again.
+    notePanel(waiting);
     const before = Array.from(banner.children, (child) => child.textContent).join("\n");
     const after = lines.map((child) => child.textContent).join("\n");
-    if (before !== after) banner.replaceChildren(...lines);
+    if (before !== after) {
+      // A button that had focus is found again in the new banner (or the banner takes it).
+      const focused = banner.contains(document.activeElement) ? document.activeElement : null;
+      banner.replaceChildren(...lines);
+      if (focused) {
+        const again = focused.dataset.outboxSend !== undefined
+          ? banner.querySelector("[data-outbox-send]")
+          : banner.querySelector("[data-outbox-download]");
+        (again || banner).focus();
+      }
+    }
+    announce(s);
+  }
+
+  // The banner is not a live region (it changes with every tap); this one says only what
+  // changed in kind: offline or online, sign in again, a conflict to settle, all sent.
+  let lastNews = null;
+  function announce(s) {
+    const news = document.getElementById("connection-news");
+    if (!news) return;
+    let text = status.online ? strings.offline_online : strings.offline_offline;
+    if (status.signinNeeded && s.mine + s.conflicts) text = strings.offline_signin;
+    else if (s.conflicts) text = plural("offline_conflicts", s.conflicts);
+    else if (status.online && lastNews !== null && !s.mine && !s.refused) {
+      text = strings.offline_all_sent;
+    }
+    if (lastNews === null) {
+      lastNews = text; // nothing to announce when the page opens
+      return;
+    }
+    if (text !== lastNews) news.textContent = text;
+    lastNews = text;
+  }
+
+  // A text with a number in it, in the singular or the plural.
+  function plural(key, count, user) {
+    const text = count === 1 ? strings[`${key}_one`] : strings[`${key}_many`];
+    return text.replace("{count}", String(count)).replaceAll("{user}", user || "");
+  }
+
+  // The progress panel stays in view while the reviewer scrolls (the banner does not): it
+  // says too whether the tablet is offline and how many changes wait. Not a live region:
+  // the banner already announces the same.
+  function notePanel(waiting) {
+    const panel = document.getElementById("progress");
+    if (!panel) return;
+    let note = panel.querySelector(".progress-outbox");
+    const parts = [];
+    if (!status.online) parts.push(strings.offline_short);
+    if (status.summary.mine) {
+      parts.push(plural("offline_pending", status.summary.mine));
+    } else if (waiting) {
+      parts.push(strings.offline_see_items);
+    }
+    if (!parts.length) {
+      if (note) note.remove();
+      return;
+    }
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "progress-outbox";
+      panel.querySelector(".progress-count").after(note);
+    }
+    const icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = status.online ? "◷ " : "○ ";
+    note.replaceChildren(icon, parts.join(" · "));
   }
 
   window.addEventListener("online", () => {
@@ -877,11 +989,20 @@
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout")) return;
     const s = status.summary;
     const waiting = s.mine + s.conflicts + s.refused;
-    if (waiting && !window.confirm(strings.logout_unsent.replace("{count}", waiting))) {
+    if (waiting && !window.confirm(plural("logout_unsent", waiting))) {
       event.preventDefault();
       return;
     }
-    forgetPages();
+    forgetPages(null);
+    // What the server acknowledged is kept only to put it back on a kept page, and those
+    // go now: so does this person's copy of their acknowledged values and notes.
+    if (!me || status.noStorage) return;
+    event.preventDefault();
+    const done = () => form.submit();
+    transact(["known"], "readwrite", (known) => {
+      const mine = IDBKeyRange.bound(`${me}|`, `${me}|\uffff`);
+      return known.delete(mine);
+    }).then(done, done);
   });
 
   // `except`: a page of the person now signed in, kept just now, stays.
@@ -904,36 +1025,50 @@
     if (!forms.length || status.noStorage) return;
     // A tap made while the page was still loading, before this script listened, would
     // otherwise be taken for what the page came with: it is recorded now, and wins over
-    // anything kept on the device for its item.
+    // anything kept on the device for its item. Every other form starts from what the
+    // page came with, at once (before waiting for IndexedDB): a tap made while this runs
+    // is then a change, recorded by its own event.
     const early = new Set(forms.filter(changedSinceRendered));
+    for (const form of forms) {
+      if (!early.has(form) && form.lastBody === undefined) form.lastBody = bodyOf(form).body;
+    }
     const entries = await readAll("outbox");
     const known = await readAll("known");
     const knownByKey = new Map(known.map((item) => [item.key, item]));
+    // What is put back on a form: only on one the reviewer has not touched meanwhile.
+    const untouched = (form) => {
+      const now = bodyOf(form).body;
+      return !early.has(form) && now && form.lastBody && core.sameBody(now, form.lastBody);
+    };
+    const putBack = (form, body) => {
+      fill(form, body);
+      const result = bodyOf(form);
+      if (result.body) form.lastBody = result.body;
+    };
     const stale = [];
     for (const form of forms) {
-      if (early.has(form)) continue;
       const key = knownKey(me, Number(form.dataset.review), form.dataset.mode, form.dataset.item);
       const saved = knownByKey.get(key);
-      if (saved && saved.revision > knownRevision(form)) {
-        fill(form, saved.body);
+      if (saved && saved.revision > knownRevision(form) && untouched(form)) {
+        putBack(form, saved.body);
         setRevision(form, saved.revision);
         show(form, "saved", [{ icon: "✓", text: `${strings.saved_at.replace("{time}", localTime(saved.saved_at))} · ${describe(saved.body)}` }]);
-      } else if (saved) {
+      } else if (saved && saved.revision <= knownRevision(form)) {
         stale.push(key); // the page knows as much or more: forget it
       }
     }
     for (const form of forms) {
       const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
       const entry = latest.get(form.dataset.item);
-      if (!entry || early.has(form)) continue;
-      fill(form, entry.body);
-      if (entry.state === "queued") showDevice(form, entry.body);
+      if (!entry || !untouched(form)) continue;
+      putBack(form, entry.body);
+      const conflict = entries.find(
+        (other) =>
+          other.state === "conflict" && other.user === me && core.itemOf(other) === core.itemOf(entry),
+      );
+      if (conflict) showProblem(form, { ...conflict, body: entry.body });
+      else if (entry.state === "queued") showDevice(form, entry.body);
       else showProblem(form, entry);
-    }
-    for (const form of forms) {
-      if (early.has(form)) continue;
-      const result = bodyOf(form);
-      if (result.body) form.lastBody = result.body;
     }
     if (stale.length) {
       await transact(["known"], "readwrite", (store) => stale.forEach((key) => store.delete(key)));
