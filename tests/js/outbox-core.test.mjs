@@ -218,3 +218,9 @@ test("the downloaded file holds every entry in order, with what the server said"
   assert.equal(file.entries[1].problem.code, "err_review_finalised");
   assert.equal("seq" in file.entries[0], false);
 });
+
+test("a change's id is a version 4 UUID, new each time", () => {
+  const ids = new Set(Array.from({ length: 100 }, () => core.newClientId()));
+  assert.equal(ids.size, 100);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});

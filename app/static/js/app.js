@@ -39,22 +39,10 @@ document.addEventListener("click", async (event) => {
 // ---------------------------------------------------------------------------------------
 // Saving as one types (the consensus screen's summary; the items' ratings go through the
 // outbox, outbox.js). A form marked data-autosave is sent by htmx on every change. This
-// code gives each change its own id (so a resent change is stored once), skips sending when nothing changed, and makes the state of every save visible: saving,
-// saved (the server's answer), or not saved with a button to try again. It never leaves a
-// failure silent.
-
-// A random UUID (version 4). crypto.randomUUID exists only on https and localhost; the
-// app may be reached over plain http on a local network, where getRandomValues still works.
-function newClientId() {
-  if (window.crypto && typeof window.crypto.randomUUID === "function") {
-    return window.crypto.randomUUID();
-  }
-  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+// code gives each change its own id (OutboxCore.newClientId; a resent change is stored
+// once), skips sending when nothing changed, and makes the state of every save visible:
+// saving, saved (the server's answer), or not saved with a button to try again. It never
+// leaves a failure silent.
 
 const NOT_CONTENT = new Set(["client_id", "base_revision", "csrf_token"]);
 
@@ -117,7 +105,7 @@ document.addEventListener("htmx:configRequest", (event) => {
   // Sending again what failed to arrive reuses its id: if it did arrive after all, the
   // server answers with the stored change instead of seeing a second one.
   const resend = now === form.dataset.pending && form.dataset.clientId && !form.dataset.force;
-  if (!resend) form.dataset.clientId = newClientId();
+  if (!resend) form.dataset.clientId = window.OutboxCore.newClientId();
   delete form.dataset.force;
   form.dataset.pending = now;
   event.detail.parameters.client_id = form.dataset.clientId;

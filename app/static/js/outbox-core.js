@@ -293,7 +293,21 @@
     };
   }
 
+  // A random UUID (version 4) for a change. crypto.randomUUID exists only on https and
+  // localhost; the app may be reached over plain http on a local network, where
+  // getRandomValues still works.
+  function newClientId() {
+    const crypto = root.crypto;
+    if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
   root.OutboxCore = {
+    newClientId,
     itemOf,
     isWellFormed,
     urlOf,

@@ -379,7 +379,7 @@
       mode: form.dataset.mode,
       item_key: form.dataset.item,
     };
-    const clientId = newClientId();
+    const clientId = core.newClientId();
     const pageRevision = knownRevision(form);
     let conflict = null;
     await update((entries, saved) => {
@@ -414,18 +414,6 @@
     else showDevice(form, result.body);
     refresh();
     pump();
-  }
-
-  // A random UUID (version 4); crypto.randomUUID exists only in secure contexts.
-  function newClientId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    const bytes = window.crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }
 
   const typing = new WeakMap();
@@ -878,22 +866,18 @@
     if (status.persistRefused && scoring) lines.push(line(strings.offline_persist_refused, "ⓘ"));
     const buttons = document.createElement("p");
     buttons.className = "actions";
+    const button = (label, attribute) => {
+      const element = document.createElement("button");
+      element.type = "button";
+      element.className = "button secondary";
+      element.setAttribute(attribute, "");
+      element.textContent = label;
+      buttons.append(element);
+    };
     if (s.mine && status.online && !status.signinNeeded) {
-      const send = document.createElement("button");
-      send.type = "button";
-      send.className = "button secondary";
-      send.dataset.outboxSend = "";
-      send.textContent = strings.offline_send_now;
-      buttons.append(send);
+      button(strings.offline_send_now, "data-outbox-send");
     }
-    if (me && (waiting || status.aside)) {
-      const download = document.createElement("button");
-      download.type = "button";
-      download.className = "button secondary";
-      download.dataset.outboxDownload = "";
-      download.textContent = strings.offline_download;
-      buttons.append(download);
-    }
+    if (me && (waiting || status.aside)) button(strings.offline_download, "data-outbox-download");
     if (buttons.childElementCount) lines.push(buttons);
     const show = Boolean(scoring || anything || !status.online || fromDevice);
     banner.hidden = !show;
