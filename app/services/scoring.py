@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import (
     AuditEvent,
     RaterKind,
@@ -543,11 +543,24 @@ def save_rating(
         item = definition.item(item_key)
     except KeyError:
         raise NotFound.of("err_no_item", item=item_key) from None
-    _check_may_rate(target.status, target.reviewer, consensus)
-    content = rating_content(definition, item, change, consensus=consensus)
     client_id = _client_id(client_id)
     rater_kind = RaterKind.CONSENSUS if consensus else RaterKind.REVIEWER
     rater_id = None if consensus else principal.user_id
+    try:
+        _check_may_rate(target.status, target.reviewer, consensus)
+    except Conflict as refused:
+        # Submitted, or finalised, since: a change stored before that, whose answer was
+        # lost on the way, is still answered as stored (a tablet resending it must not be
+        # told it was refused). Anything else is refused as it was.
+        try:
+            content = rating_content(definition, item, change, consensus=consensus)
+        except DomainError:
+            raise refused from None
+        replay = _replay(connection, client_id, review_id, item_key, rater_kind, rater_id, content)
+        if replay is not None:
+            return replay
+        raise
+    content = rating_content(definition, item, change, consensus=consensus)
     replay = _replay(connection, client_id, review_id, item_key, rater_kind, rater_id, content)
     if replay is not None:
         return replay

@@ -194,6 +194,10 @@ def _apply(
             # Made on top of a change that is not in the file: its base is not known, and
             # saving it unchecked could overwrite a change made elsewhere unseen.
             raise Invalid.of("err_outbox_entry", number=number, reason="after")
+        if base is None:
+            # Every change from a tablet rests on a revision (0 for a first rating); one
+            # without, or resting on a change refused here, is never saved unchecked.
+            raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
         mode = entry.get("mode")
         model = ConsensusIn if mode == "consensus" else RatingIn
         if mode not in ("rating", "consensus"):

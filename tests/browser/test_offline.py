@@ -238,9 +238,12 @@ def test_ten_items_scored_offline_survive_a_reload_and_a_closed_browser(
     sign_in(page, live_server, scene.reviewer)
     open_scoring(page, live_server, scene.review_id)
     expect(page.locator("#connection")).to_contain_text("Forbundet")
+    page.wait_for_timeout(1500)
+    expect(page.locator("#connection-news")).to_have_text("")  # nothing to announce yet
 
     context.set_offline(True)
     expect(page.locator("#connection")).to_contain_text("Ingen forbindelse")
+    expect(page.locator("#connection-news")).to_contain_text("Ingen forbindelse")
     scored = {item.key: 1 + number % 5 for number, item in enumerate(TAPPED[:10])}
     for key, level in scored.items():
         tap_level(page, key, level)
@@ -532,6 +535,10 @@ def test_a_session_that_expires_offline_keeps_the_queue_for_its_own_user(
     for key in keys:
         expect(state_of(page, key)).to_contain_text("Kun gemt på denne enhed")
     assert _changes(live_database, scene.review_id) == []
+    # The session has ended: the page kept for offline use goes with it.
+    page.wait_for_function(
+        "async () => (await (await caches.open('ips-pages')).keys()).length === 0"
+    )
 
     # Another person signs in on the tablet: the changes are not theirs to send.
     sign_in(page, live_server, scene.other, then=score_page)
@@ -708,14 +715,21 @@ def test_two_tabs_share_one_outbox_and_each_shows_what_arrived(
         expect(state_of(page, second_key)).to_contain_text("Gemt på serveren", timeout=15000)
         expect(state_of(page, first_key)).to_contain_text("Gemt på serveren", timeout=15000)
         expect(state_of(page, first_key)).to_contain_text("Score 4")
-    # The next tap in the first tab is no conflict with the second tab's change.
-    tap_level(first, first_key, 1)
+    # The first tab shows the second tab's value, so its next change carries it along:
+    # ticking a source there keeps the 4.
+    expect(first.locator(f'#item-{first_key} input[name="score"]:checked')).to_have_value("4")
+    first.locator(f'#item-{first_key} input[name="evidence"][value="INT"]').check()
+    deadline = time.monotonic() + 10
+    while len(changes := _changes(live_database, scene.review_id)) < 4:
+        assert time.monotonic() < deadline, changes
+        time.sleep(0.1)
     expect(state_of(first, first_key)).to_contain_text("Gemt på serveren")
-    expect(state_of(first, first_key)).to_contain_text("Score 1")
-    changes = _changes(live_database, scene.review_id)
-    assert [(c["item_key"], c["content"]["score"]) for c in changes] == [  # type: ignore[index]
-        (first_key, 2),
-        (second_key, 3),
-        (first_key, 4),
-        (first_key, 1),
+    assert [
+        (c["item_key"], c["content"]["score"], c["content"]["evidence"])  # type: ignore[index]
+        for c in changes
+    ] == [
+        (first_key, 2, []),
+        (second_key, 3, []),
+        (first_key, 4, []),
+        (first_key, 4, ["INT"]),
     ]

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from app.models import AuditEvent, Rating, RatingChange, Role
+from app.models import AuditEvent, Rating, RatingChange, Review, ReviewStatus, Role
 from app.web import offline
 from tests.factories import make_user
 from tests.web import test_scoring_api as scoring_api
@@ -143,6 +143,26 @@ def test_a_replayed_change_answers_with_the_revision_it_made_not_the_latest(
     assert after.status_code == 409 and after.json()["current"]["score"] == 5
 
 
+def test_a_change_that_arrived_before_the_review_closed_is_answered_as_stored_after(
+    client: TestClient, session: Session, cast: Cast
+) -> None:
+    review = plan(client, cast)
+    key = ITEMS[2]
+    change = {"score": 3, "client_id": str(uuid.uuid4()), "base_revision": 0}
+    url = f"/api/v1/reviews/{review['id']}/ratings/{key}"
+    assert client.put(url, json=change, headers=bearer(cast, "lead")).status_code == 200
+    stored = session.get(Review, review["id"])
+    assert stored is not None
+    stored.status = ReviewStatus.FINALISED
+    session.add(stored)
+    session.commit()
+    again = client.put(url, json=change, headers=bearer(cast, "lead"))
+    assert again.status_code == 200 and again.json()["outcome"] == "replayed"
+    new = put(client, cast, "lead", review["id"], key, score=4, base_revision=1)
+    assert new.status_code == 409 and new.json()["code"] == "err_review_finalised"
+    assert _changes(session, review["id"]) == 1
+
+
 def test_a_stale_csrf_token_is_named_so_that_the_tablet_asks_for_a_new_one(
     client: TestClient, session: Session, cast: Cast
 ) -> None:
@@ -239,6 +259,8 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
     unknown = _entry("no-such-user", review_id, ITEMS[3], 3)
     damaged = _entry(lead, review_id, ITEMS[3], 3, body={"score": "many"})
     orphan = _entry(lead, review_id, ITEMS[5], 3, base_revision=None, after=str(uuid.uuid4()))
+    # Made on top of the orphan: its base is unknown too, so it is not saved unchecked.
+    on_orphan = _entry(lead, review_id, ITEMS[5], 4, base_revision=None, after=orphan["client_id"])
     odd = [
         _entry(lead, True, ITEMS[6], 3),  # type: ignore[arg-type]
         _entry(lead, 2**70, ITEMS[6], 3),
@@ -246,7 +268,7 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
         _entry(lead, review_id, ITEMS[6], 3, body="score=3"),
         _entry(cast.analyst.username, review_id, ITEMS[6], 3),  # not a reviewer
     ]
-    entries = [first, on_top, stale, unknown, damaged, orphan, *odd]
+    entries = [first, on_top, stale, unknown, damaged, orphan, on_orphan, *odd]
 
     admin = make_user(session, role=Role.ADMIN)
     session.commit()
@@ -258,8 +280,9 @@ def test_an_outbox_file_is_imported_as_the_reviewers_own_changes_once(
     results = _results(answer.text)
     assert [outcome.split(":")[0] for _, outcome in results] == ["✓ Gemt", "✓ Gemt"] + [
         "✗ Ikke gemt"
-    ] * 9
-    assert [outcome.split(":")[-1].strip() for _, outcome in results[6:10]] == [
+    ] * 10
+    assert [outcome.split(":")[-1].strip() for _, outcome in results[6:11]] == [
+        "base_revision",
         "review_id",
         "review_id",
         "item_key",

@@ -271,6 +271,21 @@
     markIndex(form.dataset.item);
   }
 
+  // Whether the reviewer is typing in the form (a text change not yet recorded).
+  function editing(form) {
+    const now = bodyOf(form).body;
+    return Boolean(now && form.lastBody && !core.sameBody(now, form.lastBody));
+  }
+
+  // The items of this page with changes still waiting, marked again in a new panel.
+  async function markWaiting() {
+    const entries = await readAll("outbox");
+    for (const form of formsOnPage()) {
+      const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
+      if (latest.has(form.dataset.item)) markIndex(form.dataset.item);
+    }
+  }
+
   // The item's number in the progress panel says so too (until the panel comes back from
   // the server after sending).
   function markIndex(itemKey) {
@@ -345,7 +360,12 @@
 
   // The form is read now, at the tap: a later tap queued behind this one must not be
   // taken for it.
-  function record(form) {
+  const tapped = new WeakSet(); // forms changed by the reviewer since this page opened
+
+  // `pageOnly`: a tap made before this script ran rests on the page's own revision (the
+  // device may know a newer one the page does not show; then it is a conflict to settle).
+  function record(form, pageOnly = false) {
+    tapped.add(form);
     const result = bodyOf(form);
     if (!result.error) {
       // Nothing changed since the last change recorded: nothing to record.
@@ -354,7 +374,7 @@
     }
     inFlight += 1;
     recording = recording
-      .then(() => recordNow(form, result))
+      .then(() => recordNow(form, result, pageOnly))
       .catch((error) => {
         status.noStorage = true;
         show(form, "refused", [{ icon: "✗", text: `${strings.not_saved}: ${error.message || error}` }]);
@@ -365,7 +385,7 @@
     return recording;
   }
 
-  async function recordNow(form, result) {
+  async function recordNow(form, result, pageOnly) {
     if (result.error) {
       const number = form.querySelector(".item-number");
       const message = strings.err_figure.replace("{number}", number ? number.textContent.replace(".", "") : "");
@@ -386,7 +406,8 @@
       // The revision the server last acknowledged is read in this same transaction: an
       // answer settled a moment ago (here or in another tab) has written it, and removed
       // its change, at once.
-      const revision = saved && saved.revision > pageRevision ? saved.revision : pageRevision;
+      const newer = !pageOnly && saved && saved.revision > pageRevision;
+      const revision = newer ? saved.revision : pageRevision;
       const base = core.chain(entries, change, revision);
       conflict = entries.find(
         (other) => other.state === "conflict" && core.itemOf(other) === core.itemOf(change),
@@ -541,6 +562,13 @@
         }
         continue;
       }
+      if (kind === "signin" && answer.status === 403) {
+        // Refused again with a token the server has just handed out: not a question of
+        // signing in. Try again later, with a fresh token.
+        whoAnswer = null;
+        later();
+        return;
+      }
       if (kind === "signin" || kind === "wrong-user") {
         whoAnswer = null; // ask again next time: the session ended or changed hands
         status.signinNeeded = kind === "signin";
@@ -602,14 +630,15 @@
         saved_at: answer.body.updated_at,
       });
     }
+    // Whether a later change of the item waits (then the item keeps saying so).
+    let newer = false;
     await update((fresh) => {
+      newer = fresh.some(
+        (other) => core.itemOf(other) === core.itemOf(entry) && other.seq > entry.seq,
+      );
       change = core.settle(fresh, entry, outcome);
       return { ...change, aside, known };
     });
-    // A later change of the item still waits: the item keeps saying so.
-    const newer = change.put.some(
-      (other) => core.itemOf(other) === core.itemOf(entry) && other.seq > entry.seq,
-    );
     const settled = { entry, kind, answer: answer.body, problem, newer };
     draw(settled);
     if (channel) channel.postMessage(settled); // the other tabs of this browser draw it too
@@ -622,9 +651,19 @@
     if (kind === "ack") {
       setRevision(form, answer.revision);
       sentItems.add(entry.item_key);
-      if (!newer) showSaved(form, answer);
+      if (newer) return;
+      // Made in another tab, the stored value may not be what this form shows: it is put
+      // on the form, so that this tab's next change (based on this revision) carries it.
+      const shown = bodyOf(form).body;
+      if (shown && !core.sameBody(shown, entry.body) && !editing(form)) {
+        fill(form, entry.body);
+        form.lastBody = bodyOf(form).body;
+      }
+      showSaved(form, answer);
     } else if (kind === "conflict") {
-      showProblem(form, { ...entry, state: "conflict", problem });
+      // The newest value of the item is what keeping one's own would send last.
+      const body = newer ? bodyOf(form).body || entry.body : entry.body;
+      showProblem(form, { ...entry, state: "conflict", problem, body });
     } else {
       showProblem(form, { ...entry, state: "refused", problem });
     }
@@ -702,6 +741,7 @@
           current.replaceWith(element);
         }
         render();
+        markWaiting();
       } catch (error) {
         items.forEach((key) => sentItems.add(key));
       }
@@ -903,15 +943,17 @@
   // The banner is not a live region (it changes with every tap); this one says only what
   // changed in kind: offline or online, sign in again, a conflict to settle, all sent.
   let lastNews = null;
+  let lastWaiting = 0;
   function announce(s) {
     const news = document.getElementById("connection-news");
     if (!news) return;
+    const waiting = s.mine + s.conflicts;
     let text = status.online ? strings.offline_online : strings.offline_offline;
-    if (status.signinNeeded && s.mine + s.conflicts) text = strings.offline_signin;
+    if (status.signinNeeded && waiting) text = strings.offline_signin;
     else if (s.conflicts) text = plural("offline_conflicts", s.conflicts);
-    else if (status.online && lastNews !== null && !s.mine && !s.refused) {
-      text = strings.offline_all_sent;
-    }
+    else if (status.online && lastWaiting && !waiting) text = strings.offline_all_sent;
+    else if (status.online && lastNews === strings.offline_all_sent) text = lastNews;
+    lastWaiting = waiting;
     if (lastNews === null) {
       lastNews = text; // nothing to announce when the page opens
       return;
@@ -1020,10 +1062,7 @@
     const known = await readAll("known");
     const knownByKey = new Map(known.map((item) => [item.key, item]));
     // What is put back on a form: only on one the reviewer has not touched meanwhile.
-    const untouched = (form) => {
-      const now = bodyOf(form).body;
-      return !early.has(form) && now && form.lastBody && core.sameBody(now, form.lastBody);
-    };
+    const untouched = (form) => !early.has(form) && !tapped.has(form) && !editing(form);
     const putBack = (form, body) => {
       fill(form, body);
       const result = bodyOf(form);
@@ -1057,7 +1096,7 @@
     if (stale.length) {
       await transact(["known"], "readwrite", (store) => stale.forEach((key) => store.delete(key)));
     }
-    early.forEach((form) => record(form));
+    early.forEach((form) => record(form, true));
   }
 
   // Whether a form's fields differ from what the server rendered into them.

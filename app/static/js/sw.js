@@ -57,8 +57,13 @@ self.addEventListener("fetch", (event) => {
 async function page(request, url) {
   try {
     const response = await fetch(request);
-    if (KEPT_PAGE.test(url.pathname) && isWhole(response)) {
-      await keep(url.pathname, response.clone());
+    if (KEPT_PAGE.test(url.pathname)) {
+      // A page the server no longer shows this browser (sent to sign in: the session
+      // ended; or refused) is not kept for offline use any longer either.
+      if (isWhole(response)) await keep(url.pathname, response.clone());
+      else if (response.type === "opaqueredirect" || response.redirected || response.status < 500) {
+        await (await caches.open(PAGES_CACHE)).delete(url.pathname);
+      }
     }
     return response;
   } catch (error) {
