@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -262,11 +261,12 @@ async def _save(
     *,
     consensus: bool,
 ) -> Response:
-    """Save one item's form, then answer with its save state and the progress panel.
+    """Save one item's form posted without JavaScript, then go back to the item on its
+    screen; a refusal is answered with its message by the error handler, nothing stored.
 
-    The save commits on its own (``in_unit_of_work``, as the API's does), and the answer
-    is rendered afterwards from a session that only reads, so the write lock is never
-    held while a fragment renders.
+    With JavaScript the screens send their changes through the outbox and the JSON API
+    instead (``app/static/js/outbox.js``). The save commits on its own
+    (``in_unit_of_work``), as the API's does.
     """
 
     def save(session: Session) -> None:
@@ -286,34 +286,10 @@ async def _save(
             consensus=consensus,
         )
 
-    status, error, stale = 200, None, None
-    try:
-        await in_unit_of_work(request, save)
-    except scoring.StaleRating as conflict:
-        status, error, stale = 409, conflict.message(request.state.language), conflict.current
-    except DomainError as refused:
-        if refused.status_code not in (409, 422):
-            raise
-        status, error = refused.status_code, refused.message(request.state.language)
-    if not is_htmx(request):  # a plain form post, without JavaScript: back to the page
-        if error is not None:
-            context = {"status": status, "detail": error}
-            return render(request, "errors/error.html", context, status_code=status)
-        page = "review_consensus" if consensus else "review_score"
-        target = request.url_for(page, review_id=review_id)
-        return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
-
-    def answer() -> Response:
-        with request.app.state.read_session() as session:
-            view = scoring.scoring_view(session, principal, review_id)
-            context = _consensus_context(view) if consensus else _score_context(view, "section")
-            context.update({"item": view.definition.item(item_key), "error": error, "stale": stale})
-            fragment = "consensus_saved" if consensus else "rating_saved"
-            return render(
-                request, "reviews/fragments.html", context, fragment=fragment, status_code=status
-            )
-
-    return await run_in_threadpool(answer)
+    await in_unit_of_work(request, save)
+    page = "review_consensus" if consensus else "review_score"
+    target = request.url_for(page, review_id=review_id)
+    return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
 
 
 def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInput:

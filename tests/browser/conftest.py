@@ -129,13 +129,15 @@ def anonymous_tablet(browser: Browser) -> Iterator[Page]:
     assert errors == [], f"the page logged errors: {errors}"
 
 
-def sign_in(page: Page, live_server: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the real form, as a person would."""
-    page.goto(live_server + "/login")
+def sign_in(
+    page: Page, live_server: str, username: str, password: str = DEMO_PASSWORD, then: str = "/"
+) -> None:
+    """Sign in through the real form, as a person would, and land on ``then``."""
+    page.goto(f"{live_server}/login?next={then}")
     page.get_by_label("Brugernavn").fill(username)
     page.get_by_label("Adgangskode").fill(password)
     page.get_by_role("button", name="Log ind").tap()
-    page.wait_for_url(live_server + "/")
+    page.wait_for_url(live_server + then)
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from app.db import create_db_engine
 from app.models import Role, utcnow
 from app.scales.loader import load_scale_file, scale_files
 from app.services import scales
+from tests.browser import conftest
 from tests.browser.conftest import CHROMIUM, TABLET
 from tests.browser.test_accessibility import violations
 from tests.conftest import migrate, settings_for
@@ -162,11 +163,8 @@ def tablets(browser: Browser) -> Iterator[Callable[[], tuple[BrowserContext, Pag
 
 
 def sign_in(page: Page, base: str, username: str, then: str = "/") -> None:
-    page.goto(f"{base}/login?next={then}")
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(PASSWORD)
-    page.get_by_role("button", name="Log ind").tap()
-    page.wait_for_url(f"{base}{then}")
+    """As a test user (the factories' password)."""
+    conftest.sign_in(page, base, username, PASSWORD, then=then)
 
 
 def open_scoring(page: Page, base: str, review_id: int) -> None:

@@ -91,16 +91,13 @@
       const item = itemOf(entry);
       if (entry.state === "conflict") blocked.add(item);
       if (entry.state !== "queued" || entry.user !== user || blocked.has(item)) continue;
-      if (entry.after !== null) {
-        const before = byClient.get(entry.after);
-        if (before && (before.state === "queued" || before.state === "conflict")) {
-          blocked.add(item);
-          continue;
-        }
-        // Its predecessor is gone without handing on its revision: the chain is broken,
-        // and sending it without a base could overwrite someone's change unseen.
-        return entry;
+      const before = entry.after === null ? null : byClient.get(entry.after);
+      if (before && (before.state === "queued" || before.state === "conflict")) {
+        blocked.add(item);
+        continue;
       }
+      // An entry whose predecessor is gone without handing on its revision (a broken
+      // chain) is returned too: outbox.js sets it aside rather than send it unchecked.
       return entry;
     }
     return null;

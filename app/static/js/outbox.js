@@ -142,7 +142,7 @@
   }
 
   // The revision of the item as this page last knew it from the server.
-  function knownRevision(form) {
+  function revisionOnPage(form) {
     const input = revisionInput(form);
     const value = input ? Number(input.value) : 0;
     return Number.isInteger(value) && value >= 0 ? value : 0;
@@ -400,7 +400,7 @@
       item_key: form.dataset.item,
     };
     const clientId = core.newClientId();
-    const pageRevision = knownRevision(form);
+    const pageRevision = revisionOnPage(form);
     let conflict = null;
     await update((entries, saved) => {
       // The revision the server last acknowledged is read in this same transaction: an
@@ -1072,11 +1072,11 @@
     for (const form of forms) {
       const key = knownKey(me, Number(form.dataset.review), form.dataset.mode, form.dataset.item);
       const saved = knownByKey.get(key);
-      if (saved && saved.revision > knownRevision(form) && untouched(form)) {
+      if (saved && saved.revision > revisionOnPage(form) && untouched(form)) {
         putBack(form, saved.body);
         setRevision(form, saved.revision);
         show(form, "saved", [{ icon: "✓", text: `${strings.saved_at.replace("{time}", localTime(saved.saved_at))} · ${describe(saved.body)}` }]);
-      } else if (saved && saved.revision <= knownRevision(form)) {
+      } else if (saved && saved.revision <= revisionOnPage(form)) {
         stale.push(key); // the page knows as much or more: forget it
       }
     }
