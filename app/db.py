@@ -171,6 +171,8 @@ def _sqlite_engine(
         if kind == "loop_reader":
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()
+        # SQLite's lower() folds only A-Z: models.folded() calls this instead.
+        dbapi_connection.create_function("fold", 1, _fold, deterministic=True)
 
     if kind == "loop_reader":
         # Each statement is its own read transaction (the driver's autocommit), with no
@@ -200,6 +202,10 @@ def _sqlite_engine(
             raise
 
     return engine
+
+
+def _fold(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def _locked(error: OperationalError) -> bool:

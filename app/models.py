@@ -20,12 +20,15 @@ from sqlalchemy import (
     DateTime,
     Index,
     MetaData,
+    String,
     Table,
     TypeDecorator,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Field, SQLModel
 
 SQLModel.metadata.naming_convention = {
@@ -66,6 +69,27 @@ def utcnow() -> datetime:
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core table, for the few paths written as prepared statements."""
     return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+class folded(FunctionElement[str]):
+    """A text column in lower case, every letter folded (æ for Æ), on both backends:
+    PostgreSQL's lower() does so already; on SQLite, whose lower() folds only A-Z, it
+    calls ``fold``, which ``app.db`` adds to each connection. Compare with
+    ``text.lower()``."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(folded, "sqlite")
+def _folded_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"fold({compiler.process(element.clauses, **kw)})"
 
 
 def _timestamp(*, nullable: bool = False) -> Any:

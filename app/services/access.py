@@ -125,6 +125,18 @@ def team_scope(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def plannable_teams(principal: Principal) -> ColumnElement[bool]:
+    """A WHERE clause on ``Team``: the teams ``principal`` may plan a review of (an
+    administrator any; an ambassador those of their own regions, not the teams they see
+    only because they reviewed them once)."""
+    match principal.role:
+        case Role.ADMIN:
+            return true()
+        case Role.AMBASSADOR:
+            return _teams_in_regions(principal.regions)
+    return false()
+
+
 def review_scope(principal: Principal) -> ColumnElement[bool]:
     """A WHERE clause on ``Review``: the reviews ``principal`` may see."""
     finalised = col(Review.status) == ReviewStatus.FINALISED

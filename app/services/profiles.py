@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -349,57 +350,77 @@ class DueTeam:
 DUE_SOON_DAYS = 60
 
 
+@dataclass(frozen=True)
+class DueList:
+    """The first teams due for a review, most overdue first, and how many are due."""
+
+    teams: list[DueTeam]
+    total: int
+
+
 def due_teams(
-    session: Session, principal: Principal, *, today: date, months_below_good: int, months: int
-) -> list[DueTeam]:
-    """The active teams in the caller's scope whose next review is due within
-    ``DUE_SOON_DAYS`` days or overdue, most overdue first; teams never reviewed first."""
-    teams = list(
-        session.exec(
-            select(Team).where(col(Team.is_active).is_(True), access.team_scope(principal))
-        )
-    )
-    ids = [team.id for team in teams]
-    latest: dict[int, ReviewResult] = {}
-    for result in _finalised(
-        session,
-        select(Review).where(
-            col(Review.team_id).in_(ids),
-            Review.status == ReviewStatus.FINALISED,
+    session: Session,
+    principal: Principal,
+    *,
+    today: date,
+    months_below_good: int,
+    months: int,
+    limit: int = 20,
+) -> DueList:
+    """The active teams the caller may plan a review for whose next review is due within
+    ``DUE_SOON_DAYS`` days or overdue: teams never reviewed first, then most overdue
+    first, the first ``limit`` of them.
+
+    One row per team: its latest finalised review the caller may see, found by one step
+    into the index of finalised reviews by team and date. So the cost follows the number
+    of teams, never the length of their history."""
+    newest = (
+        select(Review.id)
+        .where(
+            col(Review.team_id) == col(Team.id),
+            col(Review.status) == ReviewStatus.FINALISED,
             access.review_scope(principal),
-        ),
-    ):
-        latest[result.team_id] = result  # oldest first: the last one stays
-    open_reviews = set(
-        session.exec(
-            select(Review.team_id).where(
-                col(Review.team_id).in_(ids),
-                Review.status != ReviewStatus.FINALISED,
-                access.review_scope(principal),
-            )
         )
+        .order_by(col(Review.visit_date).desc(), col(Review.id).desc())
+        .limit(1)
+        .correlate(Team)
+        .scalar_subquery()
+    )
+    open_review = (
+        select(Review.id)
+        .where(col(Review.team_id) == col(Team.id), col(Review.status) != ReviewStatus.FINALISED)
+        .correlate(Team)
+        .exists()
+    )
+    rows = session.connection().execute(
+        sa.select(
+            col(Team.id),
+            col(Team.name),
+            col(Review.visit_date),
+            col(Review.scale_version_id),
+            col(Review.level_key),
+            open_review,
+        )
+        .select_from(Team)
+        .outerjoin(Review, col(Review.id) == newest)
+        .where(col(Team.is_active).is_(True), access.plannable_teams(principal))
     )
     soon = date.fromordinal(today.toordinal() + DUE_SOON_DAYS)
+    after: dict[tuple[int, str | None], int] = {}  # a few (version, level) pairs for all
     found = []
-    for team in teams:
-        assert team.id is not None
-        last = latest.get(team.id)
-        due = (
-            next_due(last, months_below_good=months_below_good, months=months)
-            if last is not None
-            else None
-        )
+    for team_id, name, visit, version_id, level_key, under_way in rows:
+        due = None
+        if visit is not None:
+            key = (version_id, level_key)
+            if key not in after:
+                definition = scale_service.definition_for(session, version_id)
+                level = _level(definition, level_key)
+                after[key] = months_below_good if below_good(definition, level) else months
+            due = add_months(visit, after[key])
         if due is None or due <= soon:
-            found.append(
-                DueTeam(
-                    team.id,
-                    team.name,
-                    last.visit_date if last else None,
-                    due,
-                    team.id in open_reviews,
-                )
-            )
-    return sorted(found, key=lambda t: (t.due is not None, t.due or today, t.name))
+            found.append(DueTeam(team_id or 0, name, visit, due, bool(under_way)))
+    found.sort(key=lambda t: (t.due is not None, t.due or today, t.name))
+    return DueList(found[:limit], len(found))
 
 
 def finalised_review(session: Session, principal: Principal, review_id: int) -> ReviewResult:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid
@@ -17,9 +17,11 @@ from app.models import (
     ReviewStatus,
     Team,
     TeamMunicipality,
+    folded,
 )
-from app.services import access, audit
+from app.services import access, audit, paging
 from app.services.access import Principal
+from app.services.paging import Page, PageRequest
 
 
 @dataclass
@@ -45,48 +47,149 @@ def _municipalities(session: Session, team_ids: list[int]) -> dict[int, list[Mun
     return found
 
 
-def list_teams(
-    session: Session, principal: Principal, *, include_inactive: bool = False
-) -> list[TeamSummary]:
-    """The teams the caller may see, each with its municipalities, regions and latest
-    review the caller may see."""
-    query = select(Team).where(access.team_scope(principal)).order_by(col(Team.name))
-    if not include_inactive:
-        query = query.where(col(Team.is_active).is_(True))
-    teams = list(session.exec(query))
+@dataclass(frozen=True)
+class TeamQuery:
+    """Which teams a list shows: a search over team and municipality names, and whether
+    inactive teams are included."""
+
+    search: str | None = None
+    include_inactive: bool = False
+    plannable: bool = False  # only the teams the caller may plan a review of
+
+    def as_query(self) -> dict[str, str]:
+        return {"q": self.search} if self.search else {}
+
+
+def _team_conditions(principal: Principal, query: TeamQuery) -> list[ColumnElement[bool]]:
+    conditions = [access.team_scope(principal)]
+    if not query.include_inactive:
+        conditions.append(col(Team.is_active).is_(True))
+    if query.plannable:
+        conditions.append(access.plannable_teams(principal))
+    if query.search:
+        needle = query.search.lower()
+        served = (
+            select(TeamMunicipality.team_id)
+            .join(Municipality, col(Municipality.code) == col(TeamMunicipality.municipality_code))
+            .where(folded(col(Municipality.name)).contains(needle, autoescape=True))
+        )
+        conditions.append(
+            or_(
+                folded(col(Team.name)).contains(needle, autoescape=True),
+                col(Team.id).in_(served),
+            )
+        )
+    return conditions
+
+
+def team_page(
+    session: Session, principal: Principal, query: TeamQuery, page: PageRequest
+) -> Page[TeamSummary]:
+    """One page of the teams the caller may see, by name, each with its municipalities,
+    regions and latest review the caller may see. A page past the end is refused."""
+    conditions = _team_conditions(principal, query)
+    total = session.exec(select(func.count()).select_from(Team).where(*conditions)).one()
+    paging.check_within(page, total)
+    chosen = list(
+        session.exec(
+            select(Team)
+            .where(*conditions)
+            .order_by(col(Team.name), col(Team.id))
+            .offset(page.offset)
+            .limit(page.size)
+        )
+    )
+    return Page(summaries(session, principal, chosen), page.number, page.size, total)
+
+
+def team_slice(
+    session: Session,
+    principal: Principal,
+    query: TeamQuery,
+    *,
+    after: tuple[str, int] | None,
+    limit: int,
+) -> tuple[list[TeamSummary], tuple[str, int] | None]:
+    """Up to ``limit`` teams after the (name, id) ``after``, by name, and the key the
+    next slice starts after (None: this was the last). For the API's cursors."""
+    statement = select(Team).where(*_team_conditions(principal, query))
+    if after is not None:
+        name, team_id = after
+        statement = statement.where(
+            or_(col(Team.name) > name, and_(col(Team.name) == name, col(Team.id) > team_id))
+        )
+    found = list(session.exec(statement.order_by(col(Team.name), col(Team.id)).limit(limit + 1)))
+    following = None
+    if len(found) > limit:
+        found = found[:limit]
+        following = (found[-1].name, found[-1].id or 0)
+    return summaries(session, principal, found), following
+
+
+def summaries(session: Session, principal: Principal, teams: list[Team]) -> list[TeamSummary]:
+    """Each team with its municipalities, regions, latest finalised review, whether a
+    review is under way and how many reviews there are, all as the caller may see them;
+    a few queries for the whole list, each bounded by the teams given."""
     ids = [team.id for team in teams if team.id is not None]
+    if not ids:
+        return []
     municipalities = _municipalities(session, ids)
     regions = {region.code: region for region in session.exec(select(Region))}
-    reviews = session.exec(
-        select(Review)
-        .where(col(Review.team_id).in_(ids), access.review_scope(principal))
-        .order_by(col(Review.visit_date))
+    latest = {review.team_id: review for review in latest_reviews(session, principal, ids)}
+    counts = dict(
+        session.exec(
+            select(Review.team_id, func.count())
+            .where(col(Review.team_id).in_(ids), access.review_scope(principal))
+            .group_by(col(Review.team_id))
+        ).all()
     )
-    latest: dict[int, Review] = {}
-    counts: dict[int, int] = {}
-    under_way: set[int] = set()
-    for review in reviews:
-        if review.status == ReviewStatus.FINALISED:
-            latest[review.team_id] = review
-        else:
-            under_way.add(review.team_id)
-        counts[review.team_id] = counts.get(review.team_id, 0) + 1
-    summaries = []
+    under_way = set(
+        session.exec(
+            select(Review.team_id).where(
+                col(Review.team_id).in_(ids),
+                col(Review.status) != ReviewStatus.FINALISED,
+                access.review_scope(principal),
+            )
+        )
+    )
+    found = []
     for team in teams:
         assert team.id is not None
         served = municipalities[team.id]
         codes = sorted({m.region_code for m in served})
-        summaries.append(
+        found.append(
             TeamSummary(
                 team,
                 served,
                 [regions[code] for code in codes],
                 latest.get(team.id),
                 team.id in under_way,
-                counts.get(team.id, 0),
+                int(counts.get(team.id, 0)),
             )
         )
-    return summaries
+    return found
+
+
+def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) -> list[Review]:
+    """The latest finalised review of each of the teams that has one, as the caller may
+    see it: one step into the index of finalised reviews by team and date per team."""
+    newest = (
+        select(Review.id)
+        .where(
+            col(Review.team_id) == col(Team.id),
+            col(Review.status) == ReviewStatus.FINALISED,
+            access.review_scope(principal),
+        )
+        .order_by(col(Review.visit_date).desc(), col(Review.id).desc())
+        .limit(1)
+        .correlate(Team)
+        .scalar_subquery()
+    )
+    return list(
+        session.exec(
+            select(Review).join(Team, col(Review.id) == newest).where(col(Team.id).in_(team_ids))
+        )
+    )
 
 
 def team_summary(session: Session, principal: Principal, team_id: int) -> TeamSummary:
@@ -97,9 +200,36 @@ def team_summary(session: Session, principal: Principal, team_id: int) -> TeamSu
     return TeamSummary(team, served, regions)
 
 
-def all_teams(session: Session) -> list[Team]:
-    """Every team, active or not, by name: the choices when scoping a team leader."""
-    return list(session.exec(select(Team).order_by(col(Team.name))))
+def teams_by_id(session: Session, ids: list[int]) -> list[Team]:
+    """The teams with these ids, by name (a user's scope, as the admin form shows it)."""
+    if not ids:
+        return []
+    return list(session.exec(select(Team).where(col(Team.id).in_(ids)).order_by(col(Team.name))))
+
+
+def team_named(session: Session, name: str) -> Team:
+    """The team of exactly this name, in any case (what the admin types to add a team to
+    a leader's scope); Invalid naming it when there is none."""
+    wanted = " ".join(name.split())
+    found = session.exec(select(Team).where(folded(col(Team.name)) == wanted.lower())).first()
+    if found is None:
+        raise Invalid.of("err_no_team_named", name=wanted)
+    return found
+
+
+def name_suggestions(session: Session, text: str | None, *, limit: int = 10) -> list[str]:
+    """Up to ``limit`` team names containing ``text`` (any case), by name."""
+    if not text:
+        return []
+    needle = text.lower()
+    return list(
+        session.exec(
+            select(Team.name)
+            .where(folded(col(Team.name)).contains(needle, autoescape=True))
+            .order_by(col(Team.name))
+            .limit(limit)
+        )
+    )
 
 
 def all_municipalities(session: Session) -> list[tuple[Region, list[Municipality]]]:

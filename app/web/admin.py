@@ -19,11 +19,11 @@ from app.config import Settings
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.models import ProgramType, Role, Team, User, utcnow
-from app.services import accounts, audit, teams
+from app.services import accounts, audit, paging, teams
 from app.services.access import Principal
 from app.web.auth import AdminPrincipal
 from app.web.htmx import render
-from app.web.params import FormIds, PathId, QueryId, TeamIds
+from app.web.params import FormIds, PageParam, PathId, QueryId, SearchParam, TeamIds
 
 router = APIRouter(prefix="/admin")
 
@@ -56,12 +56,22 @@ def _role(value: str) -> Role:
         raise Invalid.of("err_unknown_role", value=value, allowed=allowed) from None
 
 
-def _user_form_context(session: SessionDep) -> dict[str, Any]:
+def _user_form_context(session: SessionDep, chosen_teams: list[int]) -> dict[str, Any]:
+    """The choices of the user form: roles, regions, and the teams already chosen (other
+    teams are added by name, with suggestions: a country has too many to list)."""
     return {
         "roles": list(Role),
         "regions": teams.all_municipalities(session),
-        "all_teams": teams.all_teams(session),
+        "scope_teams": teams.teams_by_id(session, chosen_teams),
     }
+
+
+def _with_named_team(session: SessionDep, chosen: list[int], add_team: str) -> list[int]:
+    """The chosen team ids plus the team named in the form's "add a team" field."""
+    if not add_team.strip():
+        return chosen
+    team = teams.team_named(session, add_team)
+    return [*chosen, team.id] if team.id not in chosen else chosen  # type: ignore[list-item]
 
 
 # Users
@@ -72,16 +82,16 @@ def users(request: Request, session: SessionDep, principal: AdminPrincipal) -> R
     rows = [
         (user, *accounts.user_scope(session, user.id or 0)) for user in accounts.list_users(session)
     ]
-    form = _user_form_context(session)
-    team_names = {t.id: t.name for t in form["all_teams"]}
-    region_names = {region.code: region.name for region, _ in form["regions"]}
+    scoped = sorted({team_id for _, _, team_ids in rows for team_id in team_ids})
+    team_names = {t.id: t.name for t in teams.teams_by_id(session, scoped)}
+    region_names = {region.code: region.name for region, _ in teams.all_municipalities(session)}
     context = {"rows": rows, "team_names": team_names, "region_names": region_names}
     return render(request, "admin/users.html", context)
 
 
 @router.get("/users/new", response_class=HTMLResponse, name="admin_user_new")
 def new_user(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
-    context = _user_form_context(session) | {"user": None, "scope": ([], []), "message": None}
+    context = _user_form_context(session, []) | {"user": None, "scope": ([], []), "message": None}
     return render(request, "admin/user_form.html", context)
 
 
@@ -96,8 +106,10 @@ def create_user(
     password: Annotated[str, Form()] = "",
     regions: FormIds = [],  # noqa: B006 (FastAPI copies defaults)
     teams_: TeamIds = [],  # noqa: B006
+    add_team: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     try:
+        teams_ = _with_named_team(session, teams_, add_team)
         user = accounts.create_user(
             session,
             principal,
@@ -110,9 +122,14 @@ def create_user(
         )
     except DomainError as error:
         session.rollback()
-        context = _user_form_context(session) | {
+        context = _user_form_context(session, teams_) | {
             "user": None,
-            "draft": {"username": username, "display_name": display_name, "role": role},
+            "draft": {
+                "username": username,
+                "display_name": display_name,
+                "role": role,
+                "add_team": add_team,
+            },
             "scope": (regions, teams_),
             "message": error.message(request.state.language),
         }
@@ -133,9 +150,10 @@ def _user_page(
 ) -> Response:
     assert user.id is not None
     settings: Settings = request.app.state.settings
-    context = _user_form_context(session) | {
+    scope = accounts.user_scope(session, user.id)
+    context = _user_form_context(session, scope[1]) | {
         "user": user,
-        "scope": accounts.user_scope(session, user.id),
+        "scope": scope,
         "sessions": accounts.live_sessions(session, user.id, settings),
         "tokens": accounts.list_tokens(session, user.id),
         "message": message,
@@ -169,6 +187,7 @@ def update_user(
     is_active: Annotated[bool, Form()] = False,
     regions: FormIds = [],  # noqa: B006
     teams_: TeamIds = [],  # noqa: B006
+    add_team: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     return _change_user(
         request,
@@ -182,7 +201,7 @@ def update_user(
             role=_role(role),
             is_active=is_active,
             regions=regions,
-            teams=teams_,
+            teams=_with_named_team(session, teams_, add_team),
         ),
         "user_updated",
     )
@@ -296,9 +315,28 @@ def revoke_token(
 
 
 @router.get("/teams", response_class=HTMLResponse, name="admin_teams")
-def team_list(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
-    summaries = teams.list_teams(session, principal, include_inactive=True)
-    return render(request, "admin/teams.html", {"summaries": summaries})
+def team_list(
+    request: Request,
+    session: SessionDep,
+    principal: AdminPrincipal,
+    q: SearchParam = None,
+    page: PageParam = None,
+) -> Response:
+    """Every team, active or not, a page at a time, searchable."""
+    query = teams.TeamQuery(search=paging.search_text(q), include_inactive=True)
+    found = teams.team_page(session, principal, query, paging.page_request(page))
+    return render(request, "admin/teams.html", {"page": found, "search": query.search})
+
+
+@router.get("/teams/names", response_class=HTMLResponse, name="admin_team_names")
+def team_names(
+    request: Request, session: SessionDep, principal: AdminPrincipal, add_team: SearchParam = None
+) -> Response:
+    """Suggestions for the user form's "add a team" field (its name is the parameter's):
+    the options of its datalist. htmx asks as the administrator types; without
+    JavaScript the exact name is typed."""
+    names = teams.name_suggestions(session, paging.search_text(add_team))
+    return render(request, "admin/team_names.html", {"names": names})
 
 
 def _team_form(

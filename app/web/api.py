@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 from uuid import UUID
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.db import SessionDep, in_unit_of_work
@@ -27,12 +27,12 @@ from app.errors import Conflict
 from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
-from app.services import exports, feedback, national, profiles, reviews, scoring, teams
+from app.services import exports, feedback, national, paging, profiles, reviews, scoring, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web import downloads
 from app.web.auth import CurrentPrincipal, record_view
-from app.web.params import PathId, QueryId
+from app.web.params import LimitParam, PathId, QueryId, SearchParam
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -109,9 +109,65 @@ def _team(summary: teams.TeamSummary) -> TeamOut:
     )
 
 
-@router.get("/teams", response_model=list[TeamOut], summary="Teams in the caller's scope")
-def team_list(session: SessionDep, principal: CurrentPrincipal) -> list[TeamOut]:
-    return [_team(summary) for summary in teams.list_teams(session, principal)]
+class TeamPage(BaseModel):
+    items: list[TeamOut] = Field(description="This page's teams, by name")
+    limit: int
+    next: str | None = Field(
+        description="The address of the next page (also in the Link header); null on the last"
+    )
+
+
+class ReviewPage(BaseModel):
+    items: list[ReviewOut] = Field(description="This page's reviews, newest visit first")
+    limit: int
+    next: str | None = Field(
+        description="The address of the next page (also in the Link header); null on the last"
+    )
+
+
+CursorParam = Annotated[
+    str | None,
+    Query(max_length=400, description="Where the page starts: the `next` link's cursor"),
+]
+
+
+def _next_link(request: Request, response: Response, cursor: list[Any] | None) -> str | None:
+    """The next page's address (this one's query, the new cursor), also as a Link header."""
+    if cursor is None:
+        return None
+    url = request.url.include_query_params(cursor=paging.Cursor.encode(cursor))
+    link = f"{url.path}?{url.query}"
+    response.headers["Link"] = f'<{link}>; rel="next"'
+    return link
+
+
+@router.get(
+    "/teams",
+    response_model=TeamPage,
+    summary="Teams in the caller's scope, a page at a time",
+    description='Follow `next` (or the `Link: rel="next"` header) until it is null. '
+    "`q` finds teams by part of the team's or a municipality's name.",
+)
+def team_list(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: LimitParam = None,
+    cursor: CursorParam = None,
+    q: SearchParam = None,
+) -> TeamPage:
+    size = paging.page_request(1, limit).size
+    after = paging.Cursor.decode(cursor, (str, int))
+    query = teams.TeamQuery(search=paging.search_text(q))
+    found, following = teams.team_slice(
+        session, principal, query, after=(after[0], after[1]) if after else None, limit=size
+    )
+    return TeamPage(
+        items=[_team(summary) for summary in found],
+        limit=size,
+        next=_next_link(request, response, list(following) if following else None),
+    )
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut, summary="One team (404 outside scope)")
@@ -124,8 +180,7 @@ def team_detail(
 ) -> TeamOut:
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
-    summary.review_count = len(reviews.list_reviews(session, principal, team_id=team_id))
-    return _team(summary)
+    return _team(teams.summaries(session, principal, [summary.team])[0])
 
 
 class GroupScoreOut(BaseModel):
@@ -337,12 +392,35 @@ def export_ratings(
     return _export(request, session, principal, "ratings", filters, format, sep)
 
 
-@router.get("/reviews", response_model=list[ReviewOut], summary="Reviews in the caller's scope")
+@router.get(
+    "/reviews",
+    response_model=ReviewPage,
+    summary="Reviews in the caller's scope, newest visit first, a page at a time",
+    description='Follow `next` (or the `Link: rel="next"` header) until it is null.',
+)
 def review_list(
-    session: SessionDep, principal: CurrentPrincipal, team_id: QueryId = None
-) -> list[ReviewOut]:
-    rows = reviews.list_reviews(session, principal, team_id=team_id)
-    return [_review(*row) for row in rows]
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    team_id: QueryId = None,
+    limit: LimitParam = None,
+    cursor: CursorParam = None,
+) -> ReviewPage:
+    size = paging.page_request(1, limit).size
+    after = paging.Cursor.decode(cursor, (date.fromisoformat, int))
+    rows, following = reviews.review_slice(
+        session,
+        principal,
+        team_id=team_id,
+        after=(after[0], after[1]) if after else None,
+        limit=size,
+    )
+    return ReviewPage(
+        items=[_review(*row) for row in rows],
+        limit=size,
+        next=_next_link(request, response, list(following) if following else None),
+    )
 
 
 Score = Annotated[int, Field(strict=True, ge=1, le=5)]

@@ -74,6 +74,13 @@ def number(context: Context, value: float | int | None) -> str:
     return text.replace(".", ",") if context.get("language") == "da" else text
 
 
+@pass_context
+def thousands(context: Context, value: int) -> str:
+    """A count as the reader writes it: 10.000 in Danish, 10,000 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if context.get("language") == "da" else text
+
+
 def json_text(value: object) -> str:
     """A JSON value as people read it: Danish letters as themselves, not \\u escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -85,4 +92,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose_blocks": prose_blocks,
     "localtime": localtime,
     "device": device,
+    "thousands": thousands,
 }

@@ -18,22 +18,38 @@ from app.errors import Invalid, TooManyAttempts
 from app.i18n import translator
 from app.models import ActionStatus, Role
 from app.scales.schema import Item, Principle, Section
-from app.services import access, accounts, feedback, profiles, reports, reviews, scoring, teams
+from app.services import (
+    access,
+    accounts,
+    feedback,
+    paging,
+    profiles,
+    reports,
+    reviews,
+    scoring,
+    teams,
+)
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web import charts
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
-from app.web.params import PathId
+from app.web.params import PageParam, PathId, SearchParam
 
 router = APIRouter()
 
 
+HOME_TEAMS = 20
+HOME_RECENT = 8
+HOME_IN_PROGRESS = 20
+
+
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    """What the caller should see first: reviews under way, teams due, their teams and
+    the newest reviews; every list bounded, with a link to the whole of it."""
     versions = scale_service.list_scale_versions(session, published_only=True)
     cards = [(row, scale_service.definition_of(row)) for row in versions]
-    visible_reviews = reviews.list_reviews(session, principal)
     settings = request.app.state.settings
     today = settings.today()
     due = (
@@ -47,20 +63,24 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         if principal.role in (Role.AMBASSADOR, Role.ADMIN)
         else None
     )
-    team_list = teams.list_teams(session, principal)
+    team_page = teams.team_page(
+        session, principal, teams.TeamQuery(), paging.PageRequest(1, HOME_TEAMS)
+    )
     plans = (
         feedback.open_actions(
-            session, principal, [s.team.id for s in team_list if s.team.id], today=today
+            session, principal, [s.team.id for s in team_page.items if s.team.id], today=today
         )
         if principal.role == Role.TEAM_LEADER
         else {}
     )
+    in_progress, in_progress_total = reviews.in_progress(session, principal, limit=HOME_IN_PROGRESS)
     context = {
         "scales": cards,
-        "teams": team_list,
+        "teams": team_page,
         "plans": plans,
-        "recent_reviews": visible_reviews[:8],
-        "in_progress": [r for r in visible_reviews if r[0].status != "finalised"],
+        "recent_reviews": reviews.list_reviews(session, principal, limit=HOME_RECENT),
+        "in_progress": in_progress,
+        "in_progress_total": in_progress_total,
         "due_teams": due,
         "due_days": profiles.DUE_SOON_DAYS,
         "today": today,
@@ -69,9 +89,17 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
 
 
 @router.get("/teams", response_class=HTMLResponse, name="teams")
-def team_list(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    summaries = teams.list_teams(session, principal)
-    return render(request, "teams/list.html", {"summaries": summaries})
+def team_list(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    q: SearchParam = None,
+    page: PageParam = None,
+) -> Response:
+    """The teams the caller may see, a page at a time, searchable by team or municipality."""
+    query = teams.TeamQuery(search=paging.search_text(q))
+    found = teams.team_page(session, principal, query, paging.page_request(page))
+    return render(request, "teams/list.html", {"page": found, "search": query.search})
 
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse, name="team_detail")
@@ -84,7 +112,7 @@ def team_detail(
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
-    team_reviews = reviews.list_reviews(session, principal, team_id=team_id)
+    team_reviews = reviews.list_reviews(session, principal, team_id=team_id)  # one a year
     profile = profiles.team_profile(session, principal, team_id)
     settings = request.app.state.settings
     language = request.state.language

@@ -14,3 +14,13 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 FormIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form()]
 TeamIds = Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]], Form(alias="teams")]
+
+# Paging and searching: read as text and checked by app.services.paging, so a bad value
+# gets a message in the reader's language rather than a validation dump.
+PageParam = Annotated[str | None, Query(max_length=20, description="page number, from 1")]
+LimitParam = Annotated[
+    str | None, Query(max_length=20, description="rows per page, 1-200 (default 50)")
+]
+SearchParam = Annotated[
+    str | None, Query(max_length=200, description="part of a name, in any case")
+]

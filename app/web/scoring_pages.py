@@ -23,12 +23,12 @@ from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales.schema import Item
-from app.services import access, audit, feedback, scoring, teams
+from app.services import access, audit, feedback, paging, scoring, teams
 from app.services import scales as scale_service
 from app.services.scoring import ScoringView
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import is_htmx, render
-from app.web.params import PathId, QueryId
+from app.web.params import PageParam, PathId, QueryId, SearchParam
 
 router = APIRouter()
 
@@ -38,31 +38,53 @@ Grouping = Literal["section", "principle"]
 # Planning ---------------------------------------------------------------------------------
 
 
-def _plan_context(session: SessionDep, principal: Any, team_id: int | None) -> dict[str, Any]:
-    plannable = [
-        summary
-        for summary in teams.list_teams(session, principal)
-        if summary.team.is_active and access.can_create_review(session, principal, summary.team)
-    ]
-    team = next((s.team for s in plannable if s.team.id == team_id), None)
+def _plan_context(
+    session: SessionDep,
+    principal: Any,
+    team_id: int | None,
+    *,
+    search: str | None = None,
+    page: paging.PageRequest | None = None,
+) -> dict[str, Any]:
+    """The planning form for a chosen team, or a page of the teams one may plan for to
+    choose from (searchable: a country has too many teams for one list)."""
+    team = None
+    if team_id is not None:
+        team = access.visible_team(session, principal, team_id)
+        if not (team.is_active and access.can_create_review(session, principal, team)):
+            raise Forbidden.of("err_cannot_plan")
+    query = teams.TeamQuery(search=search, plannable=True)
+    choices = (
+        None
+        if team is not None
+        else teams.team_page(session, principal, query, page or paging.PageRequest(1, 20))
+    )
     return {
-        "plannable": plannable,
+        "choices": choices,
+        "search": search,
         "team": team,
         "scales": scoring.scales_for(session, team) if team else [],
-        "reviewers": scoring.eligible_reviewers(session),
+        "reviewers": scoring.eligible_reviewers(session) if team else [],
     }
 
 
 @router.get("/reviews/new", response_class=HTMLResponse, name="review_new")
 def review_new(
-    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: QueryId = None
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    team_id: QueryId = None,
+    q: SearchParam = None,
+    page: PageParam = None,
 ) -> Response:
     access.require_role(principal, Role.ADMIN, Role.AMBASSADOR)
-    if team_id is not None:
-        team = access.visible_team(session, principal, team_id)
-        if not access.can_create_review(session, principal, team):
-            raise Forbidden.of("err_cannot_plan")
-    context = _plan_context(session, principal, team_id)
+    context = _plan_context(
+        session,
+        principal,
+        team_id,
+        search=paging.search_text(q),
+        page=paging.page_request(page, default_size=20),
+    )
     context["form"] = {
         "team_id": team_id,
         "reviewers": [principal.username],

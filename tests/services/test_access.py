@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.errors import NotFound, NotVisible
 from app.models import Review, Role, Team, User
-from app.services import access, reviews, teams
+from app.services import access, paging, reviews, teams
 from tests.factories import make_review, make_scale_version, make_team, make_user
 
 
@@ -35,11 +35,12 @@ def principal(session: Session, user: User) -> access.Principal:
 
 
 def team_names(session: Session, who: access.Principal) -> list[str]:
-    return [summary.team.name for summary in teams.list_teams(session, who)]
+    found = teams.team_page(session, who, teams.TeamQuery(), paging.PageRequest(1, 200))
+    return [summary.team.name for summary in found.items]
 
 
 def review_ids(session: Session, who: access.Principal) -> set[int]:
-    return {review.id or 0 for review, _, _ in reviews.list_reviews(session, who)}
+    return {review.id or 0 for review, _, _ in reviews.list_reviews(session, who, limit=200)}
 
 
 def ids(*rows: object) -> set[int]:

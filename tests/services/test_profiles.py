@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app.models import RaterKind, Rating, Review, ReviewReviewer, ReviewStatus, Role, Team
 from app.scales import scoring
-from app.services import profiles
+from app.services import access, profiles
 from app.services.access import Principal
 from tests.factories import make_scale_version, make_team, make_user, shipped_scale
 
@@ -217,11 +217,12 @@ def test_an_ambassador_sees_the_teams_due_in_their_regions(session: Session) -> 
         session, principal, today=date(2026, 11, 24), months_below_good=6, months=12
     )
 
-    names = [team.name for team in due]
+    assert due.total == 3
+    names = [team.name for team in due.teams]
     assert never.name in names and overdue.name in names and soon.name in names
     assert later.name not in names and elsewhere.name not in names
     assert names.index(never.name) < names.index(overdue.name) < names.index(soon.name)
-    found = {team.name: team for team in due}
+    found = {team.name: team for team in due.teams}
     assert found[overdue.name].due == date(2025, 7, 15)
     assert found[overdue.name].overdue(date(2026, 11, 24))
     assert not found[soon.name].overdue(date(2026, 11, 24))
@@ -238,16 +239,16 @@ def test_a_change_counts_only_the_items_rated_in_both_reviews(session: Session) 
     assert change == profiles.Change(1.0, True, 23)  # not -7: 93 has two items missing
 
 
-def test_the_due_list_reads_only_reviews_the_caller_may_see(session: Session) -> None:
-    """An ambassador assigned to one visit of a team outside their regions sees that
-    team, but not the reviews others made of it since."""
+def test_the_due_list_holds_only_teams_the_ambassador_may_plan_for(session: Session) -> None:
+    """An ambassador assigned to one visit of a team outside their regions still sees
+    that team, but may not plan its next review, so it is not on their due list; an
+    administrator's list has it."""
     ambassador = make_user(session, regions=(1084,))
     team = make_team(session, municipalities=(751,))  # Midtjylland
     seen = finalised(session, team, date(2024, 2, 1), {}, default=4)
     session.add(ReviewReviewer(review_id=seen.id or 0, user_id=ambassador.id or 0, is_lead=True))
     session.commit()
-    later = finalised(session, team, date(2026, 2, 1), {}, default=2)
-    in_progress(session, later, date(2026, 11, 1))
+    home = make_team(session, municipalities=(101,))  # Hovedstaden, never reviewed
     principal = Principal(
         ambassador.id, ambassador.username, "A", Role.AMBASSADOR, regions=frozenset({1084})
     )
@@ -255,7 +256,22 @@ def test_the_due_list_reads_only_reviews_the_caller_may_see(session: Session) ->
     due = profiles.due_teams(
         session, principal, today=date(2026, 11, 24), months_below_good=6, months=12
     )
+    everyone = profiles.due_teams(
+        session, ADMIN, today=date(2026, 11, 24), months_below_good=6, months=12
+    )
 
-    found = {entry.team_id: entry for entry in due}
-    assert found[team.id or 0].last_visit == date(2024, 2, 1)
-    assert not found[team.id or 0].in_progress
+    assert access.visible_team(session, principal, team.id or 0) == team
+    assert [entry.team_id for entry in due.teams] == [home.id]
+    assert {team.id, home.id} <= {entry.team_id for entry in everyone.teams}
+
+
+def test_the_due_list_is_bounded_and_counts_the_rest(session: Session) -> None:
+    made = [make_team(session, municipalities=(101,)) for _ in range(5)]
+
+    due = profiles.due_teams(
+        session, ADMIN, today=date(2026, 11, 24), months_below_good=6, months=12, limit=2
+    )
+
+    assert len(due.teams) == 2
+    assert due.total >= len(made)
+    assert [t.name for t in due.teams] == sorted(t.name for t in due.teams)

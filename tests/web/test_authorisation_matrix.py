@@ -307,6 +307,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/admin/teams"): admin_only(),
     ("GET", "/admin/teams/new"): admin_only(),
+    ("GET", "/admin/teams/names"): admin_only(),
     ("POST", "/admin/teams"): admin_only(
         data=lambda w, s: {
             "name": f"Team {uuid.uuid4().hex[:8]}",

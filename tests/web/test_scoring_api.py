@@ -359,7 +359,7 @@ def test_scoring_is_blind_until_each_reviewer_submits(
     # Neither list reads nor the outsider in the region see the ratings.
     assert seen_by("outsider")["other_ratings"] == {}
     assert client.get(f"/api/v1/reviews/{rid}", headers=bearer(cast, "leader")).status_code == 404
-    listed = client.get("/api/v1/reviews", headers=bearer(cast, "leader")).json()
+    listed = client.get("/api/v1/reviews", headers=bearer(cast, "leader")).json()["items"]
     assert rid not in [r["id"] for r in listed]
 
     submitted = client.post(f"/api/v1/reviews/{rid}/submit", headers=bearer(cast, "lead"))

@@ -82,13 +82,20 @@ def save(reviewer: Reviewer, review_id: int, item: str, **fields: Any) -> Beauti
 def test_planning_form_offers_teams_scales_and_reviewers(
     lead: Reviewer, second: Reviewer, team: Team, session: Session
 ) -> None:
+    choices = lead.get("/reviews/new")
+    links = [a["href"] for a in choices.select(".team-choices a")]
+    assert f"/reviews/new?team_id={team.id}" in links
+    found = lead.get(f"/reviews/new?q={team.name[-4:].upper()}")
+    assert [a.get_text() for a in found.select(".team-choices a")] == [team.name]
+    none = lead.get("/reviews/new?q=%25_")
+    assert none.select(".team-choices a") == [] and "%_" in none.select_one("main .empty").text
     page = lead.get(f"/reviews/new?team_id={team.id}")
-    options = [o["value"] for o in page.select("#team_id option") if o["value"]]
-    assert str(team.id) in options
+    assert page.select_one('input[type=hidden][name="team_id"]')["value"] == str(team.id)
+    assert team.name in page.select_one("form.stack").get_text()
     assert [o["value"] for o in page.select("#scale option")] == ["", "ips-25 2019"]
     names = {i["value"] for i in page.select('input[name="reviewers"]')}
     assert {lead.user.username, second.user.username} <= names
-    for field in ("team_id", "scale", "visit_date", "visit_end_date"):
+    for field in ("scale", "visit_date", "visit_end_date"):
         assert page.select_one(f'label[for="{field}"]') is not None, field
     refused = lead.post(
         "/reviews",
