@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    literal,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -120,6 +121,11 @@ class ReviewStatus(StrEnum):
     SCORING = "scoring"
     CONSENSUS = "consensus"
     FINALISED = "finalised"
+
+
+# The status in the SQL text itself, not as a bound parameter: SQLite uses a partial
+# index (``WHERE status = 'finalised'``) only for a query that states its condition.
+FINALISED = literal(ReviewStatus.FINALISED.value, literal_execute=True)
 
 
 class RaterKind(StrEnum):
@@ -304,6 +310,13 @@ class Review(SQLModel, table=True):
             sqlite_where=text("status = 'finalised'"),
             postgresql_where=text("status = 'finalised'"),
         ),
+        Index("ix_review_visit_date_id", "visit_date", "id"),  # newest first, any status
+        Index(  # the newest finalising: the fingerprint of the national figures
+            "ix_review_finalised_at",
+            "finalised_at",
+            sqlite_where=text("status = 'finalised'"),
+            postgresql_where=text("status = 'finalised'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -423,12 +436,17 @@ class AuditEvent(SQLModel, table=True):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_event_entity", "entity_type", "entity_id"),
+        # the trail's filters, newest first, read from an index however long it grows
+        Index("ix_audit_event_action_id", "action", "id"),
+        Index("ix_audit_event_actor_id_id", "actor_id", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     channel: str = Field(max_length=20, description="web, api, cli, offline or system")
-    action: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64)
     client_address: str | None = Field(default=None, max_length=64)
     entity_type: str | None = Field(default=None, max_length=64)
     entity_id: str | None = Field(default=None, max_length=64)

@@ -49,10 +49,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.rating_save import (  # noqa: E402
     REPO_ROOT,
     BenchError,
+    Server,
     clean_env,
     fail,
     run_cli,
     uvicorn_server,
+    wait_until_idle,
 )
 
 REVIEWS = 100_000
@@ -90,7 +92,10 @@ class Sampler:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            self.current_kb = self.rss_kb()
+            try:
+                self.current_kb = self.rss_kb()
+            except OSError:
+                return  # the server has gone
             self.peak_kb = max(self.peak_kb, self.current_kb)
             time.sleep(0.003)
 
@@ -120,13 +125,21 @@ class Client:
     def request(
         self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
     ) -> http.client.HTTPResponse:
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(self.host, self.port, timeout=600)
         sent = dict(headers or {})
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.connection.request(method, path, body=body, headers=sent)
-        response = self.connection.getresponse()
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=600)
+            try:
+                self.connection.request(method, path, body=body, headers=sent)
+                response = self.connection.getresponse()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                # the server closed an idle kept-alive connection: open another, once
+                self.close()
+                if attempt == 2:
+                    raise
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -345,7 +358,12 @@ def timed_get(client: Client, sampler: Sampler, path: str) -> tuple[int, float, 
 
 
 def measure_role(
-    role: str, client: Client, sampler: Sampler, routes: list[Variant], runs: int
+    role: str,
+    client: Client,
+    sampler: Sampler,
+    server: Server,
+    routes: list[Variant],
+    runs: int,
 ) -> tuple[list[Measured], list[str]]:
     measured, refused = [], []
     for variant in routes:
@@ -359,6 +377,7 @@ def measure_role(
             continue
         if kind == "download":
             measured.append(Measured(role, variant, url, [0.0], 0.0, kind))
+            wait_until_idle(server)  # the abandoned download stops writing
             continue
         times, growths = [], [growth]
         for _ in range(runs):
@@ -482,7 +501,7 @@ def main() -> None:
             client = Client(host, int(port))
             sign_in(client, username)
             clients[role] = client
-            found, refused[role] = measure_role(role, client, sampler, routes, args.runs)
+            found, refused[role] = measure_role(role, client, sampler, server, routes, args.runs)
             results.extend(found)
         crawl_kb = sampler.rss_kb()
         downloads = []

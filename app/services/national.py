@@ -31,13 +31,13 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Invalid
 from app.models import (
+    FINALISED,
     Municipality,
     ProgramType,
     RaterKind,
     Rating,
     Region,
     Review,
-    ReviewStatus,
     Role,
     ScaleStatus,
     ScaleVersion,
@@ -59,7 +59,6 @@ TEAM_SORTS = ("name", "region", "visit", "total", "level", "change", "due")
 
 # Written into the SQL as they are, not as parameters: a database can use an index made
 # for "status = 'finalised'" only when the query says so in so many words.
-FINALISED = sa.literal(ReviewStatus.FINALISED.value, literal_execute=True)
 CONSENSUS = sa.literal(RaterKind.CONSENSUS.value, literal_execute=True)
 
 

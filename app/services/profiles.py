@@ -21,10 +21,12 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import (
+    FINALISED,
     RaterKind,
     Rating,
     Review,
@@ -265,36 +267,99 @@ def national_items(
     """Each item's median and quartiles over the teams finalised on this scale version in
     this year (a team's latest review of the year counts), and how many teams that is.
     Empty when fewer than ``NATIONAL_MINIMUM_TEAMS`` teams have such a review; an item
-    fewer teams scored is left out."""
-    reviews = session.exec(
-        select(Review.id, Review.team_id)
-        .where(
-            Review.scale_version_id == scale_version_id,
-            Review.status == ReviewStatus.FINALISED,
-            col(Review.visit_date) >= date(year, 1, 1),
-            col(Review.visit_date) <= date(year, 12, 31),
-        )
-        .order_by(col(Review.visit_date), col(Review.id))
+    fewer teams scored is left out.
+
+    The database counts each score per item (a histogram: scores are few distinct
+    values), so no rating row comes to Python. The result is kept per process under a
+    fingerprint of all finalised reviews (how many, the newest finalising: two index
+    reads): a review finalised or reopened anywhere changes it, in every worker."""
+    in_year = [
+        col(Review.scale_version_id) == scale_version_id,
+        col(Review.status) == FINALISED,
+        col(Review.visit_date) >= date(year, 1, 1),
+        col(Review.visit_date) <= date(year, 12, 31),
+    ]
+    connection = session.connection()
+    finalised = col(Review.status) == FINALISED
+    count = connection.execute(sa.select(sa.func.count()).where(finalised)).scalar_one()
+    newest = connection.execute(
+        sa.select(sa.func.max(col(Review.finalised_at))).where(finalised)
+    ).scalar_one()
+    key = (scale_version_id, year, int(count), str(newest))
+    cached = _NATIONAL.get(key)
+    if cached is not None:
+        return cached
+    later = aliased(Review, name="later")
+    latest_of_team = sa.select(col(Review.id)).where(
+        *in_year,
+        ~sa.exists().where(
+            col(later.team_id) == col(Review.team_id),
+            col(later.scale_version_id) == scale_version_id,
+            col(later.status) == FINALISED,
+            col(later.visit_date) <= date(year, 12, 31),
+            sa.or_(
+                col(later.visit_date) > col(Review.visit_date),
+                sa.and_(
+                    col(later.visit_date) == col(Review.visit_date), col(later.id) > col(Review.id)
+                ),
+            ),
+        ),
     )
-    latest_of_team = {team_id: review_id for review_id, team_id in reviews}
-    if len(latest_of_team) < NATIONAL_MINIMUM_TEAMS:
-        return {}, 0
-    scores: dict[str, list[float]] = defaultdict(list)
-    for item_key, score in session.exec(
-        select(Rating.item_key, Rating.score).where(
-            col(Rating.review_id).in_(latest_of_team.values()),
-            Rating.rater_kind == RaterKind.CONSENSUS,
-            col(Rating.score).is_not(None),
+    teams = connection.execute(
+        sa.select(sa.func.count(sa.distinct(col(Review.team_id)))).where(*in_year)
+    ).scalar_one()
+    found: tuple[dict[str, NationalItem], int] = ({}, 0)
+    if teams >= NATIONAL_MINIMUM_TEAMS:
+        histogram: dict[str, dict[float, int]] = defaultdict(dict)
+        for item_key, score, times in connection.execute(
+            sa.select(col(Rating.item_key), col(Rating.score), sa.func.count())
+            .where(
+                col(Rating.review_id).in_(latest_of_team),
+                col(Rating.rater_kind) == RaterKind.CONSENSUS,
+                col(Rating.score).is_not(None),
+            )
+            .group_by(col(Rating.item_key), col(Rating.score))
+        ):
+            histogram[item_key][float(score or 0.0)] = int(times)  # never None here
+        found = (
+            {
+                key: spread_of(counts)
+                for key, counts in histogram.items()
+                if sum(counts.values()) >= NATIONAL_MINIMUM_TEAMS
+            },
+            int(teams),
         )
-    ):
-        assert score is not None
-        scores[item_key].append(score)
-    national = {
-        key: spread(values)
-        for key, values in scores.items()
-        if len(values) >= NATIONAL_MINIMUM_TEAMS
-    }
-    return national, len(latest_of_team)
+    if len(_NATIONAL) >= 256:
+        _NATIONAL.clear()
+    _NATIONAL[key] = found
+    return found
+
+
+_NATIONAL: dict[tuple[int, int, int, str], tuple[dict[str, NationalItem], int]] = {}
+
+
+def spread_of(counts: dict[float, int]) -> NationalItem:
+    """``spread`` over a histogram (score → how many teams gave it), without spelling
+    out every score: the quantiles are read at their positions in the sorted scores."""
+    ordered = sorted(counts.items())
+    total = sum(counts.values())
+
+    def at(position: int) -> float:  # the score at a 0-based position in sorted order
+        for score, times in ordered:
+            if position < times:
+                return score
+            position -= times
+        return ordered[-1][0]
+
+    def quantile(fraction: float) -> float:  # the inclusive method, as in statistics
+        place = fraction * (total - 1)
+        low = int(place)
+        high = min(low + 1, total - 1)
+        return at(low) + (at(high) - at(low)) * (place - low)
+
+    return NationalItem(
+        round(quantile(0.5), 2), round(quantile(0.25), 2), round(quantile(0.75), 2), total
+    )
 
 
 def spread(values: list[float]) -> NationalItem:
@@ -378,7 +443,7 @@ def due_teams(
         select(Review.id)
         .where(
             col(Review.team_id) == col(Team.id),
-            col(Review.status) == ReviewStatus.FINALISED,
+            col(Review.status) == FINALISED,
             access.review_scope(principal),
         )
         .order_by(col(Review.visit_date).desc(), col(Review.id).desc())

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
-from app.models import Review, ReviewStatus, ScaleVersion, Team
+from app.models import FINALISED, Review, ScaleVersion, Team
 from app.services import access
 from app.services.access import Principal
 
@@ -79,7 +79,7 @@ def in_progress(
     """The newest ``limit`` reviews under way that the caller may see, and how many
     there are in all (a team has at most one, so they are few, but the front page
     stays bounded all the same)."""
-    open_only = col(Review.status) != ReviewStatus.FINALISED
+    open_only = col(Review.status) != FINALISED  # the partial index of open reviews
     query = _visible(principal).where(open_only)
     rows = session.exec(
         query.order_by(col(Review.visit_date).desc(), col(Review.id).desc()).limit(limit)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid
 from app.models import (
+    FINALISED,
     Municipality,
     ProgramType,
     Region,
@@ -177,7 +178,7 @@ def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) 
         select(Review.id)
         .where(
             col(Review.team_id) == col(Team.id),
-            col(Review.status) == ReviewStatus.FINALISED,
+            col(Review.status) == FINALISED,
             access.review_scope(principal),
         )
         .order_by(col(Review.visit_date).desc(), col(Review.id).desc())

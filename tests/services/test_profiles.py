@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlmodel import Session
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import Session, select
 
 from app.models import RaterKind, Rating, Review, ReviewReviewer, ReviewStatus, Role, Team
 from app.scales import scoring
@@ -275,3 +277,29 @@ def test_the_due_list_is_bounded_and_counts_the_rest(session: Session) -> None:
     assert len(due.teams) == 2
     assert due.total >= len(made)
     assert [t.name for t in due.teams] == sorted(t.name for t in due.teams)
+
+
+@given(st.lists(st.sampled_from([1.0, 1.5, 2.0, 2.25, 3.0, 4.0, 4.5, 5.0]), min_size=1))
+def test_the_spread_of_a_histogram_is_the_spread_of_its_scores(scores: list[float]) -> None:
+    counts: dict[float, int] = {}
+    for score in scores:
+        counts[score] = counts.get(score, 0) + 1
+    if len(scores) == 1:
+        assert profiles.spread_of(counts).median == scores[0]
+    else:
+        assert profiles.spread_of(counts) == profiles.spread(scores)
+
+
+def test_the_national_figures_follow_a_newly_finalised_review(session: Session) -> None:
+    """The figures are kept between requests, but a review finalised since is counted."""
+    teams = [make_team(session) for _ in range(5)]
+    for team in teams:
+        finalised(session, team, date(2025, 3, 1), {}, default=2)
+    version = session.exec(select(Review.scale_version_id)).first() or 0
+    before, count = profiles.national_items(session, version, 2025)
+    assert count == 5 and before[items()[0]].median == 2
+    for _ in range(2):
+        finalised(session, make_team(session), date(2025, 4, 1), {}, default=5)
+    after, count = profiles.national_items(session, version, 2025)
+    assert count == 7 and after[items()[0]].teams == 7
+    assert after[items()[0]].upper_quartile == 3.5  # 2 2 2 2 2 5 5
