@@ -430,7 +430,10 @@ def audit_export(
     ] = None,
     since: Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to and including this date.")] = None,
-    action: Annotated[str | None, typer.Option(help="Only actions containing this.")] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(help="Only this action (auth.signed_in) or group of actions (auth)."),
+    ] = None,
     sep: Annotated[str, typer.Option(help="Column separator: ',' or ';' (Danish Excel).")] = ",",
 ) -> None:
     """Write the audit trail as CSV (UTF-8, oldest first). The export is itself audited."""

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import DomainError, Invalid
+from app.i18n import translator
 from app.models import ProgramType, Role, Team, User, utcnow
 from app.services import accounts, audit, paging, teams
 from app.services.access import Principal
@@ -519,11 +520,20 @@ def audit_log(
     )
     more = len(events) > AUDIT_PAGE_SIZE
     events = events[:AUDIT_PAGE_SIZE]
+    t = translator(request.state.language)
+
+    def action_name(action: str) -> str:  # in words; an action of old code as it is
+        label = audit.action_label(action)
+        return t(label) if t(label) != label else action
+
     context = {
         "events": events,
         "chosen": filters.chosen,
         "next_before": events[-1][0].id if more and events else None,
         "paged": before is not None,
+        "actions": audit.ACTIONS,
+        "action_groups": audit.ACTION_GROUPS,
+        "action_name": action_name,
     }
     return render(request, "admin/audit.html", context, fragment="results")
 

@@ -81,6 +81,33 @@ def thousands(context: Context, value: int) -> str:
     return text.replace(",", ".") if context.get("language") == "da" else text
 
 
+@pass_context
+def readable_fields(context: Context, value: object) -> list[tuple[str, str]]:
+    """An audit event's before or after as (label, text) pairs a person reads: known field
+    names in words (``audit_field_<name>``), lists joined, nested values in short form."""
+    t = context["t"]
+    if not isinstance(value, dict):
+        return [("", _plain(value, t))]
+    found = []
+    for name, inner in value.items():
+        key = f"audit_field_{name}"
+        label = t(key)
+        found.append((name.replace("_", " ") if label == key else label, _plain(inner, t)))
+    return found
+
+
+def _plain(value: object, t: Callable[[str], str]) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return t("yes") if value else t("no")
+    if isinstance(value, list):
+        return ", ".join(_plain(v, t) for v in value) or "–"
+    if isinstance(value, dict):
+        return "; ".join(f"{k.replace('_', ' ')}: {_plain(v, t)}" for k, v in value.items())
+    return str(value)
+
+
 def json_text(value: object) -> str:
     """A JSON value as people read it: Danish letters as themselves, not \\u escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -93,4 +120,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "localtime": localtime,
     "device": device,
     "thousands": thousands,
+    "readable_fields": readable_fields,
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
+from app.i18n import MESSAGES
 from app.models import (
     ApiToken,
     AuditEvent,
@@ -23,7 +26,7 @@ from app.models import (
     UserSession,
     UserTeam,
 )
-from app.services import accounts
+from app.services import accounts, audit
 from app.services.access import Principal
 from tests.factories import PASSWORD, make_team, make_user
 from tests.web.signin import parse, sign_in
@@ -348,29 +351,57 @@ def test_audit_page_lists_filters_and_pages(client: TestClient, session: Session
             "/admin/teams",
             data={"name": f"Audited {n}", "program_type": "ips", "municipalities": ["101"]},
         )
-    page = parse(client.get("/admin/audit?action=team.").text)
+    page = parse(client.get("/admin/audit?action=team").text)
     rows = page.select("table.audit tbody tr")
-    assert [r.select_one("td.action code").get_text(strip=True) for r in rows] == [
-        "team.created"
+    assert [r.select_one("td.action .action-name").get_text(strip=True) for r in rows] == [
+        "Team oprettet"
     ] * 3
+    chosen = page.select_one("#f-action option[selected]")
+    assert chosen is not None and chosen["value"] == "team" and chosen.text == "Teams (alle)"
+    assert "Team oprettet" in [o.text for o in page.select("#f-action option")]
+    after = rows[0].select_one("td.change dl.fields")
+    assert after is not None
+    fields = {d.dt.text: d.dd.text for d in after.select("div")}
+    assert fields["navn"] == "Audited 2" and fields["aktiv"] == "ja"
     assert rows[0].select("td")[1].get_text(" ", strip=True).startswith("the-admin")
     assert "Audited 2" in rows[0].get_text(), "newest first"
     # htmx asks for the results alone.
     fragment = client.get("/admin/audit?action=team.", headers={"HX-Request": "true"}).text
-    assert "<html" not in fragment and fragment.count("team.created") == 3
+    assert "<html" not in fragment and fragment.count("Team oprettet") == 3
     # More than a page: a link to older events.
     for _ in range(52):
         client.post(f"/admin/users/{victim.id}/sessions/end")  # harmless, and audited
-    first = parse(client.get("/admin/audit?action=session.").text)
+    first = parse(client.get("/admin/audit?action=session.ended").text)
     assert len(first.select("table.audit tbody tr")) == 50
     older = first.select_one('#audit-results a[href*="before="]')
-    assert older is not None and "action=session." in str(older["href"])
+    assert older is not None and "action=session.ended" in str(older["href"])
     rest = parse(client.get(str(older["href"])).text)
     assert [
-        r.select_one("td.action code").get_text(strip=True)
+        r.select_one("td.action .action-name").get_text(strip=True)
         for r in rest.select("table.audit tbody tr")
-    ] == ["session.ended"] * 2
+    ] == ["Session afsluttet"] * 2
     assert rest.select_one('#audit-results a[href*="before="]') is None
+
+
+def test_audit_filter_with_an_unknown_action_names_the_known_ones(client: TestClient) -> None:
+    response = client.get("/admin/audit?action=signed_in")
+    assert response.status_code == 422
+    text = parse(response.text).get_text()
+    assert "»signed_in« kendes ikke" in text and "auth.signed_in" in text
+
+
+def test_every_action_the_code_records_is_named(client: TestClient) -> None:
+    """Each action recorded anywhere in app/ is in the catalogue, named in both languages."""
+    source = "\n".join(p.read_text() for p in Path("app").rglob("*.py"))
+    written = set(re.findall(r'action="([a-z_]+\.[a-z_]+)"', source))
+    written |= {f"{entity}.viewed" for entity in ("team", "review")}
+    written |= {"scale_version.published", "scale_version.drafted"}
+    assert written <= set(audit.ACTIONS), written - set(audit.ACTIONS)
+    for action in audit.ACTIONS:
+        for language in ("da", "en"):
+            assert audit.action_label(action) in MESSAGES[language], (language, action)
+    for group in audit.ACTION_GROUPS:
+        assert f"audit_group_{group}" in MESSAGES["da"], group
 
 
 def test_audit_filter_with_a_bad_date_is_a_clear_422(client: TestClient) -> None:
@@ -430,15 +461,15 @@ def test_users_list_names_regions_and_teams(client: TestClient, session: Session
     assert rows["the-admin"] == "hele landet"
 
 
-def test_audit_filters_match_part_of_an_action_or_a_name(
+def test_audit_filters_by_an_action_and_part_of_a_name(
     client: TestClient, session: Session, admin: User
 ) -> None:
-    page = parse(client.get("/admin/audit?action=signed_in&actor=ADMIN").text)
+    page = parse(client.get("/admin/audit?action=auth.signed_in&actor=ADMIN").text)
     actions = [
-        r.select_one("td.action code").get_text(strip=True)
+        r.select_one("td.action .action-name").get_text(strip=True)
         for r in page.select("table.audit tbody tr")
     ]
-    assert actions == ["auth.signed_in"]
+    assert actions == ["Logget ind"]
     assert parse(client.get("/admin/audit?actor=nobody-like-this").text).select_one(".empty")
     response = client.get("/admin/audit?since=2026-11-23&until=2026-11-01")
     assert response.status_code == 422
@@ -495,7 +526,7 @@ def test_audit_days_are_calendar_days_where_the_users_are(session: Session) -> N
     from app.services import audit
 
     late = AuditEvent(
-        action="test.midnight",
+        action="demo.loaded",
         channel="system",
         occurred_at=datetime(2026, 11, 22, 23, 30, tzinfo=UTC),  # 00:30 in Copenhagen
     )
@@ -503,7 +534,7 @@ def test_audit_days_are_calendar_days_where_the_users_are(session: Session) -> N
     session.flush()
 
     def found(day: date, zone: str) -> bool:
-        clauses = audit.event_filter(action="test.midnight", since=day, until=day, timezone=zone)
+        clauses = audit.event_filter(action="demo.loaded", since=day, until=day, timezone=zone)
         return bool(audit.list_events(session, clauses, limit=5, before_id=None))
 
     assert found(date(2026, 11, 23), "Europe/Copenhagen")
