@@ -3,9 +3,13 @@ review, one column per item) and the long table of ratings (one row per rating),
 JSON or an Excel workbook.
 
 Rows are read from a streaming cursor and written out as they come: nothing holds a
-whole table in memory, and CSV and JSON start to send at once. An Excel workbook is a zip
-file, which cannot be sent before it is finished: it is written row by row to a temporary
-file (openpyxl's write-only mode) and sent from there.
+whole table in memory, and every format starts to send at once (a workbook through
+``app.services.xlsx``, which writes its ZIP archive forward as the rows come).
+
+JSON speaks in machine keys (``review_id``, level ``good``); CSV and workbooks are for
+people and speak in the reader's language (``readable``): "Besøgsdato", level "God".
+Dates a person reads are days in the configured time zone, so a review finalised at
+00:30 in Copenhagen is finalised that day, not the day before.
 
 Columns from every scale version the filters allow are kept: items are matched across
 versions by their stable keys, and an item a review's version lacks is an empty cell,
@@ -23,19 +27,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, BinaryIO
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 from sqlalchemy import Connection
 from sqlmodel import col
 
 from app.models import (
     Municipality,
+    ProgramType,
     RaterKind,
     Rating,
     Region,
@@ -52,7 +56,6 @@ from app.services.national import Filters
 from app.services.reports import cell_text
 
 CHUNK_ROWS = 2000
-EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows, the header included
 Value = str | int | float | date | None
 
 
@@ -81,12 +84,15 @@ class Scope:
     filters: Filters
     versions: list[Version]
     definitions: dict[int, ScaleDefinition]
+    timezone: str = "Europe/Copenhagen"  # where the days people read are days
 
     @classmethod
-    def of(cls, versions: list[ScaleVersion], filters: Filters) -> Scope:
+    def of(
+        cls, versions: list[ScaleVersion], filters: Filters, *, timezone: str = "Europe/Copenhagen"
+    ) -> Scope:
         definitions = {v.id or 0: scale_service.definition_of(v) for v in versions}
         plain = [Version(v.id or 0, v.scale_key, v.version) for v in versions]
-        return cls(filters, plain, definitions)
+        return cls(filters, plain, definitions, timezone)
 
     @property
     def version_ids(self) -> list[int]:
@@ -140,6 +146,7 @@ def reviews(connection: Connection, scope: Scope) -> Table:
     means and every item's consensus score."""
     conditions = national.review_conditions(scope.filters, scope.version_ids)
     places = _places(connection, conditions)
+    zone = ZoneInfo(scope.timezone)
     sections, principles = scope.keys("section"), scope.keys("principle")
     items = scope.keys("item")
     review_rows = _streaming(
@@ -186,7 +193,8 @@ def reviews(connection: Connection, scope: Scope) -> Table:
                 section_totals = {g["key"]: g.get("total") for g in result.get("sections", [])}
                 principle_means = {g["key"]: g.get("mean") for g in result.get("principles", [])}
                 regions, municipalities = places.get(row[1], ("", ""))
-                finalised = row[7].date() if isinstance(row[7], datetime) else row[7]
+                # the day it was finalised where the people are, not in UTC
+                finalised = row[7].astimezone(zone).date() if row[7] is not None else None
                 yield (
                     review_id, row[1], row[2], row[3], regions, municipalities, row[4], row[5],
                     row[6], row[6].year, finalised, row[8], result.get("maximum"), row[9],
@@ -271,9 +279,12 @@ def _places(connection: Connection, conditions: list[Any]) -> dict[int, tuple[st
     }
 
 
-def item_rows(scope: Scope) -> tuple[list[str], list[list[Value]]]:
-    """What each exported column of items means: one row per item of each scale version."""
-    columns = [
+def item_rows(
+    scope: Scope, language: str | None = None, t: Callable[[str], str] | None = None
+) -> tuple[list[str], list[list[Value]]]:
+    """What each exported column of items means: one row per item of each scale version.
+    With a language and translator, in words: the column as the reviews sheet heads it."""
+    keys = [
         "column", "scale", "scale_version", "item_key", "number", "section", "principles",
         "title_da", "title_en", "kind",
     ]  # fmt: skip
@@ -281,14 +292,19 @@ def item_rows(scope: Scope) -> tuple[list[str], list[list[Value]]]:
     for version in scope.versions:
         definition = scope.definitions[version.id]
         for item in definition.items:
+            column = f"item:{item.key}"
+            if language and t:
+                column = f"{t('item')} {item.number}. {item.title.get(language)}"
             rows.append(
                 [
-                    f"item:{item.key}", version.scale_key, version.version, item.key,
+                    column, version.scale_key, version.version, item.key,
                     item.number, item.section, ", ".join(item.principles), item.title.da,
                     item.title.en, item.kind,
                 ]
             )  # fmt: skip
-    return columns, rows
+    if language and t:
+        return [t(f"export_items_{key}") for key in keys], rows
+    return keys, rows
 
 
 # Writing ------------------------------------------------------------------------------
@@ -369,44 +385,56 @@ def json_chunks(table: Table, filters: Filters) -> Iterator[bytes]:
     yield "".join(parts).encode()
 
 
-@dataclass(frozen=True)
-class Sheet:
-    title: str
-    columns: list[str]
-    rows: Any  # an iterable of rows
+# For people: headers and coded values in words ----------------------------------------
+
+FIXED_LABELS = {
+    name: f"export_col_{name}" for name in dict.fromkeys(REVIEW_COLUMNS + RATING_COLUMNS)
+}
 
 
-def workbook(sheets: list[Sheet]) -> BinaryIO:
-    """An Excel workbook of the sheets, written row by row to a temporary file (rewound,
-    for the caller to send and close). A table longer than a worksheet holds goes on in
-    a second sheet of the same name and a number, so nothing is cut off."""
-    book = Workbook(write_only=True)
-    for sheet in sheets:
-        part = 1
-        worksheet = book.create_sheet(sheet.title[:31])
-        worksheet.append(sheet.columns)
-        rows = 1
-        for row in sheet.rows:
-            if rows == EXCEL_MAX_ROWS:
-                part += 1
-                worksheet = book.create_sheet(f"{sheet.title[:27]} {part}")
-                worksheet.append(sheet.columns)
-                rows = 1
-            worksheet.append([_cell(value) for value in row])
-            rows += 1
-    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
-    book.save(output)
-    output.seek(0)
-    return output  # type: ignore[return-value]
+def readable(table: Table, scope: Scope, language: str, t: Callable[[str], str]) -> Table:
+    """The table as a person reads it in a spreadsheet: headers in words ("Besøgsdato",
+    "Princip 3: ...", "Item 7: ..."), and levels, target groups and kinds of rater by
+    their names, in ``language``. The machine keys stay in JSON (and in CSV and
+    workbooks asked for with ``labels=keys``)."""
+    titles: dict[str, str] = {}
+    levels: dict[Value, Value] = {}
+    for definition in scope.definitions.values():
+        for section in definition.sections:
+            titles.setdefault(f"section:{section.key}", section.title.get(language))
+        for principle in definition.principles:
+            titles.setdefault(
+                f"principle:{principle.key}",
+                f"{principle.number}. {principle.title.get(language)}",
+            )
+        for item in definition.items:
+            titles.setdefault(f"item:{item.key}", f"{item.number}. {item.title.get(language)}")
+        for band in definition.levels.bands:
+            levels.setdefault(band.key, band.title.get(language))
+    prefixes = {"section": t("section"), "principle": t("principle"), "item": t("item")}
 
+    def header(column: str) -> str:
+        if column in FIXED_LABELS:
+            return t(FIXED_LABELS[column])
+        kind, _, _ = column.partition(":")
+        return f"{prefixes.get(kind, kind)} {titles.get(column, column)}"
 
-def _cell(value: Value) -> Any:
-    return cell_text(value) if isinstance(value, str) else value
+    coded: dict[int, dict[Value, Value]] = {}
+    for index, column in enumerate(table.columns):
+        if column == "level":
+            coded[index] = levels
+        elif column == "program_type":
+            coded[index] = {p.value: t(f"program_{p.value}") for p in ProgramType}
+        elif column == "rater_kind":
+            coded[index] = {k.value: t(f"rater_kind_{k.value}") for k in RaterKind}
+    if not coded:
+        return Table(table.name, [header(c) for c in table.columns], table.rows)
 
+    def rows() -> Iterator[tuple[Value, ...]]:
+        for row in table.rows:
+            values = list(row)
+            for index, names in coded.items():
+                values[index] = names.get(values[index], values[index])
+            yield tuple(values)
 
-def file_chunks(handle: BinaryIO, size: int = 256 * 1024) -> Iterator[bytes]:
-    try:
-        while chunk := handle.read(size):
-            yield chunk
-    finally:
-        handle.close()
+    return Table(table.name, [header(c) for c in table.columns], rows())

@@ -68,14 +68,6 @@ def report_for(session: Session, principal: Principal, review_id: int) -> Report
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
-def filename(report: Report, extension: str) -> str:
-    """A plain ASCII file name: the team, the visit date and what it is."""
-    name = report.team.name.translate(DANISH_LETTERS)
-    safe = "".join(c if c.isascii() and c.isalnum() else "-" for c in name)
-    stem = "-".join(part for part in safe.split("-") if part).lower() or "team"
-    return f"{stem}-{report.result.visit_date.isoformat()}.{extension}"
-
-
 def pdf(html: str, static_dir: Path) -> bytes:
     """The report page as a PDF (A4, from the page's print stylesheet)."""
     from weasyprint import HTML  # noqa: PLC0415 (slow to import; only reports need it)

@@ -7,24 +7,35 @@ workbook from the page and one from a script are the same file.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection
 from starlette import types
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from app.errors import Forbidden
-from app.services import access, audit, exports
+from app.i18n import translator
+from app.services import access, audit, exports, xlsx
 from app.services.access import Principal
-from app.services.exports import Scope, Sheet
-from app.services.national import Filters
+from app.services.exports import Scope
+from app.services.reports import DANISH_LETTERS
 
 Kind = Literal["reviews", "ratings", "workbook"]
 Format = Literal["json", "csv", "xlsx"]
 Separator = Literal[";", ","]
+Labels = Literal["words", "keys"]
+LabelsParam = Annotated[
+    Labels,
+    Query(
+        description="CSV and workbooks: `words` (headers and levels in the caller's "
+        "language, the default) or `keys` (the machine keys JSON uses, for scripts)"
+    ),
+]
 
 
 class FilterQuery(BaseModel):
@@ -59,9 +70,10 @@ def export_response(
     *,
     fmt: Format,
     sep: Separator = ";",
-    titles: dict[str, str] | None = None,
+    labels: Labels = "words",
 ) -> StreamingResponse:
-    """Record who exported what, then stream it."""
+    """Record who exported what, then stream it: JSON in machine keys; CSV and workbooks
+    in the reader's language, or in machine keys with ``labels="keys"``."""
     with request.app.state.unit_of_work() as session:
         audit.record(
             session,
@@ -69,44 +81,56 @@ def export_response(
             by=principal,
             entity_type="export",
             entity_id=kind,
-            after={"export": kind, "format": fmt, "separator": sep, **scope.filters.as_query()},
+            after={
+                "export": kind,
+                "format": fmt,
+                "separator": sep,
+                "labels": labels,
+                **scope.filters.as_query(),
+            },
         )
-    titles = titles or {}
+    language = request.state.language
+    t = translator(language)
     read_connection = request.app.state.read_connection
+
+    def for_people(table: exports.Table) -> exports.Table:
+        return table if labels == "keys" else exports.readable(table, scope, language, t)
+
+    def sheets(connection: Connection) -> Iterator[xlsx.Sheet]:
+        # Each table's query runs when its sheet's turn comes, not before.
+        if kind in ("reviews", "workbook"):
+            table = for_people(exports.reviews(connection, scope))
+            yield xlsx.Sheet(t("xlsx_reviews"), table.columns, table.rows)
+        if kind in ("ratings", "workbook"):
+            table = for_people(exports.ratings(connection, scope))
+            yield xlsx.Sheet(t("xlsx_ratings"), table.columns, table.rows)
+        columns, rows = (
+            exports.item_rows(scope) if labels == "keys" else exports.item_rows(scope, language, t)
+        )
+        yield xlsx.Sheet(t("xlsx_items"), columns, rows)
+        yield xlsx.Sheet(
+            t("xlsx_filters"), [t("export_filter"), t("export_value")], filter_rows(scope, t)
+        )
 
     def body() -> Iterator[bytes]:
         with read_connection() as connection:
             if fmt == "xlsx":
-                sheets = []
-                if kind in ("reviews", "workbook"):
-                    table = exports.reviews(connection, scope)
-                    sheets.append(
-                        Sheet(titles.get("reviews", "Reviews"), table.columns, table.rows)
-                    )
-                if kind in ("ratings", "workbook"):
-                    table = exports.ratings(connection, scope)
-                    sheets.append(
-                        Sheet(titles.get("ratings", "Ratings"), table.columns, table.rows)
-                    )
-                columns, rows = exports.item_rows(scope)
-                sheets.append(Sheet(titles.get("items", "Items"), columns, rows))
-                sheets.append(
-                    Sheet(titles.get("filters", "Filters"), ["filter", "value"],
-                          filter_rows(scope.filters))
-                )  # fmt: skip
-                yield from exports.file_chunks(exports.workbook(sheets))
+                yield from xlsx.stream(sheets(connection))
                 return
             table = (exports.ratings if kind == "ratings" else exports.reviews)(connection, scope)
             if fmt == "csv":
-                yield from exports.csv_chunks(table, sep=sep)
+                yield from exports.csv_chunks(for_people(table), sep=sep)
             else:
                 yield from exports.json_chunks(table, scope.filters)
 
-    name = filename(kind, scope.filters, fmt)
     return ClosingStreamingResponse(
         body(),
         media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={
+            "Content-Disposition": attachment(
+                [t(f"export_name_{kind}"), *scope.filters.as_query().values()], fmt
+            )
+        },
     )
 
 
@@ -130,15 +154,38 @@ class ClosingStreamingResponse(StreamingResponse):
                     await run_in_threadpool(close)
 
 
-def filter_rows(filters: Filters) -> list[list[str]]:
-    chosen = filters.as_query()
-    return [[name, chosen.get(name, "")] for name in ("year", "region", "program_type", "scale")]
+def filter_rows(scope: Scope, t: Callable[[str], str]) -> list[list[str]]:
+    """The workbook's last sheet: the filters it was made with, and what happens to a
+    table longer than a sheet holds."""
+    chosen = scope.filters.as_query()
+    rows = [
+        [t(f"export_filter_{name}"), chosen.get(name) or t("export_filter_all")]
+        for name in ("year", "region", "program_type", "scale")
+    ]
+    limit = f"{xlsx.EXCEL_MAX_ROWS:,}".replace(",", ".")
+    return [*rows, [], [t("export_about_sheets").format(rows=limit)]]
 
 
-def filename(kind: str, filters: Filters, extension: str) -> str:
-    parts = ["ips-fidelity", kind, *filters.as_query().values()]
-    safe = "-".join(
-        "".join(c if c.isascii() and (c.isalnum() or c in "._") else "-" for c in part)
-        for part in parts
+def attachment(parts: list[str], extension: str) -> str:
+    """A Content-Disposition header for a download named by ``parts`` (a team's name,
+    a date, what it is): short (each part cut at a word, the whole kept under 80
+    characters) and readable. Danish letters stay in ``filename*`` (RFC 6266, which
+    browsers read first); ``filename`` has a plain ASCII fallback for the rest."""
+    words = [" ".join(str(part).split()) for part in parts if str(part).strip()]
+    short = [_cut(word, 40) for word in words]
+    name = _cut(" ".join(short), 75).replace("/", "-").replace("\\", "-")
+    fallback = "".join(
+        c if c.isascii() and (c.isalnum() or c in "._-") else "-"
+        for c in name.translate(DANISH_LETTERS)
     )
-    return f"{safe}.{extension}"
+    fallback = "-".join(piece for piece in fallback.split("-") if piece) or "download"
+    quoted = quote(f"{name}.{extension}", safe="")
+    return f"attachment; filename=\"{fallback}.{extension}\"; filename*=UTF-8''{quoted}"
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` at most ``limit`` characters long, cut at a space where there is one."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return (cut if len(cut) >= limit // 2 else text[:limit]).rstrip(" -–,.")

@@ -87,19 +87,17 @@ def national_workbook(
     session: SessionDep,
     principal: CurrentPrincipal,
     filters: downloads.Filtered,
+    labels: downloads.LabelsParam = "words",
 ) -> Response:
-    """The whole export as one workbook: reviews, ratings, what the items are, the
-    filters. Sheet names in the reader's language; columns are the same for everyone."""
+    """The whole export as one workbook, streamed as it is written: reviews, ratings,
+    what the items are, the filters; in the reader's language."""
     downloads.require_export(principal)
     chosen = national.parse_filters(session, **filters.model_dump())
-    scope = exports.Scope.of(national.chosen_versions(session, chosen), chosen)
-    t = translator(request.state.language)
-    titles = {
-        "reviews": t("xlsx_reviews"),
-        "ratings": t("xlsx_ratings"),
-        "items": t("xlsx_items"),
-        "filters": t("xlsx_filters"),
-    }
+    scope = exports.Scope.of(
+        national.chosen_versions(session, chosen),
+        chosen,
+        timezone=request.app.state.settings.timezone,
+    )
     return downloads.export_response(
-        request, principal, "workbook", scope, fmt="xlsx", titles=titles
+        request, principal, "workbook", scope, fmt="xlsx", labels=labels
     )

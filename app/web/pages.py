@@ -31,7 +31,7 @@ from app.services import (
 )
 from app.services import scales as scale_service
 from app.services.access import Principal
-from app.web import charts
+from app.web import charts, downloads
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
 from app.web.params import PageParam, PathId, SearchParam
@@ -189,9 +189,7 @@ def review_report_pdf(
     return Response(
         document,
         media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{reports.filename(report, "pdf")}"'
-        },
+        headers={"Content-Disposition": downloads.attachment(_report_name(request, report), "pdf")},
     )
 
 
@@ -210,9 +208,15 @@ def review_scoresheet(
         reports.scoresheet(report, language, translator(language)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
-            "Content-Disposition": f'attachment; filename="{reports.filename(report, "xlsx")}"'
+            "Content-Disposition": downloads.attachment(_report_name(request, report), "xlsx")
         },
     )
+
+
+def _report_name(request: Request, report: reports.Report) -> list[str]:
+    """A report's file name: the team, the visit date and what it is."""
+    t = translator(request.state.language)
+    return [report.team.name, report.result.visit_date.isoformat(), t("report_file")]
 
 
 def _viewed_report(

@@ -9,7 +9,8 @@ import csv
 import io
 import threading
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
+from urllib.parse import unquote
 
 import openpyxl
 from fastapi.testclient import TestClient
@@ -55,7 +56,7 @@ def test_the_workbook_holds_what_the_database_holds(client: TestClient, session:
     ips, lignende = mixed_reviews(session)
     analyst(client, session)
 
-    response = client.get("/national/workbook.xlsx")
+    response = client.get("/national/workbook.xlsx", params={"labels": "keys"})
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
@@ -95,8 +96,33 @@ def test_the_workbook_holds_what_the_database_holds(client: TestClient, session:
     assert items[[row[0] for row in items].index("item:collaboration-treatment-provider-contact")][
         :3
     ] == ("item:collaboration-treatment-provider-contact", "ips-lignende", "2024")
-    filters = dict(book["Filtre"].iter_rows(values_only=True))
-    assert filters["year"] is None and filters["filter"] == "value"
+    filters = dict(row[:2] for row in book["Filtre"].iter_rows(values_only=True) if row[0])
+    assert filters["År"] == "alle" and filters["Filter"] == "Valgt"
+    assert "1.048.576 rækker" in str(list(book["Filtre"].iter_rows(values_only=True))[-1][0])
+
+
+def test_the_workbook_speaks_the_readers_language(client: TestClient, session: Session) -> None:
+    ips, lignende = mixed_reviews(session)
+    analyst(client, session)
+
+    danish = openpyxl.load_workbook(io.BytesIO(client.get("/national/workbook.xlsx").content))
+    english = openpyxl.load_workbook(
+        io.BytesIO(client.get("/national/workbook.xlsx", params={"lang": "en"}).content)
+    )
+
+    assert english.sheetnames == ["Reviews", "Ratings", "Items", "Filters"]
+    rows = list(danish["Reviews"].iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:4] == ("Review-nr.", "Team-nr.", "Team", "Målgruppe")
+    assert "Sektion Bemanding" in header and "Item 1. Sagsstammens størrelse" in header
+    found = dict(zip(header, next(r for r in rows[1:] if r[0] == ips.id), strict=True))
+    assert found["Niveau"] is None  # an item not rated: no level
+    assert found["Målgruppe"] == "IPS" and found["Besøgsdato"].date() == date(2025, 5, 1)
+    other = dict(zip(header, next(r for r in rows[1:] if r[0] == lignende.id), strict=True))
+    assert other["Niveau"] == "Eksemplarisk" and other["Målgruppe"] == "IPS-lignende indsats"
+    rated = list(english["Ratings"].iter_rows(values_only=True))
+    assert rated[0][-4:] == ("Rated by", "Rater", "Score", "Not rated because")
+    assert {row[-4] for row in rated[1:]} == {"consensus"}
 
 
 def test_csv_with_a_byte_order_mark_and_semicolons_round_trips(
@@ -105,10 +131,12 @@ def test_csv_with_a_byte_order_mark_and_semicolons_round_trips(
     ips, _ = mixed_reviews(session)
     analyst(client, session)
 
-    response = client.get("/api/v1/exports/ratings", params={"format": "csv", "scale": "ips-25"})
+    response = client.get(
+        "/api/v1/exports/ratings", params={"format": "csv", "scale": "ips-25", "labels": "keys"}
+    )
 
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
-    assert 'filename="ips-fidelity-ratings-ips-25.csv"' in response.headers["content-disposition"]
+    assert 'filename="scorer-ips-25.csv"' in response.headers["content-disposition"]
     rows = read_csv(response.content, ";")
     header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert header[-3:] == ["rater", "score", "not_rated_reason"]
@@ -121,7 +149,9 @@ def test_csv_with_a_byte_order_mark_and_semicolons_round_trips(
     assert by_item["caseload-size"]["team"] == "IPS-team København Ø"
     assert by_item["caseload-size"]["rater"] == "consensus"
 
-    comma = client.get("/api/v1/exports/reviews", params={"format": "csv", "sep": ","})
+    comma = client.get(
+        "/api/v1/exports/reviews", params={"format": "csv", "sep": ",", "labels": "keys"}
+    )
     wide = read_csv(comma.content, ",")
     row = dict(zip(wide[0], wide[1 + [r[0] for r in wide[1:]].index(str(ips.id))], strict=True))
     assert (
@@ -152,7 +182,7 @@ def test_an_export_with_nothing_to_export_is_its_header_and_the_page_says_so(
     response = client.get("/api/v1/exports/reviews", params={"format": "csv", "year": "2019"})
 
     rows = read_csv(response.content, ";")
-    assert len(rows) == 1 and rows[0][0] == "review_id"
+    assert len(rows) == 1 and rows[0][0] == "Review-nr."
     page = parse(client.get("/national", params={"year": "2019"}).text)
     assert page.select_one("#export-empty") is not None
 
@@ -166,7 +196,13 @@ def test_every_export_is_audited_with_who_and_what(client: TestClient, session: 
 
     [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "export.downloaded")).all()
     assert event.actor_id == user.id and event.entity_id == "ratings"
-    assert event.after == {"export": "ratings", "format": "csv", "separator": ",", "region": "1084"}
+    assert event.after == {
+        "export": "ratings",
+        "format": "csv",
+        "separator": ",",
+        "labels": "words",
+        "region": "1084",
+    }
 
 
 def test_bad_filters_are_refused_naming_the_allowed_values(
@@ -194,7 +230,7 @@ def test_only_analysts_and_administrators_export(client: TestClient, session: Se
     sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
     for path in ("/api/v1/exports/reviews", "/api/v1/exports/ratings", "/national/workbook.xlsx"):
         refused = client.get(path, params={"format": "csv"})
-        assert refused.status_code == 403 and "review_id" not in refused.text
+        assert refused.status_code == 403 and "Review-nr." not in refused.text
     page = parse(client.get("/national").text)
     assert page.select_one("section.exports") is None
     assert (
@@ -234,7 +270,7 @@ def test_a_control_character_in_a_reason_does_not_break_the_workbook(
     response = client.get("/api/v1/exports/ratings", params={"format": "xlsx"})
 
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    reasons = [row[-1] for row in book["Ratings"].iter_rows(values_only=True) if row[-1]]
+    reasons = [row[-1] for row in book["Scorer"].iter_rows(values_only=True) if row[-1]]
     assert "Kunne ikkebelyses" in reasons
 
 
@@ -282,3 +318,107 @@ def test_a_download_the_client_abandons_closes_its_cursor() -> None:
     worker.join(timeout=30)
     assert len(raised) == 1 and isinstance(raised[0], ClientDisconnect)
     assert closed == [True]
+
+
+def test_a_day_people_read_is_a_day_in_copenhagen(client: TestClient, session: Session) -> None:
+    """A review finalised at 00:30 in Copenhagen (23:30 UTC the day before) was finalised
+    on the Copenhagen day, in every format."""
+    ips, _ = mixed_reviews(session)
+    ips.finalised_at = datetime(2025, 5, 20, 22, 30, tzinfo=UTC)  # 00:30 on 21 May, summer
+    session.add(ips)
+    session.commit()
+    analyst(client, session)
+
+    found = client.get("/api/v1/exports/reviews").json()["rows"]
+    csv_rows = read_csv(
+        client.get("/api/v1/exports/reviews", params={"format": "csv"}).content, ";"
+    )
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/api/v1/exports/reviews", params={"format": "xlsx"}).content)
+    )
+
+    assert next(r for r in found if r["review_id"] == ips.id)["finalised_on"] == "2025-05-21"
+    by_id = {row[0]: dict(zip(csv_rows[0], row, strict=True)) for row in csv_rows[1:]}
+    assert by_id[str(ips.id)]["Afsluttet den"] == "2025-05-21"
+    sheet = list(book["Reviews"].iter_rows(values_only=True))
+    cell = dict(zip(sheet[0], next(r for r in sheet[1:] if r[0] == ips.id), strict=True))
+    assert cell["Afsluttet den"].date() == date(2025, 5, 21)
+
+
+def test_a_download_is_named_short_with_danish_letters_intact() -> None:
+    from app.web.downloads import attachment
+
+    long_name = "IPS-team " + "Ærø Åbenrå Østerbro " * 20
+    header = attachment([long_name, "2026-03-01", "rapport"], "pdf")
+
+    plain = header.split('filename="')[1].split('"')[0]
+    utf8 = unquote(header.split("filename*=UTF-8''")[1])
+    assert utf8.startswith("IPS-team Ærø Åbenrå Østerbro") and utf8.endswith(".pdf")
+    assert len(utf8) <= 80 and plain.isascii() and len(plain) <= 90
+    assert plain.startswith("IPS-team-Aeroe-Aabenraa")
+
+
+def test_a_download_that_fails_halfway_does_not_look_complete() -> None:
+    """When the rows stop with an error after the download has begun, the server ends
+    the response without its last chunk: the browser reports a failed download instead
+    of saving a shorter file that opens."""
+    import http.client
+    import socket
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from app.web.downloads import ClosingStreamingResponse
+
+    def rows() -> Iterator[bytes]:
+        yield b"\xef\xbb\xbfreview_id;score\r\n"
+        for number in range(3):
+            yield f"{number};4\r\n".encode() * 1000
+        raise RuntimeError("the database went away")
+
+    async def export(request: object) -> ClosingStreamingResponse:
+        return ClosingStreamingResponse(rows(), media_type="text/csv")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = Starlette(routes=[Route("/export.csv", export)])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            threading.Event().wait(0.05)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/export.csv")
+        response = connection.getresponse()
+        assert response.status == 200 and response.getheader("transfer-encoding") == "chunked"
+        try:
+            response.read()
+        except http.client.IncompleteRead as error:
+            assert len(error.partial) > 3000  # what came before the failure
+        else:
+            raise AssertionError("a broken download was delivered as complete")
+        finally:
+            connection.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_a_workbook_cut_short_does_not_open() -> None:
+    """A workbook's table of contents is written last, so a download that breaks off
+    never leaves a file a spreadsheet opens as if it were whole."""
+    import zipfile
+
+    import pytest
+
+    from app.services import xlsx
+
+    rows = ([n, f"Team {n}", 3.5] for n in range(20_000))
+    chunks = list(xlsx.stream([xlsx.Sheet("Reviews", ["id", "team", "score"], rows)]))
+    whole = b"".join(chunks)
+    assert openpyxl.load_workbook(io.BytesIO(whole))["Reviews"].max_row == 20_001
+    with pytest.raises(zipfile.BadZipFile):
+        openpyxl.load_workbook(io.BytesIO(b"".join(chunks[:-1])))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -47,7 +48,9 @@ def test_the_pdf_holds_the_total_and_every_recommendation(
     response = client.get(f"/reviews/{review.id}/report.pdf")
 
     assert response.headers["content-type"] == "application/pdf"
-    assert "attachment" in response.headers["content-disposition"]
+    named = unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    team = session.get(Team, team_id)
+    assert named == f"{team.name} {review.visit_date.isoformat()} fidelitetsrapport.pdf"
     pdf = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in pdf.pages)
     assert 2 <= len(pdf.pages) <= 4
