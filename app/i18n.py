@@ -819,6 +819,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "export_name_ratings": "scorer",
         "export_name_workbook": "IPS-fidelitet landsoverblik",
         "report_file": "fidelitetsrapport",
+        "report_sections": "Afsnit i dette review",
+        "report_principles": "Gennemsnit pr. princip i dette review",
+        "report_items": "Alle items i dette review",
     },
     "en": {
         "product": "IPS Fidelity",
@@ -1623,6 +1626,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "export_name_ratings": "ratings",
         "export_name_workbook": "IPS fidelity national overview",
         "report_file": "fidelity report",
+        "report_sections": "Sections in this review",
+        "report_principles": "Mean per principle in this review",
+        "report_items": "Every item in this review",
     },
 }
 

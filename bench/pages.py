@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -246,6 +247,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "scale_version": scales[:1],
         "program_type": ["ips_lignende"],
         "page": ["2", "400"],
+        "sort": ["due", "total"],
         "q": ["syntetisk 0999", "%_"],
         "group": ["principle"],
         "format": ["csv", "xlsx", "json"],
@@ -281,17 +283,32 @@ def variants(values: dict[str, list[str]], only: str | None) -> list[Variant]:
                 continue
             paths = list(_paths(route.path, values))
             queries = [""]
-            for parameter in route.dependant.query_params:
+            for name in _query_names(route):
                 # an id in the query (a team to plan for) needs one real value, a filter
                 # or a page every value it has
-                known = values.get(parameter.alias, [])
-                for value in known[:1] if parameter.alias.endswith("_id") else known:
-                    if parameter.alias == "scale":
+                known = values.get(name, [])
+                for value in known[:1] if name.endswith("_id") else known:
+                    if name == "scale":
                         value = value.replace("|", "/")
-                    queries.append("?" + urlencode({parameter.alias: value}))
+                    queries.append("?" + urlencode({name: value}))
             for query in queries:
                 found.append(Variant(route.path, route.name, tuple(paths), query))
     return found
+
+
+def _query_names(route: Any) -> list[str]:
+    """The names of a route's query parameters, a model of them (the national filters)
+    spelled out field by field."""
+    from pydantic import BaseModel  # noqa: PLC0415
+
+    names = []
+    for parameter in route.dependant.query_params:
+        annotation = parameter.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names += [f.alias or n for n, f in annotation.model_fields.items()]
+        else:
+            names.append(parameter.alias)
+    return names
 
 
 def _paths(template: str, values: dict[str, list[str]]) -> Iterator[str]:

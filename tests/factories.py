@@ -108,13 +108,14 @@ def make_user(
     regions: tuple[int, ...] | None = None,
     teams: tuple[Team, ...] = (),
     active: bool = True,
+    display_name: str = "Test User",
 ) -> User:
     """A user who can sign in with PASSWORD; an ambassador gets Hovedstaden by default."""
     if regions is None:
         regions = (1084,) if role == Role.AMBASSADOR else ()
     user = User(
         username=username or f"user-{uuid.uuid4().hex[:8]}",
-        display_name="Test User",
+        display_name=display_name,
         role=role,
         password_hash=password_hash(),
         is_active=active,

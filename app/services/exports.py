@@ -24,8 +24,6 @@ leading apostrophe, so it stays text.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from app.models import (
     Rating,
     Region,
     Review,
+    ReviewReviewer,
     ScaleVersion,
     Team,
     TeamMunicipality,
@@ -210,33 +209,52 @@ def reviews(connection: Connection, scope: Scope) -> Table:
 
 
 def ratings(connection: Connection, scope: Scope) -> Table:
-    """One row per rating of a finalised review, the reviewers' and the consensus's."""
+    """One row per rating of a finalised review, the reviewers' and the consensus's.
+
+    Only the rating and its review are read per row; the team's name, the scale version
+    and the rater's username come from small tables read first (a few thousand teams at
+    most), which made the export twice as fast as joining them on every row."""
     conditions = national.review_conditions(scope.filters, scope.version_ids)
     numbers = {
         (version_id, item.key): item.number
         for version_id, definition in scope.definitions.items()
         for item in definition.items
     }
+    versions = {v.id: (v.scale_key, v.version) for v in scope.versions}
+    teams = dict(
+        connection.execute(
+            sa.select(col(Team.id), col(Team.name)).where(
+                col(Team.id).in_(sa.select(col(Review.team_id)).where(*conditions).distinct())
+            )
+        ).all()
+    )
+    raters = dict(
+        connection.execute(
+            sa.select(col(User.id), col(User.username)).where(
+                col(User.id).in_(
+                    sa.select(col(ReviewReviewer.user_id)).where(
+                        col(ReviewReviewer.review_id).in_(
+                            sa.select(col(Review.id)).where(*conditions)
+                        )
+                    )
+                )
+            )
+        ).all()
+    )
     result = _streaming(
         connection,
         sa.select(
             col(Rating.review_id),
             col(Review.team_id),
-            col(Team.name),
             col(Review.visit_date),
-            col(ScaleVersion.scale_key),
-            col(ScaleVersion.version),
+            col(Review.scale_version_id),
             col(Rating.item_key),
             col(Rating.rater_kind),
-            col(User.username),
+            col(Rating.rater_id),
             col(Rating.score),
             col(Rating.not_rated_reason),
-            col(Review.scale_version_id),
         )  # fmt: skip
         .join(Review, col(Review.id) == col(Rating.review_id))
-        .join(Team, col(Team.id) == col(Review.team_id))
-        .join(ScaleVersion, col(ScaleVersion.id) == col(Review.scale_version_id))
-        .outerjoin(User, col(User.id) == col(Rating.rater_id))
         .where(*conditions)
         .order_by(col(Rating.review_id), col(Rating.id)),
     )
@@ -244,12 +262,13 @@ def ratings(connection: Connection, scope: Scope) -> Table:
 
     def rows() -> Iterator[tuple[Value, ...]]:
         try:
-            for (review_id, team_id, team, visit, key, version, item, kind, rater, score,
-                 reason, version_id) in result:  # fmt: skip
+            for (review_id, team_id, visit, version_id, item, kind, rater_id, score,
+                 reason) in result:  # fmt: skip
+                key, version = versions.get(version_id, ("", ""))
                 yield (
-                    review_id, team_id, team, visit, visit.year, key, version, item,
-                    numbers.get((version_id, item)), kind,
-                    consensus if kind == consensus else rater, score, reason,
+                    review_id, team_id, teams.get(team_id), visit, visit.year, key, version,
+                    item, numbers.get((version_id, item)), kind,
+                    consensus if kind == consensus else raters.get(rater_id), score, reason,
                 )  # fmt: skip
         finally:
             result.close()
@@ -311,24 +330,34 @@ def item_rows(
 
 
 def csv_chunks(table: Table, *, sep: str = ";") -> Iterator[bytes]:
-    """The table as CSV, UTF-8 with a byte order mark, in chunks of rows."""
-    text = _text_for(sep)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=sep, lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(table.columns)
+    """The table as CSV, UTF-8 with a byte order mark, in chunks of rows.
+
+    Each line is the fields' texts joined by hand, every text already quoted as
+    Python's csv module would quote it (``_text_for``), and remembered: a long export
+    writes the same few values on row after row, and spent half its time in the csv
+    module's quoting."""
+    text, known = _text_for(sep)
+    header = sep.join(text(column) for column in table.columns)
+    parts: list[str] = ["\ufeff", header, "\r\n"]
+    join, remembered = sep.join, known.get
     for count, row in enumerate(table.rows, start=1):
-        writer.writerow(map(text, row))
+        try:  # every value's text already known: the dictionary answers in C
+            line = join(map(remembered, row))  # type: ignore[arg-type]
+        except TypeError:  # one was not (a None among the texts)
+            line = join(map(text, row))
+        parts.append(line)
+        parts.append("\r\n")
         if count % CHUNK_ROWS == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+            yield "".join(parts).encode()
+            parts.clear()
+    yield "".join(parts).encode()
 
 
-def _text_for(sep: str) -> Callable[[Value], str]:
+def _text_for(sep: str) -> tuple[Callable[[Value], str], dict[Value, str]]:
     """How a value is written in CSV: numbers without a trailing ".0", with a decimal
-    comma when the separator is ";"; text guarded as in a workbook (``cell_text``).
+    comma when the separator is ";"; text guarded as in a workbook (``cell_text``) and
+    quoted where it holds the separator, a quote or a line break (the csv module's
+    minimal quoting).
 
     The same few values come again and again (a team's name, an item's key, a score),
     so each value's text is remembered: a long export spends its time here otherwise.
@@ -336,10 +365,14 @@ def _text_for(sep: str) -> Callable[[Value], str]:
     """
     comma = sep == ";"
     known: dict[Value, str] = {None: ""}
+    special = (sep, '"', "\r", "\n")
 
     def written(value: Value) -> str:
         if isinstance(value, str):
-            return str(cell_text(value))  # "=…" stays text in a spreadsheet
+            found = str(cell_text(value))  # "=…" stays text in a spreadsheet
+            if any(mark in found for mark in special):
+                return '"' + found.replace('"', '""') + '"'
+            return found
         if isinstance(value, float):
             number = _number(value)
             return number.replace(".", ",") if comma else number
@@ -357,7 +390,7 @@ def _text_for(sep: str) -> Callable[[Value], str]:
             known[value] = found
         return found
 
-    return text
+    return text, known
 
 
 def _number(value: float) -> str:

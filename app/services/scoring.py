@@ -1158,13 +1158,21 @@ def _start_consensus(
             )
         )
         agreed.append(item.key)
+    # The consensus is the lead's to make: it begins in their name, though the last
+    # reviewer's submission (or a reviewer's removal) is what set it off.
+    lead = session.exec(
+        select(ReviewReviewer.user_id).where(
+            ReviewReviewer.review_id == review.id, col(ReviewReviewer.is_lead).is_(True)
+        )
+    ).first()
     audit.record(
         session,
         action="review.consensus_started",
-        by=principal,
+        actor_id=lead,
+        channel="system",
         entity_type="review",
         entity_id=review.id,
-        after={"agreed_items": agreed},
+        after={"agreed_items": agreed, "set_off_by": principal.username},
     )
 
 

@@ -66,6 +66,8 @@ def test_the_report_page_and_the_score_sheet(client: TestClient, session: Sessio
 
     page = parse(client.get(f"/reviews/{review.id}/report").text)
     assert page.select_one("[data-total]").get_text() == "94"  # type: ignore[union-attr]
+    # A report is of its own review, which need not be the team's latest.
+    assert "seneste" not in page.select_one("main").get_text()
     assert len(page.select(".recommendations li")) == 3
     assert len(page.select(".report-items tbody tr")) == 25
 

@@ -46,12 +46,15 @@ def team(session: Session) -> Team:
 
 @pytest.fixture
 def lead(app: FastAPI, session: Session) -> Reviewer:
-    return Reviewer(app, make_user(session, username=f"lead-{uuid.uuid4().hex[:6]}"))
+    return Reviewer(
+        app, make_user(session, username=f"lead-{uuid.uuid4().hex[:6]}", display_name="Lea Lead")
+    )
 
 
 @pytest.fixture
 def second(app: FastAPI, session: Session) -> Reviewer:
-    return Reviewer(app, make_user(session, username=f"second-{uuid.uuid4().hex[:6]}"))
+    name = f"second-{uuid.uuid4().hex[:6]}"
+    return Reviewer(app, make_user(session, username=name, display_name="Sam Second"))
 
 
 def plan(lead: Reviewer, second: Reviewer, team: Team) -> int:
@@ -203,6 +206,13 @@ def test_the_page_keeps_scoring_blind_and_leads_to_a_finalised_review(
     for reviewer in (lead, second):
         response = reviewer.post(f"/reviews/{review_id}/submit", {})
         assert response.status_code == 303
+    # The second reviewer's submission set the consensus off; it is the lead's.
+    timeline = [
+        li.get_text(" ", strip=True)
+        for li in lead.get(f"/reviews/{review_id}").select("ol.history li")
+    ]
+    begun = next(line for line in timeline if "Konsensus" in line)
+    assert lead.user.display_name in begun and second.user.display_name not in begun
     consensus = lead.get(f"/reviews/{review_id}/consensus")
     flagged = consensus.select("article.disagreement")
     assert [card["id"] for card in flagged] == ["item-disclosure"]
