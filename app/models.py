@@ -311,12 +311,6 @@ class Review(SQLModel, table=True):
             postgresql_where=text("status = 'finalised'"),
         ),
         Index("ix_review_visit_date_id", "visit_date", "id"),  # newest first, any status
-        Index(  # the newest finalising: the fingerprint of the national figures
-            "ix_review_finalised_at",
-            "finalised_at",
-            sqlite_where=text("status = 'finalised'"),
-            postgresql_where=text("status = 'finalised'"),
-        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

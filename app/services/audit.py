@@ -74,6 +74,35 @@ ACTIONS: tuple[str, ...] = (
 ACTION_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(a.split(".")[0] for a in ACTIONS))
 
 
+# What the national figures and a team's national comparison are made of: a change to
+# any of these is recorded by one of these actions, in the same transaction.
+FIGURES_CHANGED = (
+    "review.finalised",
+    "review.reopened",
+    "team.created",
+    "team.updated",
+    "scale_version.published",
+    "scale_version.retired",
+    "demo.loaded",
+    "demo.synthetic_reviews",
+)
+
+
+def newest_of(session: Session, actions: Iterable[str]) -> int:
+    """The id of the newest event of any of ``actions`` (0 when there is none): one step
+    into the index by action per action. Every change is recorded in the unit of work
+    that makes it, so this number moves exactly when such a change commits, in every
+    worker process alike: the key for figures kept between requests."""
+    connection = session.connection()
+    newest = 0
+    for action in actions:
+        found = connection.execute(
+            sa.select(sa.func.max(col(AuditEvent.id))).where(col(AuditEvent.action) == action)
+        ).scalar_one()
+        newest = max(newest, found or 0)
+    return newest
+
+
 def action_label(action: str) -> str:
     """The catalogue key that names ``action`` in words."""
     return "audit_action_" + action.replace(".", "_")

@@ -19,7 +19,7 @@ and the table of teams holds the teams of their own scope.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,7 +45,7 @@ from app.models import (
     TeamMunicipality,
 )
 from app.scales.schema import Item, LevelBand, Principle, ScaleDefinition, Text
-from app.services import access, profiles
+from app.services import access, audit, profiles
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.services.profiles import NATIONAL_MINIMUM_TEAMS
@@ -199,6 +199,7 @@ class ItemMean:
     title: Text
     mean: float
     ratings: int  # the consensus scores behind the mean
+    teams: int  # the teams those scores come from
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,23 @@ class PrincipleMean:
     title: Text
     mean: float
     ratings: int
+    teams: int  # the teams behind its best-covered item (each rates nearly every item)
+
+
+@dataclass(frozen=True)
+class VersionCount:
+    """A scale version the year's reviews were made with, and how many there were."""
+
+    id: int
+    scale_key: str
+    version: str
+    title: Text
+    reviews: int
+
+    @property
+    def value(self) -> str:
+        """As the scale filter writes it."""
+        return f"{self.scale_key}/{self.version}"
 
 
 @dataclass(frozen=True)
@@ -243,6 +261,10 @@ class Overview:
     level_titles: dict[str, Text]
     hidden: bool = False  # too few teams for this caller to see the year's figures
     hidden_regions: list[str] = field(default_factory=list)
+    # Means compare like with like: one scale version's items and principles. When the
+    # filters allow several, the one most of the year's reviews were made with.
+    means_version: VersionCount | None = None
+    versions_in_year: list[VersionCount] = field(default_factory=list)
 
     @property
     def share(self) -> float:
@@ -264,6 +286,17 @@ def sees_all_teams(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.ANALYST)
 
 
+OVERVIEWS_KEPT = 8  # a few filters' worth: each holds a row per team (~4 MB at 10,000)
+_OVERVIEWS: OrderedDict[tuple[Any, ...], Overview] = OrderedDict()
+# What changes who sees which team (an ambassador sees the teams of reviews they are on).
+_SCOPE_CHANGED = ("review.created", "review.reviewer_replaced", "review.reviewer_removed")
+
+
+def forget_figures() -> None:
+    """Drop the overviews kept between requests (tests roll back what they made)."""
+    _OVERVIEWS.clear()
+
+
 def overview(
     session: Session,
     principal: Principal,
@@ -274,7 +307,43 @@ def overview(
     months: int,
 ) -> Overview:
     """The national figures for the filters; the year is the chosen one, else the latest
-    year with a finalised review, else this year."""
+    year with a finalised review, else this year.
+
+    Made from every finalised review of the year, so it is kept per process for the
+    caller's scope and the filters, under the newest audit event that changes such
+    figures (``audit.FIGURES_CHANGED``; a few steps into an index): the figures change a
+    few times a day, and are read far more often. Treat it as read-only."""
+    assigned = principal.user_id if principal.role == Role.AMBASSADOR else None
+    scope = (principal.role, principal.regions, principal.teams, assigned)
+    version = audit.newest_of(session, audit.FIGURES_CHANGED + _SCOPE_CHANGED)
+    key = (scope, filters, today, months_below_good, months, version)
+    found = _OVERVIEWS.get(key)
+    if found is not None:
+        _OVERVIEWS.move_to_end(key)
+        return found
+    found = _overview(
+        session,
+        principal,
+        filters,
+        today=today,
+        months_below_good=months_below_good,
+        months=months,
+    )
+    _OVERVIEWS[key] = found
+    while len(_OVERVIEWS) > OVERVIEWS_KEPT:
+        _OVERVIEWS.popitem(last=False)
+    return found
+
+
+def _overview(
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    *,
+    today: date,
+    months_below_good: int,
+    months: int,
+) -> Overview:
     versions = chosen_versions(session, filters)
     definitions = {v.id or 0: scale_service.definition_of(v) for v in versions}
     version_ids = list(definitions)
@@ -360,10 +429,42 @@ def overview(
     if hidden:
         return overview
     overview.by_region, overview.hidden_regions = _by_region(session, principal, in_year)
-    overview.items, overview.principles = _means(session, in_year, definitions)
-    if not sees_all_teams(principal):
-        _hide_few(session, principal, overview, in_year, definitions)
+    overview.versions_in_year = _versions_in_year(session, in_year, versions)
+    if overview.versions_in_year:
+        chosen = max(overview.versions_in_year, key=lambda v: (v.reviews, v.id))
+        overview.means_version = chosen
+        one = {chosen.id: definitions[chosen.id]}
+        overview.items, overview.principles = _means(session, in_year, one)
+        if not sees_all_teams(principal):
+            _hide_few(session, principal, overview, in_year, one)
     return overview
+
+
+def _versions_in_year(
+    session: Session, in_year: list[ColumnElement[bool]], versions: list[ScaleVersion]
+) -> list[VersionCount]:
+    """The scale versions of the year's reviews, with how many reviews each, newest
+    version first."""
+    counts = dict(
+        session.connection()
+        .execute(
+            sa.select(col(Review.scale_version_id), func.count())
+            .where(*in_year)
+            .group_by(col(Review.scale_version_id))
+        )
+        .all()
+    )
+    return [
+        VersionCount(
+            v.id or 0,
+            v.scale_key,
+            v.version,
+            scale_service.definition_of(v).title,
+            int(counts[v.id or 0]),
+        )
+        for v in versions
+        if counts.get(v.id or 0)
+    ]
 
 
 def _rest(filters: Filters) -> tuple[int | None, str | None, str | None]:
@@ -450,7 +551,12 @@ def _hide_few(
     for key, counted, counted_own in session.connection().execute(
         sa.select(col(Rating.item_key), teams, own_teams)
         .join(Review, col(Review.id) == col(Rating.review_id))
-        .where(*in_year, col(Rating.rater_kind) == CONSENSUS, col(Rating.score).is_not(None))
+        .where(
+            *in_year,
+            col(Review.scale_version_id).in_(list(definitions)),
+            col(Rating.rater_kind) == CONSENSUS,
+            col(Rating.score).is_not(None),
+        )
         .group_by(col(Rating.item_key))
     ):
         if counted >= NATIONAL_MINIMUM_TEAMS or counted == counted_own:
@@ -477,20 +583,29 @@ def _means(
     rows = []
     for version_id in definitions:
         reviews = select(Review.id).where(*in_year, col(Review.scale_version_id) == version_id)
-        for key, total, count in session.connection().execute(
-            sa.select(col(Rating.item_key), func.sum(Rating.score), func.count(col(Rating.score)))
+        for key, total, count, teams in session.connection().execute(
+            sa.select(
+                col(Rating.item_key),
+                func.sum(Rating.score),
+                func.count(col(Rating.score)),
+                func.count(
+                    func.distinct(sa.case((col(Rating.score).is_not(None), col(Review.team_id))))
+                ),
+            )  # fmt: skip
+            .join(Review, col(Review.id) == col(Rating.review_id))
             .where(col(Rating.rater_kind) == CONSENSUS, col(Rating.review_id).in_(reviews))
             .group_by(col(Rating.item_key))
         ):
-            rows.append((version_id, key, total, count))
-    item_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    principle_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-    for version_id, key, total, count in rows:
+            rows.append((version_id, key, total, count, teams))
+    item_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    principle_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for version_id, key, total, count, teams in rows:
         definition = definitions.get(version_id)
         if definition is None or not count:
             continue
         item_sums[key][0] += float(total or 0)
         item_sums[key][1] += count
+        item_sums[key][2] += teams
         try:
             principles_of = definition.item(key).principles
         except KeyError:
@@ -498,6 +613,7 @@ def _means(
         for principle_key in principles_of:
             principle_sums[principle_key][0] += float(total or 0)
             principle_sums[principle_key][1] += count
+            principle_sums[principle_key][2] = max(principle_sums[principle_key][2], teams)
     known_items: dict[str, Item] = {}
     known_principles: dict[str, Principle] = {}
     for definition in definitions.values():  # newest version first: its titles win
@@ -506,13 +622,17 @@ def _means(
         for principle in definition.principles:
             known_principles.setdefault(principle.key, principle)
     items: list[ItemMean] = []
-    for key, (score_sum, scored) in item_sums.items():
+    for key, (score_sum, scored, behind) in item_sums.items():
         if (found := known_items.get(key)) is not None:
-            items.append(ItemMean(key, found.number, found.title, score_sum / scored, int(scored)))
+            items.append(
+                ItemMean(
+                    key, found.number, found.title, score_sum / scored, int(scored), int(behind)
+                )
+            )
     items.sort(key=lambda entry: (entry.mean, entry.number))
     principles = [
-        PrincipleMean(key, p.number, p.title, score_sum / scored, int(scored))
-        for key, (score_sum, scored) in principle_sums.items()
+        PrincipleMean(key, p.number, p.title, score_sum / scored, int(scored), int(behind))
+        for key, (score_sum, scored, behind) in principle_sums.items()
         if (p := known_principles.get(key)) is not None
     ]
     principles.sort(key=lambda entry: entry.number)

@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.scales.schema import LevelBand, ScaleDefinition
-from app.services import access
+from app.services import access, audit
 from app.services import scales as scale_service
 from app.services.access import Principal
 
@@ -270,9 +270,9 @@ def national_items(
     fewer teams scored is left out.
 
     The database counts each score per item (a histogram: scores are few distinct
-    values), so no rating row comes to Python. The result is kept per process under a
-    fingerprint of all finalised reviews (how many, the newest finalising: two index
-    reads): a review finalised or reopened anywhere changes it, in every worker."""
+    values), so no rating row comes to Python. The result is kept per process under the
+    newest audit event that changes such figures (``audit.FIGURES_CHANGED``): a review
+    finalised or reopened anywhere moves it, in every worker alike."""
     in_year = [
         col(Review.scale_version_id) == scale_version_id,
         col(Review.status) == FINALISED,
@@ -280,12 +280,7 @@ def national_items(
         col(Review.visit_date) <= date(year, 12, 31),
     ]
     connection = session.connection()
-    finalised = col(Review.status) == FINALISED
-    count = connection.execute(sa.select(sa.func.count()).where(finalised)).scalar_one()
-    newest = connection.execute(
-        sa.select(sa.func.max(col(Review.finalised_at))).where(finalised)
-    ).scalar_one()
-    key = (scale_version_id, year, int(count), str(newest))
+    key = (scale_version_id, year, audit.newest_of(session, audit.FIGURES_CHANGED))
     cached = _NATIONAL.get(key)
     if cached is not None:
         return cached
@@ -335,7 +330,12 @@ def national_items(
     return found
 
 
-_NATIONAL: dict[tuple[int, int, int, str], tuple[dict[str, NationalItem], int]] = {}
+_NATIONAL: dict[tuple[int, int, int], tuple[dict[str, NationalItem], int]] = {}
+
+
+def forget_figures() -> None:
+    """Drop the figures kept between requests (tests roll back what they made)."""
+    _NATIONAL.clear()
 
 
 def spread_of(counts: dict[float, int]) -> NationalItem:

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.scales.schema import ScaleDefinition
 from app.services.national import NO_LEVEL, Overview
+from app.services.profiles import NATIONAL_MINIMUM_TEAMS as MINIMUM
 from app.services.profiles import ReviewResult, TeamProfile
 
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#6b7280"
@@ -447,13 +448,20 @@ def _levels_by_region(overview: Overview, language: str, t: Any) -> Chart:
     )  # fmt: skip
 
 
+def _version_name(overview: Overview, language: str) -> str:
+    chosen = overview.means_version
+    return f"{chosen.title.get(language)} {chosen.version}" if chosen else ""
+
+
 def _national_items(overview: Overview, language: str, t: Any) -> Chart:
-    """The national mean of every item in the year, weakest first."""
-    entries = overview.items
+    """The national mean of every item of one scale version in the year, weakest first."""
+    caption = t("chart_national_items").format(
+        year=overview.year, scale=_version_name(overview, language)
+    )
     return _mean_bars(
         "national-items",
-        t("chart_national_items").format(year=overview.year),
-        [(f"{e.number}. {e.title.get(language)}", e.mean, e.ratings) for e in entries],
+        caption,
+        [(f"{e.number}. {e.title.get(language)}", e.mean, e.teams) for e in overview.items],
         t("item"),
         {"color": BLUE},
         language,
@@ -462,11 +470,13 @@ def _national_items(overview: Overview, language: str, t: Any) -> Chart:
 
 
 def _national_principles(overview: Overview, language: str, t: Any) -> Chart:
-    entries = overview.principles
+    caption = t("chart_national_principles").format(
+        year=overview.year, scale=_version_name(overview, language)
+    )
     return _mean_bars(
         "national-principles",
-        t("chart_national_principles").format(year=overview.year),
-        [(f"{e.number}. {e.title.get(language)}", e.mean, e.ratings) for e in entries],
+        caption,
+        [(f"{e.number}. {e.title.get(language)}", e.mean, e.teams) for e in overview.principles],
         t("principle"),
         {"color": GREEN, "pattern": {"shape": "/", "fillmode": "overlay", "fgcolor": "#ffffff"}},
         language,
@@ -483,15 +493,32 @@ def _mean_bars(
     language: str,
     t: Any,
 ) -> Chart:
-    """Horizontal bars of mean scores (label, mean, scores behind it), labelled with the
-    mean, over a 0-5 axis; the table says the same with the number of scores."""
+    """Horizontal bars of mean scores (label, mean, teams behind it), labelled with the
+    mean, over a 0-5 axis; a mean from fewer than the small-number rule's teams says so
+    in its label. The table says the same with the number of teams."""
     labels = [label for label, _, _ in entries]
     means = [round(mean, 2) for _, mean, _ in entries]
     height = 90 + 32 * len(labels)
-    texts = [_number(mean, language) for mean in means]
+
+    def few(teams: int) -> str:  # said in words, not by colour alone
+        if teams >= MINIMUM:
+            return ""
+        words = str(t("few_teams_one" if teams == 1 else "few_teams_many"))
+        return f" ({words.format(count=teams)})"
+
+    texts = [
+        _number(mean, language) + few(teams)
+        for (_, _, teams), mean in zip(entries, means, strict=True)
+    ]
     figure = _mean_bar_figure(labels, means, texts, marker, height, 5.6, t)
-    rows = [[label, _number(mean, language), str(count)] for label, mean, count in entries]
-    columns = [label_column, t("mean_score"), t("scores_behind_mean")]
+    figure["data"][0]["customdata"] = [teams for _, _, teams in entries]
+    figure["data"][0]["hovertemplate"] = (
+        "%{y}: %{x} (" + t("teams_behind_hover") + ")<extra></extra>"
+    )
+    rows = [
+        [label, _number(mean, language), str(teams) + few(teams)] for label, mean, teams in entries
+    ]
+    columns = [label_column, t("mean_score"), t("teams_behind_mean")]
     return Chart(key, caption, figure, columns, rows, height)
 
 

@@ -4,10 +4,10 @@ and its workbook download."""
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
@@ -15,10 +15,11 @@ from app.db import SessionDep
 from app.errors import Forbidden
 from app.i18n import translator
 from app.models import ProgramType
-from app.services import access, exports, national, profiles
+from app.services import access, exports, national, paging, profiles
 from app.web import charts, downloads
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
+from app.web.params import PageParam
 
 router = APIRouter()
 
@@ -33,7 +34,7 @@ def national_page(
     query: downloads.Filtered,
     sort: Sort = "name",
     order: Literal["asc", "desc"] = "asc",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: PageParam = None,
 ) -> Response:
     if not access.can_read_national(principal):
         raise Forbidden.of("role_forbidden")
@@ -48,9 +49,10 @@ def national_page(
         months=settings.follow_up_months,
     )
     rows = national.sort_teams(found.teams, sort, order == "desc")
+    chosen = paging.page_request(page, default_size=national.TEAMS_PER_PAGE)
+    paging.check_within(chosen, len(rows))
     pages = max(1, math.ceil(len(rows) / national.TEAMS_PER_PAGE))
-    page = min(page, pages)
-    start = (page - 1) * national.TEAMS_PER_PAGE
+    start = chosen.offset
     language = request.state.language
     base = str(request.url_for("national").path)
 
@@ -71,7 +73,7 @@ def national_page(
         "team_count": len(rows),
         "sort": sort,
         "order": order,
-        "page": page,
+        "page": chosen.number,
         "pages": pages,
         "can_export": access.can_export(principal),
         "sees_all": national.sees_all_teams(principal),

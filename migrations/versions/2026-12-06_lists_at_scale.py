@@ -1,7 +1,7 @@
 """Indexes that keep lists bounded on ten years of data: reviews by visit date (the API's
-newest-first list, every status), finalised reviews by when they were finalised (the
-fingerprint of the national figures a team page caches), and the audit trail by action
-and by actor, newest first (its filters page through an index instead of the table).
+newest-first list, every status), and the audit trail by action and by actor, newest
+first (its filters page through an index instead of the table, and the newest event of
+an action, which keys the figures kept between requests, is one step into it).
 
 Revision ID: 0007
 Revises: 0006
@@ -10,7 +10,6 @@ Created: 2026-12-06
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
@@ -21,13 +20,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_review_visit_date_id", "review", ["visit_date", "id"])
-    op.create_index(
-        "ix_review_finalised_at",
-        "review",
-        ["finalised_at"],
-        sqlite_where=sa.text("status = 'finalised'"),
-        postgresql_where=sa.text("status = 'finalised'"),
-    )
     # The audit trail refuses UPDATE and DELETE (triggers), so its indexes are made in
     # place, never by copying the table as a batch migration would.
     op.drop_index("ix_audit_event_action", table_name="audit_event")
@@ -41,5 +33,4 @@ def downgrade() -> None:
     op.drop_index("ix_audit_event_action_id", table_name="audit_event")
     op.create_index("ix_audit_event_actor_id", "audit_event", ["actor_id"])
     op.create_index("ix_audit_event_action", "audit_event", ["action"])
-    op.drop_index("ix_review_finalised_at", table_name="review")
     op.drop_index("ix_review_visit_date_id", table_name="review")

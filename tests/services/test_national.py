@@ -87,41 +87,50 @@ def test_the_figures_match_the_database_and_skip_reviews_in_progress(session: Se
         ("Region Syddanmark", {"exemplary": 1}),
         ("Region Hovedstaden", {"good": 1}),
     ]
-    # Every item's mean, as the database computes it over the year's consensus scores.
+    # Means compare like with like: the items and principles of one scale version, the
+    # one most of the year's reviews were made with (IPS-25 2019: two of three).
+    assert found.means_version is not None
+    assert (found.means_version.value, found.means_version.reviews) == ("ips-25/2019", 2)
+    assert [(v.value, v.reviews) for v in found.versions_in_year] == [
+        ("ips-25/2019", 2),
+        ("ips-lignende/2024", 1),
+    ] or [(v.value, v.reviews) for v in found.versions_in_year] == [
+        ("ips-lignende/2024", 1),
+        ("ips-25/2019", 2),
+    ]
+    ips_version = found.means_version.id
     stored = session.exec(
-        select(Rating.item_key, func.avg(Rating.score), func.count(col(Rating.score)))
+        select(
+            Rating.item_key,
+            func.avg(Rating.score),
+            func.count(col(Rating.score)),
+            func.count(func.distinct(Review.team_id)),
+        )
         .join(Review, col(Review.id) == col(Rating.review_id))
         .where(
             Rating.rater_kind == RaterKind.CONSENSUS,
             Review.status == ReviewStatus.FINALISED,
+            Review.scale_version_id == ips_version,
+            col(Rating.score).is_not(None),
             col(Review.visit_date) >= date(2025, 1, 1),
         )
         .group_by(Rating.item_key)
     ).all()
-    assert {i.key: (pytest.approx(i.mean), i.ratings) for i in found.items} == {
-        key: (pytest.approx(avg), count) for key, avg, count in stored
+    assert {i.key: (pytest.approx(i.mean), i.ratings, i.teams) for i in found.items} == {
+        key: (pytest.approx(avg), count, teams) for key, avg, count, teams in stored
     }
-    # Items only one version has keep their place: matched by key, never dropped.
-    only_lignende = found.items[
-        [i.key for i in found.items].index("collaboration-treatment-provider-contact")
-    ]
-    assert only_lignende.mean == 5 and only_lignende.ratings == 1
+    # An item only IPS-lignende has is not mixed into IPS-25's means, nor is a principle.
+    assert "collaboration-treatment-provider-contact" not in [i.key for i in found.items]
     disclosure = next(i for i in found.items if i.key == "disclosure")
-    assert disclosure.mean == pytest.approx((5 + 5) / 2) and disclosure.ratings == 2
+    assert disclosure.mean == 5 and disclosure.ratings == 1 and disclosure.teams == 1
     assert [i.mean for i in found.items] == sorted(i.mean for i in found.items)  # weakest first
+    assert sorted(p.number for p in found.principles) == list(range(1, 9))  # each number once
     p1 = next(p for p in found.principles if p.key == "p1-zero-exclusion")
     items_of_p1 = [i.key for i in shipped_scale().items if "p1-zero-exclusion" in i.principles]
-    lignende_p1 = [
-        i
-        for i in shipped_scale("ips-lignende", "2024").items
-        if "p1-zero-exclusion" in i.principles
+    expected = [5 if key == "disclosure" else 4 for key in items_of_p1] + [
+        2 for key in items_of_p1 if key != "disclosure"
     ]
-    expected = (
-        [5 if key == "disclosure" else 4 for key in items_of_p1]
-        + [2 for key in items_of_p1 if key != "disclosure"]
-        + [5 for _ in lignende_p1]
-    )
-    assert p1.mean == pytest.approx(mean(expected))
+    assert p1.mean == pytest.approx(mean(expected)) and p1.teams == 2
 
 
 def test_filters_narrow_every_figure(session: Session) -> None:
@@ -241,10 +250,14 @@ def test_an_ambassador_does_not_see_an_item_only_a_few_teams_elsewhere_have(
     assert "collaboration-treatment-provider-contact" not in keys
     assert "p3-coordination-with-treatment" not in {p.key for p in found.principles}
     assert "p1-zero-exclusion" in {p.key for p in found.principles}
+    # Compared within one version: the IPS-lignende means are a filter away; an analyst
+    # sees them, each saying how few teams it rests on; the ambassador does not.
+    lignende = Filters(scale="ips-lignende/2024")
     analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
-    assert "collaboration-treatment-provider-contact" in {
-        item.key for item in overview(session, principal=analyst).items
-    }
+    seen = {i.key: i for i in overview(session, lignende, principal=analyst).items}
+    assert seen["collaboration-treatment-provider-contact"].teams == 2
+    hidden = overview(session, lignende, principal=ambassador).items
+    assert "collaboration-treatment-provider-contact" not in {i.key for i in hidden}
 
 
 def test_coverage_and_measured_teams_count_what_the_filters_say(session: Session) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.models import RaterKind, Rating, Review, ReviewReviewer, ReviewStatus, Role, Team
 from app.scales import scoring
-from app.services import access, profiles
+from app.services import access, audit, profiles
 from app.services.access import Principal
 from tests.factories import make_scale_version, make_team, make_user, shipped_scale
 
@@ -62,6 +62,9 @@ def finalised(
     review.level_key = result.level.key if result.level else None
     review.result = result.to_dict()
     session.add(review)
+    # as the service records it: figures kept between requests are keyed by this event
+    audit.record(session, action="review.finalised", channel="system", entity_type="review",
+                 entity_id=review.id)  # fmt: skip
     session.commit()
     return review
 
