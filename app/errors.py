@@ -23,20 +23,42 @@ class DomainError(Exception):
         self.key = key
         self.params = params
         self.extra: dict[str, object] = {}  # more members for the API's problem response
+        self.parts: list[tuple[str, dict[str, object]]] = []  # several messages in one
 
     @classmethod
     def of(cls, key: str, **params: object) -> Self:
-        from app.i18n import MESSAGES
+        return cls(_said("en", key, params), key=key, **params)
 
-        return cls(MESSAGES["en"][key].format(**params), key=key, **params)
+    @classmethod
+    def all_of(cls, parts: list[tuple[str, dict[str, object]]]) -> Self:
+        """One error that says several things at once (everything that stands in the way,
+        not the first of them): each part a catalogue key and its parameters."""
+        key, params = parts[0]
+        error = cls(" ".join(_said("en", k, p) for k, p in parts), key=key, **params)
+        error.parts = parts
+        return error
 
     def message(self, language: str) -> str:
         from app.i18n import MESSAGES
 
-        catalogue = MESSAGES["da" if language == "da" else "en"]
+        if self.parts:
+            return " ".join(_said(language, key, params) for key, params in self.parts)
         if self.key is not None:
-            return catalogue[self.key].format(**self.params)
+            return _said(language, self.key, self.params)
+        catalogue = MESSAGES["da" if language == "da" else "en"]
         return catalogue.get(self.detail, self.detail)
+
+
+def _said(language: str, key: str, params: dict[str, object]) -> str:
+    """The message ``key`` in ``language`` with ``params``; a message about a ``count``
+    has a form for one (``key_one``) and for more (``key_many``) where the words differ."""
+    from app.i18n import MESSAGES
+
+    catalogue = MESSAGES["da" if language == "da" else "en"]
+    count = params.get("count")
+    if isinstance(count, int) and f"{key}_one" in catalogue:
+        key = f"{key}_one" if count == 1 else f"{key}_many"
+    return catalogue[key].format(**params)
 
 
 class NotFound(DomainError):

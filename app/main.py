@@ -12,6 +12,7 @@ import logging
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -316,6 +317,42 @@ _API_AUTH_MESSAGES = {
 }
 
 
+_INVALID_KINDS = {
+    "int_parsing": "invalid_value_int",
+    "int_type": "invalid_value_int",
+    "int_from_float": "invalid_value_int",
+    "float_parsing": "invalid_value_float",
+    "float_type": "invalid_value_float",
+    "missing": "invalid_value_missing",
+    "string_too_long": "invalid_value_too_long",
+    "too_long": "invalid_value_too_long",
+    "greater_than_equal": "invalid_value_too_small",
+    "greater_than": "invalid_value_too_small",
+    "less_than_equal": "invalid_value_too_large",
+    "less_than": "invalid_value_too_large",
+    "literal_error": "invalid_value_choice",
+    "enum": "invalid_value_choice",
+    "date_parsing": "invalid_value_date",
+    "date_from_datetime_parsing": "invalid_value_date",
+    "date_type": "invalid_value_date",
+}
+
+
+def _invalid_value(problem: Any, language: Language) -> str:
+    """One refused value for a person, in their language: which field, and what it
+    should be (Pydantic's own words are English and technical)."""
+    names = [part for part in problem["loc"] if isinstance(part, str) and part != "body"]
+    field = names[-1] if names else "?"  # ("body", "municipalities", 0): the field's name
+    context = problem.get("ctx") or {}
+    key = _INVALID_KINDS.get(problem["type"], "invalid_value_other")
+    words = MESSAGES[language][key].format(
+        max=context.get("max_length", context.get("le", context.get("lt", ""))),
+        min=context.get("ge", context.get("gt", "")),
+        allowed=str(context.get("expected", "")).replace(" or ", ", "),  # Pydantic's English
+    )
+    return f"»{field}« {words}" if language == "da" else f"'{field}' {words}"
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, error: DomainError) -> Response:
@@ -358,14 +395,16 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> Response:
-        problems = [
-            f"{'.'.join(str(part) for part in e['loc'] if part != 'body')}: {e['msg']}"
-            for e in error.errors()
-        ]
         if _wants_json(request):
+            problems = [
+                f"{'.'.join(str(part) for part in e['loc'] if part != 'body')}: {e['msg']}"
+                for e in error.errors()
+            ]
             return _problem(422, "Invalid input", "; ".join(problems), errors=problems)
-        lead = MESSAGES[_language(request)]["invalid_input"]
-        return _error_page(request, 422, f"{lead} {'; '.join(problems)}")
+        language = _language(request)
+        lead = MESSAGES[language]["invalid_input"]
+        said = "; ".join(_invalid_value(e, language) for e in error.errors())
+        return _error_page(request, 422, f"{lead} {said}")
 
     @app.exception_handler(DataError)
     async def refused_value(request: Request, error: DataError) -> Response:

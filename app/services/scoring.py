@@ -1295,14 +1295,22 @@ def finalise(session: Session, principal: Principal, review_id: int) -> Review:
         raise Conflict.of("err_consensus_before_submit")
     view = scoring_view(session, principal, review_id)
     rows = consensus_items(view)
+    blocking: list[tuple[str, dict[str, object]]] = []
+    open_points: dict[str, list[int]] = {}
     for point, key in (
         ("missing_consensus", "err_finalise_unsettled"),
         ("missing_rationale", "err_finalise_rationale"),
         ("missing_recommendation", "err_finalise_recommendation"),
     ):
-        numbers = [str(row.item.number) for row in rows if point in row.open_points]
+        numbers = [row.item.number for row in rows if point in row.open_points]
         if numbers:
-            raise Conflict.of(key, count=len(numbers), numbers=", ".join(numbers))
+            open_points[point] = numbers
+            text = ", ".join(str(number) for number in numbers)
+            blocking.append((key, {"count": len(numbers), "numbers": text}))
+    if blocking:  # everything in the way at once, not one kind at a time
+        refused = Conflict.all_of(blocking)
+        refused.extra["open_points"] = open_points
+        raise refused
     result = view.score_of(view.consensus or {})
     stats = view.agreement()
     stored = result.to_dict()

@@ -173,7 +173,9 @@ def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t
     labels = [group.title.get(language, group.key) for group in groups]
     means = [group.mean for group in groups]
     counts = [
-        t("items_behind_bar").format(rated=group.rated_count, items=group.item_count)
+        t("items_behind_bar_one" if group.item_count == 1 else "items_behind_bar_many").format(
+            rated=group.rated_count, count=group.item_count
+        )
         for group in groups
     ]
     height = 90 + 42 * len(groups)

@@ -378,7 +378,7 @@ def test_submitting_needs_every_item(client: TestClient, cast: Cast, session: Se
     put(client, cast, "lead", review["id"], "disclosure", score=2)
     response = client.post(f"/api/v1/reviews/{review['id']}/submit", headers=bearer(cast, "lead"))
     assert response.status_code == 409
-    assert "24 item(s) have neither a score nor a reason" in response.json()["detail"]
+    assert "24 items have neither a score nor a reason" in response.json()["detail"]
     assert session.exec(select(Review).where(Review.id == review["id"])).one().status == "scoring"
 
 
@@ -428,7 +428,12 @@ def test_the_whole_review_from_planning_to_the_team_leader(
 
     missing = client.post(f"/api/v1/reviews/{rid}/finalize", headers=bearer(cast, "lead"))
     assert missing.status_code == 409
-    assert "need a rationale: 13, 21" in missing.json()["detail"]
+    # Everything in the way at once, not one kind at a time.
+    said = missing.json()
+    assert "need a rationale: 13, 21" in said["detail"]
+    assert set(said["open_points"]) >= {"missing_rationale"}
+    assert said["open_points"]["missing_rationale"] == [13, 21]
+    assert len(said["open_points"]) >= 2, said["open_points"]
     put(
         client,
         cast,
@@ -450,9 +455,8 @@ def test_the_whole_review_from_planning_to_the_team_leader(
         rationale="Set i MIS",
     )
     no_advice = client.post(f"/api/v1/reviews/{rid}/finalize", headers=bearer(cast, "lead"))
-    assert (
-        no_advice.status_code == 409 and "need a recommendation: 13" in no_advice.json()["detail"]
-    )
+    assert no_advice.status_code == 409
+    assert no_advice.json()["detail"] == "1 item with a low score needs a recommendation: 13."
     put(
         client,
         cast,
