@@ -21,6 +21,7 @@ from app.services.profiles import NATIONAL_MINIMUM_TEAMS as MINIMUM
 from app.services.profiles import ReviewResult, TeamProfile
 
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#6b7280"
+INK = "#1b1f24"
 BAND_SHADES = ("#e8f3ec", "#f1f6e9", "#fbf3e3", "#f8e9e9")  # best band first
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 14}
 
@@ -147,7 +148,15 @@ def _totals(profile: TeamProfile, language: str, t: Any) -> Chart:
             "title": {"text": t("total")},
             "fixedrange": True,
         },
-        xaxis={"type": "date", "fixedrange": True, "tickformat": "%Y"},
+        # one tick a year, on 1 January: Plotly's own choice put several ticks in a
+        # year, each labelled with the year
+        xaxis={
+            "type": "date",
+            "fixedrange": True,
+            "tickformat": "%Y",
+            "dtick": "M12",
+            "tick0": "2000-01-01",
+        },
     )
     rows = [
         [
@@ -179,8 +188,11 @@ def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t
         for group in groups
     ]
     height = 90 + 42 * len(groups)
-    texts = [f"{_number(m, language)} ({c})" for m, c in zip(means, counts, strict=True)]
-    figure = _mean_bar_figure(labels, means, texts, {"color": BLUE}, height, 6.2, t)
+    # The items behind a bar go with its name, so the label at the bar's end stays short
+    # and inside the chart (a long one ran off its edge).
+    named = [f"{label} ({count})" for label, count in zip(labels, counts, strict=True)]
+    texts = [_number(m, language) for m in means]
+    figure = _mean_bar_figure(named, means, texts, {"color": BLUE}, height, 5.6, t)
     rows = [
         [label, _number(group.mean, language), f"{group.rated_count} / {group.item_count}"]
         for label, group in zip(labels, groups, strict=True)
@@ -211,43 +223,6 @@ def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
     scores = [_score(latest, item.key) for item in definition.items]
     data: list[dict[str, Any]] = []
     national = profile.national
-    if national:
-        medians = [national[i.key].median if i.key in national else None for i in definition.items]
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "markers",
-                "name": t("chart_national").format(teams=profile.national_teams),
-                "x": medians,
-                "y": labels,
-                "marker": {
-                    "symbol": "line-ns-open",
-                    "size": 16,
-                    "color": GREY,
-                    "line": {"width": 3},
-                },
-                "error_x": {
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [
-                        national[i.key].upper_quartile - national[i.key].median
-                        if i.key in national
-                        else None
-                        for i in definition.items
-                    ],
-                    "arrayminus": [
-                        national[i.key].median - national[i.key].lower_quartile
-                        if i.key in national
-                        else None
-                        for i in definition.items
-                    ],
-                    "color": GREY,
-                    "thickness": 6,
-                    "width": 0,
-                },
-                "hovertemplate": "%{y}: %{x}<extra></extra>",
-            }
-        )
     data.append(
         {
             "type": "bar",
@@ -255,7 +230,7 @@ def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
             "name": t("chart_latest").format(date=latest.visit_date.isoformat()),
             "x": scores,
             "y": labels,
-            "marker": {"color": BLUE, "opacity": 0.85},
+            "marker": {"color": BLUE, "opacity": 0.6},
             "hovertemplate": "%{y}: %{x}<extra></extra>",
         }
     )
@@ -274,6 +249,45 @@ def _items(profile: TeamProfile, language: str, t: Any) -> Chart:
                     "size": 11,
                     "color": ORANGE,
                     "line": {"color": "#ffffff", "width": 1},
+                },
+                "hovertemplate": "%{y}: %{x}<extra></extra>",
+            }
+        )
+    # The national marks go last, over the bars (beneath them they were hard to see):
+    # the median a thick dark stroke, the middle half a whisker with end caps.
+    if national:
+        medians = [national[i.key].median if i.key in national else None for i in definition.items]
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": t("chart_national").format(teams=profile.national_teams),
+                "x": medians,
+                "y": labels,
+                "marker": {
+                    "symbol": "line-ns-open",
+                    "size": 22,
+                    "color": INK,
+                    "line": {"width": 4, "color": INK},
+                },
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        national[i.key].upper_quartile - national[i.key].median
+                        if i.key in national
+                        else None
+                        for i in definition.items
+                    ],
+                    "arrayminus": [
+                        national[i.key].median - national[i.key].lower_quartile
+                        if i.key in national
+                        else None
+                        for i in definition.items
+                    ],
+                    "color": INK,
+                    "thickness": 3,
+                    "width": 8,
                 },
                 "hovertemplate": "%{y}: %{x}<extra></extra>",
             }
@@ -324,8 +338,14 @@ LABEL_AXIS = {"autorange": "reversed", "automargin": True, "fixedrange": True}
 
 
 def _score_axis(title: str, upper: float) -> dict[str, Any]:
-    """A horizontal axis of scores from 0, with room after 5 for the bars' labels."""
-    return {"range": [0, upper], "dtick": 1, "title": {"text": title}, "fixedrange": True}
+    """A horizontal axis of scores from 0 to 5 (ticks on the scale's levels only), with
+    room after 5 for the bars' labels."""
+    return {
+        "range": [0, upper],
+        "tickvals": [0, 1, 2, 3, 4, 5],
+        "title": {"text": title},
+        "fixedrange": True,
+    }
 
 
 def _score(review: ReviewResult, key: str) -> float | None:
@@ -414,6 +434,9 @@ def _stacked(
         "fixedrange": True,
         "rangemode": "tozero",
         "automargin": True,  # room for the title beside the numbers
+        # whole reviews: Plotly put ticks at 0.5 for small counts
+        "dtick": _count_step(max((sum(c.values()) for _, c in groups), default=1)),
+        "tickformat": "d",
     }
     category_axis = {"type": "category", "fixedrange": True, "automargin": True}
     if horizontal:
@@ -431,6 +454,14 @@ def _stacked(
     ]
     columns = [first_column, *(names.get(level, level) for level in present), t("total")]
     return Chart(key, caption, {"data": traces, "layout": layout}, columns, rows, height)
+
+
+def _count_step(largest: int) -> int:
+    """A whole step between ticks that gives at most about eight of them."""
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if largest / step <= 8:
+            return step
+    return 10_000
 
 
 def _levels_by_year(overview: Overview, language: str, t: Any) -> Chart:
