@@ -845,6 +845,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "invalid_value_choice": "skal være en af: {allowed}",
         "invalid_value_date": "skal være en dato som 2026-11-23",
         "invalid_value_other": "har en ugyldig værdi",
+        "api_docs": "API-dokumentation",
+        "api_docs_intro": "Alle endpoints i JSON-API'et med deres parametre og svar. Du kan prøve dem her med din egen adgang: »Try it out« sender forespørgslen som dig.",
+        "api_docs_schema": "Skemaet som fil",
+        "api_docs_token": "Scripts logger ind med en API-nøgle: Authorization: Bearer <nøgle> (en administrator laver den).",
+        "api_docs_loading": "Dokumentationen indlæses …",
+        "api_docs_short": "alle endpoints i JSON-API'et, som du kan prøve med din egen adgang",
     },
     "en": {
         "product": "IPS Fidelity",
@@ -1675,6 +1681,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "invalid_value_choice": "must be one of: {allowed}",
         "invalid_value_date": "must be a date such as 2026-11-23",
         "invalid_value_other": "has a value that is not valid",
+        "api_docs": "API documentation",
+        "api_docs_intro": "Every endpoint of the JSON API with its parameters and answers. You can try them here with your own access: 'Try it out' sends the request as you.",
+        "api_docs_schema": "The schema as a file",
+        "api_docs_token": "Scripts sign in with an API token: Authorization: Bearer <token> (an administrator creates it).",
+        "api_docs_loading": "Loading the documentation …",
+        "api_docs_short": "every endpoint of the JSON API, to try with your own access",
     },
 }
 

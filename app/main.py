@@ -50,6 +50,7 @@ from app.services import audit
 from app.web import (
     admin,
     api,
+    api_docs,
     feedback_pages,
     health,
     national_pages,
@@ -60,6 +61,7 @@ from app.web import (
 )
 from app.web.auth import SESSION_COOKIE, client_address
 from app.web.htmx import is_htmx, render
+from app.web.policy import CONTENT_SECURITY_POLICY
 from app.web.signin import login_url
 
 logger = logging.getLogger("app")
@@ -77,6 +79,7 @@ ROUTERS = (
     feedback_pages.router,
     national_pages.router,
     admin.router,
+    api_docs.router,
 )
 
 
@@ -193,22 +196,6 @@ def _language_cookie(language: str) -> str:
     carrier = Response()
     carrier.set_cookie(COOKIE, language, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
     return carrier.headers["set-cookie"]
-
-
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
 
 
 def _protect(request: Request, response: Response) -> None:

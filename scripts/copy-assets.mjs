@@ -13,6 +13,9 @@ const assets = [
   ["htmx.org/dist/htmx.min.js", "htmx.min.js"],
   // The basic partial bundle (bar, scatter, pie), not the full one: a quarter the size.
   ["plotly.js-basic-dist-min/plotly-basic.min.js", "plotly-basic.min.js"],
+  // The API's interactive documentation at /docs (for signed-in users).
+  ["swagger-ui-dist/swagger-ui-bundle.js", "swagger-ui-bundle.js"],
+  ["swagger-ui-dist/swagger-ui.css", "swagger-ui.css"],
 ];
 
 mkdirSync(vendor, { recursive: true });

@@ -255,6 +255,8 @@ def action_form(world: World, scope: str) -> Params:
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
+    ("GET", "/docs"): anyone_signed_in(),
+    ("GET", "/openapi.json"): public(),
     ("GET", "/sw.js"): public(),
     ("GET", "/offline"): public(),
     ("GET", "/api/v1/openapi.json"): public(),
