@@ -28,6 +28,7 @@ from app.db import (
     alembic_config,
     create_db_engine,
     display_url,
+    known_revision,
     read_session,
     schema_state,
 )
@@ -40,7 +41,7 @@ from app.scales.loader import (
     scale_files,
     validate_scale_file,
 )
-from app.services import accounts, audit
+from app.services import accounts, audit, backup
 from app.services import demo as demo_service
 from app.services import scales as scale_service
 from app.services import synthetic as synthetic_service
@@ -149,6 +150,62 @@ def db_upgrade() -> None:
     if not state.ok:
         fail(state.message)
     typer.echo(f"{display_url(engine.url)} is at migration {state.current} (newest)")
+
+
+@db_cli.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The backup file to make (must not exist).")],
+) -> None:
+    """Copy the configured database into FILE while the app keeps running: SQLite's
+    online backup (no sqlite3 tool needed), or pg_dump for PostgreSQL."""
+    with database() as engine:
+        url = engine.url
+    try:
+        made = backup.backup(url, file)
+    except DomainError as error:
+        fail(error.detail)
+    typer.echo(f"backed up {display_url(url)} to {shown(made.path)} ({_size(made.bytes)})")
+    if made.migration:
+        typer.echo(
+            f"  migration {made.migration}: {made.reviews} reviews, {made.ratings} ratings, "
+            f"{made.audit_events} audit events"
+        )
+
+
+@db_cli.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by `fidelity db backup`.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Confirm: every row now in the database is replaced.")
+    ] = False,
+) -> None:
+    """Replace everything in the configured database with the backup FILE. Stop the app
+    first: its sessions and cached figures belong to the data being replaced."""
+    with database(migrated=False) as engine:
+        url = engine.url
+    if not yes:
+        fail(
+            f"restoring replaces every row in {display_url(url)} with {shown(file)}; "
+            "stop the app, then run again with --yes"
+        )
+    try:
+        put_back = backup.restore(url, file, known=known_revision)
+    except DomainError as error:
+        fail(error.detail)
+    with database(migrated=False) as engine:
+        state = schema_state(engine)
+    typer.echo(f"restored {display_url(url)} from {shown(file)}")
+    if put_back.migration:
+        typer.echo(
+            f"  {put_back.reviews} reviews, {put_back.ratings} ratings, "
+            f"{put_back.audit_events} audit events"
+        )
+    if not state.ok:
+        typer.echo(f"  {state.message}")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.1f} kB"
 
 
 @cli.command("demo")

@@ -543,7 +543,9 @@ def alembic_config(url: URL | str | None = None) -> Config:
     return config
 
 
-def _known_revision(revision: str) -> bool:
+def known_revision(revision: str) -> bool:
+    """Whether this code has the migration ``revision`` (a database or backup made by
+    newer code has one it does not)."""
     try:
         return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
     except CommandError:
@@ -640,7 +642,7 @@ def schema_state(engine: Engine) -> SchemaState:
             None,
             head,
         )
-    if current != head and not _known_revision(current):
+    if current != head and not known_revision(current):
         return SchemaState(
             "ahead",
             f"the database {where} is at migration {current}, which this version of IPS "
