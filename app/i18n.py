@@ -861,6 +861,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "err_backup_newer": "{path} er lavet af en nyere version af IPS Fidelity (migration {migration}); opdatér programmet først. Intet er ændret.",
         "err_pg_tool_missing": "{tool} mangler: installér PostgreSQL-klienten (apt-get install postgresql-client).",
         "err_pg_tool_failed": "{tool} fejlede: {reason}",
+        "err_password_common": "Adgangskoden er blandt de mest brugte adgangskoder (den står på lister over lækkede adgangskoder, som angribere prøver først). Vælg en anden, fx tre-fire tilfældige ord.",
+        "err_password_own_name": "Adgangskoden er bygget af brugernavnet eller navnet, og det er det første, en angriber prøver. Vælg en, der ikke indeholder dem.",
+        "err_password_guessable": "Adgangskoden er for let at gætte (en tastaturrække, en talrække, gentagelser eller en dato). Vælg en anden, fx tre-fire tilfældige ord.",
     },
     "en": {
         "product": "IPS Fidelity",
@@ -1707,6 +1710,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "err_backup_newer": "{path} was made by a newer version of IPS Fidelity (migration {migration}); update the program first. Nothing was changed.",
         "err_pg_tool_missing": "{tool} is missing: install the PostgreSQL client (apt-get install postgresql-client).",
         "err_pg_tool_failed": "{tool} failed: {reason}",
+        "err_password_common": "The password is among the most used passwords (it is on the lists of leaked passwords attackers try first). Choose another, e.g. three or four random words.",
+        "err_password_own_name": "The password is built from the username or the name, the first thing an attacker tries. Choose one that does not contain them.",
+        "err_password_guessable": "The password is too easy to guess (a keyboard row, a run of numbers, repeats or a date). Choose another, e.g. three or four random words.",
     },
 }
 

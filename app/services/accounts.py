@@ -43,6 +43,7 @@ from app.services.audit import Channel
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MAX_USERNAME = 64
 MIN_PASSWORD = 10
+WEAKEST_GUESSES = 1_000_000  # zxcvbn's score 2 and up: "somewhat guessable" or better
 MAX_PASSWORD = 1024  # longer input is refused before hashing
 TOKEN_PREFIX = "ipsf_"
 
@@ -71,11 +72,41 @@ def normalise_username(raw: str) -> str:
     return username
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, *, username: str = "", display_name: str = "") -> None:
+    """Refuse a password that is too short or too long, among the most common ones, or
+    made of the user's own name: each with a message that says which.
+
+    "Common" and "made of" are zxcvbn's judgement (Dropbox's estimator, with its list of
+    30,000 passwords seen most often in leaks, keyboard rows, sequences, repeats and
+    dates): a password it can guess in under a million tries is refused, and the reason
+    names what it recognised. Only the first 100 characters are weighed; a longer
+    password is strong by its length alone (and zxcvbn slows on long input)."""
     if len(password) < MIN_PASSWORD:
         raise Invalid.of("err_password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
         raise Invalid.of("err_password_long", max=MAX_PASSWORD)
+    from zxcvbn import zxcvbn  # noqa: PLC0415 (its word lists take a moment to load)
+
+    names = [username, display_name, *display_name.replace("(", " ").replace(")", " ").split()]
+    judged = zxcvbn(password[:100], user_inputs=[name for name in names if len(name) >= 3])
+    if judged["guesses"] >= WEAKEST_GUESSES:
+        return
+    kinds = _kinds(judged["sequence"])
+    if "user_inputs" in kinds:
+        raise Invalid.of("err_password_own_name")
+    if "passwords" in kinds:
+        raise Invalid.of("err_password_common")
+    raise Invalid.of("err_password_guessable")
+
+
+def _kinds(matches: list[dict[str, Any]]) -> set[str]:
+    """What zxcvbn recognised in a password: its word lists by name, its other patterns
+    (a repeat's own parts too: "LundLund" is the name twice)."""
+    found = set()
+    for match in matches:
+        found.add(match.get("dictionary_name") or match["pattern"])
+        found |= _kinds(match.get("base_matches") or [])
+    return found
 
 
 # Users and scopes
@@ -183,7 +214,7 @@ def create_user(
     if len(display) > 200:
         raise Invalid.of("err_display_name_long")
     if password is not None:
-        check_new_password(password)
+        check_new_password(password, username=name, display_name=display)
     regions, teams = _check_scope(session, role, list(regions), list(teams))
     if find_user(session, name) is not None:
         raise Conflict.of("err_username_taken", username=name)
@@ -253,7 +284,7 @@ def update_user(
 
 def set_password(session: Session, by: Principal, user: User, password: str) -> None:
     """A new password; every session of the user ends, so an old one cannot linger."""
-    check_new_password(password)
+    check_new_password(password, username=user.username, display_name=user.display_name)
     assert user.id is not None
     user.password_hash = hash_password(password)
     ended = end_user_sessions(session, user.id, "password_changed", keep=by.session_id)

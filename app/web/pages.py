@@ -337,8 +337,8 @@ def change_password(
         )
     try:
         accounts.set_password(session, principal, user, new_password)
-    except Invalid:
+    except Invalid as refused:  # too short, too common, or made of one's own name
         return _account_page(
-            request, session, principal, message="password_too_short", status_code=422
+            request, session, principal, message=refused.key or "invalid_input", status_code=422
         )
     return RedirectResponse("/account?changed=1", status_code=303)

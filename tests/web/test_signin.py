@@ -340,7 +340,11 @@ def test_the_csrf_token_is_accepted_as_htmx_header_or_form_field(
 ) -> None:
     user = make_user(session)
     token = sign_in(client, user.username)
-    data = {"current_password": PASSWORD, "new_password": "y" * 12, "repeat_password": "y" * 12}
+    data = {
+        "current_password": PASSWORD,
+        "new_password": "tulip lantern 47 river",
+        "repeat_password": "tulip lantern 47 river",
+    }
     headers = {}
     if where == "header":
         headers["X-CSRF-Token"] = token
@@ -349,7 +353,7 @@ def test_the_csrf_token_is_accepted_as_htmx_header_or_form_field(
     response = client.post("/account/password", headers=headers, data=data, follow_redirects=False)
     assert response.status_code == 303
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", "y" * 12)
+    assert accounts.verify_password(user.password_hash or "", "tulip lantern 47 river")
 
 
 def test_the_csrf_token_sits_once_on_body_for_htmx(client: TestClient, session: Session) -> None:
@@ -496,7 +500,7 @@ def test_guessing_the_current_password_through_a_session_is_slowed_and_recorded(
 ) -> None:
     user = make_user(session)
     token = sign_in(client, user.username)
-    form = {"new_password": "n" * 12, "repeat_password": "n" * 12}
+    form = {"new_password": "harbour violin 83 moss", "repeat_password": "harbour violin 83 moss"}
     for _ in range(accounts.FREE_FAILURES_PER_ACCOUNT):
         response = client.post(
             "/account/password",
@@ -672,3 +676,24 @@ def test_a_look_at_a_hidden_review_is_recorded_against_that_review(
     )
     assert client.get("/reviews/999999").status_code == 404  # missing: nothing to record
     assert len(events(session, "access.denied")) == 1
+
+
+def test_a_common_password_is_refused_on_the_account_page_saying_why(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, username="lars.lund", display_name="Lars Lund")
+    token = sign_in(client, user.username)
+    for new, words in (
+        ("password123", "blandt de mest brugte adgangskoder"),
+        ("lars.lund2026", "bygget af brugernavnet eller navnet"),
+    ):
+        response = client.post(
+            "/account/password",
+            headers={"X-CSRF-Token": token},
+            data={"current_password": PASSWORD, "new_password": new, "repeat_password": new},
+        )
+        assert response.status_code == 422
+        said = parse(response.text).select_one("#password-error")
+        assert said is not None and words in said.get_text()
+    session.refresh(user)
+    assert accounts.verify_password(user.password_hash or "", PASSWORD), "nothing changed"
