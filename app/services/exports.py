@@ -140,10 +140,22 @@ def _streaming(connection: Connection, statement: Any) -> Any:
     )
 
 
+def _conditions(scope: Scope) -> list[Any]:
+    """The filters as WHERE clauses for a table read in review order. The scale
+    version is compared as ``scale_version_id + 0``, which no index serves: given the
+    index by version, SQLite read a version's reviews through it and then sorted two
+    million ratings before sending the first row (1.4 s); without it, rows come in the
+    order they are sent, at once."""
+    conditions = national.review_conditions(scope.filters)
+    if scope.filters.scale is not None:
+        conditions.append((col(Review.scale_version_id) + 0).in_(scope.version_ids))
+    return conditions
+
+
 def reviews(connection: Connection, scope: Scope) -> Table:
     """One row per finalised review: its facts, total, level, section totals, principle
     means and every item's consensus score."""
-    conditions = national.review_conditions(scope.filters, scope.version_ids)
+    conditions = _conditions(scope)
     places = _places(connection, conditions)
     zone = ZoneInfo(scope.timezone)
     sections, principles = scope.keys("section"), scope.keys("principle")
@@ -214,7 +226,7 @@ def ratings(connection: Connection, scope: Scope) -> Table:
     Only the rating and its review are read per row; the team's name, the scale version
     and the rater's username come from small tables read first (a few thousand teams at
     most), which made the export twice as fast as joining them on every row."""
-    conditions = national.review_conditions(scope.filters, scope.version_ids)
+    conditions = _conditions(scope)
     numbers = {
         (version_id, item.key): item.number
         for version_id, definition in scope.definitions.items()
