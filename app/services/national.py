@@ -286,7 +286,7 @@ def sees_all_teams(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.ANALYST)
 
 
-OVERVIEWS_KEPT = 8  # a few filters' worth: each holds a row per team (~4 MB at 10,000)
+OVERVIEWS_KEPT = 16  # a few filters for a few scopes: each holds a row per team (~4 MB at 10,000)
 _OVERVIEWS: OrderedDict[tuple[Any, ...], Overview] = OrderedDict()
 # What changes who sees which team (an ambassador sees the teams of reviews they are on).
 _SCOPE_CHANGED = ("review.created", "review.reviewer_replaced", "review.reviewer_removed")
