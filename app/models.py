@@ -331,11 +331,18 @@ class Review(SQLModel, table=True):
 
 
 class ReviewReviewer(SQLModel, table=True):
+    """A reviewer's place on a review. One taken off it (``removed_at``: their account
+    was disabled mid-review, say) keeps the row and their ratings, for the record, but
+    no longer scores, counts for the consensus or holds it up."""
+
     __tablename__ = "review_reviewer"
     review_id: int = Field(foreign_key="review.id", primary_key=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True)
     is_lead: bool = False
     submitted_at: datetime | None = _timestamp(nullable=True)
+    removed_at: datetime | None = _timestamp(nullable=True)
+    removed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    removed_reason: str | None = Field(default=None, max_length=1000)
 
 
 class Rating(SQLModel, table=True):

@@ -239,7 +239,7 @@ def test_a_rating_waiting_behind_its_reviewers_submission_is_refused(own_databas
             principal = access.principal_for(session, reviewer, channel="api")
         submitting = Session(engine)
         submitting.get(Review, review.id)
-        scoring._lock_review(submitting, submitting.get(Review, review.id))  # noqa: SLF001
+        scoring.lock_review(submitting, submitting.get(Review, review.id))
         link = submitting.get(ReviewReviewer, (review.id, reviewer.id))
         assert link is not None
         link.submitted_at = utcnow()  # as submit() does for a reviewer who is not the last

@@ -298,6 +298,14 @@ def set_password(session: Session, by: Principal, user: User, password: str) -> 
     )
 
 
+def display_names(session: Session, user_ids: list[int]) -> dict[int, str]:
+    """The display names of these users, by id."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(User.id, User.display_name).where(col(User.id).in_(user_ids)))
+    return {user_id: name for user_id, name in rows if user_id is not None}
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(col(User.username))))
 

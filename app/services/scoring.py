@@ -240,10 +240,11 @@ class ScoringView:
     team: Team
     scale: ScaleVersion
     definition: ScaleDefinition
-    reviewers: list[tuple[User, ReviewReviewer]]
+    reviewers: list[tuple[User, ReviewReviewer]]  # those on it now
     me: ReviewReviewer | None
     ratings: dict[int, dict[str, Rating]]  # by rater id: only the raters the caller may see
     consensus: dict[str, Rating] | None  # None while the caller may not see it
+    removed: list[tuple[User, ReviewReviewer]] = field(default_factory=list)  # taken off it
 
     @property
     def my_ratings(self) -> dict[str, Rating]:
@@ -264,6 +265,18 @@ class ScoringView:
         )
 
     @property
+    def raters(self) -> list[tuple[User, ReviewReviewer]]:
+        """The reviewers whose independent ratings the consensus compares: those on the
+        review who scored (one taken on during the consensus has nothing to compare)."""
+        if self.review.status == ReviewStatus.SCORING:
+            return self.reviewers
+        return [
+            (user, link)
+            for user, link in self.reviewers
+            if link.user_id not in self.ratings or self.ratings[link.user_id]
+        ]
+
+    @property
     def all_submitted(self) -> bool:
         return all(link.submitted_at is not None for _, link in self.reviewers)
 
@@ -274,7 +287,7 @@ class ScoringView:
         return score_review(self.definition, item_scores(ratings))
 
     def agreement(self) -> Agreement:
-        ids = [link.user_id for _, link in self.reviewers]
+        ids = [link.user_id for _, link in self.raters]
         return agreement(self.definition, [self.ratings.get(rater, {}) for rater in ids])
 
 
@@ -294,7 +307,7 @@ def scoring_view(session: Session, principal: Principal, review_id: int) -> Scor
         options=[defer(ScaleVersion.definition)],  # type: ignore[arg-type]
     )
     assert team is not None and scale is not None
-    reviewers = [
+    everyone = [
         (user, link)
         for user, link in session.exec(
             select(User, ReviewReviewer)
@@ -303,6 +316,8 @@ def scoring_view(session: Session, principal: Principal, review_id: int) -> Scor
             .order_by(col(ReviewReviewer.is_lead).desc(), col(User.display_name))
         )
     ]
+    reviewers = [(user, link) for user, link in everyone if link.removed_at is None]
+    removed = [(user, link) for user, link in everyone if link.removed_at is not None]
     links = [link for _, link in reviewers]
     me = next((link for link in links if link.user_id == principal.user_id), None)
     visible = visible_raters(principal, review, links)
@@ -317,7 +332,7 @@ def scoring_view(session: Session, principal: Principal, review_id: int) -> Scor
         elif rating.rater_id in ratings:
             ratings[rating.rater_id][rating.item_key] = rating
     definition = scale_service.definition_of(scale)
-    return ScoringView(review, team, scale, definition, reviewers, me, ratings, consensus)
+    return ScoringView(review, team, scale, definition, reviewers, me, ratings, consensus, removed)
 
 
 def visible_raters(
@@ -443,7 +458,8 @@ _TARGET = (
     .outerjoin(
         ReviewReviewer,
         (col(ReviewReviewer.review_id) == col(Review.id))
-        & (col(ReviewReviewer.user_id) == sa.bindparam("user_id")),
+        & (col(ReviewReviewer.user_id) == sa.bindparam("user_id"))
+        & col(ReviewReviewer.removed_at).is_(None),  # taken off it: scores no more
     )
     .where(col(Review.id) == sa.bindparam("review_id"))
 )
@@ -1036,7 +1052,7 @@ def _fingerprint(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _lock_review(session: Session, review: Review) -> None:
+def lock_review(session: Session, review: Review) -> None:
     """On PostgreSQL, writers of one review queue here, and then read the review again as
     the writer before them left it, so a rating cannot slip in beside a submission or a
     finalisation. On SQLite the request's transaction began with BEGIN IMMEDIATE: one
@@ -1046,8 +1062,13 @@ def _lock_review(session: Session, review: Review) -> None:
         session.refresh(review)
 
 
-def _links(session: Session, review_id: int) -> dict[int, ReviewReviewer]:
-    rows = session.exec(select(ReviewReviewer).where(ReviewReviewer.review_id == review_id))
+def links_of(session: Session, review_id: int) -> dict[int, ReviewReviewer]:
+    """The review's reviewers by user id; one taken off it is not among them."""
+    rows = session.exec(
+        select(ReviewReviewer).where(
+            ReviewReviewer.review_id == review_id, col(ReviewReviewer.removed_at).is_(None)
+        )
+    )
     return {link.user_id: link for link in rows}
 
 
@@ -1059,8 +1080,8 @@ def submit(session: Session, principal: Principal, review_id: int) -> Review:
     consensus and the items they agree on are copied into it."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    _lock_review(session, review)
-    links = _links(session, review.id)
+    lock_review(session, review)
+    links = links_of(session, review.id)
     me = links.get(principal.user_id or -1)
     if me is None:
         raise Forbidden.of("err_not_reviewer")
@@ -1089,7 +1110,7 @@ def submit(session: Session, principal: Principal, review_id: int) -> Review:
         },
     )
     if all(link.submitted_at is not None for link in links.values()):
-        _start_consensus(session, principal, review, definition, list(links))
+        start_consensus(session, principal, review, definition, list(links))
     session.flush()
     return review
 
@@ -1103,7 +1124,7 @@ def _ratings_of(
     return {rating.item_key: rating for rating in session.exec(query)}
 
 
-def _start_consensus(
+def start_consensus(
     session: Session,
     principal: Principal,
     review: Review,
@@ -1186,7 +1207,7 @@ def save_summary(
 ) -> Review:
     """The lead's strengths and overall summary; each call replaces both texts."""
     review = access.visible_review(session, principal, review_id)
-    me = _links(session, review_id).get(principal.user_id or -1)
+    me = links_of(session, review_id).get(principal.user_id or -1)
     if me is None:
         raise Forbidden.of("err_not_reviewer")
     if not me.is_lead:
@@ -1244,7 +1265,7 @@ class ConsensusItem:
 
 
 def consensus_items(view: ScoringView) -> list[ConsensusItem]:
-    rater_ids = [link.user_id for _, link in view.reviewers]
+    rater_ids = [link.user_id for _, link in view.raters]
     consensus = view.consensus or {}
     threshold = view.definition.recommendation_threshold
     rows = []
@@ -1285,10 +1306,10 @@ def finalise(session: Session, principal: Principal, review_id: int) -> Review:
     """Lock the review with its consensus result, once nothing is left open."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    _lock_review(session, review)
+    lock_review(session, review)
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
-    me = _links(session, review_id).get(principal.user_id or -1)
+    me = links_of(session, review_id).get(principal.user_id or -1)
     if not principal.is_admin and (me is None or not me.is_lead):
         raise Forbidden.of("err_not_lead")
     if review.status != ReviewStatus.CONSENSUS:
@@ -1381,6 +1402,8 @@ def history(session: Session, review_id: int) -> list[Any]:
     milestones = (
         "review.created",
         "review.submitted",
+        "review.reviewer_replaced",
+        "review.reviewer_removed",
         "review.consensus_started",
         "review.finalised",
         "review.reopened",

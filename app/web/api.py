@@ -27,7 +27,17 @@ from app.errors import Conflict
 from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
-from app.services import exports, feedback, national, paging, profiles, reviews, scoring, teams
+from app.services import (
+    exports,
+    feedback,
+    national,
+    paging,
+    profiles,
+    reviewers,
+    reviews,
+    scoring,
+    teams,
+)
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web import downloads
@@ -559,6 +569,14 @@ class ReviewerOut(BaseModel):
     display_name: str
     is_lead: bool
     submitted_at: datetime | None
+    account_active: bool = Field(description="False: the account is disabled")
+
+
+class RemovedReviewerOut(BaseModel):
+    username: str
+    display_name: str
+    removed_at: datetime
+    reason: str | None
 
 
 class ItemOut(BaseModel):
@@ -586,6 +604,9 @@ class ReviewCreate(_Body):
 
 class ReviewDetailOut(ReviewOut):
     reviewers: list[ReviewerOut]
+    removed_reviewers: list[RemovedReviewerOut] = Field(
+        description="Reviewers taken off the review, and why: their ratings no longer count"
+    )
     items: list[ItemOut]
     my_ratings: dict[str, RatingOut] = Field(description="The caller's own ratings, by item key")
     other_ratings: dict[str, dict[str, RatingOut]] = Field(
@@ -695,8 +716,19 @@ def _review_detail(session: SessionDep, principal: Principal, review_id: int) ->
                 display_name=user.display_name,
                 is_lead=link.is_lead,
                 submitted_at=link.submitted_at,
+                account_active=user.is_active,
             )
             for user, link in view.reviewers
+        ],
+        removed_reviewers=[
+            RemovedReviewerOut(
+                username=user.username,
+                display_name=user.display_name,
+                removed_at=link.removed_at,
+                reason=link.removed_reason,
+            )
+            for user, link in view.removed
+            if link.removed_at is not None
         ],
         items=[
             ItemOut(
@@ -894,6 +926,43 @@ def review_reopen(
     session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: ReopenIn
 ) -> ReviewDetailOut:
     scoring.reopen(session, principal, review_id, reason=body.reason)
+    return _review_detail(session, principal, review_id)
+
+
+class TakeOffIn(_Body):
+    reason: str = Field(max_length=1000, description="Why, shown on the review")
+    replacement_username: str | None = Field(
+        None, max_length=64, description="Who takes their place (an ambassador or admin)"
+    )
+    lead_username: str | None = Field(
+        None, max_length=64, description="Who leads, when the lead is the one taken off"
+    )
+
+
+@router.post(
+    "/reviews/{review_id}/reviewers/{username}/remove",
+    response_model=ReviewDetailOut,
+    summary="Take a reviewer off a review in progress, with a reason, optionally putting "
+    "someone in their place (the lead or administrators)",
+    description="Their ratings are kept for the record but no longer count: the consensus "
+    "no longer waits for them. A review being scored keeps at least two reviewers.",
+)
+def reviewer_remove(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    username: Annotated[str, Path(max_length=64)],
+    body: TakeOffIn,
+) -> ReviewDetailOut:
+    reviewers.take_off(
+        session,
+        principal,
+        review_id,
+        username=username,
+        reason=body.reason,
+        replacement=body.replacement_username,
+        new_lead=body.lead_username,
+    )
     return _review_detail(session, principal, review_id)
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.db import SessionDep
-from app.errors import Invalid, TooManyAttempts
+from app.errors import Conflict, Invalid, TooManyAttempts
 from app.i18n import translator
 from app.models import ActionStatus, Role
 from app.scales.schema import Item, Principle, Section
@@ -25,6 +25,7 @@ from app.services import (
     paging,
     profiles,
     reports,
+    reviewers,
     reviews,
     scoring,
     teams,
@@ -148,17 +149,70 @@ def review_detail(
     background: BackgroundTasks,
     review_id: PathId,
 ) -> Response:
-    view = scoring.scoring_view(session, principal, review_id)
     record_view(request, background, principal, "review", review_id)
-    context = {
+    return render(request, "reviews/detail.html", _review_context(session, principal, review_id))
+
+
+def _review_context(
+    session: SessionDep, principal: Principal, review_id: int, **extra: object
+) -> dict[str, object]:
+    view = scoring.scoring_view(session, principal, review_id)
+    may_change = view.review.status != "finalised" and (principal.is_admin or view.is_lead)
+    on_it = {user.id for user, _ in view.reviewers} | {user.id for user, _ in view.removed}
+    removers = {link.removed_by_id for _, link in view.removed if link.removed_by_id}
+    return {
         "view": view,
         "definition": view.definition,
         "history": scoring.history(session, review_id),
         "my_result": view.score_of(view.my_ratings) if view.me else None,
         "consensus": scoring.consensus_items(view) if view.consensus is not None else [],
         "team_feedback": feedback.counts(session, review_id),
+        "can_change_reviewers": may_change,
+        "replacements": [
+            user for user in scoring.eligible_reviewers(session) if user.id not in on_it
+        ]
+        if may_change
+        else [],
+        "removers": accounts.display_names(session, sorted(removers)),
+        **extra,
     }
-    return render(request, "reviews/detail.html", context)
+
+
+@router.post("/reviews/{review_id}/reviewers/{user_id}", name="reviewer_take_off")
+def reviewer_take_off(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    user_id: PathId,
+    reason: Annotated[str, Form(max_length=reviewers.REASON_MAX * 2)] = "",
+    replacement: Annotated[str, Form(max_length=64)] = "",
+    new_lead: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Replace or remove a reviewer who cannot go on (the lead or an administrator)."""
+    user = accounts.get_user(session, user_id)
+    try:
+        reviewers.take_off(
+            session,
+            principal,
+            review_id,
+            username=user.username,
+            reason=reason,
+            replacement=replacement or None,
+            new_lead=new_lead or None,
+        )
+    except (Invalid, Conflict) as refused:
+        session.rollback()
+        context = _review_context(
+            session,
+            principal,
+            review_id,
+            reviewer_error=refused.message(request.state.language),
+            reviewer_form={"user_id": user_id},
+        )
+        return render(request, "reviews/detail.html", context, status_code=refused.status_code)
+    target = request.url_for("review_detail", review_id=review_id)
+    return RedirectResponse(f"{target.path}#reviewers-heading", status_code=303)
 
 
 @router.get("/reviews/{review_id}/report", response_class=HTMLResponse, name="review_report")

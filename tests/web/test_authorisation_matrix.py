@@ -160,6 +160,28 @@ def review_in(world: World, scope: str, state: str) -> Params:
     return {"review_id": review.id, "item_key": "disclosure"}
 
 
+def review_of_three(world: World, scope: str) -> Params:
+    """A review being scored by three: the matrix ambassador leads it (own) or another
+    does (other); the third can be taken off and two remain."""
+    session = world.session
+    lead = world.users["ambassador"] if scope == "own" else make_user(session, regions=(1081,))
+    others = (make_user(session, regions=(1081,)), make_user(session, regions=(1081,)))
+    review = make_review(session, team=fresh_team(world, scope), reviewers=(lead, *others))
+    session.commit()
+    third = others[1]
+    return {"review_id": review.id, "user_id": third.id, "username": third.username}
+
+
+def take_off_rule(**body: Callable[[World, str], Params]) -> Rule:
+    """The review's lead (the ambassador on their own review) or an administrator."""
+    return Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=404,
+        target=review_of_three,
+        **body,  # type: ignore[arg-type]
+    )
+
+
 def reviewer_only(
     state: str,
     json: Callable[[World, str], Params] | None = None,
@@ -387,6 +409,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/reviews/{review_id}/summary"): reviewer_only(
         "scoring", data=lambda w, s: {"strengths": "Godt samarbejde"}
+    ),
+    ("POST", "/reviews/{review_id}/reviewers/{user_id}"): take_off_rule(
+        data=lambda w, s: {"reason": "Kontoen er lukket"}
+    ),
+    ("POST", "/api/v1/reviews/{review_id}/reviewers/{username}/remove"): take_off_rule(
+        json=lambda w, s: {"reason": "Kontoen er lukket"}
     ),
     ("POST", "/reviews/{review_id}/finalize"): Rule(
         {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},

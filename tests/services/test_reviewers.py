@@ -1,0 +1,204 @@
+"""Taking a reviewer off a review in progress: a disabled reviewer no longer holds the
+review up; the lead or an administrator replaces or removes them with a reason, their
+ratings stay for the record but out of the consensus, and the review says why they are
+missing."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.errors import Conflict, Forbidden, Invalid
+from app.models import AuditEvent, RaterKind, Rating, Review, ReviewReviewer, Role, User
+from app.services import access, accounts, reviewers, scoring
+from app.services.access import Principal
+from tests.factories import make_review, make_user, shipped_scale
+from tests.web.signin import parse, sign_in
+
+ITEMS = [item.key for item in shipped_scale().items]
+
+
+def principal(session: Session, user: User) -> Principal:
+    return access.principal_for(session, user)
+
+
+def score_all(session: Session, user: User, review: Review, score: int = 4) -> None:
+    for key in ITEMS:
+        scoring.save_rating(
+            session,
+            principal(session, user),
+            review.id or 0,
+            key,
+            scoring.RatingInput(score=score),
+            client_id=None,
+        )
+    session.commit()
+
+
+def disable(session: Session, user: User) -> None:
+    regions, teams = accounts.user_scope(session, user.id or 0)
+    accounts.update_user(
+        session, Principal.system(), user, display_name=user.display_name, role=Role(user.role),
+        is_active=False, regions=regions, teams=teams,
+    )  # fmt: skip
+    session.commit()
+
+
+def links(session: Session, review: Review) -> dict[int, ReviewReviewer]:
+    rows = session.exec(select(ReviewReviewer).where(ReviewReviewer.review_id == review.id))
+    return {link.user_id: link for link in rows}
+
+
+def test_a_disabled_reviewer_is_removed_and_the_consensus_goes_on(session: Session) -> None:
+    lead, second, gone = (make_user(session) for _ in range(3))
+    review = make_review(session, reviewers=(lead, second, gone))
+    score_all(session, gone, review, score=1)  # scored, then the account was disabled
+    disable(session, gone)
+    score_all(session, lead, review)
+    scoring.submit(session, principal(session, lead), review.id or 0)
+    score_all(session, second, review)
+    scoring.submit(session, principal(session, second), review.id or 0)
+    session.commit()
+    assert session.get(Review, review.id).status == "scoring", "waits for the disabled one"
+
+    reviewers.take_off(
+        session,
+        principal(session, lead),
+        review.id or 0,
+        username=gone.username,
+        reason="Kontoen er lukket; har forladt korpset",
+    )
+    session.commit()
+
+    session.refresh(review)
+    assert review.status == "consensus", "no longer waiting for them"
+    place = links(session, review)[gone.id or 0]
+    assert place.removed_at is not None and place.removed_by_id == lead.id
+    assert place.removed_reason == "Kontoen er lukket; har forladt korpset"
+    kept = session.exec(
+        select(Rating).where(Rating.review_id == review.id, Rating.rater_id == gone.id)
+    ).all()
+    assert len(kept) == 25, "their ratings stay for the record"
+    consensus = session.exec(
+        select(Rating.score).where(
+            Rating.review_id == review.id, Rating.rater_kind == RaterKind.CONSENSUS
+        )
+    ).all()
+    assert consensus and set(consensus) == {4}, "made from the two who remain"
+    view = scoring.scoring_view(session, principal(session, lead), review.id or 0)
+    assert [u.id for u, _ in view.removed] == [gone.id]
+    assert view.agreement().raters == 2
+    [event] = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "review.reviewer_removed")
+    ).all()
+    assert event.after and event.after["reviewer"] == gone.username
+    with pytest.raises(Forbidden):  # taken off it: scores no more
+        scoring.save_rating(
+            session, principal(session, gone), review.id or 0, ITEMS[0],
+            scoring.RatingInput(score=5), client_id=None,
+        )  # fmt: skip
+
+
+def test_two_reviewers_are_kept_and_a_replacement_scores(session: Session) -> None:
+    lead, gone, newcomer = (make_user(session) for _ in range(3))
+    review = make_review(session, reviewers=(lead, gone))
+
+    with pytest.raises(Invalid) as refused:
+        reviewers.take_off(
+            session, principal(session, lead), review.id or 0, username=gone.username,
+            reason="Syg",
+        )  # fmt: skip
+    assert refused.value.key == "err_too_few_reviewers"
+    with pytest.raises(Invalid) as no_reason:
+        reviewers.take_off(
+            session, principal(session, lead), review.id or 0, username=gone.username,
+            reason="  ", replacement=newcomer.username,
+        )  # fmt: skip
+    assert no_reason.value.key == "err_reviewer_reason"
+    session.rollback()
+    assert all(link.removed_at is None for link in links(session, review).values())
+
+    reviewers.take_off(
+        session, principal(session, lead), review.id or 0, username=gone.username,
+        reason="Syg i længere tid", replacement=newcomer.username,
+    )  # fmt: skip
+    session.commit()
+
+    score_all(session, newcomer, review)
+    assert set(links(session, review)) == {lead.id, gone.id, newcomer.id}
+    active = scoring.links_of(session, review.id or 0)
+    assert set(active) == {lead.id, newcomer.id} and active[lead.id or 0].is_lead
+
+
+def test_the_lead_taken_off_during_the_consensus_passes_the_lead_on(session: Session) -> None:
+    lead, second = make_user(session), make_user(session)
+    admin = make_user(session, role=Role.ADMIN)
+    newcomer = make_user(session)
+    review = make_review(session, reviewers=(lead, second))
+    for user in (lead, second):
+        score_all(session, user, review)
+        scoring.submit(session, principal(session, user), review.id or 0)
+    session.commit()
+    with pytest.raises(Invalid) as refused:
+        reviewers.take_off(
+            session, principal(session, admin), review.id or 0, username=lead.username,
+            reason="Orlov",
+        )  # fmt: skip
+    assert refused.value.key == "err_new_lead_needed"
+    with pytest.raises(Forbidden):  # not the lead, not an administrator
+        reviewers.take_off(
+            session, principal(session, second), review.id or 0, username=lead.username,
+            reason="Orlov",
+        )  # fmt: skip
+    session.rollback()
+
+    reviewers.take_off(
+        session, principal(session, admin), review.id or 0, username=lead.username,
+        reason="Orlov", replacement=newcomer.username,
+    )  # fmt: skip
+    session.commit()
+
+    active = scoring.links_of(session, review.id or 0)
+    assert active[newcomer.id or 0].is_lead and active[newcomer.id or 0].submitted_at
+    scoring.finalise(session, principal(session, newcomer), review.id or 0)
+    session.commit()
+    assert session.get(Review, review.id).status == "finalised"
+    with pytest.raises(Conflict):
+        reviewers.take_off(
+            session, principal(session, admin), review.id or 0, username=second.username,
+            reason="For sent",
+        )  # fmt: skip
+
+
+def test_the_review_page_says_who_is_missing_and_why(client: TestClient, session: Session) -> None:
+    lead = make_user(session, display_name="Lea Lead")
+    gone = make_user(session, display_name="Gitte Gone")
+    third = make_user(session, display_name="Tom Third")
+    review = make_review(session, reviewers=(lead, gone, third))
+    disable(session, gone)
+    session.commit()
+    token = sign_in(client, lead.username)
+
+    page = parse(client.get(f"/reviews/{review.id}").text)
+    listed = page.select_one(".reviewer-list").get_text(" ", strip=True)
+    assert "Gitte Gone" in listed and "kontoen er deaktiveret" in listed
+    form = page.select_one(f'form[action="/reviews/{review.id}/reviewers/{gone.id}"]')
+    assert form is not None and form.select_one("textarea[required]") is not None
+
+    empty = client.post(
+        f"/reviews/{review.id}/reviewers/{gone.id}", data={"reason": ""},
+        headers={"X-CSRF-Token": token},
+    )  # fmt: skip
+    assert empty.status_code == 422
+    assert "Skriv hvorfor" in parse(empty.text).select_one("#reviewer-error").get_text()
+    done = client.post(
+        f"/reviews/{review.id}/reviewers/{gone.id}", data={"reason": "Har forladt korpset"},
+        headers={"X-CSRF-Token": token}, follow_redirects=True,
+    )  # fmt: skip
+    page = parse(done.text)
+    missing = page.select_one(".reviewer-list.removed").get_text(" ", strip=True)
+    assert "Gitte Gone" in missing and "Har forladt korpset" in missing
+    assert "Lea Lead" in missing  # who took them off
+    history = [li.get_text(" ", strip=True) for li in page.select("ol.history li")]
+    assert any("Bedømmer fjernet" in line and "Har forladt korpset" in line for line in history)
