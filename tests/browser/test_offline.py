@@ -691,11 +691,12 @@ def test_quick_taps_on_one_item_are_each_stored_in_order(
     ]
 
 
-def test_two_tabs_share_one_outbox_and_each_shows_what_arrived(
+def test_two_tabs_share_one_outbox_and_a_change_in_each_is_a_conflict_to_settle(
     tablets: Callable[[], tuple[BrowserContext, Page]], live_server: str, live_database: str
 ) -> None:
-    """One tab sends for both (a Web Lock); the other is told what arrived, and its next
-    tap rests on the revision the first tab's answer brought."""
+    """One tab sends for both (a Web Lock) and both are told what arrived. The same item
+    changed in both before either heard of the other is a conflict, as from two devices:
+    the second change does not overwrite the first unseen."""
     scene = _scene(live_database)
     first_key, second_key = TAPPED[0].key, TAPPED[1].key
     context, first = tablets()
@@ -711,9 +712,17 @@ def test_two_tabs_share_one_outbox_and_each_shows_what_arrived(
     context.set_offline(False)
     for page in (first, second):
         expect(state_of(page, second_key)).to_contain_text("Gemt på serveren", timeout=15000)
+        state = state_of(page, first_key)
+        expect(state).to_contain_text("ændret et andet sted", timeout=15000)
+        expect(state).to_contain_text("Gemt værdi: Score 2")
+        expect(state).to_contain_text("Din værdi: Score 4")
+    assert api_ratings(first, live_server, scene.review_id)[first_key] == 2, "not overwritten"
+    # The second tab's reviewer chooses theirs: sent again, knowingly on top of the 2.
+    second.locator(f"#item-{first_key}").get_by_role("button", name="Behold min værdi").tap()
+    for page in (first, second):
         expect(state_of(page, first_key)).to_contain_text("Gemt på serveren", timeout=15000)
         expect(state_of(page, first_key)).to_contain_text("Score 4")
-    # The first tab shows the second tab's value, so its next change carries it along:
+    # The first tab shows the value that now stands, so its next change carries it along:
     # ticking a source there keeps the 4.
     expect(first.locator(f'#item-{first_key} input[name="score"]:checked')).to_have_value("4")
     first.locator(f'#item-{first_key} input[name="evidence"][value="INT"]').check()

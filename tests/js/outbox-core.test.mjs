@@ -27,6 +27,7 @@ function entry(fields) {
     created_at: "2026-11-24T10:00:00Z",
     state: fields.state || "queued",
     problem: fields.problem || null,
+    ...(fields.page ? { page: fields.page } : {}),
   };
 }
 
@@ -62,6 +63,21 @@ test("a change with nothing waiting before it rests on the page's revision", () 
   // A refused change of the item is not something to build on.
   const refused = entry({ seq: 2, state: "refused" });
   assert.deepEqual(core.chain([refused], entry({}), 9), { base_revision: 9, after: null });
+});
+
+test("another tab's waiting change is not built on: the two meet as a conflict", () => {
+  const there = entry({ seq: 1, base_revision: 3, page: "tab-a" });
+  const here = entry({ seq: 2, page: "tab-b" });
+  assert.deepEqual(core.chain([there], here, 3), { base_revision: 3, after: null });
+  // The same tab's own waiting change is built on, as before.
+  const mine = entry({ seq: 3, page: "tab-b" });
+  assert.deepEqual(core.chain([there, mine], here, 3), {
+    base_revision: null,
+    after: mine.client_id,
+  });
+  // An entry kept from before tabs were told apart chains as it did.
+  const older = entry({ seq: 4 });
+  assert.deepEqual(core.chain([older], here, 3), { base_revision: null, after: older.client_id });
 });
 
 test("a conflict holds the later changes of its item, not the other items", () => {

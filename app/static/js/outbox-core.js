@@ -5,7 +5,8 @@
 //
 // An entry is one change a reviewer made to one item:
 //   { seq, client_id, user, review_id, item_key, mode: "rating" | "consensus", body,
-//     base_revision, after, created_at, state, problem }
+//     base_revision, after, created_at, state, problem, page }
+// page is the tab that made it (a random id per page load).
 // seq orders the queue (IndexedDB's own increasing key). base_revision is the revision the
 // change was made on; while an earlier change of the same item is still waiting, that
 // revision is not known yet, so the entry names the earlier change in `after` instead and
@@ -67,12 +68,19 @@
     return [...entries].sort((a, b) => a.seq - b.seq);
   }
 
-  // A new change of an item: based on the last change of that item still waiting on this
-  // device, if there is one, else on the revision the page last knew from the server.
+  // A new change of an item: based on the last change of that item still waiting from
+  // the same tab (`page`), if there is one, else on the revision the tab last knew from
+  // the server. Not on another tab's waiting change: that value was not on this screen,
+  // so the two meet as a conflict, as changes from two devices do.
   function chain(entries, change, knownRevision) {
     let last = null;
     for (const entry of sorted(entries)) {
-      if (itemOf(entry) === itemOf(change) && (entry.state === "queued" || entry.state === "conflict")) {
+      const samePage = !entry.page || !change.page || entry.page === change.page;
+      if (
+        itemOf(entry) === itemOf(change) &&
+        samePage &&
+        (entry.state === "queued" || entry.state === "conflict")
+      ) {
         last = entry;
       }
     }

@@ -27,6 +27,10 @@
   const stringsElement = document.getElementById("outbox-strings");
   const strings = stringsElement ? JSON.parse(stringsElement.textContent) : {};
   const me = document.body ? document.body.dataset.user || "" : "";
+  // This tab. Two tabs are two screens a reviewer looks at: a change made in one rests on
+  // what that tab showed, so a change the other tab made meanwhile is a conflict to
+  // settle, as from another device, never overwritten unseen.
+  const pageId = core.newClientId();
   const zone = (document.body && document.body.dataset.timezone) || undefined;
   const fromDevice = document.documentElement.dataset.pageSource === "device";
 
@@ -398,15 +402,17 @@
       review_id: reviewId,
       mode: form.dataset.mode,
       item_key: form.dataset.item,
+      page: pageId,
     };
     const clientId = core.newClientId();
     const pageRevision = revisionOnPage(form);
     let conflict = null;
     await update((entries, saved) => {
-      // The revision the server last acknowledged is read in this same transaction: an
-      // answer settled a moment ago (here or in another tab) has written it, and removed
-      // its change, at once.
-      const newer = !pageOnly && saved && saved.revision > pageRevision;
+      // The revision the server last acknowledged for this tab's own change is read in
+      // this same transaction: an answer settled a moment ago has written it, and removed
+      // its change, at once. Another tab's newer revision is not taken: that tab's value
+      // was not on this screen when this change was made.
+      const newer = !pageOnly && saved && saved.revision > pageRevision && saved.page === pageId;
       const revision = newer ? saved.revision : pageRevision;
       const base = core.chain(entries, change, revision);
       conflict = entries.find(
@@ -628,6 +634,7 @@
         revision: answer.body.revision,
         body: entry.body,
         saved_at: answer.body.updated_at,
+        page: entry.page || null,
       });
     }
     // Whether a later change of the item waits (then the item keeps saying so).
@@ -649,16 +656,23 @@
     const form = formFor(entry);
     if (!form) return;
     if (kind === "ack") {
-      setRevision(form, answer.revision);
       sentItems.add(entry.item_key);
-      if (newer) return;
-      // Made in another tab, the stored value may not be what this form shows: it is put
-      // on the form, so that this tab's next change (based on this revision) carries it.
+      const mine = !entry.page || entry.page === pageId;
+      if (newer) {
+        if (mine) setRevision(form, answer.revision);
+        return;
+      }
+      // Made in another tab, the stored value may not be what this form shows. If this
+      // tab has not changed the item meanwhile, the value is put on the form (so the
+      // next change here rests on it, seen). If it has, the form keeps its own revision:
+      // its change then meets the other tab's as a conflict to settle.
       const shown = bodyOf(form).body;
-      if (shown && !core.sameBody(shown, entry.body) && !editing(form)) {
+      if (!mine && shown && !core.sameBody(shown, entry.body)) {
+        if (editing(form)) return;
         fill(form, entry.body);
         form.lastBody = bodyOf(form).body;
       }
+      setRevision(form, answer.revision);
       showSaved(form, answer);
     } else if (kind === "conflict") {
       // The newest value of the item is what keeping one's own would send last.
