@@ -887,6 +887,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "joined_at_consensus": "kom på ved konsensus",
         "history_review_reviewer_replaced": "Bedømmer erstattet",
         "history_review_reviewer_removed": "Bedømmer fjernet",
+        "not_rated_needs_reason": "Skriv hvorfor itemet ikke kan vurderes; så gemmes »Ikke vurderet«.",
+        "consensus_needs_rationale": "Mangler en begrundelse: den kræves, før reviewet kan afsluttes.",
+        "consensus_needs_recommendation": "Mangler en anbefaling: en lav score skal have en, før reviewet kan afsluttes.",
     },
     "en": {
         "product": "IPS Fidelity",
@@ -1759,6 +1762,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "joined_at_consensus": "joined at the consensus",
         "history_review_reviewer_replaced": "Reviewer replaced",
         "history_review_reviewer_removed": "Reviewer removed",
+        "not_rated_needs_reason": "Write why the item cannot be rated; then 'Not rated' is saved.",
+        "consensus_needs_rationale": "Needs a rationale: it is required before the review can be finalised.",
+        "consensus_needs_recommendation": "Needs a recommendation: a low score must have one before the review can be finalised.",
     },
 }
 
@@ -1824,6 +1830,9 @@ OUTBOX_KEYS = (
     "offline_cached_page",
     "logout_unsent_one",
     "logout_unsent_many",
+    "not_rated_needs_reason",
+    "consensus_needs_rationale",
+    "consensus_needs_recommendation",
 )
 
 

@@ -240,3 +240,25 @@ test("a change's id is a version 4 UUID, new each time", () => {
   assert.equal(ids.size, 100);
   for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
+
+test("'not rated' is sent only with its reason", () => {
+  const item = { kind: "anchored", perConsultant: false };
+  assert.deepEqual(core.bodyOf([["not_rated", "1"], ["not_rated_reason", "  "]], item, "rating"), {
+    pending: "reason",
+  });
+  const done = core.bodyOf([["not_rated", "1"], ["not_rated_reason", "Ingen data"]], item, "rating");
+  assert.equal(done.body.not_rated_reason, "Ingen data");
+});
+
+test("what a consensus change still lacks is known at the tap", () => {
+  const rules = { agreed: false, agreedScore: null, threshold: 2 };
+  const body = (fields) => ({ score: null, not_rated_reason: null, rationale: "", recommendation: "", ...fields });
+  assert.deepEqual(core.missing(body({ score: 3 }), rules), ["rationale"]);
+  assert.deepEqual(core.missing(body({ score: 3, rationale: "Set i MIS" }), rules), []);
+  assert.deepEqual(core.missing(body({ score: 2, rationale: "x" }), rules), ["recommendation"]);
+  assert.deepEqual(core.missing(body({}), rules), []); // nothing chosen yet: nothing to say
+  const agreed = { agreed: true, agreedScore: 4, threshold: 2 };
+  assert.deepEqual(core.missing(body({ score: 4 }), agreed), []); // as the reviewers said
+  assert.deepEqual(core.missing(body({ score: 5 }), agreed), ["rationale"]); // departs from it
+  assert.deepEqual(core.missing(body({ not_rated_reason: "Ukendt" }), agreed), ["rationale"]);
+});

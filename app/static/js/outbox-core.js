@@ -209,6 +209,24 @@
     return latest;
   }
 
+  // What a consensus change still lacks before the review can be finalised, said at once
+  // rather than at finalising: a rationale where the consensus departs from what the
+  // reviewers agreed on (or they disagreed), a recommendation for a score at or below the
+  // scale's threshold. `rules` = { agreed, agreedScore, threshold } from the item's form.
+  function missing(body, rules) {
+    const found = [];
+    const score = body.score !== null && body.score !== undefined ? body.score : body.kept_score;
+    const hasScore = score !== null && score !== undefined;
+    const settled = hasScore || (body.not_rated_reason !== null && body.not_rated_reason !== undefined);
+    if (!settled) return found;
+    const differs = !rules.agreed || !hasScore || score !== rules.agreedScore;
+    if (differs && !String(body.rationale || "").trim()) found.push("rationale");
+    if (hasScore && score <= rules.threshold && !String(body.recommendation || "").trim()) {
+      found.push("recommendation");
+    }
+    return found;
+  }
+
   // A form's fields (name, value pairs) as the rating API's body, following the same rules
   // as the page's own form route: "not rated" excludes a score and its inputs; a figure,
   // ticks or consultants' ratings are what the score is worked out from; the score itself
@@ -233,6 +251,9 @@
     }
     if (notRated) {
       body.not_rated_reason = all("not_rated_reason")[0] || "";
+      // "Not rated" needs its reason: nothing is sent until one is written (sent without
+      // it, the server would refuse it while the reviewer was still about to type).
+      if (!body.not_rated_reason.trim()) return { pending: "reason" };
       return { body };
     }
     const raw = one("score");
@@ -326,6 +347,7 @@
     summary,
     latestByItem,
     bodyOf,
+    missing,
     sameBody,
     exportFile,
   };

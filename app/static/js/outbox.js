@@ -236,10 +236,29 @@
     return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
   }
 
+  // What a consensus item still needs before the review can be finalised, from the rules
+  // its form carries: said with its saved state, at once, online or not.
+  function stillMissing(form, body) {
+    if (form.dataset.mode !== "consensus" || !body) return [];
+    const rules = {
+      agreed: form.dataset.agreed === "1",
+      agreedScore: form.dataset.agreedScore ? Number(form.dataset.agreedScore) : null,
+      threshold: Number(form.dataset.threshold || 0),
+    };
+    return core.missing(body, rules).map((what) => ({
+      icon: "!",
+      text:
+        what === "rationale"
+          ? strings.consensus_needs_rationale
+          : strings.consensus_needs_recommendation,
+    }));
+  }
+
   // An item's state, in its live region: words and an icon that repeats them.
   function show(form, kind, lines, buttons = []) {
     const region = form.querySelector(".save-state-region");
     if (!region) return;
+    if (kind === "saved" || kind === "device") lines = [...lines, ...stillMissing(form, bodyOf(form).body)];
     const state = document.createElement("div");
     state.className = `save-state save-state-${kind}`;
     lines.forEach((line) => {
@@ -371,6 +390,11 @@
   function record(form, pageOnly = false) {
     tapped.add(form);
     const result = bodyOf(form);
+    if (result.pending) {
+      // "Not rated" without its reason yet: say what is needed, send nothing.
+      show(form, "pending", [{ icon: "✎", text: strings.not_rated_needs_reason }]);
+      return recording;
+    }
     if (!result.error) {
       // Nothing changed since the last change recorded: nothing to record.
       if (form.lastBody && core.sameBody(result.body, form.lastBody)) return recording;
