@@ -4,6 +4,7 @@ read them (in the configured time zone, to the minute)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 
 def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -108,6 +110,27 @@ def _plain(value: object, t: Callable[[str], str]) -> str:
     return str(value)
 
 
+LONG_TOKEN = re.compile(r"(\S{31,})")
+PIECE = 20
+
+
+def breakable(value: object) -> Markup:
+    """Typed text with a break opportunity (``<wbr>``) every 20 characters inside any
+    run of more than 30 without a space: a long address or word then wraps inside a
+    table cell, while ordinary words never break in the middle (as CSS's
+    ``overflow-wrap: anywhere`` made them do once a table was narrow)."""
+    if value is None:
+        return Markup("")
+    parts = []
+    for index, part in enumerate(LONG_TOKEN.split(str(value))):
+        if index % 2:  # a long run
+            pieces = [part[i : i + PIECE] for i in range(0, len(part), PIECE)]
+            parts.append(Markup("<wbr>").join(escape(piece) for piece in pieces))
+        else:
+            parts.append(escape(part))
+    return Markup("").join(parts)
+
+
 def json_text(value: object) -> str:
     """A JSON value as people read it: Danish letters as themselves, not \\u escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
@@ -121,4 +144,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "device": device,
     "thousands": thousands,
     "readable_fields": readable_fields,
+    "breakable": breakable,
 }

@@ -75,3 +75,15 @@ def test_review_counts_are_whole_numbers(session: Session) -> None:
         layout = figure["layout"]
         axis = layout["xaxis"] if key == "levels-by-region" else layout["yaxis"]
         assert axis["dtick"] == 1 and axis["tickformat"] == "d"
+
+
+def test_a_long_run_of_typed_text_gets_break_opportunities_and_words_do_not() -> None:
+    from app.web.filters import breakable
+
+    assert str(breakable("Jobkonsulenterne tager sig af det")) == (
+        "Jobkonsulenterne tager sig af det"
+    )
+    marked = str(breakable("se https://example.org/" + "a" * 45 + " <b>"))
+    assert marked.startswith("se https://example.org/<wbr>" + "a" * 20 + "<wbr>")
+    assert marked.count("<wbr>") == 3 and marked.endswith(" &lt;b&gt;")
+    assert str(breakable(None)) == ""

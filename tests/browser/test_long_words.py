@@ -1,0 +1,106 @@
+"""A long unbroken word or address in what people type (a note, a rationale, a team's
+comment) wraps on every page: once, a 52,000 px consensus page on a tablet stopped the
+taps on its level buttons. Checked at tablet width in Chromium, and in the PDF."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from pypdf import PdfReader
+from sqlmodel import Session
+
+from app.services import access, feedback, scoring
+from tests.browser.conftest import TABLET
+from tests.browser.test_offline import (
+    SCALE,
+    _engine,
+    ready,
+    sign_in,
+    state_of,
+    tablets,  # noqa: F401 (the fixture)
+    tap_level,
+)
+from tests.factories import make_review, make_team, make_user
+
+pytestmark = pytest.mark.browser
+WORD = "https://example.org/" + "a" * 3000  # no space, no hyphen: nothing to break at
+ANCHORED = next(item for item in SCALE.items if item.kind == "anchored")
+
+
+def width_fits(page: Page) -> None:
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= TABLET["width"], f"{page.url} is {wide} px wide"
+
+
+def test_long_words_wrap_on_every_page(
+    tablets: Callable[[], tuple[BrowserContext, Page]],  # noqa: F811
+    live_server: str,
+    live_database: str,
+) -> None:
+    engine = _engine(live_database)
+    with Session(engine) as session:
+        lead, second = make_user(session), make_user(session)
+        team = make_team(session, municipalities=(101,))
+        review = make_review(session, team=team, reviewers=(lead, second))
+        for user, odd in ((lead, 4), (second, 2)):
+            who = access.principal_for(session, user)
+            for item in SCALE.items:
+                change = scoring.RatingInput(
+                    score=odd if item.key == ANCHORED.key else 4, note=WORD
+                )
+                scoring.save_rating(session, who, review.id or 0, item.key, change, client_id=None)
+            session.commit()
+            scoring.submit(session, who, review.id or 0)
+            session.commit()
+        review_id, lead_name, team_id = review.id or 0, lead.username, team.id
+    engine.dispose()
+    _, page = tablets()
+    sign_in(page, live_server, lead_name)
+
+    page.goto(f"{live_server}/reviews/{review_id}/consensus")
+    ready(page)
+    width_fits(page)
+    tap_level(page, ANCHORED.key, 3)  # the buttons still take taps
+    expect(state_of(page, ANCHORED.key)).to_contain_text("Gemt på serveren", timeout=15000)
+    card = page.locator(f"#item-{ANCHORED.key}")
+    card.locator("textarea[name='rationale']").fill(WORD)
+    card.locator("textarea[name='recommendation']").fill(WORD)
+    card.locator("textarea[name='recommendation']").blur()
+    expect(state_of(page, ANCHORED.key)).not_to_contain_text("Mangler", timeout=15000)
+    page.locator("#strengths").fill(WORD)
+    page.locator("#summary").fill(WORD)
+    page.locator("#summary").blur()
+    page.wait_for_timeout(1500)
+    page.reload()
+    ready(page)
+    width_fits(page)
+    page.goto(f"{live_server}/reviews/{review_id}/score")
+    width_fits(page)
+    page.goto(f"{live_server}/reviews/{review_id}")
+    width_fits(page)
+
+    engine = _engine(live_database)
+    with Session(engine) as session:
+        admin = access.Principal.system()
+        scoring.finalise(session, admin, review_id)
+        session.commit()
+        leader = make_user(session, role="team_leader", teams=(session.get(type(team), team_id),))
+        feedback.save_comment(
+            session, access.principal_for(session, leader), review_id, ANCHORED.key, WORD,
+            feedback_days=14,
+        )  # fmt: skip
+        session.commit()
+    engine.dispose()
+    for path in (f"/reviews/{review_id}", f"/reviews/{review_id}/report",
+                 f"/reviews/{review_id}/feedback", f"/teams/{team_id}"):  # fmt: skip
+        page.goto(live_server + path)
+        width_fits(page)
+    pdf = page.request.get(f"{live_server}/reviews/{review_id}/report.pdf")
+    assert pdf.ok
+    reader = PdfReader(io.BytesIO(pdf.body()))
+    lines = [line for p in reader.pages for line in p.extract_text().splitlines()]
+    assert "".join(lines).count("a" * 500) >= 2, "the long word is in the PDF"
+    assert max(len(line) for line in lines) < 200, "wrapped onto lines of the page's width"
