@@ -94,6 +94,9 @@ def app_overview(database: Path, filters: dict[str, int]) -> Callable[[], object
     chosen = national.Filters(**filters)  # type: ignore[arg-type]
 
     def work() -> object:
+        # The figures as they are made, not as they are kept between requests: the page
+        # keeps an overview until a review is finalised or reopened (docs/architecture.md).
+        national.forget_figures()
         with Session(engine) as session:
             return national.overview(
                 session,

@@ -250,6 +250,10 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "sort": ["due", "total"],
         "q": ["syntetisk 0999", "%_"],
         "group": ["principle"],
+        # the audit trail's filters
+        "action": ["auth.signed_in", "review"],
+        "actor": ["admin"],
+        "since": ["2026-01-01"],
         "format": ["csv", "xlsx", "json"],
     }
     db.close()

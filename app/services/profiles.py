@@ -37,7 +37,7 @@ from app.models import (
     User,
 )
 from app.scales.schema import LevelBand, ScaleDefinition
-from app.services import access, audit
+from app.services import access, audit, teams
 from app.services import scales as scale_service
 from app.services.access import Principal
 
@@ -439,18 +439,7 @@ def due_teams(
     One row per team: its latest finalised review the caller may see, found by one step
     into the index of finalised reviews by team and date. So the cost follows the number
     of teams, never the length of their history."""
-    newest = (
-        select(Review.id)
-        .where(
-            col(Review.team_id) == col(Team.id),
-            col(Review.status) == FINALISED,
-            access.review_scope(principal),
-        )
-        .order_by(col(Review.visit_date).desc(), col(Review.id).desc())
-        .limit(1)
-        .correlate(Team)
-        .scalar_subquery()
-    )
+    newest = teams.newest_finalised(principal)
     open_review = (
         select(Review.id)
         .where(col(Review.team_id) == col(Team.id), col(Review.status) != ReviewStatus.FINALISED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid
@@ -171,10 +171,10 @@ def summaries(session: Session, principal: Principal, teams: list[Team]) -> list
     return found
 
 
-def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) -> list[Review]:
-    """The latest finalised review of each of the teams that has one, as the caller may
-    see it: one step into the index of finalised reviews by team and date per team."""
-    newest = (
+def newest_finalised(principal: Principal) -> ScalarSelect[int | None]:
+    """The id of a team's latest finalised review the caller may see, for a query about
+    ``Team``: one step into the index of finalised reviews by team and date."""
+    return (
         select(Review.id)
         .where(
             col(Review.team_id) == col(Team.id),
@@ -186,6 +186,12 @@ def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) 
         .correlate(Team)
         .scalar_subquery()
     )
+
+
+def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) -> list[Review]:
+    """The latest finalised review of each of the teams that has one, as the caller may
+    see it."""
+    newest = newest_finalised(principal)
     return list(
         session.exec(
             select(Review).join(Team, col(Review.id) == newest).where(col(Team.id).in_(team_ids))
