@@ -455,6 +455,17 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_type=JsonType)
 
 
+class FiguresVersion(SQLModel, table=True):
+    """One row: a number that goes up, in the same transaction, with every change that
+    changes the national figures or who sees which team (``audit.FIGURES_CHANGED``).
+    The figures kept between requests are kept under it. An UPDATE of one row is taken
+    in turn, so the number rises in the order the changes commit, on PostgreSQL too."""
+
+    __tablename__ = "figures_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
 class TeamComment(SQLModel, table=True):
     """The team's answer to one item of a finalised review, written by its leader while
     the feedback window is open (``FIDELITY_FEEDBACK_DAYS`` from finalising). One per

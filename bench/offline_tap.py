@@ -149,12 +149,18 @@ def main() -> None:
 
 
 def _scoring_url(page: Page, base: str) -> str:
-    """The scoring screen of the demo review the reviewer is scoring."""
-    answer = page.request.get(f"{base}/api/v1/reviews")
-    if answer.ok:
-        for review in answer.json():
+    """The scoring screen of the demo review the reviewer is scoring (the API's list, read
+    page by page)."""
+    address: str | None = "/api/v1/reviews?limit=200"
+    while address:
+        answer = page.request.get(base + address)
+        if not answer.ok:
+            break
+        found = answer.json()
+        for review in found["items"]:
             if review.get("status") == "scoring":
                 return f"{base}/reviews/{review['id']}/score"
+        address = found["next"]
     raise BenchError(f"{REVIEWER} has no review in scoring: {answer.status} {answer.text()[:200]}")
 
 

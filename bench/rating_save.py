@@ -396,9 +396,14 @@ def plan_review(base_url: str, token: str) -> tuple[int, list[str]]:
     status, me = api("GET", f"{base_url}/api/v1/me", token)
     if status != 200:
         raise BenchError(f"GET /api/v1/me answered {status}: {me}")
-    status, teams = api("GET", f"{base_url}/api/v1/teams", token)
-    if status != 200:
-        raise BenchError(f"GET /api/v1/teams answered {status}: {teams}")
+    teams: list[dict[str, Any]] = []
+    address: str | None = "/api/v1/teams?limit=200"
+    while address:  # the API's list, read page by page
+        status, page = api("GET", f"{base_url}{address}", token)
+        if status != 200:
+            raise BenchError(f"GET {address} answered {status}: {page}")
+        teams += page["items"]
+        address = page["next"]
     regions = set(me["regions"])
     candidates = [
         team

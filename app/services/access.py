@@ -108,7 +108,11 @@ def _teams_in_regions(regions: frozenset[int]) -> ColumnElement[bool]:
 
 
 def _assigned_reviews(principal: Principal) -> ColumnElement[bool]:
-    assigned = select(ReviewReviewer.review_id).where(ReviewReviewer.user_id == principal.user_id)
+    """The reviews ``principal`` is on (one taken off a review no longer sees it through
+    that review)."""
+    assigned = select(ReviewReviewer.review_id).where(
+        ReviewReviewer.user_id == principal.user_id, col(ReviewReviewer.removed_at).is_(None)
+    )
     return col(Review.id).in_(assigned)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from app.errors import Invalid
-from app.models import AuditEvent, User, table_of, utcnow
+from app.models import AuditEvent, FiguresVersion, User, table_of, utcnow
 
 if TYPE_CHECKING:
     from app.services.access import Principal
@@ -74,33 +74,40 @@ ACTIONS: tuple[str, ...] = (
 ACTION_GROUPS: tuple[str, ...] = tuple(dict.fromkeys(a.split(".")[0] for a in ACTIONS))
 
 
-# What the national figures and a team's national comparison are made of: a change to
-# any of these is recorded by one of these actions, in the same transaction.
-FIGURES_CHANGED = (
-    "review.finalised",
-    "review.reopened",
-    "team.created",
-    "team.updated",
-    "scale_version.published",
-    "scale_version.retired",
-    "demo.loaded",
-    "demo.synthetic_reviews",
+# What the national figures, a team's national comparison and who sees which team are
+# made of: every change to them is recorded by one of these actions, and recording one
+# moves the figures' version in the same transaction (``figures_version``).
+FIGURES_CHANGED = frozenset(
+    {
+        "review.finalised",
+        "review.reopened",
+        "team.created",
+        "team.updated",
+        "scale_version.published",
+        "scale_version.retired",
+        "demo.loaded",
+        "demo.synthetic_reviews",
+        # an ambassador sees the teams of the reviews they are on
+        "review.created",
+        "review.reviewer_replaced",
+        "review.reviewer_removed",
+    }
 )
+_FIGURES = table_of(FiguresVersion)
+_BUMP_FIGURES = sa.update(_FIGURES).where(_FIGURES.c.id == 1).values(version=_FIGURES.c.version + 1)
 
 
-def newest_of(session: Session, actions: Iterable[str]) -> int:
-    """The id of the newest event of any of ``actions`` (0 when there is none): one step
-    into the index by action per action. Every change is recorded in the unit of work
-    that makes it, so this number moves exactly when such a change commits, in every
-    worker process alike: the key for figures kept between requests."""
-    connection = session.connection()
-    newest = 0
-    for action in actions:
-        found = connection.execute(
-            sa.select(sa.func.max(col(AuditEvent.id))).where(col(AuditEvent.action) == action)
-        ).scalar_one()
-        newest = max(newest, found or 0)
-    return newest
+def figures_version(session: Session) -> int:
+    """The version of the figures: it goes up with every change in ``FIGURES_CHANGED``,
+    in the order those changes commit (an UPDATE of one row, taken in turn), in every
+    worker process alike. The key for figures kept between requests: a reader that sees
+    a number also sees every change made before it."""
+    found = (
+        session.connection()
+        .execute(sa.select(_FIGURES.c.version).where(_FIGURES.c.id == 1))
+        .scalar_one_or_none()
+    )
+    return int(found or 0)
 
 
 def action_label(action: str) -> str:
@@ -163,6 +170,8 @@ def write(
     if by is not None:
         actor_id, channel = by.user_id, channel or by.channel
         client_address = by.client_address
+    if action in FIGURES_CHANGED:
+        connection.execute(_BUMP_FIGURES)
     connection.execute(
         _INSERT,
         {

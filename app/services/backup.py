@@ -12,9 +12,10 @@ on writing, and a restore that puts such a copy back.
   ``pg_restore --clean --single-transaction``: all or nothing. The password goes to the
   tools through the environment, never on a command line others can read.
 
-A backup is refused if its file exists (nothing is overwritten by accident); a restore
-checks that the file is a backup of this product at a migration this code knows before
-touching anything.
+A backup is refused if its file exists (nothing is overwritten by accident) and is
+readable by its owner only (it holds password hashes and every team's results); a
+restore checks that the file is a backup of this product at a migration this code knows
+before touching anything.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def restore(url: URL, source: Path, *, known: Callable[[str], bool]) -> Summary:
         raise Invalid.of("err_restore_missing", path=str(source))
     if url.get_backend_name() == "sqlite":
         return _sqlite_restore(_sqlite_path(url), source, known)
-    return _pg_restore(url, source)
+    return _pg_restore(url, source, known)
 
 
 # SQLite ---------------------------------------------------------------------------------
@@ -82,6 +83,7 @@ def _sqlite_backup(database: Path, target: Path) -> Summary:
         raise Invalid.of("err_restore_missing", path=str(database))
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    _private(partial)
     source = sqlite3.connect(database, timeout=30)
     copy = sqlite3.connect(partial)
     try:
@@ -113,6 +115,12 @@ def _sqlite_restore(database: Path, source: Path, known: Callable[[str], bool]) 
         database, database.stat().st_size, found.migration, found.reviews, found.ratings,
         found.audit_events,
     )  # fmt: skip
+
+
+def _private(path: Path) -> None:
+    """Make ``path`` an empty file only its owner may read: a backup holds password
+    hashes and every team's results, and the default umask lets everyone read."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _check_integrity(connection: sqlite3.Connection, path: Path) -> None:
@@ -159,7 +167,8 @@ def _pg_env(url: URL) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def _pg_run(command: list[str], env: dict[str, str]) -> None:
+def _pg_run(command: list[str], env: dict[str, str]) -> str:
+    """Run a PostgreSQL tool; its standard output, or Conflict with its last complaint."""
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=PG_TIMEOUT_S, check=False
     )
@@ -168,24 +177,54 @@ def _pg_run(command: list[str], env: dict[str, str]) -> None:
         raise Conflict.of(
             "err_pg_tool_failed", tool=Path(command[0]).name, reason=reason[-1] if reason else ""
         )
+    return done.stdout
+
+
+OUR_TABLES = ("alembic_version", "review", "rating", "audit_event", "team")
+
+
+def _pg_migration(source: Path, env: dict[str, str]) -> str:
+    """The migration a pg_dump file of this product was made at; Invalid for a file that
+    is not one (its table of contents lacks the product's tables)."""
+    try:
+        contents = _pg_run([_pg_tool("pg_restore"), "--list", str(source)], env)
+    except Conflict as error:
+        raise Invalid.of("err_backup_not_ours", path=str(source), reason=error.detail) from None
+    missing = [t for t in OUR_TABLES if f" TABLE DATA public {t} " not in contents]
+    if missing:
+        reason = "no table " + ", ".join(missing)
+        raise Invalid.of("err_backup_not_ours", path=str(source), reason=reason)
+    data = _pg_run(
+        [_pg_tool("pg_restore"), "--data-only", "--table=alembic_version", "--file=-",
+         str(source)],
+        env,
+    )  # fmt: skip
+    lines = data.splitlines()
+    for number, line in enumerate(lines):
+        if line.startswith("COPY ") and "alembic_version" in line and number + 1 < len(lines):
+            return lines[number + 1].strip()
+    raise Invalid.of("err_backup_not_ours", path=str(source), reason="no migration recorded")
 
 
 def _pg_backup(url: URL, target: Path) -> Summary:
     address, env = _pg_env(url)
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    _private(partial)
     _pg_run(
         [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial), address],
         env,
     )
-    _pg_run([_pg_tool("pg_restore"), "--list", str(partial)], env)  # it reads back whole
+    migration = _pg_migration(partial, env)  # it reads back, whole, as one of ours
     os.replace(partial, target)
-    return Summary(target, target.stat().st_size, None, 0, 0, 0)
+    return Summary(target, target.stat().st_size, migration, 0, 0, 0)
 
 
-def _pg_restore(url: URL, source: Path) -> Summary:
+def _pg_restore(url: URL, source: Path, known: Callable[[str], bool]) -> Summary:
     address, env = _pg_env(url)
-    _pg_run([_pg_tool("pg_restore"), "--list", str(source)], env)
+    migration = _pg_migration(source, env)  # before anything is touched
+    if not known(migration):
+        raise Conflict.of("err_backup_newer", path=str(source), migration=migration)
     _pg_run(
         [
             _pg_tool("pg_restore"),
@@ -200,4 +239,4 @@ def _pg_restore(url: URL, source: Path) -> Summary:
         ],
         env,
     )
-    return Summary(source, source.stat().st_size, None, 0, 0, 0)
+    return Summary(source, source.stat().st_size, migration, 0, 0, 0)

@@ -42,6 +42,7 @@ from app.models import (
     Rating,
     Region,
     Review,
+    ReviewReviewer,
     ScaleVersion,
     Team,
     TeamMunicipality,
@@ -249,6 +250,14 @@ def ratings(connection: Connection, scope: Scope) -> Table:
     # the reviews once more before the first row (a second, at 100,000 reviews), while
     # the tables themselves are small.
     teams = dict(connection.execute(sa.select(col(Team.id), col(Team.name))).all())
+    # A reviewer taken off a review keeps their ratings for the record, not in exports:
+    # they count in nothing (the consensus, the agreement) and must not seem to.
+    taken_off = sa.exists().where(
+        col(ReviewReviewer.review_id) == col(Rating.review_id),
+        col(ReviewReviewer.user_id) == col(Rating.rater_id),
+        col(ReviewReviewer.removed_at).is_not(None),
+    )
+    counted = sa.or_(col(Rating.rater_id).is_(None), ~taken_off)
     raters = dict(connection.execute(sa.select(col(User.id), col(User.username))).all())
     result = _streaming(
         connection,
@@ -264,7 +273,7 @@ def ratings(connection: Connection, scope: Scope) -> Table:
             col(Rating.not_rated_reason),
         )  # fmt: skip
         .join(Review, col(Review.id) == col(Rating.review_id))
-        .where(*conditions, *rated)
+        .where(*conditions, *rated, counted)
         .order_by(col(Rating.review_id), col(Rating.id)),
     )
     consensus = RaterKind.CONSENSUS.value

@@ -19,6 +19,7 @@ and the table of teams holds the teams of their own scope.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -288,8 +289,7 @@ def sees_all_teams(principal: Principal) -> bool:
 
 OVERVIEWS_KEPT = 16  # a few filters for a few scopes: each holds a row per team (~4 MB at 10,000)
 _OVERVIEWS: OrderedDict[tuple[Any, ...], Overview] = OrderedDict()
-# What changes who sees which team (an ambassador sees the teams of reviews they are on).
-_SCOPE_CHANGED = ("review.created", "review.reviewer_replaced", "review.reviewer_removed")
+_KEEPING = threading.Lock()
 
 
 def forget_figures() -> None:
@@ -310,17 +310,18 @@ def overview(
     year with a finalised review, else this year.
 
     Made from every finalised review of the year, so it is kept per process for the
-    caller's scope and the filters, under the newest audit event that changes such
-    figures (``audit.FIGURES_CHANGED``; a few steps into an index): the figures change a
-    few times a day, and are read far more often. Treat it as read-only."""
+    caller's scope and the filters, under the figures' version (``audit.figures_version``,
+    which every change to them moves): the figures change a few times a day, and are
+    read far more often. Treat it as read-only."""
     assigned = principal.user_id if principal.role == Role.AMBASSADOR else None
     scope = (principal.role, principal.regions, principal.teams, assigned)
-    version = audit.newest_of(session, audit.FIGURES_CHANGED + _SCOPE_CHANGED)
+    version = audit.figures_version(session)
     key = (scope, filters, today, months_below_good, months, version)
-    found = _OVERVIEWS.get(key)
-    if found is not None:
-        _OVERVIEWS.move_to_end(key)
-        return found
+    with _KEEPING:  # requests run in a pool of threads: one of them at a time in here
+        found = _OVERVIEWS.get(key)
+        if found is not None:
+            _OVERVIEWS.move_to_end(key)
+            return found
     found = _overview(
         session,
         principal,
@@ -329,9 +330,10 @@ def overview(
         months_below_good=months_below_good,
         months=months,
     )
-    _OVERVIEWS[key] = found
-    while len(_OVERVIEWS) > OVERVIEWS_KEPT:
-        _OVERVIEWS.popitem(last=False)
+    with _KEEPING:
+        _OVERVIEWS[key] = found
+        while len(_OVERVIEWS) > OVERVIEWS_KEPT:
+            _OVERVIEWS.popitem(last=False)
     return found
 
 

@@ -197,7 +197,10 @@ def _finalised(session: Session, query: Any) -> list[ReviewResult]:
     for review_id, name in session.exec(
         select(ReviewReviewer.review_id, User.display_name)
         .join(User, col(User.id) == col(ReviewReviewer.user_id))
-        .where(col(ReviewReviewer.review_id).in_(ids))
+        .where(
+            col(ReviewReviewer.review_id).in_(ids),
+            col(ReviewReviewer.removed_at).is_(None),  # taken off it: not among its reviewers
+        )
         .order_by(col(ReviewReviewer.is_lead).desc(), col(User.display_name))
     ):
         reviewers[review_id].append(name)
@@ -271,8 +274,8 @@ def national_items(
 
     The database counts each score per item (a histogram: scores are few distinct
     values), so no rating row comes to Python. The result is kept per process under the
-    newest audit event that changes such figures (``audit.FIGURES_CHANGED``): a review
-    finalised or reopened anywhere moves it, in every worker alike."""
+    figures' version (``audit.figures_version``): a review finalised or reopened
+    anywhere moves it, in every worker alike."""
     in_year = [
         col(Review.scale_version_id) == scale_version_id,
         col(Review.status) == FINALISED,
@@ -280,7 +283,7 @@ def national_items(
         col(Review.visit_date) <= date(year, 12, 31),
     ]
     connection = session.connection()
-    key = (scale_version_id, year, audit.newest_of(session, audit.FIGURES_CHANGED))
+    key = (scale_version_id, year, audit.figures_version(session))
     cached = _NATIONAL.get(key)
     if cached is not None:
         return cached

@@ -32,13 +32,15 @@ def take_off(
     principal: Principal,
     review_id: int,
     *,
-    username: str,
+    username: str | None = None,
+    user_id: int | None = None,
     reason: str | None,
     replacement: str | None = None,
     new_lead: str | None = None,
 ) -> ReviewReviewer:
-    """Take ``username`` off the review, with ``reason``, putting ``replacement`` in their
-    place if given; ``new_lead`` leads when the reviewer taken off led it."""
+    """Take a reviewer (by ``username`` or ``user_id``) off the review, with ``reason``,
+    putting ``replacement`` in their place if given; ``new_lead`` leads when the
+    reviewer taken off led it. Who may do this is checked before anyone is looked up."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
     scoring.lock_review(session, review)
@@ -51,7 +53,9 @@ def take_off(
     why = scoring.clean_text(reason, limit=REASON_MAX, key="err_reason_long")
     if not why:
         raise Invalid.of("err_reviewer_reason")
-    leaving = _user(session, username)
+    leaving = session.get(User, user_id) if user_id is not None else _user(session, username or "")
+    if leaving is None:
+        raise Invalid.of("err_no_user", username=str(user_id))
     link = links.get(leaving.id or -1)
     if link is None:
         raise Invalid.of("err_not_on_review", username=leaving.username)
@@ -61,6 +65,7 @@ def take_off(
     if len(staying) + (1 if newcomer else 0) < needed:
         raise Invalid.of("err_too_few_reviewers", count=needed)
     lead = _next_lead(session, link, staying, newcomer, new_lead)
+    was_lead = link.is_lead
 
     link.removed_at = utcnow()
     link.removed_by_id = principal.user_id
@@ -87,7 +92,7 @@ def take_off(
         by=principal,
         entity_type="review",
         entity_id=review.id,
-        before={"reviewer": leaving.username, "lead": link.user_id == lead or None},
+        before={"reviewer": leaving.username, "was_lead": was_lead},
         after={
             "reviewer": leaving.username,
             "replacement": newcomer.username if newcomer else None,

@@ -15,8 +15,8 @@ then the worksheets, then the workbook that lists them and its relationships.
 
 Excel holds at most 1,048,576 rows in a sheet (the header included). A longer table
 goes on in a sheet of the same name and a number ("Ratings 2"), with the header again;
-a sheet's XML is likewise cut before it reaches the 2 GiB a ZIP member can hold without
-ZIP64 extensions, which not every spreadsheet reads.
+a sheet's XML is likewise cut before it could reach the 2 GiB a ZIP member can hold
+without ZIP64 extensions, which not every spreadsheet reads.
 
 Cells: numbers as numbers, dates as Excel dates shown as 2026-11-23, text inline
 (``inlineStr``, so no table of every string has to be kept until the end), with
@@ -39,7 +39,10 @@ from xml.sax.saxutils import escape, quoteattr
 from app.services.reports import cell_text
 
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet's rows, the header included
-MAX_SHEET_BYTES = 1_800_000_000  # under the 2 GiB of a ZIP member without ZIP64
+# A ZIP member holds under 2 GiB without ZIP64. The XML is counted in characters, at
+# most 4 bytes each in UTF-8: a sheet ends before 500 million (Excel's row limit comes
+# far sooner for any table of ours).
+MAX_SHEET_CHARS = 500_000_000
 MAX_CELL_TEXT = 32_767  # Excel's longest cell
 ROWS_PER_CHUNK = 2_000
 EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its leap-day bug included)
@@ -203,7 +206,7 @@ def _worksheet(
         line = f'<row r="{number}">{"".join(cells)}</row>'
         buffer.append(line)
         size += len(line)
-        if number == EXCEL_MAX_ROWS or size > MAX_SHEET_BYTES:
+        if number == EXCEL_MAX_ROWS or size > MAX_SHEET_CHARS:
             state["more"] = True
             break
         if len(buffer) >= ROWS_PER_CHUNK:

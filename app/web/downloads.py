@@ -109,7 +109,9 @@ def export_response(
         )
         yield xlsx.Sheet(t("xlsx_items"), columns, rows)
         yield xlsx.Sheet(
-            t("xlsx_filters"), [t("export_filter"), t("export_value")], filter_rows(scope, t)
+            t("xlsx_filters"),
+            [t("export_filter"), t("export_value")],
+            filter_rows(scope, t, language),
         )
 
     def body() -> Iterator[bytes]:
@@ -154,7 +156,7 @@ class ClosingStreamingResponse(StreamingResponse):
                     await run_in_threadpool(close)
 
 
-def filter_rows(scope: Scope, t: Callable[[str], str]) -> list[list[str]]:
+def filter_rows(scope: Scope, t: Callable[[str], str], language: str) -> list[list[str]]:
     """The workbook's last sheet: the filters it was made with, and what happens to a
     table longer than a sheet holds."""
     chosen = scope.filters.as_query()
@@ -162,7 +164,9 @@ def filter_rows(scope: Scope, t: Callable[[str], str]) -> list[list[str]]:
         [t(f"export_filter_{name}"), chosen.get(name) or t("export_filter_all")]
         for name in ("year", "region", "program_type", "scale")
     ]
-    limit = f"{xlsx.EXCEL_MAX_ROWS:,}".replace(",", ".")
+    limit = f"{xlsx.EXCEL_MAX_ROWS:,}"
+    if language == "da":
+        limit = limit.replace(",", ".")  # 1.048.576
     return [*rows, [], [t("export_about_sheets").format(rows=limit)]]
 
 

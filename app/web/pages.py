@@ -190,13 +190,12 @@ def reviewer_take_off(
     new_lead: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     """Replace or remove a reviewer who cannot go on (the lead or an administrator)."""
-    user = accounts.get_user(session, user_id)
     try:
         reviewers.take_off(
             session,
             principal,
             review_id,
-            username=user.username,
+            user_id=user_id,
             reason=reason,
             replacement=replacement or None,
             new_lead=new_lead or None,

@@ -24,13 +24,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("removed_by_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("removed_reason", sa.String(length=1000), nullable=True))
         batch_op.create_foreign_key(
-            "fk_review_reviewer_removed_by_id_user_account", "user_account", ["removed_by_id"], ["id"]
+            "fk_review_reviewer_removed_by_id_user_account",
+            "user_account",
+            ["removed_by_id"],
+            ["id"],
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("review_reviewer", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_review_reviewer_removed_by_id_user_account", type_="foreignkey")
+        batch_op.drop_constraint(
+            "fk_review_reviewer_removed_by_id_user_account", type_="foreignkey"
+        )
         batch_op.drop_column("removed_reason")
         batch_op.drop_column("removed_by_id")
         batch_op.drop_column("removed_at")

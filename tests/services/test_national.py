@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 from app.config import PROJECT_ROOT
 from app.errors import Invalid
 from app.models import ProgramType, RaterKind, Rating, Review, ReviewStatus, Role, Team
-from app.services import access, national, synthetic
+from app.services import access, audit, national, synthetic, teams
 from app.services.access import Principal
 from app.services.national import Filters
 from tests.factories import make_scale_version, make_team, make_user, shipped_scale
@@ -280,3 +280,32 @@ def test_teams_sort_in_danish_order() -> None:
     rows = [national.TeamRow(i, name, "ips", "", *(None,) * 7) for i, name in enumerate(names)]
     ordered = [row.name for row in national.sort_teams(rows, "name", descending=False)]
     assert ordered == ["aalborg", "Zealand", "Æbelø", "Ølstykke", "Århus"]
+
+
+def test_every_change_to_the_figures_moves_their_version_and_nothing_else_does(
+    session: Session,
+) -> None:
+    before = audit.figures_version(session)
+    for action in sorted(audit.FIGURES_CHANGED):
+        audit.record(session, action=action, channel="system")
+    assert audit.figures_version(session) == before + len(audit.FIGURES_CHANGED)
+    for action in ("rating.saved", "auth.signed_in", "export.downloaded"):
+        audit.record(session, action=action, channel="system")
+    assert audit.figures_version(session) == before + len(audit.FIGURES_CHANGED)
+
+
+def test_the_overview_kept_between_requests_follows_a_team_changed_since(
+    session: Session,
+) -> None:
+    team = make_team(session, name="Før navneskiftet", municipalities=(101,))
+    finalised(session, team, date(2025, 5, 1), {}, default=4)
+    assert "Før navneskiftet" in [row.name for row in overview(session).teams]
+
+    teams.update_team(
+        session, ADMIN, team, name="Efter navneskiftet", program_type="ips", is_active=True,
+        municipalities=[101],
+    )  # fmt: skip
+    session.commit()
+
+    names = [row.name for row in overview(session).teams]
+    assert "Efter navneskiftet" in names and "Før navneskiftet" not in names

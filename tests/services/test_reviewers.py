@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.errors import Conflict, Forbidden, Invalid
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEvent, RaterKind, Rating, Review, ReviewReviewer, Role, User
 from app.services import access, accounts, reviewers, scoring
 from app.services.access import Principal
@@ -202,3 +202,36 @@ def test_the_review_page_says_who_is_missing_and_why(client: TestClient, session
     assert "Lea Lead" in missing  # who took them off
     history = [li.get_text(" ", strip=True) for li in page.select("ol.history li")]
     assert any("Bedømmer fjernet" in line and "Har forladt korpset" in line for line in history)
+
+
+def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
+    session: Session,
+) -> None:
+    from app.services import exports, national, profiles
+
+    lead, second = make_user(session), make_user(session)
+    elsewhere = make_user(session, regions=(1081,))  # sees the review only by being on it
+    review = make_review(session, reviewers=(lead, second, elsewhere))
+    score_all(session, elsewhere, review, score=1)
+    assert access.visible_review(session, principal(session, elsewhere), review.id or 0)
+
+    reviewers.take_off(
+        session, principal(session, lead), review.id or 0, username=elsewhere.username,
+        reason="Flyttet til en anden region",
+    )  # fmt: skip
+    for user in (lead, second):
+        score_all(session, user, review)
+        scoring.submit(session, principal(session, user), review.id or 0)
+    scoring.finalise(session, principal(session, lead), review.id or 0)
+    session.commit()
+
+    with pytest.raises(NotFound):  # answered as if it did not exist
+        access.visible_review(session, principal(session, elsewhere), review.id or 0)
+    result = profiles.finalised_review(session, Principal.system(), review.id or 0)
+    assert len(result.reviewers) == 2, "the report credits those who made it"
+    scope = exports.Scope.of(
+        national.chosen_versions(session, national.Filters()), national.Filters()
+    )
+    table = exports.ratings(session.connection(), scope)
+    raters = {row[10] for row in table.rows if row[0] == review.id}
+    assert elsewhere.username not in raters and {lead.username, "consensus"} <= raters

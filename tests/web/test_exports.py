@@ -120,6 +120,7 @@ def test_the_workbook_speaks_the_readers_language(client: TestClient, session: S
     assert found["Målgruppe"] == "IPS" and found["Besøgsdato"].date() == date(2025, 5, 1)
     other = dict(zip(header, next(r for r in rows[1:] if r[0] == lignende.id), strict=True))
     assert other["Niveau"] == "Eksemplarisk" and other["Målgruppe"] == "IPS-lignende indsats"
+    assert "1,048,576 rows" in str(list(english["Filters"].iter_rows(values_only=True))[-1][0])
     rated = list(english["Ratings"].iter_rows(values_only=True))
     assert rated[0][-4:] == ("Rated by", "Rater", "Score", "Not rated because")
     assert {row[-4] for row in rated[1:]} == {"consensus"}

@@ -64,7 +64,7 @@ def test_a_search_finds_teams_by_name_or_municipality_in_any_case(
         ("page=-3", 422, "»page« skal være mellem 1 og"),
         ("page=abc", 422, "»page« skal være et helt tal"),
         ("page=99999", 404, "Side 99999 findes ikke; den sidste side er side"),
-        ("q=" + "x" * 150, 422, ""),
+        ("q=" + "x" * 150, 422, "En søgning kan højst være 100 tegn lang."),
     ],
 )
 def test_a_bad_page_or_search_is_a_clear_answer(
