@@ -469,7 +469,23 @@ def report(base: Measured, results: list[Measured], refused: dict[str, list[str]
     for role, routes in refused.items():
         if routes:
             print(f"\n{role} may not use: {', '.join(routes)}")
+    print_by_route(results)
     return ok
+
+
+def print_by_route(results: list[Measured]) -> None:
+    """The same p95s, one row per request and a column per role (– : not for that role)."""
+    roles = list(ROLES)
+    rows: dict[str, dict[str, Measured]] = {}
+    for result in results:
+        if result.kind != "download":
+            rows.setdefault(result.variant.route + result.variant.query, {})[result.role] = result
+    print("\np95 ms by request and role (baseline /login p95 in the line above the first table)\n")
+    print("| request | " + " | ".join(roles) + " |")
+    print("|---|" + "---:|" * len(roles))
+    for request, by_role in rows.items():
+        cells = [f"{by_role[r].p95:.0f}" if r in by_role else "–" for r in roles]
+        print(f"| `{request}` | " + " | ".join(cells) + " |")
 
 
 def report_downloads(rows: list[tuple[str, str, dict[str, float]]]) -> bool:

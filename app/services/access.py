@@ -157,6 +157,22 @@ def review_scope(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def review_scope_newest_first(principal: Principal) -> ColumnElement[bool]:
+    """``review_scope`` for a list read newest first through the index by visit date.
+
+    An ambassador's scope is an OR of two sets (their regions' teams, the reviews they
+    are on), which SQLite answers by collecting both whole and sorting them: half a
+    second for a region's 20,000 reviews before the first row. Written so that no index
+    serves it (``+ 0``), the list walks the date index and stops at the page's end."""
+    if principal.role != Role.AMBASSADOR:
+        return review_scope(principal)
+    regional = select(Team.id).where(_teams_in_regions(principal.regions))
+    assigned = select(ReviewReviewer.review_id).where(
+        ReviewReviewer.user_id == principal.user_id, col(ReviewReviewer.removed_at).is_(None)
+    )
+    return or_((col(Review.team_id) + 0).in_(regional), (col(Review.id) + 0).in_(assigned))
+
+
 def visible_team(session: Session, principal: Principal, team_id: int) -> Team:
     """The team, if ``principal`` may see it; otherwise 404 whether or not it exists."""
     team = session.exec(select(Team).where(Team.id == team_id, team_scope(principal))).first()

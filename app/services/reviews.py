@@ -20,12 +20,19 @@ from app.services.access import Principal
 ReviewRow = tuple[Review, Team, ScaleVersion]
 
 
-def _visible(principal: Principal) -> Select[Review, Team, ScaleVersion]:
+def _visible(
+    principal: Principal, *, newest_first: bool = False
+) -> Select[Review, Team, ScaleVersion]:
+    scope = (
+        access.review_scope_newest_first(principal)
+        if newest_first
+        else access.review_scope(principal)
+    )
     return (
         select(Review, Team, ScaleVersion)
         .join(Team, col(Team.id) == col(Review.team_id))
         .join(ScaleVersion, col(ScaleVersion.id) == col(Review.scale_version_id))
-        .where(access.review_scope(principal))
+        .where(scope)
     )
 
 
@@ -36,7 +43,9 @@ def list_reviews(
     ``limit`` of all (one of the two, so the list is bounded)."""
     if team_id is None and limit is None:
         raise ValueError("a list of every team's reviews needs a limit")
-    query = _visible(principal).order_by(col(Review.visit_date).desc(), col(Review.id).desc())
+    query = _visible(principal, newest_first=team_id is None).order_by(
+        col(Review.visit_date).desc(), col(Review.id).desc()
+    )
     if team_id is not None:
         query = query.where(Review.team_id == team_id)
     if limit is not None:
@@ -54,7 +63,9 @@ def review_slice(
 ) -> tuple[list[ReviewRow], tuple[date, int] | None]:
     """Up to ``limit`` reviews after the (visit date, id) ``after``, newest first, and the
     key the next slice starts after (None: this was the last)."""
-    query = _visible(principal).order_by(col(Review.visit_date).desc(), col(Review.id).desc())
+    query = _visible(principal, newest_first=team_id is None).order_by(
+        col(Review.visit_date).desc(), col(Review.id).desc()
+    )
     if team_id is not None:
         query = query.where(Review.team_id == team_id)
     if after is not None:
