@@ -193,11 +193,16 @@ def reviews(connection: Connection, scope: Scope) -> Table:
         .where(*conditions)
         .order_by(col(Review.id)),
     )
+    # The reviews the filters reach, once, as a set the ratings are checked against:
+    # the filters are decided once a review, not once a rating.
     scores = _streaming(
         connection,
         sa.select(col(Rating.review_id), col(Rating.item_key), col(Rating.score))
-        .join(Review, col(Review.id) == col(Rating.review_id))
-        .where(*conditions, *rated, col(Rating.rater_kind) == national.CONSENSUS)
+        .where(
+            col(Rating.review_id).in_(sa.select(col(Review.id)).where(*conditions)),
+            *rated,
+            col(Rating.rater_kind) == national.CONSENSUS,
+        )
         .order_by(col(Rating.review_id)),
     )
 
