@@ -32,6 +32,7 @@ from app.models import (
     Review,
     ReviewReviewer,
     ReviewStatus,
+    Role,
     ScaleVersion,
     Team,
     User,
@@ -339,6 +340,7 @@ _NATIONAL: dict[tuple[int, int, int], tuple[dict[str, NationalItem], int]] = {}
 def forget_figures() -> None:
     """Drop the figures kept between requests (tests roll back what they made)."""
     _NATIONAL.clear()
+    _DUE.clear()
 
 
 def spread_of(counts: dict[float, int]) -> NationalItem:
@@ -426,6 +428,9 @@ class DueList:
     total: int
 
 
+_DUE: dict[tuple[Any, ...], DueList] = {}
+
+
 def due_teams(
     session: Session,
     principal: Principal,
@@ -441,7 +446,35 @@ def due_teams(
 
     One row per team: its latest finalised review the caller may see, found by one step
     into the index of finalised reviews by team and date. So the cost follows the number
-    of teams, never the length of their history."""
+    of teams, never the length of their history; and since every change it depends on
+    (a review planned, finalised or reopened, a team changed, a reviewer taken off)
+    raises the figures' version, the list is kept per process under that version."""
+    assigned = principal.user_id if principal.role == Role.AMBASSADOR else None
+    key = (
+        principal.role, principal.regions, assigned, today, months_below_good, months, limit,
+        audit.figures_version(session),
+    )  # fmt: skip
+    found = _DUE.get(key)
+    if found is None:
+        found = _due_teams(
+            session, principal, today=today, months_below_good=months_below_good,
+            months=months, limit=limit,
+        )  # fmt: skip
+        if len(_DUE) >= 64:
+            _DUE.clear()
+        _DUE[key] = found
+    return found
+
+
+def _due_teams(
+    session: Session,
+    principal: Principal,
+    *,
+    today: date,
+    months_below_good: int,
+    months: int,
+    limit: int,
+) -> DueList:
     newest = teams.newest_finalised(principal)
     open_review = (
         select(Review.id)

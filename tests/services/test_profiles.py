@@ -306,3 +306,27 @@ def test_the_national_figures_follow_a_newly_finalised_review(session: Session) 
     after, count = profiles.national_items(session, version, 2025)
     assert count == 7 and after[items()[0]].teams == 7
     assert after[items()[0]].upper_quartile == 3.5  # 2 2 2 2 2 5 5
+
+
+def test_the_due_list_kept_between_requests_follows_a_review_planned_since(
+    session: Session,
+) -> None:
+    from app.services import scoring
+
+    team = make_team(session, municipalities=(101,))
+    make_scale_version(session)
+    first, second = make_user(session), make_user(session)
+
+    def entry() -> profiles.DueTeam:
+        due = profiles.due_teams(
+            session, ADMIN, today=date(2026, 11, 24), months_below_good=6, months=12, limit=500
+        )
+        return next(t for t in due.teams if t.team_id == team.id)
+
+    assert not entry().in_progress
+    scoring.plan_review(
+        session, ADMIN, team_id=team.id or 0, visit_date=date(2026, 12, 1),
+        reviewer_usernames=[first.username, second.username], lead_username=first.username,
+    )  # fmt: skip
+    session.commit()
+    assert entry().in_progress
