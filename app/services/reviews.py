@@ -92,9 +92,11 @@ def in_progress(
     stays bounded all the same)."""
     open_only = col(Review.status) != FINALISED  # the partial index of open reviews
     query = _visible(principal).where(open_only)
-    rows = session.exec(
-        query.order_by(col(Review.visit_date).desc(), col(Review.id).desc()).limit(limit)
-    )
+    # Sorted by an expression no index serves: given the index by visit date, SQLite
+    # walked all 100,000 reviews newest first looking for the few open ones (0.13 s);
+    # this way it takes the open ones from their own index and sorts those.
+    newest = func.coalesce(col(Review.visit_date), col(Review.visit_date))
+    rows = session.exec(query.order_by(newest.desc(), col(Review.id).desc()).limit(limit))
     total = session.exec(
         select(func.count()).select_from(Review).where(open_only, access.review_scope(principal))
     ).one()
