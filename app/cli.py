@@ -497,7 +497,7 @@ def audit_export(
     if sep not in (",", ";"):
         fail("--sep takes ',' or ';'")
     try:
-        clauses = audit.event_filter(
+        found = audit.event_filter(
             action=action,
             since=audit.parse_day(since, "--since"),
             until=audit.parse_day(until, "--until"),
@@ -517,7 +517,7 @@ def audit_export(
     with database() as engine, read_session(engine) as session:  # no write lock while writing
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            for line in audit.csv_lines(audit.csv_rows(session, clauses), sep=sep):
+            for line in audit.csv_lines(audit.csv_rows(session, found), sep=sep):
                 target.write(line)
                 count += 1
         finally:

@@ -10,13 +10,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.errors import Invalid
 from app.models import AuditEvent, FiguresVersion, User, table_of, utcnow
@@ -198,6 +200,16 @@ def parse_day(value: str | None, field: str) -> date | None:
         raise Invalid.of("err_bad_date", field=field, value=value) from None
 
 
+@dataclass(frozen=True)
+class EventFilter:
+    """The audit trail's filters: conditions each event must meet, and the actions and
+    actors asked for, which the trail is walked by (``_walks``)."""
+
+    clauses: tuple[ColumnElement[bool], ...] = ()
+    actions: tuple[str, ...] = ()  # none: every action
+    actors: SelectOfScalar[int | None] | None = None  # the users an actor filter finds
+
+
 def event_filter(
     *,
     action: str | None = None,
@@ -207,33 +219,31 @@ def event_filter(
     since: date | None = None,
     until: date | None = None,
     timezone: str = "UTC",
-) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the audit page and the CSV export. ``action`` is one of
-    ``ACTIONS``, or a group of them (``auth`` finds every sign-in event), so the trail
-    is read through its index by action; ``actor`` any part of a username or display
-    name, in any case. ``since`` and ``until`` are whole days, both included, as the
-    calendar reads in ``timezone``."""
+) -> EventFilter:
+    """The filters of the audit page and the CSV export. ``action`` is one of
+    ``ACTIONS``, or a group of them (``auth`` finds every sign-in event); ``actor`` any
+    part of a username or display name, in any case. ``since`` and ``until`` are whole
+    days, both included, as the calendar reads in ``timezone``."""
     if since and until and since > until:
         raise Invalid.of("err_dates_reversed", since=since, until=until)
     zone = ZoneInfo(timezone)
-    clauses: list[ColumnElement[bool]] = []
+    actions: tuple[str, ...] = ()
     if action:
         wanted = action.strip().removesuffix(".")  # "auth." reads as the group too
         if wanted in ACTION_GROUPS:
-            clauses.append(col(AuditEvent.action).in_(
-                [known for known in ACTIONS if known.startswith(wanted + ".")]
-            ))  # fmt: skip
+            actions = tuple(known for known in ACTIONS if known.startswith(wanted + "."))
         elif wanted in ACTIONS:
-            clauses.append(col(AuditEvent.action) == wanted)
+            actions = (wanted,)
         else:
             raise Invalid.of("err_unknown_action", value=wanted, allowed=", ".join(ACTIONS))
+    actors = None
     if actor:
         needle = actor.strip()
-        actor_ids = select(User.id).where(
+        actors = select(col(User.id)).where(
             col(User.username).icontains(needle, autoescape=True)
             | col(User.display_name).icontains(needle, autoescape=True)
         )
-        clauses.append(col(AuditEvent.actor_id).in_(actor_ids))
+    clauses: list[ColumnElement[bool]] = []
     if entity_type:
         clauses.append(col(AuditEvent.entity_type) == entity_type)
     if entity_id:
@@ -244,23 +254,86 @@ def event_filter(
     if until:
         end = datetime.combine(until + timedelta(days=1), time(), tzinfo=zone)
         clauses.append(col(AuditEvent.occurred_at) < end)
-    return clauses
+    return EventFilter(tuple(clauses), actions, actors)
 
 
-def list_events(
-    session: Session, clauses: Iterable[ColumnElement[bool]], *, limit: int, before_id: int | None
+# An actor filter that finds more users than this is checked on each event instead of
+# walking each user's events.
+MAX_WALKS = 32
+
+
+def _walks(session: Session, found: EventFilter) -> list[list[ColumnElement[bool]]]:
+    """The filter as walks along the trail's indexes, each a list of conditions with at
+    most one set of values: one walk per action of a group (by action and id), or per
+    actor an actor filter finds (by actor and id). A page is the newest events of every
+    walk, merged. Given the set whole (``action IN (...)``), a database reads every
+    matching event through the index and sorts them to find the newest fifty: 0.6 s for
+    a group on three million events. No walks: nothing can match."""
+    action, actor = col(AuditEvent.action), col(AuditEvent.actor_id)
+    base = list(found.clauses)
+    actor_ids: list[int] | None = None
+    if found.actors is not None:
+        actor_ids = [one for one in session.exec(found.actors) if one is not None]
+        if not actor_ids:
+            return []
+    if len(found.actions) == 1:
+        base.append(action == found.actions[0])
+    if actor_ids is not None:
+        if len(found.actions) <= 1 and len(actor_ids) <= MAX_WALKS:
+            return [[*base, actor == one] for one in actor_ids]
+        # with a group of actions (walked by action) or very many actors, the actor is
+        # checked on each event: ``+ 0`` keeps the database from sorting their events
+        base.append((actor + 0).in_(actor_ids))
+    if len(found.actions) > 1:
+        return [[*base, action == one] for one in found.actions]
+    return [base]
+
+
+def _ids(
+    walks: list[list[ColumnElement[bool]]],
+    *,
+    limit: int,
+    newest_first: bool,
+    beyond: int | None,
+) -> Select[int | None] | sa.CompoundSelect[int | None]:
+    """The ids of the next ``limit`` events of each walk, past the id ``beyond``."""
+    event_id = col(AuditEvent.id)
+
+    def walk(conditions: list[ColumnElement[bool]]) -> Select[int | None]:
+        query = sa.select(event_id).where(*conditions)
+        if beyond is not None:
+            query = query.where(event_id < beyond if newest_first else event_id > beyond)
+        return query.order_by(event_id.desc() if newest_first else event_id).limit(limit)
+
+    if len(walks) == 1:
+        return walk(walks[0])
+    # each walk in a subquery of its own, so that its ORDER BY and LIMIT apply to it
+    arms = [select(walk(conditions).subquery().c.id) for conditions in walks]
+    return sa.union_all(*arms)
+
+
+def _events(
+    session: Session, found: EventFilter, *, limit: int, newest_first: bool, beyond: int | None
 ) -> list[tuple[AuditEvent, str | None]]:
-    """The newest events first, with each actor's username, one page at a time."""
+    walks = _walks(session, found)
+    if not walks:
+        return []
+    event_id = col(AuditEvent.id)
     query = (
         select(AuditEvent, User.username)
         .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
-        .where(*clauses)
-        .order_by(col(AuditEvent.id).desc())
+        .where(event_id.in_(_ids(walks, limit=limit, newest_first=newest_first, beyond=beyond)))
+        .order_by(event_id.desc() if newest_first else event_id)
         .limit(limit)
     )
-    if before_id is not None:
-        query = query.where(col(AuditEvent.id) < before_id)
     return [(event, username) for event, username in session.exec(query)]
+
+
+def list_events(
+    session: Session, found: EventFilter, *, limit: int, before_id: int | None
+) -> list[tuple[AuditEvent, str | None]]:
+    """The newest events first, with each actor's username, one page at a time."""
+    return _events(session, found, limit=limit, newest_first=True, beyond=before_id)
 
 
 CSV_COLUMNS = (
@@ -277,22 +350,12 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(
-    session: Session, clauses: Iterable[ColumnElement[bool]], *, batch: int = 1000
-) -> Iterator[list[str]]:
+def csv_rows(session: Session, found: EventFilter, *, batch: int = 1000) -> Iterator[list[str]]:
     """The header and then every matching event, oldest first, read in batches."""
     yield list(CSV_COLUMNS)
-    clauses = list(clauses)
     last_id = 0
     while True:
-        query = (
-            select(AuditEvent, User.username)
-            .join(User, col(User.id) == col(AuditEvent.actor_id), isouter=True)
-            .where(*clauses, col(AuditEvent.id) > last_id)
-            .order_by(col(AuditEvent.id))
-            .limit(batch)
-        )
-        rows = session.exec(query).all()
+        rows = _events(session, found, limit=batch, newest_first=False, beyond=last_id)
         for event, username in rows:
             yield [
                 str(event.id),
@@ -322,3 +385,17 @@ def csv_lines(rows: Iterable[list[str]], *, sep: str = ",") -> Iterator[str]:
     writer = csv.writer(_Echo(), delimiter=sep)
     for row in rows:
         yield writer.writerow(row)
+
+
+def csv_chunks(rows: Iterable[list[str]], *, sep: str = ",", lines: int = 1000) -> Iterator[str]:
+    """The CSV in chunks of ``lines`` lines, for a response: a server sends each chunk
+    from its thread pool, and line by line the hand-offs cost more than the lines (three
+    million events took minutes)."""
+    chunk: list[str] = []
+    for line in csv_lines(rows, sep=sep):
+        chunk.append(line)
+        if len(chunk) >= lines:
+            yield "".join(chunk)
+            chunk.clear()
+    if chunk:
+        yield "".join(chunk)

@@ -471,7 +471,7 @@ FilterParam = Annotated[str | None, Query(max_length=100)]
 @dataclass(frozen=True)
 class AuditQuery:
     chosen: dict[str, str]  # the filters as given, to show and to link with
-    clauses: list[Any]
+    found: audit.EventFilter
 
 
 def audit_query(
@@ -492,7 +492,7 @@ def audit_query(
         "since": since,
         "until": until,
     }
-    clauses = audit.event_filter(
+    found = audit.event_filter(
         action=action,
         actor=actor,
         entity_type=entity_type,
@@ -501,7 +501,7 @@ def audit_query(
         until=audit.parse_day(until, "until"),
         timezone=request.app.state.settings.timezone,
     )
-    return AuditQuery({key: value for key, value in given.items() if value}, clauses)
+    return AuditQuery({key: value for key, value in given.items() if value}, found)
 
 
 AuditFilters = Annotated[AuditQuery, Depends(audit_query)]
@@ -515,9 +515,7 @@ def audit_log(
     filters: AuditFilters,
     before: QueryId = None,
 ) -> Response:
-    events = audit.list_events(
-        session, filters.clauses, limit=AUDIT_PAGE_SIZE + 1, before_id=before
-    )
+    events = audit.list_events(session, filters.found, limit=AUDIT_PAGE_SIZE + 1, before_id=before)
     more = len(events) > AUDIT_PAGE_SIZE
     events = events[:AUDIT_PAGE_SIZE]
     t = translator(request.state.language)
@@ -564,7 +562,7 @@ def audit_csv(
             )
         with state.read_session() as read:
             yield "\ufeff"
-            yield from audit.csv_lines(audit.csv_rows(read, filters.clauses), sep=sep)
+            yield from audit.csv_chunks(audit.csv_rows(read, filters.found), sep=sep)
 
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return StreamingResponse(
