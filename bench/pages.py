@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import random
 import re
 import sqlite3
 import statistics
@@ -43,6 +44,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -199,12 +201,81 @@ def build(folder: Path, reviews: int, *, fresh: bool) -> tuple[dict[str, str], P
     if database.exists():
         print(f"using the database already in {folder} (--fresh builds it again)")
         run_cli(["db", "upgrade"], env=env, cwd=folder)
+        add_history(database)
         return env, database
     started = time.monotonic()
     run_cli(["db", "upgrade"], env=env, cwd=folder)
     print(run_cli(["demo", "--synthetic-reviews", str(reviews)], env=env, cwd=folder).strip())
+    add_history(database)
     print(f"built in {time.monotonic() - started:.0f} s")
     return env, database
+
+
+# Ten years of use leave an audit trail far longer than the reviews: every rating saved,
+# review and team viewed, sign-in and refusal. The synthetic reviews leave none, so the
+# bench writes one, in proportions like the demo's own, for the audit pages to page.
+HISTORY_EVENTS = 3_000_000
+HISTORY_MIX = (
+    ("rating.saved", "review", 45),
+    ("review.viewed", "review", 20),
+    ("team.viewed", "team", 10),
+    ("consensus.saved", "review", 8),
+    ("auth.signed_in", "user", 6),
+    ("auth.signed_out", "user", 3),
+    ("access.denied", None, 2),
+    ("review.submitted", "review", 2),
+    ("export.downloaded", "export", 1),
+    ("review.created", "review", 1),
+    ("review.consensus_started", "review", 1),
+    ("review.finalised", "review", 1),
+)
+
+
+def add_history(database: Path, events: int = HISTORY_EVENTS) -> None:
+    """Add ten years of audit events (dated 2016-12 to 2026-11, in id order) unless the
+    database already holds that many."""
+    db = sqlite3.connect(database)
+    (present,) = db.execute("SELECT count(*) FROM audit_event").fetchone()
+    if present >= events:
+        db.close()
+        return
+    started = time.monotonic()
+    users = [row[0] for row in db.execute("SELECT id FROM user_account ORDER BY id")]
+    (last_review,) = db.execute("SELECT max(id) FROM review").fetchone()
+    (last_team,) = db.execute("SELECT max(id) FROM team").fetchone()
+    pick = random.Random(16)
+    kinds = [(action, entity) for action, entity, _ in HISTORY_MIX]
+    weights = [weight for _, _, weight in HISTORY_MIX]
+    first = datetime(2016, 12, 1)
+    step = (datetime(2026, 11, 30) - first) / events
+
+    def rows(start: int, stop: int) -> Iterator[tuple[Any, ...]]:
+        for number in range(start, stop):
+            action, entity = pick.choices(kinds, weights)[0]
+            actor = pick.choice(users)
+            entity_id: int | str | None = None
+            if entity == "review":
+                entity_id = pick.randint(1, last_review)
+            elif entity == "team":
+                entity_id = pick.randint(1, last_team)
+            elif entity == "user":
+                entity_id = actor
+            elif entity == "export":
+                entity_id = "ratings"
+            when = (first + step * number).strftime("%Y-%m-%d %H:%M:%S.%f")
+            channel = "api" if action == "rating.saved" and number % 3 else "web"
+            yield (when, actor, channel, action, entity, entity_id, "null", "null", "192.0.2.1")
+
+    with db:
+        for start in range(0, events - present, 100_000):
+            db.executemany(
+                "INSERT INTO audit_event (occurred_at, actor_id, channel, action, "
+                "entity_type, entity_id, before, after, client_address) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows(start, min(start + 100_000, events - present)),
+            )
+    db.close()
+    print(f"audit trail: {events - present} events added ({time.monotonic() - started:.0f} s)")
 
 
 def candidates(database: Path) -> dict[str, list[str]]:
@@ -254,9 +325,10 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "q": ["syntetisk 0999", "%_"],
         "group": ["principle"],
         # the audit trail's filters
-        "action": ["auth.signed_in", "review"],
+        "action": ["auth.signed_in", "review", "scale_version.published"],
         "actor": ["admin"],
         "since": ["2026-01-01"],
+        "until": ["2018-12-31"],
         "format": ["csv", "xlsx", "json"],
     }
     db.close()
@@ -304,12 +376,18 @@ def variants(values: dict[str, list[str]], only: str | None) -> list[Variant]:
 
 
 def _query_names(route: Any) -> list[str]:
-    """The names of a route's query parameters, a model of them (the national filters)
-    spelled out field by field."""
+    """The names of a route's query parameters, those its dependencies read included (the
+    audit trail's filters), and a model of them (the national filters) spelled out
+    field by field."""
     from pydantic import BaseModel  # noqa: PLC0415
 
+    def params(dependant: Any) -> Iterator[Any]:
+        yield from dependant.query_params
+        for inner in dependant.dependencies:
+            yield from params(inner)
+
     names = []
-    for parameter in route.dependant.query_params:
+    for parameter in params(route.dependant):
         annotation = parameter.field_info.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             names += [f.alias or n for n, f in annotation.model_fields.items()]
