@@ -80,6 +80,19 @@ test("another tab's waiting change is not built on: the two meet as a conflict",
   assert.deepEqual(core.chain([older], here, 3), { base_revision: null, after: older.client_id });
 });
 
+test("a change made before a reload, put back on the screen, is built on", () => {
+  // Offline, the reviewer changed the item, then reloaded: the new page showed that
+  // change on its form, so a change made now rests on it, not on the page's revision
+  // (which would meet the reviewer's own earlier change as a conflict).
+  const before = entry({ seq: 1, base_revision: 3, page: "before-reload" });
+  const now = entry({ seq: 2, page: "after-reload" });
+  assert.deepEqual(core.chain([before], now, 3, new Set([before.client_id])), {
+    base_revision: null,
+    after: before.client_id,
+  });
+  assert.deepEqual(core.chain([before], now, 3, new Set()), { base_revision: 3, after: null });
+});
+
 test("a conflict holds the later changes of its item, not the other items", () => {
   const conflict = entry({ seq: 1, item_key: "a", state: "conflict" });
   const later = entry({ seq: 2, item_key: "a", base_revision: null, after: conflict.client_id });

@@ -69,13 +69,15 @@
   }
 
   // A new change of an item: based on the last change of that item still waiting from
-  // the same tab (`page`), if there is one, else on the revision the tab last knew from
-  // the server. Not on another tab's waiting change: that value was not on this screen,
-  // so the two meet as a conflict, as changes from two devices do.
-  function chain(entries, change, knownRevision) {
+  // the same tab (`page`), or that this tab put on its screen when it loaded (`shown`,
+  // client ids: a change made before a reload), if there is one, else on the revision
+  // the tab last knew from the server. Not on another tab's waiting change that this
+  // screen never showed: the two meet as a conflict, as changes from two devices do.
+  function chain(entries, change, knownRevision, shown = new Set()) {
     let last = null;
     for (const entry of sorted(entries)) {
-      const samePage = !entry.page || !change.page || entry.page === change.page;
+      const samePage =
+        !entry.page || !change.page || entry.page === change.page || shown.has(entry.client_id);
       if (
         itemOf(entry) === itemOf(change) &&
         samePage &&

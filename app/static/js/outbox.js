@@ -31,6 +31,10 @@
   // what that tab showed, so a change the other tab made meanwhile is a conflict to
   // settle, as from another device, never overwritten unseen.
   const pageId = core.newClientId();
+  // Waiting changes made before this page loaded (in a tab since reloaded, or another
+  // tab) whose values it put on its forms: seen here, so a change here rests on them.
+  const shownHere = new Set();
+  const isMine = (entry) => !entry.page || entry.page === pageId || shownHere.has(entry.client_id);
   const zone = (document.body && document.body.dataset.timezone) || undefined;
   const fromDevice = document.documentElement.dataset.pageSource === "device";
 
@@ -438,7 +442,7 @@
       // was not on this screen when this change was made.
       const newer = !pageOnly && saved && saved.revision > pageRevision && saved.page === pageId;
       const revision = newer ? saved.revision : pageRevision;
-      const base = core.chain(entries, change, revision);
+      const base = core.chain(entries, change, revision, shownHere);
       conflict = entries.find(
         (other) => other.state === "conflict" && core.itemOf(other) === core.itemOf(change),
       ) || null;
@@ -681,7 +685,7 @@
     if (!form) return;
     if (kind === "ack") {
       sentItems.add(entry.item_key);
-      const mine = !entry.page || entry.page === pageId;
+      const mine = isMine(entry);
       if (newer) {
         if (mine) setRevision(form, answer.revision);
         return;
@@ -1123,6 +1127,7 @@
       const entry = latest.get(form.dataset.item);
       if (!entry || !untouched(form)) continue;
       putBack(form, entry.body);
+      shownHere.add(entry.client_id);
       const conflict = entries.find(
         (other) =>
           other.state === "conflict" && other.user === me && core.itemOf(other) === core.itemOf(entry),
