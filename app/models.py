@@ -442,6 +442,7 @@ class AuditEvent(SQLModel, table=True):
         # the trail's filters, newest first, read from an index however long it grows
         Index("ix_audit_event_action_id", "action", "id"),
         Index("ix_audit_event_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_event_actor_action_id", "actor_id", "action", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

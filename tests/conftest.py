@@ -128,8 +128,9 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture(autouse=True)
 def figures_forgotten() -> Iterator[None]:
-    """Figures kept between requests are keyed by the newest audit event, and a rolled
-    back test's event ids come again in the next test: each test starts without them."""
+    """Figures kept between requests are keyed by the figures' version, which a rolled
+    back test takes back too, so the next test's numbers come again: each test starts
+    without them."""
     yield
     profiles.forget_figures()
     national.forget_figures()
