@@ -166,10 +166,7 @@ def db_backup(
         fail(error.detail)
     typer.echo(f"backed up {display_url(url)} to {shown(made.path)} ({_size(made.bytes)})")
     if made.migration:
-        typer.echo(
-            f"  migration {made.migration}: {made.reviews} reviews, {made.ratings} ratings, "
-            f"{made.audit_events} audit events"
-        )
+        typer.echo(f"  migration {made.migration}{_counts(made)}")
 
 
 @db_cli.command("restore")
@@ -195,13 +192,20 @@ def db_restore(
     with database(migrated=False) as engine:
         state = schema_state(engine)
     typer.echo(f"restored {display_url(url)} from {shown(file)}")
-    if put_back.migration:
-        typer.echo(
-            f"  {put_back.reviews} reviews, {put_back.ratings} ratings, "
-            f"{put_back.audit_events} audit events"
-        )
+    if put_back.migration and put_back.reviews is not None:
+        typer.echo(f"  {_counts(put_back).removeprefix(': ')}")
     if not state.ok:
         typer.echo(f"  {state.message}")
+
+
+def _counts(summary: backup.Summary) -> str:
+    """ ": 37 reviews, 2709 ratings, 3 audit events", or nothing where they were not counted."""
+    if summary.reviews is None:
+        return ""
+    return (
+        f": {summary.reviews} reviews, {summary.ratings} ratings, "
+        f"{summary.audit_events} audit events"
+    )
 
 
 def _size(count: int) -> str:

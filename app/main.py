@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="IPS Fidelity",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # Swagger UI needs inline script and a CDN; the CSP allows neither
+        docs_url=None,  # our own /docs (app/web/api_docs.py) for signed-in users, CSP kept
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )

@@ -183,6 +183,13 @@ def visible_team(session: Session, principal: Principal, team_id: int) -> Team:
     raise NotFound.of("err_no_team", id=team_id)
 
 
+def sees_review(session: Session, principal: Principal, review_id: int) -> bool:
+    """Whether ``principal`` may see the review (a reviewer taken off it no longer may,
+    unless their region or role lets them)."""
+    query = select(Review.id).where(Review.id == review_id, review_scope(principal))
+    return session.exec(query).first() is not None
+
+
 def visible_review(session: Session, principal: Principal, review_id: int) -> Review:
     """The review, if ``principal`` may see it; otherwise 404 whether or not it exists."""
     query = select(Review).where(Review.id == review_id, review_scope(principal))

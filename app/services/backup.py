@@ -37,14 +37,15 @@ PG_TIMEOUT_S = 3600
 
 @dataclass(frozen=True)
 class Summary:
-    """What a backup holds, to print and to compare."""
+    """What a backup holds, to print and to compare (the counts: read from a SQLite file;
+    a PostgreSQL dump is not opened to count them)."""
 
     path: Path
     bytes: int
     migration: str | None
-    reviews: int
-    ratings: int
-    audit_events: int
+    reviews: int | None = None
+    ratings: int | None = None
+    audit_events: int | None = None
 
 
 def backup(url: URL, target: Path) -> Summary:
@@ -217,7 +218,7 @@ def _pg_backup(url: URL, target: Path) -> Summary:
     )
     migration = _pg_migration(partial, env)  # it reads back, whole, as one of ours
     os.replace(partial, target)
-    return Summary(target, target.stat().st_size, migration, 0, 0, 0)
+    return Summary(target, target.stat().st_size, migration)
 
 
 def _pg_restore(url: URL, source: Path, known: Callable[[str], bool]) -> Summary:
@@ -239,4 +240,4 @@ def _pg_restore(url: URL, source: Path, known: Callable[[str], bool]) -> Summary
         ],
         env,
     )
-    return Summary(source, source.stat().st_size, migration, 0, 0, 0)
+    return Summary(source, source.stat().st_size, migration)

@@ -27,6 +27,12 @@ from app.services.access import Principal
 REASON_MAX = 1000
 
 
+def may_change(principal: Principal, *, leads: bool) -> bool:
+    """Whether the caller may take reviewers off a review in progress: its lead, or an
+    administrator."""
+    return principal.is_admin or leads
+
+
 def take_off(
     session: Session,
     principal: Principal,
@@ -48,7 +54,7 @@ def take_off(
         raise Conflict.of("err_review_finalised")
     links = scoring.links_of(session, review.id)
     me = links.get(principal.user_id or -1)
-    if not principal.is_admin and (me is None or not me.is_lead):
+    if not may_change(principal, leads=me is not None and me.is_lead):
         raise Forbidden.of("err_change_reviewers")
     why = scoring.clean_text(reason, limit=REASON_MAX, key="err_reason_long")
     if not why:

@@ -28,6 +28,7 @@ from app.models import ActionStatus, Rating
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
 from app.services import (
+    access,
     exports,
     feedback,
     national,
@@ -930,7 +931,7 @@ def review_reopen(
 
 
 class TakeOffIn(_Body):
-    reason: str = Field(max_length=1000, description="Why, shown on the review")
+    reason: str = Field(max_length=reviewers.REASON_MAX * 2, description="Why, shown on the review")
     replacement_username: str | None = Field(
         None, max_length=64, description="Who takes their place (an ambassador or admin)"
     )
@@ -945,7 +946,10 @@ class TakeOffIn(_Body):
     summary="Take a reviewer off a review in progress, with a reason, optionally putting "
     "someone in their place (the lead or administrators)",
     description="Their ratings are kept for the record but no longer count: the consensus "
-    "no longer waits for them. A review being scored keeps at least two reviewers.",
+    "no longer waits for them. A review being scored keeps at least two reviewers. "
+    "Answers with the review as it is now, or 204 when callers took themselves off and "
+    "may no longer see it.",
+    responses={204: {"description": "Done; the caller no longer sees the review"}},
 )
 def reviewer_remove(
     session: SessionDep,
@@ -953,7 +957,7 @@ def reviewer_remove(
     review_id: PathId,
     username: Annotated[str, Path(max_length=64)],
     body: TakeOffIn,
-) -> ReviewDetailOut:
+) -> Any:
     reviewers.take_off(
         session,
         principal,
@@ -963,6 +967,8 @@ def reviewer_remove(
         replacement=body.replacement_username,
         new_lead=body.lead_username,
     )
+    if not access.sees_review(session, principal, review_id):
+        return Response(status_code=204)
     return _review_detail(session, principal, review_id)
 
 

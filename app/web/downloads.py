@@ -24,6 +24,7 @@ from app.services import access, audit, exports, xlsx
 from app.services.access import Principal
 from app.services.exports import Scope
 from app.services.reports import DANISH_LETTERS
+from app.web.filters import thousands_in
 
 Kind = Literal["reviews", "ratings", "workbook"]
 Format = Literal["json", "csv", "xlsx"]
@@ -164,9 +165,7 @@ def filter_rows(scope: Scope, t: Callable[[str], str], language: str) -> list[li
         [t(f"export_filter_{name}"), chosen.get(name) or t("export_filter_all")]
         for name in ("year", "region", "program_type", "scale")
     ]
-    limit = f"{xlsx.EXCEL_MAX_ROWS:,}"
-    if language == "da":
-        limit = limit.replace(",", ".")  # 1.048.576
+    limit = thousands_in(xlsx.EXCEL_MAX_ROWS, language)  # 1.048.576 in Danish
     return [*rows, [], [t("export_about_sheets").format(rows=limit)]]
 
 

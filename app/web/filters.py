@@ -76,11 +76,16 @@ def number(context: Context, value: float | int | None) -> str:
     return text.replace(".", ",") if context.get("language") == "da" else text
 
 
+def thousands_in(value: int, language: str | None) -> str:
+    """A count as a reader of ``language`` writes it: 10.000 in Danish, 10,000 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if language == "da" else text
+
+
 @pass_context
 def thousands(context: Context, value: int) -> str:
-    """A count as the reader writes it: 10.000 in Danish, 10,000 in English."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if context.get("language") == "da" else text
+    """``thousands_in`` in the page's language."""
+    return thousands_in(value, context.get("language"))
 
 
 @pass_context

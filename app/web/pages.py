@@ -16,7 +16,7 @@ from app.config import PROJECT_ROOT
 from app.db import SessionDep
 from app.errors import Conflict, Invalid, TooManyAttempts
 from app.i18n import translator
-from app.models import ActionStatus, Role
+from app.models import ActionStatus, ReviewStatus, Role
 from app.scales.schema import Item, Principle, Section
 from app.services import (
     access,
@@ -149,15 +149,18 @@ def review_detail(
     background: BackgroundTasks,
     review_id: PathId,
 ) -> Response:
+    context = _review_context(session, principal, review_id)
     record_view(request, background, principal, "review", review_id)
-    return render(request, "reviews/detail.html", _review_context(session, principal, review_id))
+    return render(request, "reviews/detail.html", context)
 
 
 def _review_context(
     session: SessionDep, principal: Principal, review_id: int, **extra: object
 ) -> dict[str, object]:
     view = scoring.scoring_view(session, principal, review_id)
-    may_change = view.review.status != "finalised" and (principal.is_admin or view.is_lead)
+    may_change = view.review.status != ReviewStatus.FINALISED and reviewers.may_change(
+        principal, leads=view.is_lead
+    )
     on_it = {user.id for user, _ in view.reviewers} | {user.id for user, _ in view.removed}
     removers = {link.removed_by_id for _, link in view.removed if link.removed_by_id}
     return {
@@ -210,6 +213,8 @@ def reviewer_take_off(
             reviewer_form={"user_id": user_id},
         )
         return render(request, "reviews/detail.html", context, status_code=refused.status_code)
+    if not access.sees_review(session, principal, review_id):  # they took themselves off
+        return RedirectResponse(request.url_for("home").path, status_code=303)
     target = request.url_for("review_detail", review_id=review_id)
     return RedirectResponse(f"{target.path}#reviewers-heading", status_code=303)
 
@@ -336,13 +341,17 @@ def _account_page(
     message: str | None = None,
     retry_after: int = 0,
     status_code: int = 200,
+    said: str | None = None,
 ) -> Response:
+    """The account page; ``message`` a key of a refusal made here, ``said`` the words of
+    one a service made, with its values in place."""
     assert principal.user_id is not None
     context = {
         "retry_after": retry_after,
         "sessions": accounts.live_sessions(session, principal.user_id, request.app.state.settings),
         "changed": changed,
         "message": message,
+        "said": said,
         "min_password": accounts.MIN_PASSWORD,
         "role_names": {role: f"role_{role.value}" for role in Role},
     }
@@ -392,6 +401,10 @@ def change_password(
         accounts.set_password(session, principal, user, new_password)
     except Invalid as refused:  # too short, too common, or made of one's own name
         return _account_page(
-            request, session, principal, message=refused.key or "invalid_input", status_code=422
+            request,
+            session,
+            principal,
+            said=refused.message(request.state.language),
+            status_code=422,
         )
     return RedirectResponse("/account?changed=1", status_code=303)

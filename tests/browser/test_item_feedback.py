@@ -8,22 +8,19 @@ from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
-from sqlmodel import Session
 
-from app.services import access, scoring
 from tests.browser.test_offline import (
     SCALE,
-    _engine,
     _scene,
     open_scoring,
     ready,
+    review_in_consensus,
     sign_in,
     state_of,
     tablets,  # noqa: F401 (the fixture)
     tap_level,
     waiting,
 )
-from tests.factories import make_review, make_team, make_user
 
 pytestmark = pytest.mark.browser
 ANCHORED = next(item for item in SCALE.items if item.kind == "anchored")
@@ -59,28 +56,10 @@ def test_a_consensus_score_says_at_once_what_it_still_needs(
     live_server: str,
     live_database: str,
 ) -> None:
-    engine = _engine(live_database)
-    with Session(engine) as session:
-        lead, second = make_user(session), make_user(session)
-        review = make_review(
-            session, team=make_team(session, municipalities=(101,)), reviewers=(lead, second)
-        )
-        for user, odd in ((lead, 4), (second, 2)):
-            who = access.principal_for(session, user)
-            for item in SCALE.items:
-                score = odd if item.key == ANCHORED.key else 4
-                scoring.save_rating(
-                    session, who, review.id or 0, item.key,
-                    scoring.RatingInput(score=score), client_id=None,
-                )  # fmt: skip
-            session.commit()
-            scoring.submit(session, who, review.id or 0)
-            session.commit()
-        review_id, lead_name = review.id, lead.username
-    engine.dispose()
+    scene = review_in_consensus(live_database, split=ANCHORED.key, scores=(4, 2))
     _, page = tablets()
-    sign_in(page, live_server, lead_name)
-    page.goto(f"{live_server}/reviews/{review_id}/consensus")
+    sign_in(page, live_server, scene.reviewer)
+    page.goto(f"{live_server}/reviews/{scene.review_id}/consensus")
     ready(page)
 
     tap_level(page, ANCHORED.key, 3)  # the reviewers said 4 and 2

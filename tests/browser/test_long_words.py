@@ -6,31 +6,39 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from pypdf import PdfReader
 from sqlmodel import Session
 
+from app.models import Review, Team
 from app.services import access, feedback, scoring
 from tests.browser.conftest import TABLET
 from tests.browser.test_offline import (
     SCALE,
     _engine,
     ready,
+    review_in_consensus,
     sign_in,
     state_of,
     tablets,  # noqa: F401 (the fixture)
     tap_level,
 )
-from tests.factories import make_review, make_team, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 WORD = "https://example.org/" + "a" * 3000  # no space, no hyphen: nothing to break at
 ANCHORED = next(item for item in SCALE.items if item.kind == "anchored")
 
 
-def width_fits(page: Page) -> None:
+def width_fits(page: Page, *, shows: bool = True) -> None:
+    """The page shows the long word (a page without it would fit anyway) and is no wider
+    than the tablet."""
+    if shows:  # as text, or in a field (whose value inner_text leaves out)
+        shown = page.locator("main").inner_text() + page.content()
+        assert WORD[:300] in shown, f"{page.url} shows the word"
     wide = page.evaluate("() => document.documentElement.scrollWidth")
     assert wide <= TABLET["width"], f"{page.url} is {wide} px wide"
 
@@ -40,25 +48,10 @@ def test_long_words_wrap_on_every_page(
     live_server: str,
     live_database: str,
 ) -> None:
-    engine = _engine(live_database)
-    with Session(engine) as session:
-        lead, second = make_user(session), make_user(session)
-        team = make_team(session, municipalities=(101,))
-        review = make_review(session, team=team, reviewers=(lead, second))
-        for user, odd in ((lead, 4), (second, 2)):
-            who = access.principal_for(session, user)
-            for item in SCALE.items:
-                change = scoring.RatingInput(
-                    score=odd if item.key == ANCHORED.key else 4, note=WORD
-                )
-                scoring.save_rating(session, who, review.id or 0, item.key, change, client_id=None)
-            session.commit()
-            scoring.submit(session, who, review.id or 0)
-            session.commit()
-        review_id, lead_name, team_id = review.id or 0, lead.username, team.id
-    engine.dispose()
+    scene = review_in_consensus(live_database, split=ANCHORED.key, scores=(4, 2), note=WORD)
+    review_id = scene.review_id
     _, page = tablets()
-    sign_in(page, live_server, lead_name)
+    sign_in(page, live_server, scene.reviewer)
 
     page.goto(f"{live_server}/reviews/{review_id}/consensus")
     ready(page)
@@ -80,17 +73,23 @@ def test_long_words_wrap_on_every_page(
     page.goto(f"{live_server}/reviews/{review_id}/score")
     width_fits(page)
     page.goto(f"{live_server}/reviews/{review_id}")
-    width_fits(page)
+    width_fits(page, shows=False)  # in consensus: what it says comes with the finalising
 
     engine = _engine(live_database)
     with Session(engine) as session:
         admin = access.Principal.system()
         scoring.finalise(session, admin, review_id)
         session.commit()
-        leader = make_user(session, role="team_leader", teams=(session.get(type(team), team_id),))
-        feedback.save_comment(
-            session, access.principal_for(session, leader), review_id, ANCHORED.key, WORD,
-            feedback_days=14,
+        review = session.get(Review, review_id)
+        assert review is not None
+        team_id = review.team_id
+        leader = make_user(session, role="team_leader", teams=(session.get(Team, team_id),))
+        as_leader = access.principal_for(session, leader)
+        feedback.save_comment(session, as_leader, review_id, ANCHORED.key, WORD, feedback_days=14)
+        feedback.create_action(  # the team page shows the team's actions
+            session, as_leader, review_id, ANCHORED.key,
+            feedback.ActionInput(what=WORD[:900], who="Teamlederen", due_date="2027-01-31"),
+            today=date(2026, 12, 6),
         )  # fmt: skip
         session.commit()
     engine.dispose()

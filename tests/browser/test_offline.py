@@ -29,7 +29,7 @@ from app.config import PROJECT_ROOT
 from app.db import create_db_engine
 from app.models import Role, utcnow
 from app.scales.loader import load_scale_file, scale_files
-from app.services import scales
+from app.services import access, scales, scoring
 from tests.browser import conftest
 from tests.browser.conftest import CHROMIUM, TABLET
 from tests.browser.test_accessibility import violations
@@ -66,6 +66,31 @@ def _scene(database: str) -> Scene:
             review = make_review(session, team=team, reviewers=(first, second))
             assert review.id is not None
             return Scene(review.id, first.username, second.username)
+    finally:
+        engine.dispose()
+
+
+def review_in_consensus(
+    database: str, *, split: str, scores: tuple[int, int], note: str | None = None
+) -> Scene:
+    """A review whose two reviewers have scored every item 4 (the item ``split`` with
+    ``scores``, one each) and submitted, so that its lead may begin the consensus."""
+    engine = _engine(database)
+    try:
+        with Session(engine) as session:
+            lead, second = make_user(session), make_user(session)
+            team = make_team(session, municipalities=(101,))
+            review = make_review(session, team=team, reviewers=(lead, second))
+            assert review.id is not None
+            for user, score in zip((lead, second), scores, strict=True):
+                who = access.principal_for(session, user)
+                for item in SCALE.items:
+                    change = scoring.RatingInput(score=score if item.key == split else 4, note=note)
+                    scoring.save_rating(session, who, review.id, item.key, change, client_id=None)
+                session.commit()
+                scoring.submit(session, who, review.id)
+                session.commit()
+            return Scene(review.id, lead.username, second.username)
     finally:
         engine.dispose()
 

@@ -235,3 +235,108 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     table = exports.ratings(session.connection(), scope)
     raters = {row[10] for row in table.rows if row[0] == review.id}
     assert elsewhere.username not in raters and {lead.username, "consensus"} <= raters
+
+
+def test_the_steps_that_change_the_figures_move_their_version(session: Session) -> None:
+    """What is kept between requests (the national overview, a team's national figures,
+    the teams due) is made again when the version moves: taking a reviewer off, a
+    finalising and a reopening move it, through the services that do them; ratings and
+    submitting do not."""
+    from app.services import audit
+
+    lead, second, gone = (make_user(session) for _ in range(3))
+    review = make_review(session, reviewers=(lead, second, gone))
+    version = audit.figures_version(session)
+
+    reviewers.take_off(
+        session, principal(session, lead), review.id or 0, username=gone.username,
+        reason="Har forladt korpset",
+    )  # fmt: skip
+    session.commit()
+    assert audit.figures_version(session) == version + 1
+    for user in (lead, second):
+        score_all(session, user, review)
+        scoring.submit(session, principal(session, user), review.id or 0)
+    session.commit()
+    assert audit.figures_version(session) == version + 1, "ratings leave the figures be"
+    scoring.finalise(session, principal(session, lead), review.id or 0)
+    session.commit()
+    assert audit.figures_version(session) == version + 2
+    admin = make_user(session, role=Role.ADMIN)
+    scoring.reopen(session, principal(session, admin), review.id or 0, reason="Forkert dato")
+    session.commit()
+    assert audit.figures_version(session) == version + 3
+
+
+def test_the_api_takes_off_the_lead_and_names_who_leads_after_them(
+    client: TestClient, session: Session
+) -> None:
+    lead, second, third = (make_user(session) for _ in range(3))
+    outsider = make_user(session)
+    review = make_review(session, reviewers=(lead, second, third))
+    token, _ = accounts.create_token(session, Principal.system(), lead, "tests")
+    session.commit()
+    address = f"/api/v1/reviews/{review.id}/reviewers/{lead.username}/remove"
+    headers = {"Authorization": f"Bearer {token}"}
+
+    refused = client.post(
+        address, json={"reason": "Syg", "lead_username": outsider.username}, headers=headers
+    )
+    assert refused.status_code == 422 and outsider.username in refused.json()["detail"]
+    unnamed = client.post(address, json={"reason": "Syg"}, headers=headers)
+    assert unnamed.status_code == 422, "the lead leaving without a successor named"
+    assert links(session, review)[lead.id or 0].removed_at is None, "nothing changed"
+
+    answer = client.post(
+        address, json={"reason": "Syg", "lead_username": third.username}, headers=headers
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert {r["username"]: r["is_lead"] for r in body["reviewers"]} == {
+        second.username: False,
+        third.username: True,
+    }
+    assert [(r["username"], r["reason"]) for r in body["removed_reviewers"]] == [
+        (lead.username, "Syg")
+    ]
+    session.expire_all()
+    stored = links(session, review)
+    assert stored[third.id or 0].is_lead and stored[lead.id or 0].removed_reason == "Syg"
+
+
+def test_a_lead_from_elsewhere_who_takes_themselves_off_is_done_not_refused(
+    client: TestClient, session: Session
+) -> None:
+    """An ambassador of another region sees the review only by being on it: taking
+    themselves off (naming the next lead) is kept, and answered without the review."""
+    lead = make_user(session, regions=(1081,))
+    second, third = make_user(session), make_user(session)
+    review = make_review(session, reviewers=(lead, second, third))
+    token, _ = accounts.create_token(session, Principal.system(), lead, "tests")
+    session.commit()
+
+    answer = client.post(
+        f"/api/v1/reviews/{review.id}/reviewers/{lead.username}/remove",
+        json={"reason": "Skifter job", "lead_username": second.username},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert answer.status_code == 204 and answer.content == b""
+    session.expire_all()
+    stored = links(session, review)
+    assert stored[lead.id or 0].removed_reason == "Skifter job", "kept, not rolled back"
+    assert stored[second.id or 0].is_lead
+    assert not access.sees_review(session, principal(session, lead), review.id or 0)
+
+    # the same through the page: the lead is sent to the front page, not to a 404
+    other = make_review(session, reviewers=(lead, second, third))
+    csrf = sign_in(client, lead.username)
+    done = client.post(
+        f"/reviews/{other.id}/reviewers/{lead.id}",
+        data={"reason": "Skifter job", "new_lead": third.username},
+        headers={"X-CSRF-Token": csrf},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    session.expire_all()
+    assert links(session, other)[lead.id or 0].removed_reason == "Skifter job"

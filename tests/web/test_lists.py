@@ -43,14 +43,20 @@ def test_a_search_finds_teams_by_name_or_municipality_in_any_case(
 ) -> None:
     make_team(session, name="Ærø Øst IPS", municipalities=(101,))
     make_team(session, name="Andet team", municipalities=(751,))  # Aarhus
+    make_team(session, name="Team på 50% tid", municipalities=(751,))
 
     def found(query: str) -> list[str]:
-        page = parse(analyst.get("/teams", params={"q": query}).text)
+        response = analyst.get("/teams", params={"q": query})
+        assert response.status_code == 200
+        page = parse(response.text)
         return [a.get_text() for a in page.select("table.data tbody td:first-child a")]
 
     assert "Ærø Øst IPS" in found("ærø ø")  # Danish letters fold too
     assert "Andet team" in found("AARHUS")  # the municipality's name
-    assert found("%") == [] and found("_") == []  # letters, not wildcards
+    assert found("%") == ["Team på 50% tid"]  # a letter, not a wildcard
+    assert found("_") == []
+    none = parse(analyst.get("/teams", params={"q": "_"}).text).select_one("main").get_text()
+    assert "Ingen teams matcher »_«" in none
     everything = found("   ")  # only spaces: no search
     assert "Ærø Øst IPS" in everything and "Andet team" in everything
     nothing = parse(analyst.get("/teams", params={"q": "zzz-intet"}).text)
@@ -75,6 +81,21 @@ def test_a_bad_page_or_search_is_a_clear_answer(
     assert said in parse(response.text).select_one("main").get_text(" ", strip=True)
 
 
+def every_review(client: TestClient, limit: int) -> list[int]:
+    """The ids on every page of the API's review list, following ``next`` to the end."""
+    seen: list[int] = []
+    address: str | None = f"/api/v1/reviews?limit={limit}"
+    while address:
+        response = client.get(address)
+        answer = response.json()
+        assert answer["limit"] == limit and len(answer["items"]) <= limit
+        seen += [review["id"] for review in answer["items"]]
+        address = answer["next"]
+        if address:
+            assert response.headers["link"] == f'<{address}>; rel="next"'
+    return seen
+
+
 def test_the_api_lists_page_with_a_cursor_to_the_end(analyst: TestClient, session: Session) -> None:
     team = make_team(session)
     made = {
@@ -83,24 +104,46 @@ def test_the_api_lists_page_with_a_cursor_to_the_end(analyst: TestClient, sessio
         ).id
         for n in range(13)
     }
-    seen: list[int] = []
-    address: str | None = "/api/v1/reviews?limit=5"
-    pages = 0
-    while address:
-        response = analyst.get(address)
-        answer = response.json()
-        assert answer["limit"] == 5 and len(answer["items"]) <= 5
-        seen += [review["id"] for review in answer["items"]]
-        address = answer["next"]
-        if address:
-            assert response.headers["link"] == f'<{address}>; rel="next"'
-        pages += 1
-    assert pages >= 3 and len(seen) == len(set(seen)) and made <= set(seen)
-    dates = [r["visit_date"] for r in analyst.get("/api/v1/reviews?limit=200").json()["items"]]
-    assert dates == sorted(dates, reverse=True)
+    # several on one day: the cursor carries the id too, or a page boundary loses some
+    made |= {
+        make_review(session, team=team, visit_date=date(2023, 6, 1), finalised=True).id
+        for _ in range(6)
+    }
+    whole = analyst.get("/api/v1/reviews?limit=200").json()["items"]
+    order = [(r["visit_date"], r["id"]) for r in whole]
+    assert order == sorted(order, reverse=True) and made <= {r["id"] for r in whole}
+    for limit in (2, 5):
+        assert every_review(analyst, limit) == [r["id"] for r in whole]
     make_team(session)
     teams = analyst.get("/api/v1/teams?limit=1").json()
     assert len(teams["items"]) == 1 and teams["next"].startswith("/api/v1/teams?")
+
+
+def test_an_ambassador_pages_through_their_regions_and_the_reviews_they_are_on(
+    client: TestClient, session: Session
+) -> None:
+    from app.services import access, reviewers
+
+    ambassador = make_user(session)  # Hovedstaden
+    lead = make_user(session, regions=(1082,))
+    at_home = make_team(session, municipalities=(101,))  # København
+    away = [make_team(session, municipalities=(751,)) for _ in range(2)]  # Aarhus
+    visible = {
+        make_review(session, team=at_home, visit_date=date(2024, 5, 1), finalised=True).id
+        for _ in range(4)
+    }
+    visible.add(make_review(session, team=away[0], reviewers=(lead, ambassador)).id)
+    left = make_review(session, team=away[1], reviewers=(lead, ambassador, make_user(session)))
+    reviewers.take_off(
+        session, access.principal_for(session, lead), left.id or 0,
+        username=ambassador.username, reason="Inhabil",
+    )  # fmt: skip
+    session.commit()
+    make_review(session, team=away[0], finalised=True)  # not theirs
+
+    sign_in(client, ambassador.username)
+    ids = every_review(client, 2)
+    assert set(ids) == visible and len(ids) == len(visible)
 
 
 @pytest.mark.parametrize(
