@@ -210,7 +210,12 @@ def reviewer_take_off(
             principal,
             review_id,
             reviewer_error=refused.message(request.state.language),
-            reviewer_form={"user_id": user_id},
+            reviewer_form={  # what was asked, kept for the person to correct
+                "user_id": user_id,
+                "reason": reason,
+                "replacement": replacement,
+                "new_lead": new_lead,
+            },
         )
         return render(request, "reviews/detail.html", context, status_code=refused.status_code)
     if not access.sees_review(session, principal, review_id):  # they took themselves off

@@ -192,6 +192,17 @@ def test_the_review_page_says_who_is_missing_and_why(client: TestClient, session
     )  # fmt: skip
     assert empty.status_code == 422
     assert "Skriv hvorfor" in parse(empty.text).select_one("#reviewer-error").get_text()
+    # a refusal keeps what was typed and chosen: the lead only corrects what is wrong
+    alone = make_review(session, reviewers=(lead, gone))
+    refused = client.post(
+        f"/reviews/{alone.id}/reviewers/{gone.id}",
+        data={"reason": "Har forladt korpset", "replacement": ""},
+        headers={"X-CSRF-Token": token},
+    )
+    assert refused.status_code == 422
+    kept = parse(refused.text).select_one(f"#reason-{gone.id}")
+    assert kept.get_text() == "Har forladt korpset" and kept.find_parent("details").has_attr("open")
+    assert "mindst 2" in parse(refused.text).select_one("#reviewer-error").get_text()
     done = client.post(
         f"/reviews/{review.id}/reviewers/{gone.id}", data={"reason": "Har forladt korpset"},
         headers={"X-CSRF-Token": token}, follow_redirects=True,
