@@ -29,7 +29,8 @@ from app.models import (
     UserSession,
     utcnow,
 )
-from app.services import access, accounts, scoring
+from app.scales.rules import RatingInput
+from app.services import access, accounts, consensus, planning, ratings
 from app.services.access import Principal
 from tests.conftest import migrate, settings_for
 from tests.factories import make_review, make_scale_version, make_team, make_user
@@ -141,12 +142,12 @@ def test_five_copies_of_one_change_at_once_store_one_change(own_database: str) -
 
     def send(_: int) -> str:
         with Session(engine) as session:
-            result = scoring.save_rating(
+            result = ratings.save_rating(
                 session,
-                lead,
-                review_id,
-                "disclosure",
-                scoring.RatingInput(score=3, note="Set i journalerne"),
+                principal=lead,
+                review_id=review_id,
+                item_key="disclosure",
+                change=RatingInput(score=3, note="Set i journalerne"),
                 client_id=client_id,
                 base_revision=0,
             )
@@ -156,12 +157,12 @@ def test_five_copies_of_one_change_at_once_store_one_change(own_database: str) -
     outcomes = _at_once(5, send)
     with Session(engine) as session:
         changes = session.exec(select(RatingChange)).all()
-        ratings = session.exec(select(Rating)).all()
+        stored = session.exec(select(Rating)).all()
         events = session.exec(select(func.count()).where(AuditEvent.action == "rating.saved")).one()
     engine.dispose()
     assert sorted(outcomes) == ["replayed r1"] * 4 + ["saved r1"]
     assert [(c.client_id, c.revision) for c in changes] == [(client_id, 1)]
-    assert [(r.score, r.revision) for r in ratings] == [(3.0, 1)]
+    assert [(r.score, r.revision) for r in stored] == [(3.0, 1)]
     assert events == 1
 
 
@@ -172,12 +173,12 @@ def test_different_changes_from_one_revision_at_once_overwrite_nothing(own_datab
     def send(index: int) -> str:
         with Session(engine) as session:
             try:
-                scoring.save_rating(
+                ratings.save_rating(
                     session,
-                    lead,
-                    review_id,
-                    "disclosure",
-                    scoring.RatingInput(score=index + 1),
+                    principal=lead,
+                    review_id=review_id,
+                    item_key="disclosure",
+                    change=RatingInput(score=index + 1),
                     client_id=str(uuid.uuid4()),
                     base_revision=0,
                 )
@@ -188,11 +189,11 @@ def test_different_changes_from_one_revision_at_once_overwrite_nothing(own_datab
 
     outcomes = _at_once(5, send)
     with Session(engine) as session:
-        ratings = session.exec(select(Rating)).all()
+        stored = session.exec(select(Rating)).all()
         changes = session.exec(select(func.count()).select_from(RatingChange)).one()
     engine.dispose()
     assert sorted(outcomes) == ["refused"] * 4 + ["saved"]
-    assert len(ratings) == 1 and ratings[0].revision == 1 and changes == 1
+    assert len(stored) == 1 and stored[0].revision == 1 and changes == 1
 
 
 def test_two_plans_for_one_team_at_once_make_one_review(own_database: str) -> None:
@@ -209,9 +210,9 @@ def test_two_plans_for_one_team_at_once_make_one_review(own_database: str) -> No
     def plan(_: int) -> str:
         with Session(engine) as session:
             try:
-                scoring.plan_review(
+                planning.plan_review(
                     session,
-                    principal,
+                    principal=principal,
                     team_id=team_id,
                     visit_date=date(2026, 11, 20),
                     reviewer_usernames=names,
@@ -239,7 +240,7 @@ def test_a_rating_waiting_behind_its_reviewers_submission_is_refused(own_databas
             principal = access.principal_for(session, reviewer, channel="api")
         submitting = Session(engine)
         submitting.get(Review, review.id)
-        scoring.lock_review(submitting, submitting.get(Review, review.id))
+        consensus.lock_review(submitting, review=submitting.get(Review, review.id))
         link = submitting.get(ReviewReviewer, (review.id, reviewer.id))
         assert link is not None
         link.submitted_at = utcnow()  # as submit() does for a reviewer who is not the last
@@ -249,12 +250,12 @@ def test_a_rating_waiting_behind_its_reviewers_submission_is_refused(own_databas
         def save() -> None:
             with Session(engine) as session:
                 try:
-                    scoring.save_rating(
+                    ratings.save_rating(
                         session,
-                        principal,
-                        review.id or 0,
-                        "caseload-size",
-                        scoring.RatingInput(score=3),
+                        principal=principal,
+                        review_id=review.id or 0,
+                        item_key="caseload-size",
+                        change=RatingInput(score=3),
                         client_id=None,
                     )
                     session.commit()

@@ -34,11 +34,11 @@ from app.models import (
     TeamComment,
     utcnow,
 )
+from app.scales.rules import clean_text
 from app.scales.schema import Item, ScaleDefinition
 from app.services import access, audit, profiles
 from app.services import scales as scale_service
 from app.services.access import Principal
-from app.services.scoring import clean_text
 
 COMMENT_MAX = 5000
 WHAT_MAX = 1000

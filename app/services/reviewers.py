@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.models import ReviewReviewer, ReviewStatus, Role, User, utcnow
-from app.services import access, audit, scoring
+from app.scales.rules import clean_text
+from app.services import access, audit, consensus
 from app.services import scales as scale_service
 from app.services.access import Principal
 
@@ -49,14 +50,14 @@ def take_off(
     reviewer taken off led it. Who may do this is checked before anyone is looked up."""
     review = access.visible_review(session, principal, review_id)
     assert review.id is not None
-    scoring.lock_review(session, review)
+    consensus.lock_review(session, review=review)
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
-    links = scoring.links_of(session, review.id)
+    links = consensus.links_of(session, review_id=review.id)
     me = links.get(principal.user_id or -1)
     if not may_change(principal, leads=me is not None and me.is_lead):
         raise Forbidden.of("err_change_reviewers")
-    why = scoring.clean_text(reason, limit=REASON_MAX, key="err_reason_long")
+    why = clean_text(reason, limit=REASON_MAX, key="err_reason_long")
     if not why:
         raise Invalid.of("err_reviewer_reason")
     leaving = session.get(User, user_id) if user_id is not None else _user(session, username or "")
@@ -109,8 +110,12 @@ def take_off(
     if review.status == ReviewStatus.SCORING and all(o.submitted_at for o in staying):
         # Everyone left on it has submitted: the consensus waited only for them.
         definition = scale_service.definition_for(session, review.scale_version_id)
-        scoring.start_consensus(
-            session, principal, review, definition, [o.user_id for o in staying]
+        consensus.start_consensus(
+            session,
+            principal=principal,
+            review=review,
+            definition=definition,
+            rater_ids=[o.user_id for o in staying],
         )
     session.flush()
     return link

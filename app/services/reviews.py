@@ -1,5 +1,5 @@
 """Reviews as the caller may see them, in lists. One review, with its ratings as the
-caller may see them, is ``scoring.scoring_view``.
+caller may see them, is ``review_view.scoring_view``.
 
 Every list is bounded: the newest few for a front page, one page after a cursor for the
 API, or one team's reviews (a review a year). None reads the whole history.

@@ -25,22 +25,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict
 from app.models import ActionStatus, Rating
+from app.scales import rules
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import ReviewScore
 from app.services import (
     access,
+    consensus,
     exports,
     feedback,
     national,
     paging,
+    planning,
     profiles,
+    ratings,
+    review_view,
     reviewers,
     reviews,
-    scoring,
     teams,
 )
 from app.services import scales as scale_service
 from app.services.access import Principal
+from app.services.rating_rows import StoredRating
 from app.web import downloads
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import LimitParam, PathId, QueryId, SearchParam
@@ -477,7 +482,7 @@ class InputsIn(_Body):
         None, max_length=50, description="A checklist item's practices present (entry keys)"
     )
     consultants: list[ConsultantIn] | None = Field(
-        None, max_length=scoring.MAX_CONSULTANTS, description="A per-consultant item's ratings"
+        None, max_length=rules.MAX_CONSULTANTS, description="A per-consultant item's ratings"
     )
 
 
@@ -485,10 +490,10 @@ class RatingIn(_Body):
     score: Score | None = Field(None, description="1-5; leave out to derive it from inputs")
     not_rated_reason: str | None = Field(
         None,
-        max_length=scoring.REASON_MAX,
+        max_length=rules.REASON_MAX,
         description="Why the item cannot be rated; sending it (non-empty) means not rated",
     )
-    note: str | None = Field(None, max_length=scoring.NOTE_MAX)
+    note: str | None = Field(None, max_length=rules.NOTE_MAX)
     evidence: list[Evidence] = Field(default_factory=list, max_length=5)
     inputs: InputsIn | None = None
     client_id: UUID = Field(description="A new UUID for each change, reused only to resend it")
@@ -498,8 +503,8 @@ class RatingIn(_Body):
         "leave out to skip the check",
     )
 
-    def change(self) -> scoring.RatingInput:
-        return scoring.RatingInput(
+    def change(self) -> rules.RatingInput:
+        return rules.RatingInput(
             score=self.score,
             not_rated=self.not_rated_reason is not None,
             not_rated_reason=self.not_rated_reason,
@@ -515,8 +520,8 @@ class RatingIn(_Body):
 
 
 class ConsensusIn(RatingIn):
-    rationale: str | None = Field(None, max_length=scoring.RATIONALE_MAX)
-    recommendation: str | None = Field(None, max_length=scoring.RECOMMENDATION_MAX)
+    rationale: str | None = Field(None, max_length=rules.RATIONALE_MAX)
+    recommendation: str | None = Field(None, max_length=rules.RECOMMENDATION_MAX)
     kept_score: float | None = Field(
         None,
         ge=1,
@@ -525,7 +530,7 @@ class ConsensusIn(RatingIn):
         "stands for: sent with no score, it keeps that score",
     )
 
-    def change(self) -> scoring.RatingInput:
+    def change(self) -> rules.RatingInput:
         return replace(super().change(), kept_score=self.kept_score)
 
     def _consensus_fields(self) -> tuple[str | None, str | None]:
@@ -625,12 +630,12 @@ class ReviewDetailOut(ReviewOut):
 
 
 class SummaryIn(_Body):
-    strengths: str | None = Field(None, max_length=scoring.SUMMARY_MAX)
-    summary: str | None = Field(None, max_length=scoring.SUMMARY_MAX)
+    strengths: str | None = Field(None, max_length=consensus.SUMMARY_MAX)
+    summary: str | None = Field(None, max_length=consensus.SUMMARY_MAX)
 
 
 class ReopenIn(_Body):
-    reason: str = Field(min_length=1, max_length=scoring.REOPEN_REASON_MAX)
+    reason: str = Field(min_length=1, max_length=consensus.REOPEN_REASON_MAX)
 
 
 @router.get("/scales", response_model=list[ScaleSummaryOut], summary="Published scale versions")
@@ -665,11 +670,11 @@ def scale_definition(
     return scale_service.definition_of(row)
 
 
-def _rating(rating: Rating | scoring.StoredRating, names: dict[int, str]) -> RatingOut:
+def _rating(rating: Rating | StoredRating, names: dict[int, str]) -> RatingOut:
     return RatingOut(**_rating_fields(rating, names))
 
 
-def _rating_fields(rating: Rating | scoring.StoredRating, names: dict[int, str]) -> dict[str, Any]:
+def _rating_fields(rating: Rating | StoredRating, names: dict[int, str]) -> dict[str, Any]:
     """A rating as the API shows it, for ``RatingOut`` and ``RatingSaved`` alike."""
     return {
         "item_key": rating.item_key,
@@ -699,7 +704,7 @@ def _totals(result: ReviewScore) -> TotalsOut:
 
 
 def _review_detail(session: SessionDep, principal: Principal, review_id: int) -> ReviewDetailOut:
-    view = scoring.scoring_view(session, principal, review_id)
+    view = review_view.scoring_view(session, principal=principal, review_id=review_id)
     usernames = {user.id: user.username for user, _ in view.reviewers if user.id is not None}
     me = principal.user_id
     others = {
@@ -781,9 +786,9 @@ def review_detail(
 def review_create(
     session: SessionDep, principal: CurrentPrincipal, body: ReviewCreate
 ) -> ReviewDetailOut:
-    review = scoring.plan_review(
+    review = planning.plan_review(
         session,
-        principal,
+        principal=principal,
         team_id=body.team_id,
         scale_key=body.scale_key,
         scale_version=body.scale_version,
@@ -796,7 +801,7 @@ def review_create(
     return _review_detail(session, principal, review.id)
 
 
-def _saved(result: scoring.SaveResult, client_id: UUID, names: dict[int, str]) -> Response:
+def _saved(result: ratings.SaveResult, client_id: UUID, names: dict[int, str]) -> Response:
     """The saved rating as JSON, serialised once: the answer to every tap on a tablet, so
     it skips FastAPI's second validation of a model built right here (the route keeps
     ``response_model`` for the schema)."""
@@ -866,7 +871,7 @@ async def _save_rating(
     result = await in_unit_of_work(
         request,
         partial(
-            scoring.save_rating,
+            ratings.save_rating,
             principal=principal,
             review_id=review_id,
             item_key=item_key,
@@ -888,8 +893,12 @@ async def _save_rating(
 def summary_put(
     session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: SummaryIn
 ) -> ReviewDetailOut:
-    scoring.save_summary(
-        session, principal, review_id, strengths=body.strengths, summary=body.summary
+    consensus.save_summary(
+        session,
+        principal=principal,
+        review_id=review_id,
+        strengths=body.strengths,
+        summary=body.summary,
     )
     return _review_detail(session, principal, review_id)
 
@@ -902,7 +911,7 @@ def summary_put(
 def review_submit(
     session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> ReviewDetailOut:
-    scoring.submit(session, principal, review_id)
+    consensus.submit(session, principal=principal, review_id=review_id)
     return _review_detail(session, principal, review_id)
 
 
@@ -914,7 +923,7 @@ def review_submit(
 def review_finalize(
     session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> ReviewDetailOut:
-    scoring.finalise(session, principal, review_id)
+    consensus.finalise(session, principal=principal, review_id=review_id)
     return _review_detail(session, principal, review_id)
 
 
@@ -926,7 +935,7 @@ def review_finalize(
 def review_reopen(
     session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: ReopenIn
 ) -> ReviewDetailOut:
-    scoring.reopen(session, principal, review_id, reason=body.reason)
+    consensus.reopen(session, principal=principal, review_id=review_id, reason=body.reason)
     return _review_detail(session, principal, review_id)
 
 

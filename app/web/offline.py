@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.errors import DomainError, Invalid
-from app.services import access, accounts, audit, scoring
+from app.services import access, accounts, audit, ratings
 from app.services.access import Principal
 from app.web.api import ConsensusIn, RatingIn
 from app.web.auth import AdminPrincipal
@@ -218,19 +218,19 @@ def _apply(
             if found is None or not found.is_active:
                 raise Invalid.of("outbox_no_user", user=user)
             reviewer = access.principal_for(session, found, channel="offline")
-            result = scoring.save_rating(
+            result = ratings.save_rating(
                 session,
-                reviewer,
-                review_id,
-                item_key,
-                change.change(),
+                principal=reviewer,
+                review_id=review_id,
+                item_key=item_key,
+                change=change.change(),
                 client_id=str(change.client_id),
                 base_revision=change.base_revision,
                 consensus=mode == "consensus",
             )
         revisions[client_id] = result.rating.revision
         row.outcome = result.outcome
-    except scoring.StaleRating as conflict:
+    except ratings.StaleRating as conflict:
         revisions[client_id] = base  # not applied: what came after it rests on its base
         row.outcome, row.message = "conflict", conflict.message(language)
     except ValidationError as error:

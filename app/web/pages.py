@@ -23,11 +23,12 @@ from app.services import (
     accounts,
     feedback,
     paging,
+    planning,
     profiles,
     reports,
+    review_view,
     reviewers,
     reviews,
-    scoring,
     teams,
 )
 from app.services import scales as scale_service
@@ -157,7 +158,7 @@ def review_detail(
 def _review_context(
     session: SessionDep, principal: Principal, review_id: int, **extra: object
 ) -> dict[str, object]:
-    view = scoring.scoring_view(session, principal, review_id)
+    view = review_view.scoring_view(session, principal=principal, review_id=review_id)
     may_change = view.review.status != ReviewStatus.FINALISED and reviewers.may_change(
         principal, leads=view.is_lead
     )
@@ -166,13 +167,13 @@ def _review_context(
     return {
         "view": view,
         "definition": view.definition,
-        "history": scoring.history(session, review_id),
+        "history": review_view.history(session, review_id=review_id),
         "my_result": view.score_of(view.my_ratings) if view.me else None,
-        "consensus": scoring.consensus_items(view) if view.consensus is not None else [],
+        "consensus": review_view.consensus_items(view) if view.consensus is not None else [],
         "team_feedback": feedback.counts(session, review_id),
         "can_change_reviewers": may_change,
         "replacements": [
-            user for user in scoring.eligible_reviewers(session) if user.id not in on_it
+            user for user in planning.eligible_reviewers(session) if user.id not in on_it
         ]
         if may_change
         else [],

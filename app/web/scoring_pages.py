@@ -22,10 +22,11 @@ from starlette.responses import Response
 from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
+from app.scales import rules
 from app.scales.schema import Item
-from app.services import access, audit, feedback, paging, scoring, teams
+from app.services import access, audit, consensus, feedback, paging, planning, ratings, teams
 from app.services import scales as scale_service
-from app.services.scoring import ScoringView
+from app.services.review_view import ScoringView, consensus_items, scoring_view
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import is_htmx, render
 from app.web.params import PageParam, PathId, QueryId, SearchParam
@@ -63,8 +64,8 @@ def _plan_context(
         "choices": choices,
         "search": search,
         "team": team,
-        "scales": scoring.scales_for(session, team) if team else [],
-        "reviewers": scoring.eligible_reviewers(session) if team else [],
+        "scales": planning.scales_for(session, team=team) if team else [],
+        "reviewers": planning.eligible_reviewers(session) if team else [],
     }
 
 
@@ -124,9 +125,9 @@ def review_create(
         if team_id is None:
             raise Invalid.of("err_choose_team")
         key, _, version = scale.partition(" ")
-        review = scoring.plan_review(
+        review = planning.plan_review(
             session,
-            principal,
+            principal=principal,
             team_id=team_id,
             scale_key=key or None,
             scale_version=version or None,
@@ -176,7 +177,7 @@ def score_page(
     review_id: PathId,
     group: Annotated[Grouping, Query()] = "section",
 ) -> Response:
-    view = scoring.scoring_view(session, principal, review_id)
+    view = scoring_view(session, principal=principal, review_id=review_id)
     if view.me is None:
         raise Forbidden.of("err_not_reviewer")
     context = _score_context(view, group) | _earlier(request, session, view)
@@ -203,6 +204,7 @@ def _score_context(view: ScoringView, group: Grouping) -> dict[str, Any]:
             (section.title, [i for i in definition.items if i.section == section.key])
             for section in definition.sections
         ]
+    mine = view.my_ratings
     return {
         "view": view,
         "definition": definition,
@@ -210,9 +212,11 @@ def _score_context(view: ScoringView, group: Grouping) -> dict[str, Any]:
         "group": group,
         "ratings": view.my_ratings,
         "progress": _progress(view),
-        "evidence_sources": scoring.EVIDENCE_SOURCES,
+        "evidence_sources": rules.EVIDENCE_SOURCES,
         "suggested": {
-            item.key: scoring.suggested_score(item, view.my_ratings.get(item.key))
+            item.key: rules.suggested_score(
+                item, mine[item.key].inputs if item.key in mine else None
+            )
             for item in definition.items
         },
     }
@@ -247,7 +251,7 @@ def scoring_panels(
     the progress panel and, on the consensus screen, the open points of the ``items``
     sent and the finalise panel. Swapped in out of band; the items' own save states are
     drawn by the outbox from the API's answers."""
-    view = scoring.scoring_view(session, principal, review_id)
+    view = scoring_view(session, principal=principal, review_id=review_id)
     consensus = mode == "consensus"
     if view.me is None or (consensus and view.consensus is None):
         raise Forbidden.of("err_not_reviewer")
@@ -297,12 +301,12 @@ async def _save(
             item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
         except KeyError:
             raise NotFound.of("err_no_item", item=item_key) from None
-        scoring.save_rating(
+        ratings.save_rating(
             session,
-            principal,
-            review_id,
-            item_key,
-            _change(item, form, consensus=consensus),
+            principal=principal,
+            review_id=review_id,
+            item_key=item_key,
+            change=_change(item, form, consensus=consensus),
             client_id=str(form.get("client_id") or "") or None,
             base_revision=_revision(form.get("base_revision")),
             consensus=consensus,
@@ -314,7 +318,7 @@ async def _save(
     return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
 
 
-def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInput:
+def _change(item: Item, form: FormData, *, consensus: bool) -> rules.RatingInput:
     """A form's fields as a rating change; the service checks everything it says."""
     not_rated = form.get("not_rated") == "1"
     score: int | None = None
@@ -331,7 +335,7 @@ def _change(item: Item, form: FormData, *, consensus: bool) -> scoring.RatingInp
         # An average (e.g. 2.5 from per-consultant items) has no level button; the form
         # carries it so that writing a rationale or recommendation does not erase it.
         kept = _kept_score(form.get("current_score"))
-    return scoring.RatingInput(
+    return rules.RatingInput(
         score=score if not inputs or item.kind == "banded" else None,
         kept_score=kept,
         not_rated=not_rated,
@@ -389,10 +393,10 @@ def review_submit(
     request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
     try:
-        scoring.submit(session, principal, review_id)
+        consensus.submit(session, principal=principal, review_id=review_id)
     except Conflict as refused:  # items left: the scoring screen again, saying which
         session.rollback()
-        view = scoring.scoring_view(session, principal, review_id)
+        view = scoring_view(session, principal=principal, review_id=review_id)
         context = _score_context(view, "section") | _earlier(request, session, view)
         context["submit_error"] = refused.message(request.state.language)
         return render(request, "reviews/score.html", context, status_code=409)
@@ -405,7 +409,7 @@ def review_submit(
 
 
 def _consensus_context(view: ScoringView) -> dict[str, Any]:
-    rows = scoring.consensus_items(view)
+    rows = consensus_items(view)
     return {
         "view": view,
         "definition": view.definition,
@@ -422,7 +426,7 @@ def _consensus_context(view: ScoringView) -> dict[str, Any]:
 def consensus_page(
     request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
-    view = scoring.scoring_view(session, principal, review_id)
+    view = scoring_view(session, principal=principal, review_id=review_id)
     if view.review.status == ReviewStatus.SCORING:
         raise Conflict.of("err_consensus_before_submit")
     if view.consensus is None or len(view.ratings) < len(view.reviewers):
@@ -457,7 +461,13 @@ def summary_save(
 ) -> Response:
     status, error = 200, None
     try:
-        scoring.save_summary(session, principal, review_id, strengths=strengths, summary=summary)
+        consensus.save_summary(
+            session,
+            principal=principal,
+            review_id=review_id,
+            strengths=strengths,
+            summary=summary,
+        )
     except DomainError as refused:
         if refused.status_code not in (409, 422):
             raise
@@ -469,7 +479,7 @@ def summary_save(
             return render(request, "errors/error.html", context, status_code=status)
         target = request.url_for("review_detail", review_id=review_id)
         return RedirectResponse(str(target), status_code=303)
-    view = scoring.scoring_view(session, principal, review_id)
+    view = scoring_view(session, principal=principal, review_id=review_id)
     context = _consensus_context(view) | {"error": error}
     return render(
         request, "reviews/fragments.html", context, fragment="summary_saved", status_code=status
@@ -481,10 +491,10 @@ def review_finalize(
     request: Request, session: SessionDep, principal: CurrentPrincipal, review_id: PathId
 ) -> Response:
     try:
-        scoring.finalise(session, principal, review_id)
+        consensus.finalise(session, principal=principal, review_id=review_id)
     except Conflict as refused:  # points left open: the consensus screen again, saying which
         session.rollback()
-        view = scoring.scoring_view(session, principal, review_id)
+        view = scoring_view(session, principal=principal, review_id=review_id)
         context = _consensus_context(view) | _earlier(request, session, view)
         context["finalise_error"] = refused.message(request.state.language)
         return render(request, "reviews/consensus.html", context, status_code=409)
@@ -499,9 +509,9 @@ def review_reopen(
     session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
-    reason: Annotated[str, Form(max_length=scoring.REOPEN_REASON_MAX)] = "",
+    reason: Annotated[str, Form(max_length=consensus.REOPEN_REASON_MAX)] = "",
 ) -> Response:
-    scoring.reopen(session, principal, review_id, reason=reason)
+    consensus.reopen(session, principal=principal, review_id=review_id, reason=reason)
     return RedirectResponse(
         str(request.url_for("review_detail", review_id=review_id)), status_code=303
     )

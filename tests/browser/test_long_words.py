@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from app.models import Review, Team
-from app.services import access, feedback, scoring
+from app.services import access, consensus, feedback
 from tests.browser.conftest import TABLET
 from tests.browser.test_offline import (
     SCALE,
@@ -78,7 +78,7 @@ def test_long_words_wrap_on_every_page(
     engine = _engine(live_database)
     with Session(engine) as session:
         admin = access.Principal.system()
-        scoring.finalise(session, admin, review_id)
+        consensus.finalise(session, principal=admin, review_id=review_id)
         session.commit()
         review = session.get(Review, review_id)
         assert review is not None

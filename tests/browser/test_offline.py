@@ -29,7 +29,8 @@ from app.config import PROJECT_ROOT
 from app.db import create_db_engine
 from app.models import Role, utcnow
 from app.scales.loader import load_scale_file, scale_files
-from app.services import access, scales, scoring
+from app.scales.rules import RatingInput
+from app.services import access, consensus, ratings, scales
 from tests.browser import conftest
 from tests.browser.conftest import CHROMIUM, TABLET
 from tests.browser.test_accessibility import violations
@@ -85,10 +86,17 @@ def review_in_consensus(
             for user, score in zip((lead, second), scores, strict=True):
                 who = access.principal_for(session, user)
                 for item in SCALE.items:
-                    change = scoring.RatingInput(score=score if item.key == split else 4, note=note)
-                    scoring.save_rating(session, who, review.id, item.key, change, client_id=None)
+                    change = RatingInput(score=score if item.key == split else 4, note=note)
+                    ratings.save_rating(
+                        session,
+                        principal=who,
+                        review_id=review.id,
+                        item_key=item.key,
+                        change=change,
+                        client_id=None,
+                    )
                 session.commit()
-                scoring.submit(session, who, review.id)
+                consensus.submit(session, principal=who, review_id=review.id)
                 session.commit()
             return Scene(review.id, lead.username, second.username)
     finally:

@@ -311,7 +311,7 @@ def test_the_national_figures_follow_a_newly_finalised_review(session: Session) 
 def test_the_due_list_kept_between_requests_follows_a_review_planned_since(
     session: Session,
 ) -> None:
-    from app.services import scoring
+    from app.services import planning
 
     team = make_team(session, municipalities=(101,))
     make_scale_version(session)
@@ -324,8 +324,8 @@ def test_the_due_list_kept_between_requests_follows_a_review_planned_since(
         return next(t for t in due.teams if t.team_id == team.id)
 
     assert not entry().in_progress
-    scoring.plan_review(
-        session, ADMIN, team_id=team.id or 0, visit_date=date(2026, 12, 1),
+    planning.plan_review(
+        session, principal=ADMIN, team_id=team.id or 0, visit_date=date(2026, 12, 1),
         reviewer_usernames=[first.username, second.username], lead_username=first.username,
     )  # fmt: skip
     session.commit()

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEvent, RaterKind, Rating, Review, ReviewReviewer, Role, User
-from app.services import access, accounts, reviewers, scoring
+from app.scales.rules import RatingInput
+from app.services import access, accounts, consensus, ratings, review_view, reviewers
 from app.services.access import Principal
 from tests.factories import make_review, make_user, shipped_scale
 from tests.web.signin import parse, sign_in
@@ -25,12 +26,12 @@ def principal(session: Session, user: User) -> Principal:
 
 def score_all(session: Session, user: User, review: Review, score: int = 4) -> None:
     for key in ITEMS:
-        scoring.save_rating(
+        ratings.save_rating(
             session,
-            principal(session, user),
-            review.id or 0,
-            key,
-            scoring.RatingInput(score=score),
+            principal=principal(session, user),
+            review_id=review.id or 0,
+            item_key=key,
+            change=RatingInput(score=score),
             client_id=None,
         )
     session.commit()
@@ -56,9 +57,9 @@ def test_a_disabled_reviewer_is_removed_and_the_consensus_goes_on(session: Sessi
     score_all(session, gone, review, score=1)  # scored, then the account was disabled
     disable(session, gone)
     score_all(session, lead, review)
-    scoring.submit(session, principal(session, lead), review.id or 0)
+    consensus.submit(session, principal=principal(session, lead), review_id=review.id or 0)
     score_all(session, second, review)
-    scoring.submit(session, principal(session, second), review.id or 0)
+    consensus.submit(session, principal=principal(session, second), review_id=review.id or 0)
     session.commit()
     assert session.get(Review, review.id).status == "scoring", "waits for the disabled one"
 
@@ -80,13 +81,15 @@ def test_a_disabled_reviewer_is_removed_and_the_consensus_goes_on(session: Sessi
         select(Rating).where(Rating.review_id == review.id, Rating.rater_id == gone.id)
     ).all()
     assert len(kept) == 25, "their ratings stay for the record"
-    consensus = session.exec(
+    settled = session.exec(
         select(Rating.score).where(
             Rating.review_id == review.id, Rating.rater_kind == RaterKind.CONSENSUS
         )
     ).all()
-    assert consensus and set(consensus) == {4}, "made from the two who remain"
-    view = scoring.scoring_view(session, principal(session, lead), review.id or 0)
+    assert settled and set(settled) == {4}, "made from the two who remain"
+    view = review_view.scoring_view(
+        session, principal=principal(session, lead), review_id=review.id or 0
+    )
     assert [u.id for u, _ in view.removed] == [gone.id]
     assert view.agreement().raters == 2
     [event] = session.exec(
@@ -94,9 +97,9 @@ def test_a_disabled_reviewer_is_removed_and_the_consensus_goes_on(session: Sessi
     ).all()
     assert event.after and event.after["reviewer"] == gone.username
     with pytest.raises(Forbidden):  # taken off it: scores no more
-        scoring.save_rating(
-            session, principal(session, gone), review.id or 0, ITEMS[0],
-            scoring.RatingInput(score=5), client_id=None,
+        ratings.save_rating(
+            session, principal=principal(session, gone), review_id=review.id or 0,
+            item_key=ITEMS[0], change=RatingInput(score=5), client_id=None,
         )  # fmt: skip
 
 
@@ -127,7 +130,7 @@ def test_two_reviewers_are_kept_and_a_replacement_scores(session: Session) -> No
 
     score_all(session, newcomer, review)
     assert set(links(session, review)) == {lead.id, gone.id, newcomer.id}
-    active = scoring.links_of(session, review.id or 0)
+    active = consensus.links_of(session, review_id=review.id or 0)
     assert set(active) == {lead.id, newcomer.id} and active[lead.id or 0].is_lead
 
 
@@ -138,7 +141,7 @@ def test_the_lead_taken_off_during_the_consensus_passes_the_lead_on(session: Ses
     review = make_review(session, reviewers=(lead, second))
     for user in (lead, second):
         score_all(session, user, review)
-        scoring.submit(session, principal(session, user), review.id or 0)
+        consensus.submit(session, principal=principal(session, user), review_id=review.id or 0)
     session.commit()
     with pytest.raises(Invalid) as refused:
         reviewers.take_off(
@@ -159,9 +162,9 @@ def test_the_lead_taken_off_during_the_consensus_passes_the_lead_on(session: Ses
     )  # fmt: skip
     session.commit()
 
-    active = scoring.links_of(session, review.id or 0)
+    active = consensus.links_of(session, review_id=review.id or 0)
     assert active[newcomer.id or 0].is_lead and active[newcomer.id or 0].submitted_at
-    scoring.finalise(session, principal(session, newcomer), review.id or 0)
+    consensus.finalise(session, principal=principal(session, newcomer), review_id=review.id or 0)
     session.commit()
     assert session.get(Review, review.id).status == "finalised"
     with pytest.raises(Conflict):
@@ -232,8 +235,8 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     )  # fmt: skip
     for user in (lead, second):
         score_all(session, user, review)
-        scoring.submit(session, principal(session, user), review.id or 0)
-    scoring.finalise(session, principal(session, lead), review.id or 0)
+        consensus.submit(session, principal=principal(session, user), review_id=review.id or 0)
+    consensus.finalise(session, principal=principal(session, lead), review_id=review.id or 0)
     session.commit()
 
     with pytest.raises(NotFound):  # answered as if it did not exist
@@ -267,14 +270,19 @@ def test_the_steps_that_change_the_figures_move_their_version(session: Session) 
     assert audit.figures_version(session) == version + 1
     for user in (lead, second):
         score_all(session, user, review)
-        scoring.submit(session, principal(session, user), review.id or 0)
+        consensus.submit(session, principal=principal(session, user), review_id=review.id or 0)
     session.commit()
     assert audit.figures_version(session) == version + 1, "ratings leave the figures be"
-    scoring.finalise(session, principal(session, lead), review.id or 0)
+    consensus.finalise(session, principal=principal(session, lead), review_id=review.id or 0)
     session.commit()
     assert audit.figures_version(session) == version + 2
     admin = make_user(session, role=Role.ADMIN)
-    scoring.reopen(session, principal(session, admin), review.id or 0, reason="Forkert dato")
+    consensus.reopen(
+        session,
+        principal=principal(session, admin),
+        review_id=review.id or 0,
+        reason="Forkert dato",
+    )
     session.commit()
     assert audit.figures_version(session) == version + 3
 
