@@ -19,7 +19,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -499,6 +499,20 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
         session.commit()
+
+
+def side_unit_of_work(request: Request) -> AbstractContextManager[Session]:
+    """A unit of work of its own beside the request's, committed when its block ends.
+
+    The request's session (``SessionDep``) is the one commit point for what a request
+    changes. A few writes must stand apart from it, and every one of them opens its
+    transaction here: the audit event of a refused request (whose own work is rolled
+    back), a session kept alive or a view recorded after the response has gone, an
+    export's record before its rows are streamed, and each change of an imported outbox
+    file (a refused change leaves the others as they are).
+    """
+    factory: Callable[[], AbstractContextManager[Session]] = request.app.state.unit_of_work
+    return factory()
 
 
 @contextmanager

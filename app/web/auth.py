@@ -23,7 +23,7 @@ from fastapi import BackgroundTasks, Depends, Request
 from sqlalchemy import Connection
 from sqlmodel import Session
 
-from app.db import quick_read
+from app.db import quick_read, side_unit_of_work
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Role, utcnow
 from app.services import access, accounts, audit
@@ -59,7 +59,7 @@ def _keep_alive(
     """
 
     def later() -> None:
-        with request.app.state.unit_of_work() as own:
+        with side_unit_of_work(request) as own:
             touch(own, row_id, now)
 
     background.add_task(later)
@@ -136,7 +136,7 @@ def record_view(
     """
 
     def later() -> None:
-        with request.app.state.unit_of_work() as session:
+        with side_unit_of_work(request) as session:
             audit.record(
                 session, action=f"{entity}.viewed", by=by, entity_type=entity, entity_id=entity_id
             )

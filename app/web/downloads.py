@@ -18,6 +18,7 @@ from starlette import types
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from app.db import side_unit_of_work
 from app.errors import Forbidden
 from app.i18n import translator
 from app.services import access, audit, exports, xlsx
@@ -75,7 +76,7 @@ def export_response(
 ) -> StreamingResponse:
     """Record who exported what, then stream it: JSON in machine keys; CSV and workbooks
     in the reader's language, or in machine keys with ``labels="keys"``."""
-    with request.app.state.unit_of_work() as session:
+    with side_unit_of_work(request) as session:
         audit.record(
             session,
             action="export.downloaded",

@@ -4,13 +4,12 @@ finalising and reopening.
 Each item on a scoring screen is its own form that htmx sends on every change (no save
 button). The answer replaces only the item's save state, its revision and the progress
 panel, never the controls the reviewer is touching, so a quick second tap is not undone
-by the answer to the first. Every write goes through ``app.services.scoring``, exactly as
-the JSON API's do.
+by the answer to the first. Every write goes through the same service as the JSON API's
+(``app.services.ratings``), read by the same model (``app.schemas.ratings.RatingIn``).
 """
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -23,7 +22,7 @@ from app.db import SessionDep, in_unit_of_work
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.models import ReviewStatus, Role
 from app.scales import rules
-from app.scales.schema import Item
+from app.schemas.ratings import from_form
 from app.services import access, audit, consensus, feedback, paging, planning, ratings, teams
 from app.services import scales as scale_service
 from app.services.review_view import ScoringView, consensus_items, scoring_view
@@ -153,17 +152,6 @@ def _int(raw: object) -> int | None:
     except (TypeError, ValueError):
         return None
     return value if 0 < value < 2**31 else None
-
-
-def _revision(raw: object) -> int | None:
-    """The revision a change was based on (0 when the item had no rating yet); None when
-    the form sent none."""
-    text = str(raw or "").strip()
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit() and len(text) < 10):
-        raise Invalid.of("err_base_revision")
-    return int(text)
 
 
 # The scoring screen ------------------------------------------------------------------------
@@ -301,14 +289,15 @@ async def _save(
             item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
         except KeyError:
             raise NotFound.of("err_no_item", item=item_key) from None
+        body = from_form(item, form, consensus=consensus)
         ratings.save_rating(
             session,
             principal=principal,
             review_id=review_id,
             item_key=item_key,
-            change=_change(item, form, consensus=consensus),
-            client_id=str(form.get("client_id") or "") or None,
-            base_revision=_revision(form.get("base_revision")),
+            change=body.change(),
+            client_id=str(body.client_id),
+            base_revision=body.base_revision,
             consensus=consensus,
         )
 
@@ -316,76 +305,6 @@ async def _save(
     page = "review_consensus" if consensus else "review_score"
     target = request.url_for(page, review_id=review_id)
     return RedirectResponse(f"{target.path}#item-{item_key}", status_code=303)
-
-
-def _change(item: Item, form: FormData, *, consensus: bool) -> rules.RatingInput:
-    """A form's fields as a rating change; the service checks everything it says."""
-    not_rated = form.get("not_rated") == "1"
-    score: int | None = None
-    raw_score = str(form.get("score") or "").strip()
-    if raw_score and not not_rated:
-        if raw_score not in {"1", "2", "3", "4", "5"}:
-            raise Invalid.of("err_score_range", value=raw_score)
-        score = int(raw_score)
-    inputs: dict[str, Any] = {}
-    if not not_rated and not consensus:
-        inputs = _form_inputs(item, form)
-    kept = None
-    if consensus and score is None and not not_rated:
-        # An average (e.g. 2.5 from per-consultant items) has no level button; the form
-        # carries it so that writing a rationale or recommendation does not erase it.
-        kept = _kept_score(form.get("current_score"))
-    return rules.RatingInput(
-        score=score if not inputs or item.kind == "banded" else None,
-        kept_score=kept,
-        not_rated=not_rated,
-        not_rated_reason=str(form.get("not_rated_reason") or "") if not_rated else None,
-        note=str(form.get("note") or ""),
-        evidence=[str(v) for v in form.getlist("evidence")],
-        inputs=inputs or None,
-        rationale=str(form.get("rationale") or "") if consensus else None,
-        recommendation=str(form.get("recommendation") or "") if consensus else None,
-    )
-
-
-def _kept_score(raw: object) -> float | None:
-    try:
-        value = float(str(raw or "").replace(",", "."))
-    except ValueError:
-        return None
-    return value if 1 <= value <= 5 else None
-
-
-def _form_inputs(item: Item, form: FormData) -> dict[str, Any]:
-    if item.per_consultant:
-        field = "consultant_figure" if item.kind == "banded" else "consultant_score"
-        entries = []
-        for raw in form.getlist(field):
-            text = str(raw).strip().replace(",", ".")
-            if not text:
-                continue
-            number = _number(item, text)
-            entries.append({"figure": number} if item.kind == "banded" else {"score": int(number)})
-        return {"consultants": entries} if entries else {}
-    if item.kind == "banded":
-        text = str(form.get("figure") or "").strip().replace(",", ".")
-        return {"figure": _number(item, text)} if text else {}
-    if item.kind == "checklist":
-        ticked = [str(v) for v in form.getlist("ticked")]
-        # Nothing ticked is a score only when the reviewer says none of them is present.
-        return {"ticked": ticked} if ticked or form.get("none_present") == "1" else {}
-    return {}
-
-
-def _number(item: Item, text: str) -> float:
-    """A figure as people write it: digits with at most one decimal point or comma (the
-    comma is already a point here). Not 1e3, not inf."""
-    if not _FIGURE.fullmatch(text):
-        raise Invalid.of("err_figure", number=item.number)
-    return float(text)
-
-
-_FIGURE = re.compile(r"-?[0-9]{1,9}(\.[0-9]{1,6})?")
 
 
 @router.post("/reviews/{review_id}/submit", response_class=HTMLResponse, name="review_submit")

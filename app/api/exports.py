@@ -1,0 +1,75 @@
+"""/api/v1/exports: the finalised reviews and their ratings, streamed, for analysis."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from app.api.base import v1_router
+from app.db import SessionDep
+from app.services import exports, national
+from app.services.access import Principal
+from app.web import downloads
+from app.web.auth import CurrentPrincipal
+
+router = v1_router()
+
+
+def _export(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    kind: downloads.Kind,
+    filters: downloads.FilterQuery,
+    fmt: downloads.Format,
+    sep: downloads.Separator,
+    labels: downloads.Labels,
+) -> Response:
+    downloads.require_export(principal)
+    chosen = national.parse_filters(session, **filters.model_dump())
+    scope = exports.Scope.of(
+        national.chosen_versions(session, chosen),
+        chosen,
+        timezone=request.app.state.settings.timezone,
+    )
+    return downloads.export_response(
+        request, principal, kind, scope, fmt=fmt, sep=sep, labels=labels
+    )
+
+
+@router.get(
+    "/exports/reviews",
+    summary="Finalised reviews, one row each: totals, levels, section and principle scores "
+    "and one column per item (every item of every scale version the filters allow)",
+    response_description="JSON ({export, filters, columns, rows}) in machine keys; CSV "
+    "(UTF-8 with BOM) or an Excel workbook in the caller's language (`labels=keys`: in "
+    "machine keys too), streamed",
+)
+def export_reviews(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    filters: downloads.Filtered,
+    format: downloads.Format = "json",  # noqa: A002 (the query parameter's name)
+    sep: downloads.Separator = ";",
+    labels: downloads.LabelsParam = "words",
+) -> Response:
+    return _export(request, session, principal, "reviews", filters, format, sep, labels)
+
+
+@router.get(
+    "/exports/ratings",
+    summary="Every rating of the finalised reviews in long form: review, item, rater "
+    "(a reviewer or the consensus), score or not-rated reason",
+    response_description="JSON in machine keys; CSV (UTF-8 with BOM) or an Excel workbook "
+    "in the caller's language (`labels=keys`: in machine keys too), streamed",
+)
+def export_ratings(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    filters: downloads.Filtered,
+    format: downloads.Format = "json",  # noqa: A002
+    sep: downloads.Separator = ";",
+    labels: downloads.LabelsParam = "words",
+) -> Response:
+    return _export(request, session, principal, "ratings", filters, format, sep, labels)

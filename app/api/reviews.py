@@ -1,0 +1,191 @@
+"""/api/v1/reviews: the reviews in the caller's scope, one in full, planning one, the
+lead's summary, submitting, finalising, reopening, and taking a reviewer off it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import BackgroundTasks, Path, Request, Response
+
+from app.api.base import CursorParam, next_link, v1_router
+from app.db import SessionDep
+from app.schemas.reviews import (
+    ReopenIn,
+    ReviewCreate,
+    ReviewDetailOut,
+    ReviewPage,
+    SummaryIn,
+    TakeOffIn,
+    review_detail_out,
+    review_out,
+)
+from app.services import access, consensus, paging, planning, review_view, reviewers, reviews
+from app.services.access import Principal
+from app.web.auth import CurrentPrincipal, record_view
+from app.web.params import LimitParam, PathId, QueryId
+
+router = v1_router()
+
+
+@router.get(
+    "/reviews",
+    response_model=ReviewPage,
+    summary="Reviews in the caller's scope, newest visit first, a page at a time",
+    description='Follow `next` (or the `Link: rel="next"` header) until it is null.',
+)
+def review_list(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    team_id: QueryId = None,
+    limit: LimitParam = None,
+    cursor: CursorParam = None,
+) -> ReviewPage:
+    size = paging.page_request(1, limit).size
+    after = paging.Cursor.decode(cursor, (date.fromisoformat, int))
+    rows, following = reviews.review_slice(
+        session,
+        principal,
+        team_id=team_id,
+        after=(after[0], after[1]) if after else None,
+        limit=size,
+    )
+    return ReviewPage(
+        items=[review_out(*row) for row in rows],
+        limit=size,
+        next=next_link(request, response, list(following) if following else None),
+    )
+
+
+@router.get(
+    "/reviews/{review_id}",
+    response_model=ReviewDetailOut,
+    summary="One review with its items and the ratings the caller may see (404 outside scope)",
+)
+def review_detail(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    background: BackgroundTasks,
+    review_id: PathId,
+) -> ReviewDetailOut:
+    detail = _review_detail(session, principal, review_id)
+    record_view(request, background, principal, "review", review_id)
+    return detail
+
+
+@router.post(
+    "/reviews",
+    response_model=ReviewDetailOut,
+    status_code=201,
+    summary="Plan a review: team, scale version, visit date, reviewers and lead",
+)
+def review_create(
+    session: SessionDep, principal: CurrentPrincipal, body: ReviewCreate
+) -> ReviewDetailOut:
+    review = planning.plan_review(
+        session,
+        principal=principal,
+        team_id=body.team_id,
+        scale_key=body.scale_key,
+        scale_version=body.scale_version,
+        visit_date=body.visit_date,
+        visit_end_date=body.visit_end_date,
+        reviewer_usernames=body.reviewer_usernames,
+        lead_username=body.lead_username,
+    )
+    assert review.id is not None
+    return _review_detail(session, principal, review.id)
+
+
+@router.put(
+    "/reviews/{review_id}/summary",
+    response_model=ReviewDetailOut,
+    summary="The lead's strengths and overall summary",
+)
+def summary_put(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: SummaryIn
+) -> ReviewDetailOut:
+    consensus.save_summary(
+        session,
+        principal=principal,
+        review_id=review_id,
+        strengths=body.strengths,
+        summary=body.summary,
+    )
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/submit",
+    response_model=ReviewDetailOut,
+    summary="Mark the caller's own scoring as done (every item scored or not rated)",
+)
+def review_submit(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> ReviewDetailOut:
+    consensus.submit(session, principal=principal, review_id=review_id)
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/finalize",
+    response_model=ReviewDetailOut,
+    summary="Finalise and lock the review (lead; every item settled)",
+)
+def review_finalize(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId
+) -> ReviewDetailOut:
+    consensus.finalise(session, principal=principal, review_id=review_id)
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/reopen",
+    response_model=ReviewDetailOut,
+    summary="Reopen a finalised review (administrators; with a reason)",
+)
+def review_reopen(
+    session: SessionDep, principal: CurrentPrincipal, review_id: PathId, body: ReopenIn
+) -> ReviewDetailOut:
+    consensus.reopen(session, principal=principal, review_id=review_id, reason=body.reason)
+    return _review_detail(session, principal, review_id)
+
+
+@router.post(
+    "/reviews/{review_id}/reviewers/{username}/remove",
+    response_model=ReviewDetailOut,
+    summary="Take a reviewer off a review in progress, with a reason, optionally putting "
+    "someone in their place (the lead or administrators)",
+    description="Their ratings are kept for the record but no longer count: the consensus "
+    "no longer waits for them. A review being scored keeps at least two reviewers. "
+    "Answers with the review as it is now, or 204 when callers took themselves off and "
+    "may no longer see it.",
+    responses={204: {"description": "Done; the caller no longer sees the review"}},
+)
+def reviewer_remove(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    review_id: PathId,
+    username: Annotated[str, Path(max_length=64)],
+    body: TakeOffIn,
+) -> Any:
+    reviewers.take_off(
+        session,
+        principal,
+        review_id,
+        username=username,
+        reason=body.reason,
+        replacement=body.replacement_username,
+        new_lead=body.lead_username,
+    )
+    if not access.sees_review(session, principal, review_id):
+        return Response(status_code=204)
+    return _review_detail(session, principal, review_id)
+
+
+def _review_detail(session: SessionDep, principal: Principal, review_id: int) -> ReviewDetailOut:
+    view = review_view.scoring_view(session, principal=principal, review_id=review_id)
+    return review_detail_out(view, principal)
