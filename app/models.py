@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     JSON,
@@ -427,6 +427,11 @@ class RatingChange(SQLModel, table=True):
     changed_at: datetime = _timestamp()
     changed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     channel: str = Field(max_length=20)
+
+
+# Through which door a change came: a page, the API, the command line, a tablet's outbox
+# file, or the system itself (a consensus begun by the last submission).
+Channel = Literal["web", "api", "cli", "offline", "system"]
 
 
 class AuditEvent(SQLModel, table=True):

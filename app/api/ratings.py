@@ -5,7 +5,7 @@ tablet. Idempotent by ``client_id``; a change based on an older ``revision`` is 
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import unquote
 from uuid import UUID
 
@@ -14,9 +14,11 @@ from fastapi import Path, Request, Response
 from app.api.base import v1_router
 from app.db import in_unit_of_work
 from app.errors import Conflict
-from app.schemas.ratings import ConsensusIn, RatingIn, RatingSaved, rating_fields
+from app.models import Rating
+from app.schemas.ratings import ConsensusIn, RatingIn, RatingOut, RatingSaved
 from app.services import ratings
 from app.services.access import Principal
+from app.services.rating_rows import StoredRating
 from app.web.auth import CurrentPrincipal
 from app.web.params import PathId
 
@@ -107,3 +109,25 @@ async def _save_rating(
     )
     names = {} if consensus else {principal.user_id or 0: principal.username}
     return _saved(result, body.client_id, names)
+
+
+def rating_fields(rating: Rating | StoredRating, names: dict[int, str]) -> dict[str, Any]:
+    """A rating as the API shows it, for ``RatingOut`` and ``RatingSaved`` alike."""
+    return {
+        "item_key": rating.item_key,
+        "rater": "consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
+        "score": rating.score,
+        "not_rated_reason": rating.not_rated_reason,
+        "note": rating.note,
+        "evidence": list(rating.evidence or []),
+        "inputs": rating.inputs,
+        "rationale": rating.rationale,
+        "recommendation": rating.recommendation,
+        "revision": rating.revision,
+        "updated_at": rating.updated_at,
+    }
+
+
+def rating_out(rating: Rating | StoredRating, names: dict[int, str]) -> RatingOut:
+    """A stored rating as answered; ``names`` gives each reviewer's username."""
+    return RatingOut(**rating_fields(rating, names))

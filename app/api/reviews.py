@@ -9,19 +9,25 @@ from typing import Annotated, Any
 from fastapi import BackgroundTasks, Path, Request, Response
 
 from app.api.base import CursorParam, next_link, v1_router
+from app.api.ratings import rating_out
 from app.db import SessionDep
+from app.scales.scoring import ReviewScore
 from app.schemas.reviews import (
+    ItemOut,
+    RemovedReviewerOut,
     ReopenIn,
     ReviewCreate,
     ReviewDetailOut,
+    ReviewerOut,
+    ReviewOut,
     ReviewPage,
     SummaryIn,
     TakeOffIn,
-    review_detail_out,
-    review_out,
+    TotalsOut,
 )
 from app.services import access, consensus, paging, planning, review_view, reviewers, reviews
 from app.services.access import Principal
+from app.services.review_view import ScoringView
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import LimitParam, PathId, QueryId
 
@@ -189,3 +195,94 @@ def reviewer_remove(
 def _review_detail(session: SessionDep, principal: Principal, review_id: int) -> ReviewDetailOut:
     view = review_view.scoring_view(session, principal=principal, review_id=review_id)
     return review_detail_out(view, principal)
+
+
+def review_out(review: Any, team: Any, scale: Any) -> ReviewOut:
+    """A review as listed: its result only once finalised."""
+    finalised = review.status == "finalised"
+    return ReviewOut(
+        id=review.id,
+        team_id=team.id,
+        team_name=team.name,
+        scale=scale.scale_key,
+        scale_version=scale.version,
+        visit_date=review.visit_date,
+        visit_end_date=review.visit_end_date,
+        status=review.status,
+        finalised_at=review.finalised_at,
+        total_score=review.total_score if finalised else None,
+        level=review.level_key if finalised else None,
+        result=review.result if finalised else None,
+    )
+
+
+def totals_out(result: ReviewScore) -> TotalsOut:
+    """A score's totals, completeness and level."""
+    return TotalsOut(
+        total=result.total,
+        mean=result.mean,
+        rated=result.rated_count,
+        items=result.item_count,
+        not_rated=len(result.not_rated),
+        completeness=result.completeness,
+        level=result.level.key if result.level else None,
+    )
+
+
+def review_detail_out(view: ScoringView, principal: Principal) -> ReviewDetailOut:
+    """The review in full, as ``view`` lets the caller see it."""
+    usernames = {user.id: user.username for user, _ in view.reviewers if user.id is not None}
+    me = principal.user_id
+    others = {
+        usernames[rater]: {key: rating_out(r, usernames) for key, r in given.items()}
+        for rater, given in view.ratings.items()
+        if rater != me
+    }
+    all_visible = len(view.ratings) == len(view.reviewers) and view.all_submitted
+    base = review_out(view.review, view.team, view.scale)
+    return ReviewDetailOut(
+        **base.model_dump(),
+        reviewers=[
+            ReviewerOut(
+                username=user.username,
+                display_name=user.display_name,
+                is_lead=link.is_lead,
+                submitted_at=link.submitted_at,
+                account_active=user.is_active,
+            )
+            for user, link in view.reviewers
+        ],
+        removed_reviewers=[
+            RemovedReviewerOut(
+                username=user.username,
+                display_name=user.display_name,
+                removed_at=link.removed_at,
+                reason=link.removed_reason,
+            )
+            for user, link in view.removed
+            if link.removed_at is not None
+        ],
+        items=[
+            ItemOut(
+                key=item.key,
+                number=item.number,
+                kind=item.kind,
+                section=item.section,
+                per_consultant=item.per_consultant,
+                title=item.title.model_dump(),
+            )
+            for item in view.definition.items
+        ],
+        my_ratings={key: rating_out(r, usernames) for key, r in view.my_ratings.items()},
+        other_ratings=others,
+        consensus=None
+        if view.consensus is None
+        else {key: rating_out(r, usernames) for key, r in view.consensus.items()},
+        my_totals=totals_out(view.score_of(view.my_ratings)) if view.me else None,
+        consensus_totals=None
+        if view.consensus is None
+        else totals_out(view.score_of(view.consensus)),
+        agreement=view.agreement().to_dict() if all_visible else None,
+        strengths=view.review.strengths,
+        summary=view.review.summary,
+    )

@@ -8,8 +8,9 @@ from fastapi import Path
 
 from app.api.base import v1_router
 from app.db import SessionDep
+from app.models import ScaleVersion
 from app.scales.schema import ScaleDefinition
-from app.schemas.scales import ScaleSummaryOut, scale_summary_out
+from app.schemas.scales import ScaleSummaryOut
 from app.services import scales as scale_service
 from app.web.auth import CurrentPrincipal
 
@@ -35,3 +36,16 @@ def scale_definition(
 ) -> ScaleDefinition:
     row = scale_service.get_scale_version(session, key=key, version=version, visible_only=True)
     return scale_service.definition_of(row)
+
+
+def scale_summary_out(row: ScaleVersion) -> ScaleSummaryOut:
+    """A published scale version in the list of them."""
+    return ScaleSummaryOut(
+        key=row.scale_key,
+        version=row.version,
+        status=row.status,
+        title={"da": row.title_da, "en": row.title_en},
+        item_count=row.item_count,
+        program_types=list(scale_service.definition_of(row).program_types),
+        published_at=row.published_at,
+    )

@@ -25,6 +25,10 @@ REASON_MAX = 1000
 RATIONALE_MAX = 2000
 RECOMMENDATION_MAX = 5000
 MAX_CONSULTANTS = 40
+# The review's own texts: the lead's summary, why it was reopened, why a reviewer left.
+SUMMARY_MAX = 10000
+REOPEN_REASON_MAX = 1000
+TAKE_OFF_REASON_MAX = 1000
 
 
 @dataclass(frozen=True)

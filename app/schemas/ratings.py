@@ -20,10 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import FormData
 
 from app.errors import Invalid
-from app.models import Rating
 from app.scales import rules
 from app.scales.schema import Item
-from app.services.rating_rows import StoredRating
 
 Score = Annotated[int, Field(strict=True, ge=1, le=5)]
 Evidence = Literal["MIS", "DOC", "INT", "OBS", "ISP"]
@@ -125,28 +123,6 @@ class RatingSaved(RatingOut):
         "replayed: this client_id was already applied"
     )
     suggested_score: float | None = Field(description="The score a banded item's figure gives")
-
-
-def rating_fields(rating: Rating | StoredRating, names: dict[int, str]) -> dict[str, Any]:
-    """A rating as the API shows it, for ``RatingOut`` and ``RatingSaved`` alike."""
-    return {
-        "item_key": rating.item_key,
-        "rater": "consensus" if rating.rater_id is None else names.get(rating.rater_id, "?"),
-        "score": rating.score,
-        "not_rated_reason": rating.not_rated_reason,
-        "note": rating.note,
-        "evidence": list(rating.evidence or []),
-        "inputs": rating.inputs,
-        "rationale": rating.rationale,
-        "recommendation": rating.recommendation,
-        "revision": rating.revision,
-        "updated_at": rating.updated_at,
-    }
-
-
-def rating_out(rating: Rating | StoredRating, names: dict[int, str]) -> RatingOut:
-    """A stored rating as answered; ``names`` gives each reviewer's username."""
-    return RatingOut(**rating_fields(rating, names))
 
 
 # A form posted without JavaScript --------------------------------------------------------

@@ -8,11 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from app.scales.scoring import ReviewScore
-from app.schemas.ratings import Body, RatingOut, rating_out
-from app.services import consensus, reviewers
-from app.services.access import Principal
-from app.services.review_view import ScoringView
+from app.scales import rules
+from app.schemas.ratings import Body, RatingOut
 
 
 class ReviewOut(BaseModel):
@@ -108,110 +105,21 @@ class ReviewDetailOut(ReviewOut):
 
 
 class SummaryIn(Body):
-    strengths: str | None = Field(None, max_length=consensus.SUMMARY_MAX)
-    summary: str | None = Field(None, max_length=consensus.SUMMARY_MAX)
+    strengths: str | None = Field(None, max_length=rules.SUMMARY_MAX)
+    summary: str | None = Field(None, max_length=rules.SUMMARY_MAX)
 
 
 class ReopenIn(Body):
-    reason: str = Field(min_length=1, max_length=consensus.REOPEN_REASON_MAX)
+    reason: str = Field(min_length=1, max_length=rules.REOPEN_REASON_MAX)
 
 
 class TakeOffIn(Body):
-    reason: str = Field(max_length=reviewers.REASON_MAX * 2, description="Why, shown on the review")
+    reason: str = Field(
+        max_length=rules.TAKE_OFF_REASON_MAX * 2, description="Why, shown on the review"
+    )
     replacement_username: str | None = Field(
         None, max_length=64, description="Who takes their place (an ambassador or admin)"
     )
     lead_username: str | None = Field(
         None, max_length=64, description="Who leads, when the lead is the one taken off"
-    )
-
-
-def review_out(review: Any, team: Any, scale: Any) -> ReviewOut:
-    """A review as listed: its result only once finalised."""
-    finalised = review.status == "finalised"
-    return ReviewOut(
-        id=review.id,
-        team_id=team.id,
-        team_name=team.name,
-        scale=scale.scale_key,
-        scale_version=scale.version,
-        visit_date=review.visit_date,
-        visit_end_date=review.visit_end_date,
-        status=review.status,
-        finalised_at=review.finalised_at,
-        total_score=review.total_score if finalised else None,
-        level=review.level_key if finalised else None,
-        result=review.result if finalised else None,
-    )
-
-
-def totals_out(result: ReviewScore) -> TotalsOut:
-    """A score's totals, completeness and level."""
-    return TotalsOut(
-        total=result.total,
-        mean=result.mean,
-        rated=result.rated_count,
-        items=result.item_count,
-        not_rated=len(result.not_rated),
-        completeness=result.completeness,
-        level=result.level.key if result.level else None,
-    )
-
-
-def review_detail_out(view: ScoringView, principal: Principal) -> ReviewDetailOut:
-    """The review in full, as ``view`` lets the caller see it."""
-    usernames = {user.id: user.username for user, _ in view.reviewers if user.id is not None}
-    me = principal.user_id
-    others = {
-        usernames[rater]: {key: rating_out(r, usernames) for key, r in given.items()}
-        for rater, given in view.ratings.items()
-        if rater != me
-    }
-    all_visible = len(view.ratings) == len(view.reviewers) and view.all_submitted
-    base = review_out(view.review, view.team, view.scale)
-    return ReviewDetailOut(
-        **base.model_dump(),
-        reviewers=[
-            ReviewerOut(
-                username=user.username,
-                display_name=user.display_name,
-                is_lead=link.is_lead,
-                submitted_at=link.submitted_at,
-                account_active=user.is_active,
-            )
-            for user, link in view.reviewers
-        ],
-        removed_reviewers=[
-            RemovedReviewerOut(
-                username=user.username,
-                display_name=user.display_name,
-                removed_at=link.removed_at,
-                reason=link.removed_reason,
-            )
-            for user, link in view.removed
-            if link.removed_at is not None
-        ],
-        items=[
-            ItemOut(
-                key=item.key,
-                number=item.number,
-                kind=item.kind,
-                section=item.section,
-                per_consultant=item.per_consultant,
-                title=item.title.model_dump(),
-            )
-            for item in view.definition.items
-        ],
-        my_ratings={key: rating_out(r, usernames) for key, r in view.my_ratings.items()},
-        other_ratings=others,
-        consensus=None
-        if view.consensus is None
-        else {key: rating_out(r, usernames) for key, r in view.consensus.items()},
-        my_totals=totals_out(view.score_of(view.my_ratings)) if view.me else None,
-        consensus_totals=None
-        if view.consensus is None
-        else totals_out(view.score_of(view.consensus)),
-        agreement=view.agreement().to_dict() if all_visible else None,
-        strengths=view.review.strengths,
-        summary=view.review.summary,
     )

@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Forbidden, NotFound, NotVisible
 from app.models import (
+    Channel,
     Municipality,
     Review,
     ReviewReviewer,
@@ -36,7 +37,6 @@ from app.models import (
     UserRegion,
     UserTeam,
 )
-from app.services.audit import Channel
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from app.config import Settings
 from app.errors import Conflict, Invalid, NotAuthenticated, NotFound, TooManyAttempts
 from app.models import (
     ApiToken,
+    Channel,
     Region,
     Role,
     SignInAttempt,
@@ -38,7 +39,6 @@ from app.models import (
 from app.security import hash_password, needs_rehash, verify_password
 from app.services import audit
 from app.services.access import Principal
-from app.services.audit import Channel
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 MAX_USERNAME = 64

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,12 +21,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app.errors import Invalid
-from app.models import AuditEvent, FiguresVersion, User, table_of, utcnow
-
-if TYPE_CHECKING:
-    from app.services.access import Principal
-
-Channel = Literal["web", "api", "cli", "offline", "system"]
+from app.models import AuditEvent, Channel, FiguresVersion, User, table_of, utcnow
+from app.services.access import Principal
 
 # Every action the product records, grouped by what it concerns (the part before the
 # dot). The audit page names each in words (``audit_action_<group>_<name>`` in the

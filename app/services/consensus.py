@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.models import RaterKind, Rating, RatingChange, Review, ReviewReviewer, ReviewStatus, utcnow
-from app.scales.rules import clean_text
+from app.scales.rules import REOPEN_REASON_MAX, SUMMARY_MAX, clean_text
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import score_review
 from app.services import access, audit
@@ -30,9 +30,6 @@ from app.services import scales as scale_service
 from app.services.access import Principal
 from app.services.rating_rows import fingerprint
 from app.services.review_view import consensus_items, item_scores, scoring_view
-
-SUMMARY_MAX = 10000
-REOPEN_REASON_MAX = 1000
 
 
 def submit(session: Session, *, principal: Principal, review_id: int) -> Review:

@@ -20,12 +20,10 @@ from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.models import ReviewReviewer, ReviewStatus, Role, User, utcnow
-from app.scales.rules import clean_text
+from app.scales.rules import TAKE_OFF_REASON_MAX, clean_text
 from app.services import access, audit, consensus
 from app.services import scales as scale_service
 from app.services.access import Principal
-
-REASON_MAX = 1000
 
 
 def may_change(principal: Principal, *, leads: bool) -> bool:
@@ -57,7 +55,7 @@ def take_off(
     me = links.get(principal.user_id or -1)
     if not may_change(principal, leads=me is not None and me.is_lead):
         raise Forbidden.of("err_change_reviewers")
-    why = clean_text(reason, limit=REASON_MAX, key="err_reason_long")
+    why = clean_text(reason, limit=TAKE_OFF_REASON_MAX, key="err_reason_long")
     if not why:
         raise Invalid.of("err_reviewer_reason")
     leaving = session.get(User, user_id) if user_id is not None else _user(session, username or "")

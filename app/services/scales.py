@@ -13,11 +13,10 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.errors import Conflict, NotFound
-from app.models import ScaleStatus, ScaleVersion, utcnow
+from app.models import Channel, ScaleStatus, ScaleVersion, utcnow
 from app.scales.loader import fingerprint
 from app.scales.schema import ScaleDefinition
 from app.services import audit
-from app.services.audit import Channel
 
 Outcome = Literal["published", "drafted", "unchanged"]
 

@@ -25,10 +25,9 @@ from sqlmodel import Session
 
 from app.db import quick_read, side_unit_of_work
 from app.errors import Forbidden, NotAuthenticated
-from app.models import Role, utcnow
+from app.models import Channel, Role, utcnow
 from app.services import access, accounts, audit
 from app.services.access import Principal
-from app.services.audit import Channel
 
 SESSION_COOKIE = "fidelity_session"
 LOGIN_CSRF_COOKIE = "fidelity_login_csrf"

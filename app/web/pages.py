@@ -17,6 +17,7 @@ from app.db import SessionDep
 from app.errors import Conflict, Invalid, TooManyAttempts
 from app.i18n import translator
 from app.models import ActionStatus, ReviewStatus, Role
+from app.scales import rules
 from app.scales.schema import Item, Principle, Section
 from app.services import (
     access,
@@ -189,7 +190,7 @@ def reviewer_take_off(
     principal: CurrentPrincipal,
     review_id: PathId,
     user_id: PathId,
-    reason: Annotated[str, Form(max_length=reviewers.REASON_MAX * 2)] = "",
+    reason: Annotated[str, Form(max_length=rules.TAKE_OFF_REASON_MAX * 2)] = "",
     replacement: Annotated[str, Form(max_length=64)] = "",
     new_lead: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:

@@ -428,7 +428,7 @@ def review_reopen(
     session: SessionDep,
     principal: CurrentPrincipal,
     review_id: PathId,
-    reason: Annotated[str, Form(max_length=consensus.REOPEN_REASON_MAX)] = "",
+    reason: Annotated[str, Form(max_length=rules.REOPEN_REASON_MAX)] = "",
 ) -> Response:
     consensus.reopen(session, principal=principal, review_id=review_id, reason=reason)
     return RedirectResponse(
