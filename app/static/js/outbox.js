@@ -14,10 +14,14 @@
 // Stores: "outbox" (the entries), "aside" (entries that could not be read or sent, kept
 // for the file and reported), "known" (each item's last value the server acknowledged,
 // so a kept copy of a page, older than that, shows it).
+import * as core from "./outbox-core.js";
+
+// app.js, a classic script, names the changes it sends through htmx with the same ids.
+window.OutboxCore = core;
+
 (function () {
   "use strict";
 
-  const core = window.OutboxCore;
   const DB_NAME = "ips-fidelity";
   const DB_VERSION = 1;
   const LOCK = "ips-fidelity-outbox";
