@@ -44,6 +44,7 @@ SHELL = (
     "/static/js/app.js",
     "/static/js/outbox-core.js",
     "/static/js/outbox.js",
+    "/static/js/outbox/store.js",
     "/static/vendor/htmx.min.js",
     "/static/favicon.svg",
 )

@@ -11,10 +11,19 @@
 //   show    the banner (#connection) and each item's own state: saved on the server, only
 //           on this device, changed elsewhere (choose), or refused (with its value)
 //
-// Stores: "outbox" (the entries), "aside" (entries that could not be read or sent, kept
-// for the file and reported), "known" (each item's last value the server acknowledged,
-// so a kept copy of a page, older than that, shows it).
+// The device's copy (IndexedDB: the entries, the set-aside ones, the acknowledged values)
+// is kept by outbox/store.js.
 import * as core from "./outbox-core.js";
+import {
+  asideOf,
+  dropKnown,
+  forgetKnown,
+  knownKey,
+  readAll,
+  readOne,
+  readOwnAside,
+  update,
+} from "./outbox/store.js";
 
 // app.js, a classic script, names the changes it sends through htmx with the same ids.
 window.OutboxCore = core;
@@ -22,8 +31,6 @@ window.OutboxCore = core;
 (function () {
   "use strict";
 
-  const DB_NAME = "ips-fidelity";
-  const DB_VERSION = 1;
   const LOCK = "ips-fidelity-outbox";
   const PERIOD = 30000;
   const TIMEOUT = 15000;
@@ -51,80 +58,6 @@ window.OutboxCore = core;
     summary: core.summary([], me),
     aside: 0,
   };
-
-  // IndexedDB --------------------------------------------------------------------------
-
-  let database = null;
-  function open() {
-    if (!database) {
-      database = new Promise((resolve, reject) => {
-        const request = indexedDB.open(DB_NAME, DB_VERSION);
-        request.onupgradeneeded = () => {
-          const db = request.result;
-          const outbox = db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-          outbox.createIndex("client_id", "client_id", { unique: false });
-          db.createObjectStore("aside", { autoIncrement: true });
-          db.createObjectStore("known", { keyPath: "key" });
-        };
-        request.onsuccess = () => resolve(request.result);
-        request.onerror = () => reject(request.error);
-        request.onblocked = () => reject(new Error("IndexedDB is blocked by another tab"));
-      });
-    }
-    return database;
-  }
-
-  // One transaction over `stores`; `work` gets the stores and returns a request or value.
-  async function transact(stores, mode, work) {
-    const db = await open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(stores, mode);
-      const handles = stores.map((name) => tx.objectStore(name));
-      let result;
-      const value = work(...handles);
-      if (value instanceof IDBRequest) value.onsuccess = () => (result = value.result);
-      else result = value;
-      tx.oncomplete = () => resolve(result);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-    });
-  }
-
-  const readAll = (store) => transact([store], "readonly", (s) => s.getAll());
-  const readOne = (store, key) => transact([store], "readonly", (s) => s.get(key));
-
-  // Read the queue and change it in one transaction, so that a change recorded while an
-  // answer is being settled (in this tab or another) is never missed: IndexedDB runs
-  // read-write transactions over the same stores one after the other. `plan` gets the
-  // entries (and the `known` record named by `knownAt`, if any) and returns the seqs to
-  // delete and the entries, set-asides and known values to write.
-  async function update(plan, knownAt) {
-    const db = await open();
-    return new Promise((resolve, reject) => {
-      const tx = db.transaction(["outbox", "aside", "known"], "readwrite");
-      const outbox = tx.objectStore("outbox");
-      // Requests in a transaction are answered in the order they were made.
-      const saved = knownAt ? tx.objectStore("known").get(knownAt) : null;
-      const request = outbox.getAll();
-      request.onsuccess = () => {
-        const { remove = [], put = [], aside = [], known = [] } = plan(
-          request.result,
-          saved ? saved.result : undefined,
-        );
-        for (const seq of remove) outbox.delete(seq);
-        for (const entry of put) outbox.put(entry);
-        for (const item of aside) tx.objectStore("aside").add(item);
-        for (const item of known) tx.objectStore("known").put(item);
-      };
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
-    });
-  }
-
-  function knownKey(user, reviewId, mode, itemKey) {
-    return `${user}|${reviewId}|${mode}|${itemKey}`;
-  }
 
   // Forms --------------------------------------------------------------------------------
 
@@ -538,11 +471,9 @@ window.OutboxCore = core;
       const damaged = fresh.filter((entry) => !core.isWellFormed(entry));
       return {
         remove: damaged.map((entry) => entry.seq),
-        aside: damaged.map((entry) => ({
-          entry,
-          problem: { code: "damaged", message: "not a change this app can send" },
-          set_aside_at: new Date().toISOString(),
-        })),
+        aside: damaged.map((entry) =>
+          asideOf(entry, { code: "damaged", message: "not a change this app can send" }),
+        ),
       };
     });
     return readAll("outbox");
@@ -568,7 +499,7 @@ window.OutboxCore = core;
         // than send it unchecked.
         await update(() => ({
           remove: [entry.seq],
-          aside: [{ entry, problem: { code: "chain", message: "broken chain" }, set_aside_at: new Date().toISOString() }],
+          aside: [asideOf(entry, { code: "chain", message: "broken chain" })],
         }));
         entries = await readAll("outbox");
         continue;
@@ -658,7 +589,7 @@ window.OutboxCore = core;
     const aside = [];
     const known = [];
     if (kind === "broken") {
-      aside.push({ entry, problem, set_aside_at: new Date().toISOString() });
+      aside.push(asideOf(entry, problem));
     }
     if (kind === "ack") {
       known.push({
@@ -861,16 +792,10 @@ window.OutboxCore = core;
     refresh();
   });
 
-  // A set-aside change is this person's, or no one's (too damaged to say whose).
-  function ownAside(item) {
-    const entry = item && item.entry;
-    return !entry || typeof entry !== "object" || typeof entry.user !== "string" || entry.user === me;
-  }
-
   async function downloadFile() {
     // Only the signed-in person's own changes: another person's stay theirs to send.
     const entries = (await readAll("outbox")).filter((entry) => entry && entry.user === me);
-    const aside = (await readAll("aside")).filter(ownAside);
+    const aside = await readOwnAside(me);
     const file = core.exportFile(entries, me, new Date().toISOString());
     file.set_aside = aside;
     const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
@@ -894,7 +819,7 @@ window.OutboxCore = core;
     try {
       const entries = await readAll("outbox");
       status.summary = core.summary(entries, me);
-      status.aside = (await readAll("aside")).filter(ownAside).length;
+      status.aside = (await readOwnAside(me)).length;
     } catch (error) {
       status.noStorage = true;
     }
@@ -1071,10 +996,7 @@ window.OutboxCore = core;
     if (!me || status.noStorage) return;
     event.preventDefault();
     const done = () => form.submit();
-    transact(["known"], "readwrite", (known) => {
-      const mine = IDBKeyRange.bound(`${me}|`, `${me}|\uffff`);
-      return known.delete(mine);
-    }).then(done, done);
+    forgetKnown(me).then(done, done);
   });
 
   // `except`: a page of the person now signed in, kept just now, stays.
@@ -1141,7 +1063,7 @@ window.OutboxCore = core;
       else showProblem(form, entry);
     }
     if (stale.length) {
-      await transact(["known"], "readwrite", (store) => stale.forEach((key) => store.delete(key)));
+      await dropKnown(stale);
     }
     early.forEach((form) => record(form, true));
   }
