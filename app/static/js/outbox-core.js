@@ -2,8 +2,8 @@
 // what the server's answer does to the queue, and how a form becomes a rating change.
 // Plain functions over plain data, exported as an ES module, so that node's test runner
 // can check them (tests/js/outbox-core.test.mjs) and the outbox's modules import them. It
-// must not touch the page, storage or the network: outbox.js keeps the entries in
-// IndexedDB and sends them.
+// must not touch the page, storage or the network: outbox/store.js keeps the entries in
+// IndexedDB and outbox/sender.js sends them.
 //
 // An entry is one change a reviewer made to one item:
 //   { seq, client_id, user, review_id, item_key, mode: "rating" | "consensus", body,
@@ -107,7 +107,7 @@ function next(entries, user) {
       continue;
     }
     // An entry whose predecessor is gone without handing on its revision (a broken
-    // chain) is returned too: outbox.js sets it aside rather than send it unchecked.
+    // chain) is returned too: the sender sets it aside rather than send it unchecked.
     return entry;
   }
   return null;
@@ -150,7 +150,7 @@ function settle(entries, entry, outcome) {
   } else {
     // Refused or broken: it was not applied, so what came after it on the same item
     // rests on what it rested on. A refused change stays (shown with its value until
-    // the reviewer dismisses it); a broken one leaves the queue (outbox.js sets it aside).
+    // the reviewer dismisses it); a broken one leaves the queue (the sender sets it aside).
     if (outcome.kind === "broken") remove.push(entry.seq);
     else put.push({ ...entry, state: outcome.kind, problem: outcome.problem });
     for (const other of successors) {

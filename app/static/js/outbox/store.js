@@ -93,7 +93,8 @@ export function asideOf(entry, problem) {
 export async function readOwnAside(user) {
   const own = (item) => {
     const entry = item && item.entry;
-    return !entry || typeof entry !== "object" || typeof entry.user !== "string" || entry.user === user;
+    if (!entry || typeof entry !== "object" || typeof entry.user !== "string") return true;
+    return entry.user === user;
   };
   return (await readAll("aside")).filter(own);
 }
