@@ -3,9 +3,10 @@
 administrator's import of the outbox file a reviewer downloaded from a tablet that could
 not send its changes.
 
-The outbox itself lives in the browser (``app/static/js/outbox.js``); it replays changes
-through the rating API, which stores each ``client_id`` once. The import goes through the
-same service call, so a change that reached the server both ways is stored once.
+The outbox itself lives in the browser (``app/static/js/outbox.js``, which loads its ES
+modules from ``app/static/js/outbox/``); it replays changes through the rating API, which
+stores each ``client_id`` once. The import goes through the same service call, so a
+change that reached the server both ways is stored once.
 """
 
 from __future__ import annotations
@@ -34,13 +35,23 @@ router = APIRouter()
 STATIC = PROJECT_ROOT / "app" / "static"
 WORKER = STATIC / "js" / "sw.js"
 OFFLINE_PAGE = "/offline"
-# What a tablet needs to draw a kept scoring screen without a network.
+# What a tablet needs to draw a kept scoring screen without a network: every module the
+# outbox imports too (a module missing offline stops the whole outbox from loading).
 SHELL = (
     OFFLINE_PAGE,
     "/static/css/app.css",
     "/static/js/app.js",
     "/static/js/outbox-core.js",
     "/static/js/outbox.js",
+    "/static/js/outbox/choices.js",
+    "/static/js/outbox/device.js",
+    "/static/js/outbox/forms.js",
+    "/static/js/outbox/items.js",
+    "/static/js/outbox/recorder.js",
+    "/static/js/outbox/sender.js",
+    "/static/js/outbox/state.js",
+    "/static/js/outbox/store.js",
+    "/static/js/outbox/view.js",
     "/static/vendor/htmx.min.js",
     "/static/favicon.svg",
 )

@@ -3,9 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import "../../app/static/js/outbox-core.js";
-
-const core = globalThis.OutboxCore;
+import * as core from "../../app/static/js/outbox-core.js";
 
 let counter = 0;
 function uuid() {

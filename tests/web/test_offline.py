@@ -5,6 +5,7 @@ administrators' import of an outbox file."""
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import uuid
 from typing import Any
@@ -47,6 +48,37 @@ def test_the_service_worker_is_served_from_the_root_with_a_shell_that_exists(
     # The same files give the same version; it is not the placeholder.
     assert client.get("/sw.js").text == code
     assert 'const VERSION = "dev"' not in code
+
+
+# An import (or re-export) of another module: its specifier, possibly after a multi-line list.
+IMPORT = re.compile(r'^(?:import|export)\s(?:[^;"]*?\sfrom\s)?"([^"]+)";', re.MULTILINE)
+
+
+def _imported(url: str) -> list[str]:
+    code = (offline.STATIC / url.removeprefix("/static/")).read_text(encoding="utf-8")
+    return [
+        posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
+        for spec in IMPORT.findall(code)
+    ]
+
+
+def test_the_shell_holds_every_module_the_outbox_imports() -> None:
+    """A module the tablet cannot fetch offline stops the whole outbox from loading: every
+    file that outbox.js imports, directly or through another module, is in the worker's
+    shell (and so in its version's digest)."""
+    found: set[str] = set()
+    waiting = ["/static/js/outbox.js"]
+    while waiting:
+        url = waiting.pop()
+        if url not in found:
+            found.add(url)
+            waiting.extend(_imported(url))
+    modules = {
+        f"/static/js/outbox/{path.name}" for path in (offline.STATIC / "js" / "outbox").glob("*.js")
+    }
+    assert "/static/js/outbox-core.js" in found
+    assert sorted(modules - found) == [], "a module nothing imports"
+    assert sorted(found - set(offline.SHELL)) == []
 
 
 def test_the_offline_page_names_no_one_and_lists_the_kept_pages(client: TestClient) -> None:

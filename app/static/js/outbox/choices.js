@@ -1,0 +1,129 @@
+// The reviewer's choices about what waits: on a conflict, keep their own value or take
+// the stored one; let a refusal go; from the banner, send now or download the file of
+// their changes; and, signing out with changes not sent, whether to go on. It changes
+// entries only through the store's update and outbox-core.js's rules, and draws only
+// through items.js and view.js.
+
+import * as core from "../outbox-core.js";
+import { forgetPages } from "./device.js";
+import { bodyOf, formFor, putBack, setRevision } from "./forms.js";
+import { clearState, focusItem, showDevice, showStored } from "./items.js";
+import { pump, sendNow } from "./sender.js";
+import { me, status } from "./state.js";
+import { forgetKnown, knownKey, readAll, readOne, readOwnAside, update } from "./store.js";
+import { confirmSignOut, refresh } from "./view.js";
+
+// An item's buttons, in the order they are looked for.
+const CHOICES = [
+  ["keep", "data-outbox-keep"],
+  ["stored", "data-outbox-stored"],
+  ["dismiss", "data-outbox-dismiss"],
+];
+
+export async function onClick(event) {
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target) return;
+  if (target.closest("[data-outbox-send]")) {
+    sendNow();
+    return;
+  }
+  if (target.closest("[data-outbox-download]")) {
+    await downloadFile();
+    return;
+  }
+  const choice = choiceOf(target);
+  if (!choice) return;
+  const entry = await readOne("outbox", choice.seq);
+  const form = entry ? formFor(entry) : null;
+  if (!entry) return;
+  if (choice.name === "keep") await keepMine(entry, form);
+  else if (choice.name === "stored") await useStored(entry, form);
+  else if (await dismiss(entry, form)) return;
+  if (form && !choice.button.isConnected) focusItem(form);
+  refresh();
+}
+
+function choiceOf(target) {
+  for (const [name, attribute] of CHOICES) {
+    const button = target.closest(`[${attribute}]`);
+    if (button) return { name, button, seq: Number(button.getAttribute(attribute)) };
+  }
+  return null;
+}
+
+// Mine stands: sent again, knowingly replacing the value stored elsewhere.
+async function keepMine(entry, form) {
+  await update(() => ({ put: [core.keepMine(entry)] }));
+  if (form) showDevice(form, bodyOf(form).body || entry.body);
+  pump();
+}
+
+// The stored value stands: this change and those made on top of it are withdrawn.
+async function useStored(entry, form) {
+  const current = (entry.problem && entry.problem.current) || null;
+  await update((entries) => ({
+    remove: core.useStored(entries, entry),
+    known: current
+      ? [{
+          key: knownKey(entry.user, entry.review_id, entry.mode, entry.item_key),
+          revision: current.revision,
+          body: current,
+          saved_at: current.updated_at || null,
+        }]
+      : [],
+  }));
+  if (form && current) {
+    putBack(form, current);
+    setRevision(form, current.revision);
+    showStored(form, current);
+  }
+}
+
+// A refusal seen and let go. The page then shows what the server holds: whether it is
+// being reloaded for that.
+async function dismiss(entry, form) {
+  await update(() => ({ remove: [entry.seq] }));
+  if (form && navigator.onLine) {
+    window.location.reload();
+    return true;
+  }
+  if (form) clearState(form);
+  return false;
+}
+
+async function downloadFile() {
+  // Only the signed-in person's own changes: another person's stay theirs to send.
+  const entries = (await readAll("outbox")).filter((entry) => entry && entry.user === me);
+  const aside = await readOwnAside(me);
+  const file = core.exportFile(entries, me, new Date().toISOString());
+  file.set_aside = aside;
+  const blob = new Blob([JSON.stringify(file, null, 2)], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
+  link.download = `ips-fidelity-outbox-${me || "device"}-${stamp}.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+// Signing out with changes not sent: ask first. The changes stay on the device (bound to
+// this user, who sends them by signing in again); the kept pages are dropped.
+export function onSubmit(event) {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout")) return;
+  const s = status.summary;
+  const waiting = s.mine + s.conflicts + s.refused;
+  if (waiting && !confirmSignOut(waiting)) {
+    event.preventDefault();
+    return;
+  }
+  forgetPages(null);
+  // What the server acknowledged is kept only to put it back on a kept page, and those
+  // go now: so does this person's copy of their acknowledged values and notes.
+  if (!me || status.noStorage) return;
+  event.preventDefault();
+  const done = () => form.submit();
+  forgetKnown(me).then(done, done);
+}

@@ -1,0 +1,136 @@
+// The scoring forms of this page (form[data-outbox]) as the outbox reads and fills them:
+// which form is an entry's, what a form says (as the API's body), the revision it rests
+// on, and putting a value back on it. It draws no state (view.js does), never stores and
+// never sends.
+
+import * as core from "../outbox-core.js";
+import { me } from "./state.js";
+
+export function formsOnPage() {
+  return Array.from(document.querySelectorAll("form[data-outbox]"));
+}
+
+export function formFor(entry) {
+  if (entry.user !== me) return null;
+  return (
+    formsOnPage().find(
+      (form) =>
+        Number(form.dataset.review) === entry.review_id &&
+        form.dataset.mode === entry.mode &&
+        form.dataset.item === entry.item_key,
+    ) || null
+  );
+}
+
+export function bodyOf(form) {
+  const item = { kind: form.dataset.kind, perConsultant: form.dataset.perConsultant === "1" };
+  return core.bodyOf(Array.from(new FormData(form)), item, form.dataset.mode);
+}
+
+// What the form says now is what was last recorded of it (nothing to record until it
+// changes again).
+export function remember(form) {
+  const result = bodyOf(form);
+  if (result.body) form.lastBody = result.body;
+}
+
+// Whether the reviewer is typing in the form (a text change not yet recorded).
+export function editing(form) {
+  const now = bodyOf(form).body;
+  return Boolean(now && form.lastBody && !core.sameBody(now, form.lastBody));
+}
+
+function revisionInput(form) {
+  return form.querySelector('input[name="base_revision"]');
+}
+
+// The revision of the item as this page last knew it from the server.
+export function revisionOnPage(form) {
+  const input = revisionInput(form);
+  const value = input ? Number(input.value) : 0;
+  return Number.isInteger(value) && value >= 0 ? value : 0;
+}
+
+export function setRevision(form, revision) {
+  const input = revisionInput(form);
+  if (input && Number.isInteger(revision)) input.value = String(revision);
+}
+
+// A number as the page's language writes it.
+export function number(value) {
+  const text = String(value);
+  return document.documentElement.lang === "da" ? text.replace(".", ",") : text;
+}
+
+// Put a change's values back on its form (a kept page is older than the change).
+export function fill(form, body) {
+  const notRated = body.not_rated_reason !== null && body.not_rated_reason !== undefined;
+  check(form, 'input[name="score"]', (input) => Number(input.value) === body.score);
+  check(form, 'input[name="not_rated"]', () => notRated);
+  write(form, "not_rated_reason", notRated ? body.not_rated_reason : "");
+  write(form, "note", body.note);
+  write(form, "rationale", body.rationale);
+  write(form, "recommendation", body.recommendation);
+  const evidence = new Set(body.evidence || []);
+  check(form, 'input[type="checkbox"][name="evidence"]', (input) => evidence.has(input.value));
+  const inputs = body.inputs || {};
+  fillInputs(form, inputs);
+  fillConsultants(form, inputs.consultants || []);
+}
+
+// Put a value back on its form, and take it as what the form last recorded.
+export function putBack(form, body) {
+  fill(form, body);
+  remember(form);
+}
+
+function check(form, selector, checked) {
+  for (const input of form.querySelectorAll(selector)) input.checked = checked(input);
+}
+
+function write(form, name, value) {
+  const field = form.querySelector(`[name="${name}"]`);
+  if (field && field.type !== "hidden") field.value = value || "";
+}
+
+// What a score is worked out from: a figure, or the ticks of a checklist.
+function fillInputs(form, inputs) {
+  const figure = form.querySelector('input[name="figure"]');
+  if (figure) figure.value = inputs.figure === undefined ? "" : number(inputs.figure);
+  if (form.querySelector('input[name="ticked"]')) {
+    const ticked = new Set(inputs.ticked || []);
+    check(form, 'input[name="ticked"]', (input) => ticked.has(input.value));
+    check(form, 'input[name="none_present"]', () => Array.isArray(inputs.ticked) && !inputs.ticked.length);
+  }
+}
+
+// The consultants' rows, added until there are as many as the change holds.
+function fillConsultants(form, consultants) {
+  const rows = () => form.querySelectorAll(".consultant-row input, .consultant-row select");
+  const add = form.querySelector("[data-add-consultant]");
+  while (add && rows().length < consultants.length) add.click();
+  rows().forEach((field, index) => {
+    const entry = consultants[index] || {};
+    const value = field.name === "consultant_figure" ? entry.figure : entry.score;
+    field.value = value === undefined ? "" : field.tagName === "SELECT" ? String(value) : number(value);
+  });
+}
+
+// Whether a form's fields differ from what the server rendered into them.
+export function changedSinceRendered(form) {
+  return Array.from(form.elements).some((field) => {
+    if (field instanceof HTMLInputElement) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      return field.type !== "hidden" && field.value !== field.defaultValue;
+    }
+    if (field instanceof HTMLTextAreaElement) return field.value !== field.defaultValue;
+    if (field instanceof HTMLSelectElement) {
+      // With no option marked selected, a select shows its first.
+      const rendered = Array.from(field.options).findIndex((option) => option.defaultSelected);
+      return field.selectedIndex !== Math.max(rendered, 0);
+    }
+    return false;
+  });
+}
