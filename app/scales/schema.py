@@ -344,9 +344,27 @@ def _item_problems(item: Item) -> list[tuple[Loc, str]]:
 
 
 def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
+    """What is wrong with a banding: bounds finer than its precision, bands that leave a
+    figure without a score or give it two, scores that do not rise or fall steadily."""
+    ordered = sorted(
+        enumerate(banding.bands),
+        key=lambda pair: (
+            Decimal("-Infinity")
+            if pair[1].min is None
+            else to_precision(pair[1].min, banding.precision)
+        ),
+    )
+    return [
+        *_precision_problems(banding),
+        *_end_problems(banding, ordered),
+        *_neighbour_problems(banding.precision, ordered),
+        *_score_order_problems([band.score for _, band in ordered]),
+    ]
+
+
+def _precision_problems(banding: Banding) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
     precision = banding.precision
-    step = _step(precision)
     for field in ("minimum", "maximum"):
         if _inexact(getattr(banding, field), precision):
             problems.append(
@@ -368,12 +386,13 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
                 )
         if band.min is not None and band.max is not None and band.min > band.max:
             problems.append((("bands", index), f"band {band.min}-{band.max} has min above max"))
-    ordered = sorted(
-        enumerate(banding.bands),
-        key=lambda pair: (
-            Decimal("-Infinity") if pair[1].min is None else to_precision(pair[1].min, precision)
-        ),
-    )
+    return problems
+
+
+def _end_problems(banding: Banding, ordered: list[tuple[int, ScoreBand]]) -> list[tuple[Loc, str]]:
+    """The lowest band must reach down to the minimum, the highest up to the maximum."""
+    problems: list[tuple[Loc, str]] = []
+    precision = banding.precision
     first_index, first = ordered[0]
     last_index, last = ordered[-1]
     if first.min is not None and (
@@ -398,6 +417,15 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
                 "banding.maximum to it, so every figure gets a score",
             )
         )
+    return problems
+
+
+def _neighbour_problems(
+    precision: int, ordered: list[tuple[int, ScoreBand]]
+) -> list[tuple[Loc, str]]:
+    """Each band must start one step after the one below it ends: no gap, no overlap."""
+    problems: list[tuple[Loc, str]] = []
+    step = _step(precision)
     for (_, prev), (index, band) in zip(ordered, ordered[1:], strict=False):
         if prev.max is None or band.min is None:
             problems.append(
@@ -423,7 +451,11 @@ def banding_problems(banding: Banding) -> list[tuple[Loc, str]]:
                     f"(bands are written with {precision} decimal(s))",
                 )
             )
-    scores = [band.score for _, band in ordered]
+    return problems
+
+
+def _score_order_problems(scores: list[int]) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
     if scores != sorted(scores) and scores != sorted(scores, reverse=True):
         problems.append((("bands",), "scores must rise (or fall) steadily as the figure grows"))
     if len(set(scores)) != len(scores):
