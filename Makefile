@@ -7,13 +7,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := app/static/vendor/.built
+LOCALE := app/locale
+COMPILED := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test install install-test assets lint typecheck pytest clean
+.PHONY: run test install install-test assets messages lint typecheck pytest clean
 
-run: install assets
+run: install assets messages
 	$(BIN)/fidelity start --host $(HOST) --port $(PORT)
 
-test: install-test assets lint typecheck pytest
+test: install-test assets messages lint typecheck pytest
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -40,6 +42,13 @@ $(VENDOR): package.json package-lock.json scripts/copy-assets.mjs
 	npm run --silent build
 	touch $@
 
+# The interface strings: app/locale/<language>/LC_MESSAGES/messages.po, compiled to the
+# git-ignored messages.mo the app reads (README: Translations).
+messages: $(COMPILED)
+
+$(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
+
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -52,3 +61,4 @@ pytest:
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor .pytest_cache .mypy_cache .ruff_cache
+	rm -f $(COMPILED)
