@@ -49,6 +49,8 @@ COPY scales/ scales/
 COPY templates/ templates/
 COPY --from=assets /build/app/static/vendor/ app/static/vendor/
 RUN pip install --no-deps -e .
+# The interface strings, compiled as `make messages` does (pybabel came with the dependencies).
+RUN pybabel -q compile -d app/locale -D messages
 
 USER fidelity
 VOLUME ["/data"]

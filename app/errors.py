@@ -39,26 +39,27 @@ class DomainError(Exception):
         return error
 
     def message(self, language: str) -> str:
-        from app.i18n import MESSAGES
+        from app.i18n import translator
 
         if self.parts:
             return " ".join(_said(language, key, params) for key, params in self.parts)
         if self.key is not None:
             return _said(language, self.key, self.params)
-        catalogue = MESSAGES["da" if language == "da" else "en"]
-        return catalogue.get(self.detail, self.detail)
+        return translator("da" if language == "da" else "en")(self.detail)
 
 
 def _said(language: str, key: str, params: dict[str, object]) -> str:
     """The message ``key`` in ``language`` with ``params``; a message about a ``count``
-    has a form for one (``key_one``) and for more (``key_many``) where the words differ."""
-    from app.i18n import MESSAGES
+    may be a plural entry, whose form goes with the count (ngettext)."""
+    from app.i18n import translator
 
-    catalogue = MESSAGES["da" if language == "da" else "en"]
+    t = translator("da" if language == "da" else "en")
     count = params.get("count")
-    if isinstance(count, int) and f"{key}_one" in catalogue:
-        key = f"{key}_one" if count == 1 else f"{key}_many"
-    return catalogue[key].format(**params)
+    if t.is_plural(key) and isinstance(count, int):
+        return t.tn(key, count).format(**params)
+    if key not in t or t.is_plural(key):  # no such message, or a plural one without a count
+        raise KeyError(key)
+    return t(key).format(**params)
 
 
 class NotFound(DomainError):

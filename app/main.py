@@ -47,7 +47,7 @@ from app.errors import (
     NotVisible,
     TooManyAttempts,
 )
-from app.i18n import COOKIE, LANGUAGES, MESSAGES, Language, resolve_language
+from app.i18n import COOKIE, LANGUAGES, Language, resolve_language, translator
 from app.services import audit
 from app.web import (
     admin,
@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         openapi_url="/api/v1/openapi.json",
     )
     app.state.settings = settings
+    for language in LANGUAGES:  # without its compiled catalogue the app stops here, not later
+        translator(language)
     app.state.engine = app_engine
     app.state.read_engine = app_engine.execution_options(**READ_ONLY)  # same pool, BEGIN deferred
     app.state.loop_engines = loop_engines  # SQLite: the event loop's own connections
@@ -333,7 +335,7 @@ def _invalid_value(problem: Any, language: Language) -> str:
     field = names[-1] if names else "?"  # ("body", "municipalities", 0): the field's name
     context = problem.get("ctx") or {}
     key = _INVALID_KINDS.get(problem["type"], "invalid_value_other")
-    words = MESSAGES[language][key].format(
+    words = translator(language)(key).format(
         max=context.get("max_length", context.get("le", context.get("lt", ""))),
         min=context.get("ge", context.get("gt", "")),
         allowed=str(context.get("expected", "")).replace(" or ", ", "),  # Pydantic's English
@@ -349,9 +351,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(error, NotAuthenticated):
             return _not_authenticated(request, error)
         if _wants_json(request):
-            detail = MESSAGES["en"].get(error.detail, error.detail)
+            detail = translator("en")(error.detail)
             # An error made without a catalogue key may name one as its detail (csrf_failed).
-            code = error.key or (error.detail if error.detail in MESSAGES["en"] else None)
+            code = error.key or (error.detail if error.detail in translator("en") else None)
             said = {"code": code, "message": error.message(_language(request))}
             if isinstance(error, NotVisible) or error.key in _HIDDEN_RECORDS:
                 detail = "not found"  # the same words whether it exists or not
@@ -390,7 +392,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             ]
             return _problem(422, "Invalid input", "; ".join(problems), errors=problems)
         language = _language(request)
-        lead = MESSAGES[language]["invalid_input"]
+        lead = translator(language)("invalid_input")
         said = "; ".join(_invalid_value(e, language) for e in error.errors())
         return _error_page(request, 422, f"{lead} {said}")
 
@@ -400,8 +402,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if "NUL" not in str(error.orig):
             return await server_error(request, error)
         if _wants_json(request):
-            return _problem(422, "Invalid input", MESSAGES["en"]["field_nul"])
-        return _error_page(request, 422, MESSAGES[_language(request)]["field_nul"])
+            return _problem(422, "Invalid input", translator("en")("field_nul"))
+        return _error_page(request, 422, translator(_language(request))("field_nul"))
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception) -> Response:

@@ -182,7 +182,7 @@ def _groups(kind: str, latest: ReviewResult, groups: list[Any], language: str, t
     labels = [group.title.get(language, group.key) for group in groups]
     means = [group.mean for group in groups]
     counts = [
-        t("items_behind_bar_one" if group.item_count == 1 else "items_behind_bar_many").format(
+        t.tn("items_behind_bar", group.item_count).format(
             rated=group.rated_count, count=group.item_count
         )
         for group in groups
@@ -536,7 +536,7 @@ def _mean_bars(
     def few(teams: int) -> str:  # said in words, not by colour alone
         if teams >= MINIMUM:
             return ""
-        words = str(t("few_teams_one" if teams == 1 else "few_teams_many"))
+        words = str(t.tn("few_teams", teams))
         return f" ({words.format(count=teams)})"
 
     texts = [

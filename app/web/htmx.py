@@ -85,6 +85,7 @@ def render(
         "timezone": request.app.state.settings.timezone,
         "language": language,
         "t": translator(language),
+        "tn": translator(language).tn,
         "here": lambda **params: _relative(request, **params),
         **context,
     }

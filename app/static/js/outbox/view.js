@@ -12,9 +12,9 @@ import { readAll, readOwnAside } from "./store.js";
 const stringsElement = document.getElementById("outbox-strings");
 export const strings = stringsElement ? JSON.parse(stringsElement.textContent) : {};
 
-// A text with a number in it, in the singular or the plural.
+// A text with a number in it: the catalogue's form for one, or for any other number.
 export function plural(key, count, user) {
-  const text = count === 1 ? strings[`${key}_one`] : strings[`${key}_many`];
+  const text = strings[key][count === 1 ? 0 : 1];
   return text.replace("{count}", String(count)).replaceAll("{user}", user || "");
 }
 
