@@ -180,8 +180,8 @@ def reviewer_remove(
 ) -> Any:
     reviewers.take_off(
         session,
-        principal,
-        review_id,
+        principal=principal,
+        review_id=review_id,
         username=username,
         reason=body.reason,
         replacement=body.replacement_username,

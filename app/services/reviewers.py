@@ -19,7 +19,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid
-from app.models import ReviewReviewer, ReviewStatus, Role, User, utcnow
+from app.models import Review, ReviewReviewer, ReviewStatus, Role, User, utcnow
 from app.scales.rules import TAKE_OFF_REASON_MAX, clean_text
 from app.services import access, audit, consensus
 from app.services import scales as scale_service
@@ -34,9 +34,9 @@ def may_change(principal: Principal, *, leads: bool) -> bool:
 
 def take_off(
     session: Session,
+    *,
     principal: Principal,
     review_id: int,
-    *,
     username: str | None = None,
     user_id: int | None = None,
     reason: str | None,
@@ -71,26 +71,7 @@ def take_off(
         raise Invalid.of("err_too_few_reviewers", count=needed)
     lead = _next_lead(session, link, staying, newcomer, new_lead)
     was_lead = link.is_lead
-
-    link.removed_at = utcnow()
-    link.removed_by_id = principal.user_id
-    link.removed_reason = why
-    link.is_lead = False
-    session.add(link)
-    if newcomer is not None:
-        assert newcomer.id is not None
-        joining = ReviewReviewer(
-            review_id=review.id,
-            user_id=newcomer.id,
-            # Joining once the scoring is over: nothing to score, the consensus to help.
-            submitted_at=utcnow() if review.status == ReviewStatus.CONSENSUS else None,
-        )
-        session.add(joining)
-        staying.append(joining)
-    for other in staying:
-        other.is_lead = other.user_id == lead
-        session.add(other)
-    session.flush()
+    _move(session, principal, review, link, staying, newcomer, lead, why)
     audit.record(
         session,
         action="review.reviewer_replaced" if newcomer else "review.reviewer_removed",
@@ -117,6 +98,39 @@ def take_off(
         )
     session.flush()
     return link
+
+
+def _move(
+    session: Session,
+    principal: Principal,
+    review: Review,
+    link: ReviewReviewer,
+    staying: list[ReviewReviewer],
+    newcomer: User | None,
+    lead: int,
+    why: str,
+) -> None:
+    """The reviewer's place marked as left, the newcomer's added, the lead set anew."""
+    assert review.id is not None
+    link.removed_at = utcnow()
+    link.removed_by_id = principal.user_id
+    link.removed_reason = why
+    link.is_lead = False
+    session.add(link)
+    if newcomer is not None:
+        assert newcomer.id is not None
+        joining = ReviewReviewer(
+            review_id=review.id,
+            user_id=newcomer.id,
+            # Joining once the scoring is over: nothing to score, the consensus to help.
+            submitted_at=utcnow() if review.status == ReviewStatus.CONSENSUS else None,
+        )
+        session.add(joining)
+        staying.append(joining)
+    for other in staying:
+        other.is_lead = other.user_id == lead
+        session.add(other)
+    session.flush()
 
 
 def _user(session: Session, username: str) -> User:

@@ -198,8 +198,8 @@ def reviewer_take_off(
     try:
         reviewers.take_off(
             session,
-            principal,
-            review_id,
+            principal=principal,
+            review_id=review_id,
             user_id=user_id,
             reason=reason,
             replacement=replacement or None,

@@ -65,8 +65,8 @@ def test_a_disabled_reviewer_is_removed_and_the_consensus_goes_on(session: Sessi
 
     reviewers.take_off(
         session,
-        principal(session, lead),
-        review.id or 0,
+        principal=principal(session, lead),
+        review_id=review.id or 0,
         username=gone.username,
         reason="Kontoen er lukket; har forladt korpset",
     )
@@ -109,23 +109,34 @@ def test_two_reviewers_are_kept_and_a_replacement_scores(session: Session) -> No
 
     with pytest.raises(Invalid) as refused:
         reviewers.take_off(
-            session, principal(session, lead), review.id or 0, username=gone.username,
+            session,
+            principal=principal(session, lead),
+            review_id=review.id or 0,
+            username=gone.username,
             reason="Syg",
-        )  # fmt: skip
+        )
     assert refused.value.key == "err_too_few_reviewers"
     with pytest.raises(Invalid) as no_reason:
         reviewers.take_off(
-            session, principal(session, lead), review.id or 0, username=gone.username,
-            reason="  ", replacement=newcomer.username,
-        )  # fmt: skip
+            session,
+            principal=principal(session, lead),
+            review_id=review.id or 0,
+            username=gone.username,
+            reason="  ",
+            replacement=newcomer.username,
+        )
     assert no_reason.value.key == "err_reviewer_reason"
     session.rollback()
     assert all(link.removed_at is None for link in links(session, review).values())
 
     reviewers.take_off(
-        session, principal(session, lead), review.id or 0, username=gone.username,
-        reason="Syg i længere tid", replacement=newcomer.username,
-    )  # fmt: skip
+        session,
+        principal=principal(session, lead),
+        review_id=review.id or 0,
+        username=gone.username,
+        reason="Syg i længere tid",
+        replacement=newcomer.username,
+    )
     session.commit()
 
     score_all(session, newcomer, review)
@@ -145,21 +156,31 @@ def test_the_lead_taken_off_during_the_consensus_passes_the_lead_on(session: Ses
     session.commit()
     with pytest.raises(Invalid) as refused:
         reviewers.take_off(
-            session, principal(session, admin), review.id or 0, username=lead.username,
+            session,
+            principal=principal(session, admin),
+            review_id=review.id or 0,
+            username=lead.username,
             reason="Orlov",
-        )  # fmt: skip
+        )
     assert refused.value.key == "err_new_lead_needed"
     with pytest.raises(Forbidden):  # not the lead, not an administrator
         reviewers.take_off(
-            session, principal(session, second), review.id or 0, username=lead.username,
+            session,
+            principal=principal(session, second),
+            review_id=review.id or 0,
+            username=lead.username,
             reason="Orlov",
-        )  # fmt: skip
+        )
     session.rollback()
 
     reviewers.take_off(
-        session, principal(session, admin), review.id or 0, username=lead.username,
-        reason="Orlov", replacement=newcomer.username,
-    )  # fmt: skip
+        session,
+        principal=principal(session, admin),
+        review_id=review.id or 0,
+        username=lead.username,
+        reason="Orlov",
+        replacement=newcomer.username,
+    )
     session.commit()
 
     active = consensus.links_of(session, review_id=review.id or 0)
@@ -169,9 +190,12 @@ def test_the_lead_taken_off_during_the_consensus_passes_the_lead_on(session: Ses
     assert session.get(Review, review.id).status == "finalised"
     with pytest.raises(Conflict):
         reviewers.take_off(
-            session, principal(session, admin), review.id or 0, username=second.username,
+            session,
+            principal=principal(session, admin),
+            review_id=review.id or 0,
+            username=second.username,
             reason="For sent",
-        )  # fmt: skip
+        )
 
 
 def test_the_review_page_says_who_is_missing_and_why(client: TestClient, session: Session) -> None:
@@ -230,9 +254,12 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     assert access.visible_review(session, principal(session, elsewhere), review.id or 0)
 
     reviewers.take_off(
-        session, principal(session, lead), review.id or 0, username=elsewhere.username,
+        session,
+        principal=principal(session, lead),
+        review_id=review.id or 0,
+        username=elsewhere.username,
         reason="Flyttet til en anden region",
-    )  # fmt: skip
+    )
     for user in (lead, second):
         score_all(session, user, review)
         consensus.submit(session, principal=principal(session, user), review_id=review.id or 0)
@@ -263,9 +290,12 @@ def test_the_steps_that_change_the_figures_move_their_version(session: Session) 
     version = audit.figures_version(session)
 
     reviewers.take_off(
-        session, principal(session, lead), review.id or 0, username=gone.username,
+        session,
+        principal=principal(session, lead),
+        review_id=review.id or 0,
+        username=gone.username,
         reason="Har forladt korpset",
-    )  # fmt: skip
+    )
     session.commit()
     assert audit.figures_version(session) == version + 1
     for user in (lead, second):
