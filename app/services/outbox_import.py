@@ -120,40 +120,8 @@ def _apply(
             # Made on top of a change that is not in the file: its base is not known, and
             # saving it unchecked could overwrite a change made elsewhere unseen.
             raise Invalid.of("err_outbox_entry", number=number, reason="after")
-        if base is None:
-            # Every change from a tablet rests on a revision (0 for a first rating); one
-            # without, or resting on a change refused here, is never saved unchecked.
-            raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
-        mode = entry.get("mode")
-        model = ConsensusIn if mode == "consensus" else RatingIn
-        if mode not in ("rating", "consensus"):
-            raise Invalid.of("err_outbox_entry", number=number, reason="mode")
-        if not _is_id(review_id):
-            raise Invalid.of("err_outbox_entry", number=number, reason="review_id")
-        assert isinstance(review_id, int)  # for the type checker: _is_id said so
-        if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
-            raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
-        given = entry.get("body")
-        if not isinstance(given, dict):  # not a change at all: never an empty rating
-            raise Invalid.of("err_outbox_entry", number=number, reason="body")
-        body: dict[str, Any] = given
-        payload = {**body, "client_id": client_id, "base_revision": base}
-        change = model.model_validate(payload)
-        with units() as session:
-            found = accounts.find_user(session, user)
-            if found is None or not found.is_active:
-                raise Invalid.of("outbox_no_user", user=user)
-            reviewer = access.principal_for(session, found, channel="offline")
-            result = ratings.save_rating(
-                session,
-                principal=reviewer,
-                review_id=review_id,
-                item_key=item_key,
-                change=change.change(),
-                client_id=str(change.client_id),
-                base_revision=change.base_revision,
-                consensus=mode == "consensus",
-            )
+        change = _change(entry, number, client_id, base)
+        result = _save(units, user, entry, change)
         revisions[client_id] = result.rating.revision
         row.outcome = result.outcome
     except ratings.StaleRating as conflict:
@@ -169,3 +137,44 @@ def _apply(
         revisions[client_id] = base  # not applied: what came after it rests on its base
         row.message = refused.message(language)
     return row
+
+
+def _change(entry: dict[str, Any], number: int, client_id: str, base: object) -> RatingIn:
+    """The entry's change, read as the rating API reads its body; an entry that is not a
+    whole change is refused, naming what is wrong with it."""
+    if base is None:
+        # Every change from a tablet rests on a revision (0 for a first rating); one
+        # without, or resting on a change refused here, is never saved unchecked.
+        raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
+    mode = entry.get("mode")
+    if mode not in ("rating", "consensus"):
+        raise Invalid.of("err_outbox_entry", number=number, reason="mode")
+    if not _is_id(entry.get("review_id")):
+        raise Invalid.of("err_outbox_entry", number=number, reason="review_id")
+    item_key = entry.get("item_key")
+    if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
+        raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
+    given = entry.get("body")
+    if not isinstance(given, dict):  # not a change at all: never an empty rating
+        raise Invalid.of("err_outbox_entry", number=number, reason="body")
+    model = ConsensusIn if mode == "consensus" else RatingIn
+    return model.model_validate({**given, "client_id": client_id, "base_revision": base})
+
+
+def _save(units: Units, user: str, entry: dict[str, Any], change: RatingIn) -> ratings.SaveResult:
+    """The change saved as ``user``'s own, through the tablet's channel."""
+    with units() as session:
+        found = accounts.find_user(session, user)
+        if found is None or not found.is_active:
+            raise Invalid.of("outbox_no_user", user=user)
+        reviewer = access.principal_for(session, found, channel="offline")
+        return ratings.save_rating(
+            session,
+            principal=reviewer,
+            review_id=int(entry["review_id"]),
+            item_key=str(entry["item_key"]),
+            change=change.change(),
+            client_id=str(change.client_id),
+            base_revision=change.base_revision,
+            consensus=entry.get("mode") == "consensus",
+        )
