@@ -1,0 +1,58 @@
+"""The closed sets of values a column may hold, each kept by a CHECK constraint."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from sqlalchemy import literal
+
+
+class ProgramType(StrEnum):
+    IPS = "ips"
+    IPS_LIGNENDE = "ips_lignende"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AMBASSADOR = "ambassador"
+    TEAM_LEADER = "team_leader"
+    ANALYST = "analyst"
+
+
+class ScaleStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class ReviewStatus(StrEnum):
+    SCORING = "scoring"
+    CONSENSUS = "consensus"
+    FINALISED = "finalised"
+
+
+# The status in the SQL text itself, not as a bound parameter: SQLite uses a partial
+# index (``WHERE status = 'finalised'``) only for a query that states its condition.
+FINALISED = literal(ReviewStatus.FINALISED.value, literal_execute=True)
+
+
+class RaterKind(StrEnum):
+    REVIEWER = "reviewer"
+    CONSENSUS = "consensus"
+
+
+class ActionStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+def one_of(column: str, values: type[StrEnum]) -> str:
+    """A CHECK constraint's condition: ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+# Through which door a change came: a page, the API, the command line, a tablet's outbox
+# file, or the system itself (a consensus begun by the last submission).
+Channel = Literal["web", "api", "cli", "offline", "system"]
