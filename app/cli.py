@@ -23,15 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from app.config import Settings, SettingsError, get_settings
-from app.db import (
-    MigrationError,
-    alembic_config,
-    create_db_engine,
-    display_url,
-    known_revision,
-    read_session,
-    schema_state,
-)
+from app.db import read_session
+from app.db.engines import create_db_engine, display_url
+from app.db.migrate import MigrationError, alembic_config, known_revision, schema_state
 from app.errors import DomainError
 from app.models import Role
 from app.scales.loader import (

@@ -22,16 +22,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import api
 from app.config import PROJECT_ROOT, Settings, get_settings
-from app.db import (
-    READ_ONLY,
-    READING_METHODS,
-    LoopWrites,
-    create_db_engine,
-    create_loop_engines,
-    read_session,
-    schema_state,
-    unit_of_work,
-)
+from app.db import READING_METHODS, LoopWrites, read_session, unit_of_work
+from app.db.engines import READ_ONLY, create_db_engine, create_loop_engines
+from app.db.migrate import schema_state
 from app.i18n import COOKIE, LANGUAGES, resolve_language, translator
 from app.web import (
     admin,

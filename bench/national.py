@@ -86,7 +86,7 @@ def app_overview(database: Path, filters: dict[str, int]) -> Callable[[], object
     from sqlmodel import Session  # noqa: PLC0415
 
     from app.config import Settings  # noqa: PLC0415
-    from app.db import create_db_engine  # noqa: PLC0415
+    from app.db.engines import create_db_engine  # noqa: PLC0415
     from app.services import national  # noqa: PLC0415
     from app.services.access import Principal  # noqa: PLC0415
 

@@ -17,7 +17,8 @@ from sqlmodel.sql.sqltypes import AutoString
 
 import app.models  # noqa: F401  (registers every table on the metadata)
 from app.config import get_settings
-from app.db import create_db_engine, migration_safeguards
+from app.db.engines import create_db_engine
+from app.db.migrate import migration_safeguards
 from app.models import UTCDateTime, metadata
 
 config = context.config

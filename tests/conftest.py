@@ -29,7 +29,9 @@ from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import alembic_config, create_db_engine, get_session
+from app.db import get_session
+from app.db.engines import create_db_engine
+from app.db.migrate import alembic_config
 from app.main import create_app
 from app.services import national, profiles
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.services import audit
 from tests.conftest import settings_for
 from tests.test_cli import env, run  # noqa: F401 (the fixture)

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.errors import Conflict
 from app.main import create_app
 from app.models import (

@@ -21,15 +21,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from app.config import SettingsError
-from app.db import (
-    READ_ONLY,
-    SQLITE_BUSY_TIMEOUT_MS,
-    LoopWrites,
-    SessionDep,
-    create_db_engine,
-    in_unit_of_work,
-    parse_database_url,
-)
+from app.db import LoopWrites, SessionDep, in_unit_of_work
+from app.db.engines import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, create_db_engine, parse_database_url
 from app.main import create_app
 from app.models import AuditEvent, RaterKind, Rating
 from app.services import accounts, audit

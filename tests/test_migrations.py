@@ -14,7 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
-from app.db import alembic_config, create_db_engine, migration_safeguards, schema_state
+from app.db.engines import create_db_engine
+from app.db.migrate import alembic_config, migration_safeguards, schema_state
 from app.models import RaterKind, Rating, metadata
 from tests.conftest import migrate, settings_for
 from tests.factories import make_review

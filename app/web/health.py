@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.db import schema_state
+from app.db.migrate import schema_state
 
 router = APIRouter()
 

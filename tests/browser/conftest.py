@@ -20,7 +20,7 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlmodel import Session
 
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.main import create_app
 from app.scales.loader import load_scale_file, scale_files
 from app.services import demo, scales

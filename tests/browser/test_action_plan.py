@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.models import ActionItem
 from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility import violations

@@ -12,7 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, func, select
 
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.models import Review, ReviewStatus
 from tests.browser.conftest import sign_in
 from tests.conftest import settings_for

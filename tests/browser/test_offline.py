@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.models import Role, utcnow
 from app.scales.loader import load_scale_file, scale_files
 from app.scales.rules import RatingInput

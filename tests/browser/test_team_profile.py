@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, col, select
 
-from app.db import create_db_engine
+from app.db.engines import create_db_engine
 from app.models import RaterKind, Rating, Review, ReviewStatus, Team, TeamMunicipality
 from tests.browser.conftest import sign_in
 from tests.conftest import settings_for

@@ -165,7 +165,7 @@ def test_healthz_ok_on_a_migrated_database(client: TestClient) -> None:
 
 
 def test_healthz_503_on_an_unmigrated_database(empty_database_url: str) -> None:
-    from app.db import create_db_engine
+    from app.db.engines import create_db_engine
 
     engine: Engine = create_db_engine(settings_for(empty_database_url))
     app = create_app(settings_for(empty_database_url), engine=engine)
