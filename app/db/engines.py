@@ -19,6 +19,7 @@ import sqlite3
 import threading
 import weakref
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,15 +122,9 @@ EngineKind = Literal["pool", "loop_reader", "loop_writer"]
 def _sqlite_engine(
     url: URL, settings: Settings, *, kind: EngineKind = "pool", turn: _WriteTurn | None = None
 ) -> Engine:
-    if url.database and url.database != ":memory:":
-        folder = Path(url.database).parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise SettingsError(
-                f"cannot create the folder {folder} for the SQLite database: "
-                f"{error.strerror}. Check FIDELITY_DATABASE_URL."
-            ) from None
+    """An engine on a SQLite file: its pragmas on every connection, and (except for the
+    loop's reader) every transaction begun with BEGIN IMMEDIATE after the write turn."""
+    _make_folder(url)
     in_memory = not url.database or url.database == ":memory:"
     pool: dict[str, Any] = (
         {}
@@ -144,54 +139,70 @@ def _sqlite_engine(
         connect_args={"check_same_thread": False, "timeout": 10 if waits else 0},
         **pool,
     )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from pysqlite so that "begin" below decides.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # The loop never waits: a lock held elsewhere sends its work to a thread.
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if waits else 0}")
-        if kind == "loop_writer":
-            # Checkpoints sync the disk, so they run in a worker thread (LoopWrites).
-            cursor.execute("PRAGMA wal_autocheckpoint=0")
-        if kind == "loop_reader":
-            cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-        # SQLite's lower() folds only A-Z: models.folded() calls this instead.
-        dbapi_connection.create_function("fold", 1, _fold, deterministic=True)
-
+    event.listen(engine, "connect", partial(_on_connect, kind=kind))
     if kind == "loop_reader":
         # Each statement is its own read transaction (the driver's autocommit), with no
         # BEGIN to send and no write turn to take; query_only refuses any write.
         return engine
-
     writer = turn or _WriteTurn()
     writer.attach(engine)
     _TURNS[engine] = writer
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("fidelity_read_only", False):
-            connection.exec_driver_sql("BEGIN")
-            return
-        dbapi_connection = connection.connection.dbapi_connection
-        writer.take(dbapi_connection, wait=waits)
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except OperationalError as error:
-            writer.give_back(dbapi_connection)
-            if not waits and "locked" in str(error.orig):
-                raise WriterBusy("another process is writing") from None
-            raise
-        except BaseException:
-            writer.give_back(dbapi_connection)
-            raise
-
+    event.listen(engine, "begin", partial(_on_begin, writer=writer, waits=waits))
     return engine
+
+
+def _make_folder(url: URL) -> None:
+    """The SQLite file's folder, made if it is missing, or a message saying why not."""
+    if not url.database or url.database == ":memory:":
+        return
+    folder = Path(url.database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SettingsError(
+            f"cannot create the folder {folder} for the SQLite database: "
+            f"{error.strerror}. Check FIDELITY_DATABASE_URL."
+        ) from None
+
+
+def _on_connect(dbapi_connection: Any, _record: Any, *, kind: EngineKind) -> None:
+    """A new SQLite connection's pragmas, and the fold function text search uses."""
+    waits = kind == "pool"
+    # Take transaction control away from pysqlite so that "begin" below decides.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # The loop never waits: a lock held elsewhere sends its work to a thread.
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS if waits else 0}")
+    if kind == "loop_writer":
+        # Checkpoints sync the disk, so they run in a worker thread (LoopWrites).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
+    if kind == "loop_reader":
+        cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+    # SQLite's lower() folds only A-Z: models.folded() calls this instead.
+    dbapi_connection.create_function("fold", 1, _fold, deterministic=True)
+
+
+def _on_begin(connection: Any, *, writer: _WriteTurn, waits: bool) -> None:
+    """BEGIN IMMEDIATE once the write turn is taken; a read-only connection's plain BEGIN."""
+    if connection.get_execution_options().get("fidelity_read_only", False):
+        connection.exec_driver_sql("BEGIN")
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    writer.take(dbapi_connection, wait=waits)
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except OperationalError as error:
+        writer.give_back(dbapi_connection)
+        if not waits and "locked" in str(error.orig):
+            raise WriterBusy("another process is writing") from None
+        raise
+    except BaseException:
+        writer.give_back(dbapi_connection)
+        raise
 
 
 def _fold(value: object) -> object:
