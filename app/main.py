@@ -34,6 +34,7 @@ from app.web import (
     national_pages,
     offline,
     pages,
+    planning_pages,
     scoring_pages,
     signin,
 )
@@ -50,7 +51,8 @@ ROUTERS = (
     health.router,
     offline.router,
     signin.router,
-    scoring_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
+    planning_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
+    scoring_pages.router,
     pages.router,
     feedback_pages.router,
     national_pages.router,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Path, Query
+from fastapi import Depends, Form, Path, Query, Request
 from pydantic import Field
+from starlette.datastructures import FormData
 
 MAX_ID = 2**31 - 1
 
@@ -24,3 +25,12 @@ LimitParam = Annotated[
 SearchParam = Annotated[
     str | None, Query(max_length=200, description="part of a name, in any case")
 ]
+
+
+async def _read_form(request: Request) -> FormData:
+    """The posted form, read on the event loop so that the route itself can be a plain
+    function: its database work then runs in a worker thread, never on the loop."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(_read_form)]
