@@ -31,7 +31,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import alembic_config, create_db_engine, get_session
 from app.main import create_app
-from app.services import national, profiles
+from app.services import national_overview, profiles
 
 # A busy CI machine runs an example slower than a quiet one: no deadline there, so a
 # property test fails on what it checks, never on the machine's load.
@@ -139,7 +139,7 @@ def figures_forgotten() -> Iterator[None]:
     without them."""
     yield
     profiles.forget_figures()
-    national.forget_figures()
+    national_overview.forget_figures()
 
 
 @pytest.fixture

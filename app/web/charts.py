@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.scales.schema import ScaleDefinition
-from app.services.national import NO_LEVEL, Overview
+from app.services.national_figures import NO_LEVEL
+from app.services.national_overview import Overview
 from app.services.profiles import NATIONAL_MINIMUM_TEAMS as MINIMUM
 from app.services.profiles import ReviewResult, TeamProfile
 

@@ -8,8 +8,9 @@ from datetime import date
 from sqlmodel import Session
 
 from app.i18n import translator
-from app.services import national, profiles
+from app.services import national_overview, profiles
 from app.services.access import Principal
+from app.services.national_filters import Filters
 from app.web import charts
 from tests.factories import make_team
 from tests.services.test_profiles import ADMIN, finalised
@@ -66,8 +67,8 @@ def test_review_counts_are_whole_numbers(session: Session) -> None:
     team = make_team(session, municipalities=(101,))
     finalised(session, team, date(2025, 3, 1), {}, default=4)
 
-    found = national.overview(
-        session, Principal.system(), national.Filters(), today=date(2025, 12, 1),
+    found = national_overview.overview(
+        session, principal=Principal.system(), filters=Filters(), today=date(2025, 12, 1),
         months_below_good=6, months=12,
     )  # fmt: skip
     for key in ("levels-by-year", "levels-by-region"):
