@@ -34,6 +34,8 @@ NO_LEVEL = "none"
 
 @dataclass(frozen=True)
 class ItemMean:
+    """An item's national mean consensus score in the year, and what it rests on."""
+
     key: str
     number: int
     title: Text
@@ -44,6 +46,8 @@ class ItemMean:
 
 @dataclass(frozen=True)
 class PrincipleMean:
+    """A principle's national mean over its items' consensus scores in the year."""
+
     key: str
     number: int
     title: Text
@@ -70,6 +74,8 @@ class VersionCount:
 
 @dataclass(frozen=True)
 class Coverage:
+    """The active teams within the filters, and the municipalities they serve."""
+
     teams_active: int
     municipalities_covered: int  # by an active team
     municipalities_total: int
@@ -187,7 +193,7 @@ def versions_in_year(
     ]
 
 
-def level_titles(definitions: Iterable[ScaleDefinition]) -> dict[str, Text]:
+def level_titles(*, definitions: Iterable[ScaleDefinition]) -> dict[str, Text]:
     """Each level key's title, from the first of ``definitions`` that has it."""
     titles: dict[str, Text] = {}
     for definition in definitions:

@@ -40,6 +40,8 @@ from app.services.national_teams import TeamRow
 
 @dataclass
 class Overview:
+    """The national figures for some filters, as the caller may see them."""
+
     filters: Filters
     year: int
     years: list[int]  # the years with finalised reviews (within the other filters)
@@ -147,7 +149,7 @@ def _overview(
     year = filters.year or (years[-1] if years else today.year)
     in_year = review_conditions(filters=replace(filters, year=year), version_ids=version_ids)
     measured = national_figures.measured_teams(session, in_year=in_year)
-    too_few = not sees_all_teams(principal) and not may_show(
+    too_few = not sees_all_teams(principal=principal) and not may_show(
         session, principal=principal, team_ids=measured
     )
     covered = national_figures.coverage(session, filters=filters)
@@ -173,7 +175,7 @@ def _overview(
             months_below_good=months_below_good,
             months=months,
         ),
-        level_titles=national_figures.level_titles(definitions.values()),
+        level_titles=national_figures.level_titles(definitions=definitions.values()),
         hidden=too_few,
     )
     if not too_few:

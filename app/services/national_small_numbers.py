@@ -32,7 +32,7 @@ ItemT = TypeVar("ItemT", bound=_Keyed)
 PrincipleT = TypeVar("PrincipleT", bound=_Keyed)
 
 
-def sees_all_teams(principal: Principal) -> bool:
+def sees_all_teams(*, principal: Principal) -> bool:
     """Whether the rule leaves ``principal``'s figures alone (analysts, administrators)."""
     return principal.role in (Role.ADMIN, Role.ANALYST)
 
@@ -53,7 +53,7 @@ def hidden_years(
     session: Session, *, principal: Principal, every_year: list[ColumnElement[bool]]
 ) -> set[int]:
     """The years whose levels would show a few teams that are not all the caller's own."""
-    if sees_all_teams(principal):
+    if sees_all_teams(principal=principal):
         return set()
     teams_by_year: dict[int, set[int]] = defaultdict(set)
     for day, team_id in session.connection().execute(
@@ -70,7 +70,7 @@ def region_shown(
     session: Session, *, principal: Principal, region_code: int, pairs: sa.Subquery
 ) -> bool:
     """Whether a region's levels may be shown (``pairs``: its reviews' team and region)."""
-    if sees_all_teams(principal) or region_code in principal.regions:
+    if sees_all_teams(principal=principal) or region_code in principal.regions:
         return True
     team_ids = set(
         session.exec(select(pairs.c.team_id).where(pairs.c.region_code == region_code).distinct())
@@ -90,7 +90,7 @@ def without_few(
     """The item and principle means the rule lets ``principal`` see of those given."""
     # An item of one scale version, say, that only two teams in the country were
     # measured on: its mean, and the means of its principles, are left out.
-    if sees_all_teams(principal):
+    if sees_all_teams(principal=principal):
         return items, principles
     shown = _items_shown(session, principal, in_year, list(definitions))
     principle_items: dict[str, set[str]] = defaultdict(set)

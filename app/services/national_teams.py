@@ -30,6 +30,8 @@ LEVEL_RANK = {"exemplary": 0, "good": 1, "fair": 2, "not-ips": 3}
 
 @dataclass(frozen=True)
 class TeamRow:
+    """A team in the table of teams, with its latest result up to the chosen year."""
+
     team_id: int
     name: str
     program_type: str
@@ -202,7 +204,7 @@ def _team_regions(session: Session, filters: Filters) -> dict[int, str]:
     return {team_id: ", ".join(names) for team_id, names in found.items()}
 
 
-def sort_teams(rows: list[TeamRow], *, sort: str, descending: bool) -> list[TeamRow]:
+def sort_teams(*, rows: list[TeamRow], sort: str, descending: bool) -> list[TeamRow]:
     """The table of teams in the order asked for; teams without a value go last."""
 
     def key(row: TeamRow) -> Any:

@@ -57,7 +57,7 @@ def national_page(
         months_below_good=settings.follow_up_months_below_good,
         months=settings.follow_up_months,
     )
-    rows = national_teams.sort_teams(found.teams, sort=sort, descending=order == "desc")
+    rows = national_teams.sort_teams(rows=found.teams, sort=sort, descending=order == "desc")
     chosen = paging.page_request(page, default_size=national_teams.TEAMS_PER_PAGE)
     paging.check_within(chosen, len(rows))
     pages = max(1, math.ceil(len(rows) / national_teams.TEAMS_PER_PAGE))
@@ -85,7 +85,7 @@ def national_page(
         "page": chosen.number,
         "pages": pages,
         "can_export": access.can_export(principal),
-        "sees_all": national_small_numbers.sees_all_teams(principal),
+        "sees_all": national_small_numbers.sees_all_teams(principal=principal),
         "minimum": profiles.NATIONAL_MINIMUM_TEAMS,
         "today": settings.today(),
     }

@@ -31,11 +31,11 @@ def test_the_table_of_teams_has_the_latest_result_change_and_due_date(session: S
     assert rows["Gamma"].visit_date is None and rows["Gamma"].due is None
     as_of_2024 = {row.name: row for row in overview(session, Filters(year=2024)).teams}
     assert as_of_2024["Alfa"].total == 100 and as_of_2024["Beta"].total is None
-    by_total = national_teams.sort_teams(list(rows.values()), sort="total", descending=True)
+    by_total = national_teams.sort_teams(rows=list(rows.values()), sort="total", descending=True)
     assert [row.name for row in by_total] == ["Alfa", "Beta", "Gamma"]  # no value last
-    by_level = national_teams.sort_teams(list(rows.values()), sort="level", descending=False)
+    by_level = national_teams.sort_teams(rows=list(rows.values()), sort="level", descending=False)
     assert [row.name for row in by_level] == ["Beta", "Alfa", "Gamma"]
-    by_due = national_teams.sort_teams(list(rows.values()), sort="due", descending=False)
+    by_due = national_teams.sort_teams(rows=list(rows.values()), sort="due", descending=False)
     assert [row.name for row in by_due] == ["Beta", "Alfa", "Gamma"]
 
 
@@ -44,5 +44,7 @@ def test_teams_sort_in_danish_order() -> None:
     rows = [
         national_teams.TeamRow(i, name, "ips", "", *(None,) * 7) for i, name in enumerate(names)
     ]
-    ordered = [row.name for row in national_teams.sort_teams(rows, sort="name", descending=False)]
+    ordered = [
+        row.name for row in national_teams.sort_teams(rows=rows, sort="name", descending=False)
+    ]
     assert ordered == ["aalborg", "Zealand", "Æbelø", "Ølstykke", "Århus"]
