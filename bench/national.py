@@ -3,7 +3,7 @@
 It builds a SQLite database the way an operator would (``fidelity db upgrade``, then
 ``fidelity demo --synthetic-reviews 100000``: 2.5 million ratings), then measures:
 
-1. **The overview's data**: ``national.overview()`` as the page calls it, for the whole
+1. **The overview's data**: ``national_overview.overview()`` as the page calls it, for the whole
    country, for a past year and for one region; against a baseline of hand-written SQL
    that computes the same figures (levels per year, the year's teams and levels per
    region, the year's mean per item, the teams' latest two reviews) on a plain sqlite3
@@ -87,21 +87,22 @@ def app_overview(database: Path, filters: dict[str, int]) -> Callable[[], object
 
     from app.config import Settings  # noqa: PLC0415
     from app.db.engines import create_db_engine  # noqa: PLC0415
-    from app.services import national  # noqa: PLC0415
+    from app.services import national_overview  # noqa: PLC0415
     from app.services.access import Principal  # noqa: PLC0415
+    from app.services.national_filters import Filters  # noqa: PLC0415
 
     engine = create_db_engine(Settings(database_url=f"sqlite:///{database}"))
-    chosen = national.Filters(**filters)  # type: ignore[arg-type]
+    chosen = Filters(**filters)  # type: ignore[arg-type]
 
     def work() -> object:
         # The figures as they are made, not as they are kept between requests: the page
         # keeps an overview until a review is finalised or reopened (docs/architecture.md).
-        national.forget_figures()
+        national_overview.forget_figures()
         with Session(engine) as session:
-            return national.overview(
+            return national_overview.overview(
                 session,
-                Principal.system(),
-                chosen,
+                principal=Principal.system(),
+                filters=chosen,
                 today=date(2026, 11, 24),
                 months_below_good=6,
                 months=12,

@@ -33,7 +33,7 @@ from app.db import get_session
 from app.db.engines import create_db_engine
 from app.db.migrate import alembic_config
 from app.main import create_app
-from app.services import national, profiles
+from app.services import national_overview, profiles
 
 # A busy CI machine runs an example slower than a quiet one: no deadline there, so a
 # property test fails on what it checks, never on the machine's load.
@@ -141,7 +141,7 @@ def figures_forgotten() -> Iterator[None]:
     without them."""
     yield
     profiles.forget_figures()
-    national.forget_figures()
+    national_overview.forget_figures()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from fastapi import Request, Response
 
 from app.api.base import v1_router
 from app.db import SessionDep
-from app.services import exports, national
+from app.services import exports, national_filters
 from app.services.access import Principal
 from app.web import downloads
 from app.web.auth import CurrentPrincipal
@@ -25,9 +25,9 @@ def _export(
     labels: downloads.Labels,
 ) -> Response:
     downloads.require_export(principal)
-    chosen = national.parse_filters(session, **filters.model_dump())
+    chosen = national_filters.parse_filters(session, **filters.model_dump())
     scope = exports.Scope.of(
-        national.chosen_versions(session, chosen),
+        national_filters.chosen_versions(session, filters=chosen),
         chosen,
         timezone=request.app.state.settings.timezone,
     )

@@ -49,9 +49,8 @@ from app.models import (
     User,
 )
 from app.scales.schema import ScaleDefinition
-from app.services import national
 from app.services import scales as scale_service
-from app.services.national import Filters
+from app.services.national_filters import CONSENSUS, Filters, review_conditions
 from app.services.reports import cell_text
 
 CHUNK_ROWS = 2000
@@ -150,14 +149,14 @@ def _conditions(connection: Connection, scope: Scope) -> tuple[list[Any], list[A
     of review ids the filters can reach is found first (a step through their indexes)
     and both tables are read in id order within it, so the first row goes out at once
     wherever the first matching review lies."""
-    reached = national.review_conditions(scope.filters, scope.version_ids)
+    reached = review_conditions(filters=scope.filters, version_ids=scope.version_ids)
     low, high = connection.execute(
         sa.select(sa.func.min(col(Review.id)), sa.func.max(col(Review.id))).where(*reached)
     ).one()
     if low is None:
         return [sa.false()], [sa.false()]
     conditions = [
-        *national.review_conditions(scope.filters),
+        *review_conditions(filters=scope.filters),
         col(Review.id).between(low, high),
     ]
     if scope.filters.scale is not None:
@@ -201,7 +200,7 @@ def reviews(connection: Connection, scope: Scope) -> Table:
         .where(
             col(Rating.review_id).in_(sa.select(col(Review.id)).where(*conditions)),
             *rated,
-            col(Rating.rater_kind) == national.CONSENSUS,
+            col(Rating.rater_kind) == CONSENSUS,
         )
         .order_by(col(Rating.review_id)),
     )

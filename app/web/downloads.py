@@ -42,7 +42,7 @@ LabelsParam = Annotated[
 
 class FilterQuery(BaseModel):
     """The national filters as query parameters, as a person or a script writes them;
-    ``national.parse_filters`` checks them against what exists."""
+    ``national_filters.parse_filters`` checks them against what exists."""
 
     year: str | None = Field(None, max_length=80, description="e.g. 2025")
     region: str | None = Field(None, max_length=80, description="official code, e.g. 1084")

@@ -15,7 +15,16 @@ from app.db import SessionDep
 from app.errors import Forbidden
 from app.i18n import translator
 from app.models import ProgramType
-from app.services import access, exports, national, paging, profiles
+from app.services import (
+    access,
+    exports,
+    national_filters,
+    national_overview,
+    national_small_numbers,
+    national_teams,
+    paging,
+    profiles,
+)
 from app.web import charts, downloads
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
@@ -38,20 +47,20 @@ def national_page(
 ) -> Response:
     if not access.can_read_national(principal):
         raise Forbidden.of("role_forbidden")
-    filters = national.parse_filters(session, **query.model_dump())
+    filters = national_filters.parse_filters(session, **query.model_dump())
     settings = request.app.state.settings
-    found = national.overview(
+    found = national_overview.overview(
         session,
-        principal,
-        filters,
+        principal=principal,
+        filters=filters,
         today=settings.today(),
         months_below_good=settings.follow_up_months_below_good,
         months=settings.follow_up_months,
     )
-    rows = national.sort_teams(found.teams, sort, order == "desc")
-    chosen = paging.page_request(page, default_size=national.TEAMS_PER_PAGE)
+    rows = national_teams.sort_teams(rows=found.teams, sort=sort, descending=order == "desc")
+    chosen = paging.page_request(page, default_size=national_teams.TEAMS_PER_PAGE)
     paging.check_within(chosen, len(rows))
-    pages = max(1, math.ceil(len(rows) / national.TEAMS_PER_PAGE))
+    pages = max(1, math.ceil(len(rows) / national_teams.TEAMS_PER_PAGE))
     start = chosen.offset
     language = request.state.language
     base = str(request.url_for("national").path)
@@ -65,18 +74,18 @@ def national_page(
         "overview": found,
         "filters": filters,
         "query": filters.as_query(),
-        "regions": national.region_choices(session),
+        "regions": national_filters.region_choices(session),
         "programs": [p.value for p in ProgramType],
-        "scales": national.scale_values(session),
+        "scales": national_filters.scale_values(session),
         "charts": charts.national_charts(found, language, translator(language)),
-        "rows": rows[start : start + national.TEAMS_PER_PAGE],
+        "rows": rows[start : start + national_teams.TEAMS_PER_PAGE],
         "team_count": len(rows),
         "sort": sort,
         "order": order,
         "page": chosen.number,
         "pages": pages,
         "can_export": access.can_export(principal),
-        "sees_all": national.sees_all_teams(principal),
+        "sees_all": national_small_numbers.sees_all_teams(principal=principal),
         "minimum": profiles.NATIONAL_MINIMUM_TEAMS,
         "today": settings.today(),
     }
@@ -94,9 +103,9 @@ def national_workbook(
     """The whole export as one workbook, streamed as it is written: reviews, ratings,
     what the items are, the filters; in the reader's language."""
     downloads.require_export(principal)
-    chosen = national.parse_filters(session, **filters.model_dump())
+    chosen = national_filters.parse_filters(session, **filters.model_dump())
     scope = exports.Scope.of(
-        national.chosen_versions(session, chosen),
+        national_filters.chosen_versions(session, filters=chosen),
         chosen,
         timezone=request.app.state.settings.timezone,
     )

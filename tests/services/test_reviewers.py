@@ -245,7 +245,8 @@ def test_the_review_page_says_who_is_missing_and_why(client: TestClient, session
 def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     session: Session,
 ) -> None:
-    from app.services import exports, national, profiles
+    from app.services import exports, profiles
+    from app.services.national_filters import Filters, chosen_versions
 
     lead, second = make_user(session), make_user(session)
     elsewhere = make_user(session, regions=(1081,))  # sees the review only by being on it
@@ -270,9 +271,7 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
         access.visible_review(session, principal(session, elsewhere), review.id or 0)
     result = profiles.finalised_review(session, Principal.system(), review.id or 0)
     assert len(result.reviewers) == 2, "the report credits those who made it"
-    scope = exports.Scope.of(
-        national.chosen_versions(session, national.Filters()), national.Filters()
-    )
+    scope = exports.Scope.of(chosen_versions(session, filters=Filters()), Filters())
     table = exports.ratings(session.connection(), scope)
     raters = {row[10] for row in table.rows if row[0] == review.id}
     assert elsewhere.username not in raters and {lead.username, "consensus"} <= raters

@@ -16,10 +16,10 @@ from sqlmodel import Session, col, func, select
 
 from app.models import AuditEvent, Rating, RatingChange, Review, ReviewStatus, Role
 from app.web import offline
-from tests.factories import make_user
 from tests.api import test_scoring as scoring_api
-from tests.web.signin import parse, sign_in
 from tests.api.test_scoring import ITEMS, Cast, bearer, plan, put
+from tests.factories import make_user
+from tests.web.signin import parse, sign_in
 
 cast = scoring_api.cast  # the same fixture: a team, two reviewers and the other roles
 

@@ -1,0 +1,49 @@
+"""The charts of the team page and the national overview, as Plotly figures (plain
+dicts): which charts a page has, in what order. Each figure is built in a module of its
+own (totals.py, items.py, means.py, stacked.py) on what common.py shares.
+
+A page embeds each figure as JSON and ``static/js/charts.js`` only hands it to Plotly, so
+what a chart shows is decided (and tested) here. Every chart has a table of the same
+figures beneath it; the tables are built from the same rows.
+
+No chart relies on colour alone: the series also differ in marker shape or line style,
+and the fidelity bands carry their names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.services.national_overview import Overview
+from app.services.profiles import TeamProfile
+from app.web.charts import means, stacked
+from app.web.charts.common import Chart
+from app.web.charts.items import items_chart
+from app.web.charts.totals import totals_chart
+
+
+def team_charts(profile: TeamProfile, language: str, t: Any) -> list[Chart]:
+    """The team page's charts (none before its first finalised review)."""
+    latest = profile.latest
+    if latest is None:
+        return []
+    return [
+        totals_chart(profile, language, t),
+        means.group_chart("principles", latest.principles, language, t),
+        means.group_chart("sections", latest.sections, language, t),
+        items_chart(profile, language, t),
+    ]
+
+
+def national_charts(overview: Overview, language: str, t: Any) -> list[Chart]:
+    """The national overview's charts, those with something to show."""
+    charts = []
+    if overview.levels_by_year:
+        charts.append(stacked.levels_by_year_chart(overview, language, t))
+    if overview.by_region:
+        charts.append(stacked.levels_by_region_chart(overview, language, t))
+    if overview.items:
+        charts.append(means.national_items_chart(overview, language, t))
+    if overview.principles:
+        charts.append(means.national_principles_chart(overview, language, t))
+    return charts
