@@ -31,7 +31,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import alembic_config, create_db_engine, get_session
 from app.main import create_app
-from app.services import national, profiles
+from app.services import comparison, follow_up, national
 
 # A busy CI machine runs an example slower than a quiet one: no deadline there, so a
 # property test fails on what it checks, never on the machine's load.
@@ -138,7 +138,8 @@ def figures_forgotten() -> Iterator[None]:
     back test takes back too, so the next test's numbers come again: each test starts
     without them."""
     yield
-    profiles.forget_figures()
+    comparison.forget_figures()
+    follow_up.forget_figures()
     national.forget_figures()
 
 

@@ -77,7 +77,7 @@ def team_detail(
 def team_profile(
     request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
 ) -> ProfileOut:
-    profile = profiles.team_profile(session, principal, team_id)
+    profile = profiles.team_profile(session, principal=principal, team_id=team_id)
     language = request.state.language
     return ProfileOut(
         team_id=team_id,

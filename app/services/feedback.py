@@ -103,7 +103,7 @@ def review_feedback(
 ) -> Feedback:
     """A finalised review's feedback page (404 outside the caller's scope, 409 while the
     review is in progress)."""
-    result = profiles.finalised_review(session, principal, review_id)
+    result = profiles.finalised_review(session, principal=principal, review_id=review_id)
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None

@@ -57,7 +57,7 @@ class Report:
 
 
 def report_for(session: Session, principal: Principal, review_id: int) -> Report:
-    result = profiles.finalised_review(session, principal, review_id)
+    result = profiles.finalised_review(session, principal=principal, review_id=review_id)
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None

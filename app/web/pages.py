@@ -23,6 +23,7 @@ from app.services import (
     access,
     accounts,
     feedback,
+    follow_up,
     paging,
     planning,
     profiles,
@@ -56,9 +57,9 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
     settings = request.app.state.settings
     today = settings.today()
     due = (
-        profiles.due_teams(
+        follow_up.due_teams(
             session,
-            principal,
+            principal=principal,
             today=today,
             months_below_good=settings.follow_up_months_below_good,
             months=settings.follow_up_months,
@@ -85,7 +86,7 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         "in_progress": in_progress,
         "in_progress_total": in_progress_total,
         "due_teams": due,
-        "due_days": profiles.DUE_SOON_DAYS,
+        "due_days": follow_up.DUE_SOON_DAYS,
         "today": today,
     }
     return render(request, "home/index.html", context)
@@ -116,7 +117,7 @@ def team_detail(
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)  # one a year
-    profile = profiles.team_profile(session, principal, team_id)
+    profile = profiles.team_profile(session, principal=principal, team_id=team_id)
     settings = request.app.state.settings
     language = request.state.language
     latest = profile.latest

@@ -241,7 +241,9 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
 
     with pytest.raises(NotFound):  # answered as if it did not exist
         access.visible_review(session, principal(session, elsewhere), review.id or 0)
-    result = profiles.finalised_review(session, Principal.system(), review.id or 0)
+    result = profiles.finalised_review(
+        session, principal=Principal.system(), review_id=review.id or 0
+    )
     assert len(result.reviewers) == 2, "the report credits those who made it"
     scope = exports.Scope.of(
         national.chosen_versions(session, national.Filters()), national.Filters()

@@ -26,7 +26,9 @@ def test_the_total_over_the_years_has_one_tick_a_year(session: Session) -> None:
     for visit in (date(2023, 3, 1), date(2023, 10, 1), date(2024, 5, 1), date(2025, 2, 1)):
         finalised(session, team, visit, {}, default=4)
 
-    found = charts.team_charts(profiles.team_profile(session, ADMIN, team.id or 0), "da", T)
+    found = charts.team_charts(
+        profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0), "da", T
+    )
 
     axis = chart(found, "totals").figure["layout"]["xaxis"]
     assert axis["tickformat"] == "%Y" and axis["dtick"] == "M12"
@@ -37,7 +39,9 @@ def test_mean_charts_run_from_0_to_5_with_their_labels_inside(session: Session) 
     team = make_team(session)
     finalised(session, team, date(2025, 3, 1), {}, default=5)
 
-    found = charts.team_charts(profiles.team_profile(session, ADMIN, team.id or 0), "da", T)
+    found = charts.team_charts(
+        profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0), "da", T
+    )
 
     for key in ("principles", "sections"):
         figure = chart(found, key).figure
@@ -53,7 +57,7 @@ def test_the_national_marks_are_drawn_over_the_items_bars(session: Session) -> N
     for number, team in enumerate(teams):
         finalised(session, team, date(2025, 3, 1 + number), {}, default=2 + number % 3)
 
-    profile = profiles.team_profile(session, ADMIN, teams[0].id or 0)
+    profile = profiles.team_profile(session, principal=ADMIN, team_id=teams[0].id or 0)
     figure = chart(charts.team_charts(profile, "da", T), "items").figure
 
     kinds = [trace["type"] for trace in figure["data"]]
