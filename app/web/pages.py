@@ -22,6 +22,7 @@ from app.scales.schema import Item, Principle, Section
 from app.services import (
     access,
     accounts,
+    action_plan,
     feedback,
     follow_up,
     paging,
@@ -71,8 +72,11 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         session, principal, teams.TeamQuery(), paging.PageRequest(1, HOME_TEAMS)
     )
     plans = (
-        feedback.open_actions(
-            session, principal, [s.team.id for s in team_page.items if s.team.id], today=today
+        action_plan.open_actions(
+            session,
+            principal=principal,
+            team_ids=[s.team.id for s in team_page.items if s.team.id],
+            today=today,
         )
         if principal.role == Role.TEAM_LEADER
         else {}
@@ -122,7 +126,7 @@ def team_detail(
     language = request.state.language
     latest = profile.latest
     due = profile.next_due(settings)
-    plan = feedback.team_actions(session, principal, team_id)
+    plan = action_plan.team_actions(session, principal=principal, team_id=team_id)
     context = {
         "summary": summary,
         "reviews": team_reviews,
@@ -172,7 +176,7 @@ def _review_context(
         "history": review_view.history(session, review_id=review_id),
         "my_result": view.score_of(view.my_ratings) if view.me else None,
         "consensus": review_view.consensus_items(view) if view.consensus is not None else [],
-        "team_feedback": feedback.counts(session, review_id),
+        "team_feedback": feedback.counts(session, review_id=review_id),
         "can_change_reviewers": may_change,
         "replacements": [
             user for user in planning.eligible_reviewers(session) if user.id not in on_it
