@@ -248,7 +248,7 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     scope = exports.Scope.of(
         national.chosen_versions(session, national.Filters()), national.Filters()
     )
-    table = exports.ratings(session.connection(), scope)
+    table = exports.ratings(session.connection(), scope=scope)
     raters = {row[10] for row in table.rows if row[0] == review.id}
     assert elsewhere.username not in raters and {lead.username, "consensus"} <= raters
 
