@@ -103,7 +103,7 @@ def create_action(
 ) -> ActionItem:
     """A new action on one item of a finalised review of the caller's team."""
     review, definition = writable_review(session, principal=principal, review_id=review_id)
-    item_of(definition, item_key)
+    item_of(definition, item_key=item_key)
     values = _checked(change, today=today, current=None)
     action = ActionItem(
         team_id=review.team_id,

@@ -137,7 +137,7 @@ def writable_review(
     return review, scale_service.definition_for(session, review.scale_version_id)
 
 
-def item_of(definition: ScaleDefinition, item_key: str) -> Item:
+def item_of(definition: ScaleDefinition, *, item_key: str) -> Item:
     """The scale's item with this key, or a 404 naming the key."""
     try:
         return definition.item(item_key)
@@ -163,7 +163,7 @@ def save_comment(
 
     ``timezone`` is where the window's end is told (FIDELITY_TIMEZONE)."""
     review, definition = writable_review(session, principal=principal, review_id=review_id)
-    item_of(definition, item_key)
+    item_of(definition, item_key=item_key)
     _refuse_when_closed(review, days=feedback_days, timezone=timezone, now=now)
     text = clean_text(body, limit=COMMENT_MAX, key="err_comment_long")
     query = select(TeamComment).where(

@@ -126,7 +126,7 @@ def _due_teams(
             key = (version_id, level_key)
             if key not in after:
                 definition = scale_service.definition_for(session, version_id)
-                level = level_of(definition, level_key)
+                level = level_of(definition, key=level_key)
                 after[key] = months_below_good if below_good(definition, level) else months
             due = add_months(visit, after[key])
         if due is None or due <= soon:

@@ -167,7 +167,7 @@ def finalised_review(session: Session, *, principal: Principal, review_id: int) 
     return _finalised(session, select(Review).where(Review.id == review_id))[0]
 
 
-def level_of(definition: ScaleDefinition, key: str | None) -> LevelBand | None:
+def level_of(definition: ScaleDefinition, *, key: str | None) -> LevelBand | None:
     """The scale's level band with this key (None: no level, or a key it lacks)."""
     return next((band for band in definition.levels.bands if band.key == key), None)
 
@@ -241,7 +241,7 @@ def _result(
         definition=definition,
         total=float(stored.get("total", review.total_score or 0.0)),
         maximum=float(stored.get("maximum", 5.0 * len(definition.items))),
-        level=level_of(definition, review.level_key),
+        level=level_of(definition, key=review.level_key),
         sections=_groups(stored.get("sections", []), definition, "sections"),
         principles=_groups(stored.get("principles", []), definition, "principles"),
         items=items,
