@@ -19,7 +19,7 @@ from app.schemas.teams import (
     TeamOut,
     TeamPage,
 )
-from app.services import feedback, paging, profiles, teams
+from app.services import action_plan, paging, profiles, teams
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import LimitParam, PathId, SearchParam
 
@@ -77,7 +77,7 @@ def team_detail(
 def team_profile(
     request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
 ) -> ProfileOut:
-    profile = profiles.team_profile(session, principal, team_id)
+    profile = profiles.team_profile(session, principal=principal, team_id=team_id)
     language = request.state.language
     return ProfileOut(
         team_id=team_id,
@@ -96,7 +96,8 @@ def team_actions(
 ) -> list[ActionOut]:
     today = request.app.state.settings.today()
     return [
-        action_out(planned, today) for planned in feedback.team_actions(session, principal, team_id)
+        action_out(planned, today)
+        for planned in action_plan.team_actions(session, principal=principal, team_id=team_id)
     ]
 
 
@@ -157,7 +158,7 @@ def profile_review_out(result: profiles.ReviewResult, language: str) -> ProfileR
     )
 
 
-def action_out(planned: feedback.PlannedAction, today: date) -> ActionOut:
+def action_out(planned: action_plan.PlannedAction, today: date) -> ActionOut:
     """One action of a team's plan; ``today`` says whether it is overdue."""
     return ActionOut(
         id=planned.action.id or 0,

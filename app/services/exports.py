@@ -1,25 +1,17 @@
 """Exports of finalised reviews for STAR's analysts: the wide table of reviews (one row per
-review, one column per item) and the long table of ratings (one row per rating), as CSV,
-JSON or an Excel workbook.
+review, one column per item) and the long table of ratings (one row per rating), read
+for CSV, JSON or an Excel workbook (``export_writers`` and ``xlsx`` write them).
 
-Rows are read from a streaming cursor and written out as they come: nothing holds a
-whole table in memory, and every format starts to send at once (a workbook through
+Rows are read from a streaming cursor and handed on as they come: nothing holds a whole
+table in memory, and every format starts to send at once (a workbook through
 ``app.services.xlsx``, which writes its ZIP archive forward as the rows come).
 
-JSON speaks in machine keys (``review_id``, level ``good``); CSV and workbooks are for
-people and speak in the reader's language (``readable``): "Besøgsdato", level "God".
 Dates a person reads are days in the configured time zone, so a review finalised at
 00:30 in Copenhagen is finalised that day, not the day before.
 
 Columns from every scale version the filters allow are kept: items are matched across
 versions by their stable keys, and an item a review's version lacks is an empty cell,
 never a missing column. Only finalised reviews are ever exported.
-
-CSV is UTF-8 with a byte order mark, so Excel reads Danish letters right. With ``;`` as
-the separator (Danish Excel's default) numbers have a decimal comma, as Danish Excel
-expects; with ``,`` they have a decimal point. In CSV and Excel alike, a text that a
-spreadsheet would run as a formula (it begins with "=", "+", "-" or "@") is written with a
-leading apostrophe, so it stays text.
 """
 
 from __future__ import annotations
@@ -32,12 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 from sqlmodel import col
 
 from app.models import (
     Municipality,
-    ProgramType,
     RaterKind,
     Rating,
     Region,
@@ -51,7 +42,6 @@ from app.models import (
 from app.scales.schema import ScaleDefinition
 from app.services import scales as scale_service
 from app.services.national_filters import CONSENSUS, Filters, review_conditions
-from app.services.reports import cell_text
 
 CHUNK_ROWS = 2000
 Value = str | int | float | date | None
@@ -123,6 +113,7 @@ RATING_COLUMNS = [
 
 
 def review_columns(scope: Scope) -> list[str]:
+    """The reviews table's columns: the fixed ones, then sections, principles and items."""
     return [
         *REVIEW_COLUMNS,
         *(f"section:{key}" for key in scope.keys("section")),
@@ -164,14 +155,13 @@ def _conditions(connection: Connection, scope: Scope) -> tuple[list[Any], list[A
     return conditions, [col(Rating.review_id).between(low, high)]
 
 
-def reviews(connection: Connection, scope: Scope) -> Table:
-    """One row per finalised review: its facts, total, level, section totals, principle
-    means and every item's consensus score."""
+def reviews(connection: Connection, *, scope: Scope) -> Table:
+    """One row per finalised review: its facts, total, level, and its figures per column.
+
+    The figures are the section totals, principle means and every item's consensus score.
+    """
     conditions, rated = _conditions(connection, scope)
     places = _places(connection)
-    zone = ZoneInfo(scope.timezone)
-    sections, principles = scope.keys("section"), scope.keys("principle")
-    items = scope.keys("item")
     review_rows = _streaming(
         connection,
         sa.select(
@@ -204,40 +194,46 @@ def reviews(connection: Connection, scope: Scope) -> Table:
         )
         .order_by(col(Rating.review_id)),
     )
-
-    def rows() -> Iterator[tuple[Value, ...]]:
-        pending = next(scores, None)
-        try:
-            for row in review_rows:
-                review_id = row[0]
-                found: dict[str, float | None] = {}
-                while pending is not None and pending[0] <= review_id:
-                    if pending[0] == review_id:
-                        found[pending[1]] = pending[2]
-                    pending = next(scores, None)
-                result = row[10] or {}
-                if isinstance(result, str):
-                    result = json.loads(result)
-                section_totals = {g["key"]: g.get("total") for g in result.get("sections", [])}
-                principle_means = {g["key"]: g.get("mean") for g in result.get("principles", [])}
-                regions, municipalities = places.get(row[1], ("", ""))
-                # the day it was finalised where the people are, not in UTC
-                finalised = row[7].astimezone(zone).date() if row[7] is not None else None
-                yield (
-                    review_id, row[1], row[2], row[3], regions, municipalities, row[4], row[5],
-                    row[6], row[6].year, finalised, row[8], result.get("maximum"), row[9],
-                    *(section_totals.get(key) for key in sections),
-                    *(principle_means.get(key) for key in principles),
-                    *(found.get(key) for key in items),
-                )  # fmt: skip
-        finally:
-            review_rows.close()
-            scores.close()
-
-    return Table("reviews", review_columns(scope), rows())
+    return Table("reviews", review_columns(scope), _review_rows(review_rows, scores, places, scope))
 
 
-def ratings(connection: Connection, scope: Scope) -> Table:
+def _review_rows(
+    review_rows: Any, scores: Any, places: dict[int, tuple[str, str]], scope: Scope
+) -> Iterator[tuple[Value, ...]]:
+    """Each review's row with its consensus scores: both streams come in review order."""
+    zone = ZoneInfo(scope.timezone)
+    sections, principles = scope.keys("section"), scope.keys("principle")
+    items = scope.keys("item")
+    pending = next(scores, None)
+    try:
+        for row in review_rows:
+            review_id = row[0]
+            found: dict[str, float | None] = {}
+            while pending is not None and pending[0] <= review_id:
+                if pending[0] == review_id:
+                    found[pending[1]] = pending[2]
+                pending = next(scores, None)
+            result = row[10] or {}
+            if isinstance(result, str):
+                result = json.loads(result)
+            section_totals = {g["key"]: g.get("total") for g in result.get("sections", [])}
+            principle_means = {g["key"]: g.get("mean") for g in result.get("principles", [])}
+            regions, municipalities = places.get(row[1], ("", ""))
+            # the day it was finalised where the people are, not in UTC
+            finalised = row[7].astimezone(zone).date() if row[7] is not None else None
+            yield (
+                review_id, row[1], row[2], row[3], regions, municipalities, row[4], row[5],
+                row[6], row[6].year, finalised, row[8], result.get("maximum"), row[9],
+                *(section_totals.get(key) for key in sections),
+                *(principle_means.get(key) for key in principles),
+                *(found.get(key) for key in items),
+            )  # fmt: skip
+    finally:
+        review_rows.close()
+        scores.close()
+
+
+def ratings(connection: Connection, *, scope: Scope) -> Table:
     """One row per rating of a finalised review, the reviewers' and the consensus's.
 
     Only the rating and its review are read per row; the team's name, the scale version
@@ -254,14 +250,6 @@ def ratings(connection: Connection, scope: Scope) -> Table:
     # the reviews once more before the first row (a second, at 100,000 reviews), while
     # the tables themselves are small.
     teams = dict(connection.execute(sa.select(col(Team.id), col(Team.name))).all())
-    # A reviewer taken off a review keeps their ratings for the record, not in exports:
-    # they count in nothing (the consensus, the agreement) and must not seem to.
-    taken_off = sa.exists().where(
-        col(ReviewReviewer.review_id) == col(Rating.review_id),
-        col(ReviewReviewer.user_id) == col(Rating.rater_id),
-        col(ReviewReviewer.removed_at).is_not(None),
-    )
-    counted = sa.or_(col(Rating.rater_id).is_(None), ~taken_off)
     raters = dict(connection.execute(sa.select(col(User.id), col(User.username))).all())
     result = _streaming(
         connection,
@@ -277,7 +265,7 @@ def ratings(connection: Connection, scope: Scope) -> Table:
             col(Rating.not_rated_reason),
         )  # fmt: skip
         .join(Review, col(Review.id) == col(Rating.review_id))
-        .where(*conditions, *rated, counted)
+        .where(*conditions, *rated, _counted())
         .order_by(col(Rating.review_id), col(Rating.id)),
     )
     consensus = RaterKind.CONSENSUS.value
@@ -296,6 +284,19 @@ def ratings(connection: Connection, scope: Scope) -> Table:
             result.close()
 
     return Table("ratings", list(RATING_COLUMNS), rows())
+
+
+def _counted() -> ColumnElement[bool]:
+    """A rating that counts: the consensus's, or a reviewer's who is still on the review.
+
+    A reviewer taken off a review keeps their ratings for the record, not in exports:
+    they count in nothing (the consensus, the agreement) and must not seem to."""
+    taken_off = sa.exists().where(
+        col(ReviewReviewer.review_id) == col(Rating.review_id),
+        col(ReviewReviewer.user_id) == col(Rating.rater_id),
+        col(ReviewReviewer.removed_at).is_not(None),
+    )
+    return sa.or_(col(Rating.rater_id).is_(None), ~taken_off)
 
 
 def _places(connection: Connection) -> dict[int, tuple[str, str]]:
@@ -320,9 +321,10 @@ def _places(connection: Connection) -> dict[int, tuple[str, str]]:
 
 
 def item_rows(
-    scope: Scope, language: str | None = None, t: Callable[[str], str] | None = None
+    scope: Scope, *, language: str | None = None, t: Callable[[str], str] | None = None
 ) -> tuple[list[str], list[list[Value]]]:
     """What each exported column of items means: one row per item of each scale version.
+
     With a language and translator, in words: the column as the reviews sheet heads it."""
     keys = [
         "column", "scale", "scale_version", "item_key", "number", "section", "principles",
@@ -345,150 +347,3 @@ def item_rows(
     if language and t:
         return [t(f"export_items_{key}") for key in keys], rows
     return keys, rows
-
-
-# Writing ------------------------------------------------------------------------------
-
-
-def csv_chunks(table: Table, *, sep: str = ";") -> Iterator[bytes]:
-    """The table as CSV, UTF-8 with a byte order mark, in chunks of rows.
-
-    Each line is the fields' texts joined by hand, every text already quoted as
-    Python's csv module would quote it (``_text_for``), and remembered: a long export
-    writes the same few values on row after row, and spent half its time in the csv
-    module's quoting."""
-    text, known = _text_for(sep)
-    header = sep.join(text(column) for column in table.columns)
-    parts: list[str] = ["\ufeff", header, "\r\n"]
-    join, remembered = sep.join, known.get
-    for count, row in enumerate(table.rows, start=1):
-        try:  # every value's text already known: the dictionary answers in C
-            line = join(map(remembered, row))  # type: ignore[arg-type]
-        except TypeError:  # one was not (a None among the texts)
-            line = join(map(text, row))
-        parts.append(line)
-        parts.append("\r\n")
-        if count % CHUNK_ROWS == 0:
-            yield "".join(parts).encode()
-            parts.clear()
-    yield "".join(parts).encode()
-
-
-def _text_for(sep: str) -> tuple[Callable[[Value], str], dict[Value, str]]:
-    """How a value is written in CSV: numbers without a trailing ".0", with a decimal
-    comma when the separator is ";"; text guarded as in a workbook (``cell_text``) and
-    quoted where it holds the separator, a quote or a line break (the csv module's
-    minimal quoting).
-
-    The same few values come again and again (a team's name, an item's key, a score),
-    so each value's text is remembered: a long export spends its time here otherwise.
-    Values are never booleans, so 1 and 1.0 (equal as keys) are written alike anyway.
-    """
-    comma = sep == ";"
-    known: dict[Value, str] = {None: ""}
-    special = (sep, '"', "\r", "\n")
-
-    def written(value: Value) -> str:
-        if isinstance(value, str):
-            found = str(cell_text(value))  # "=…" stays text in a spreadsheet
-            if any(mark in found for mark in special):
-                return '"' + found.replace('"', '""') + '"'
-            return found
-        if isinstance(value, float):
-            number = _number(value)
-            return number.replace(".", ",") if comma else number
-        if isinstance(value, date):
-            return value.isoformat()
-        return str(value)
-
-    def text(value: Value) -> str:
-        found = known.get(value)
-        if found is None:
-            found = written(value)
-            if len(known) >= 50_000:
-                known.clear()
-                known[None] = ""
-            known[value] = found
-        return found
-
-    return text, known
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value.is_integer() else repr(round(value, 6))
-
-
-def json_chunks(table: Table, filters: Filters) -> Iterator[bytes]:
-    """The table as one JSON object: the filters, the columns, and the rows as objects."""
-    head = {"export": table.name, "filters": filters.as_query(), "columns": table.columns}
-    yield (json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": [').encode()
-    columns = table.columns
-    parts: list[str] = []
-    first = True
-    for row in table.rows:
-        record = {
-            name: value.isoformat() if isinstance(value, date) else value
-            for name, value in zip(columns, row, strict=True)
-        }
-        parts.append(("\n" if first else ",\n") + json.dumps(record, ensure_ascii=False))
-        first = False
-        if len(parts) >= CHUNK_ROWS:
-            yield "".join(parts).encode()
-            parts.clear()
-    parts.append("\n]}\n")
-    yield "".join(parts).encode()
-
-
-# For people: headers and coded values in words ----------------------------------------
-
-FIXED_LABELS = {
-    name: f"export_col_{name}" for name in dict.fromkeys(REVIEW_COLUMNS + RATING_COLUMNS)
-}
-
-
-def readable(table: Table, scope: Scope, language: str, t: Callable[[str], str]) -> Table:
-    """The table as a person reads it in a spreadsheet: headers in words ("Besøgsdato",
-    "Princip 3: ...", "Item 7: ..."), and levels, target groups and kinds of rater by
-    their names, in ``language``. The machine keys stay in JSON (and in CSV and
-    workbooks asked for with ``labels=keys``)."""
-    titles: dict[str, str] = {}
-    levels: dict[Value, Value] = {}
-    for definition in scope.definitions.values():
-        for section in definition.sections:
-            titles.setdefault(f"section:{section.key}", section.title.get(language))
-        for principle in definition.principles:
-            titles.setdefault(
-                f"principle:{principle.key}",
-                f"{principle.number}. {principle.title.get(language)}",
-            )
-        for item in definition.items:
-            titles.setdefault(f"item:{item.key}", f"{item.number}. {item.title.get(language)}")
-        for band in definition.levels.bands:
-            levels.setdefault(band.key, band.title.get(language))
-    prefixes = {"section": t("section"), "principle": t("principle"), "item": t("item")}
-
-    def header(column: str) -> str:
-        if column in FIXED_LABELS:
-            return t(FIXED_LABELS[column])
-        kind, _, _ = column.partition(":")
-        return f"{prefixes.get(kind, kind)} {titles.get(column, column)}"
-
-    coded: dict[int, dict[Value, Value]] = {}
-    for index, column in enumerate(table.columns):
-        if column == "level":
-            coded[index] = levels
-        elif column == "program_type":
-            coded[index] = {p.value: t(f"program_{p.value}") for p in ProgramType}
-        elif column == "rater_kind":
-            coded[index] = {k.value: t(f"rater_kind_{k.value}") for k in RaterKind}
-    if not coded:
-        return Table(table.name, [header(c) for c in table.columns], table.rows)
-
-    def rows() -> Iterator[tuple[Value, ...]]:
-        for row in table.rows:
-            values = list(row)
-            for index, names in coded.items():
-                values[index] = names.get(values[index], values[index])
-            yield tuple(values)
-
-    return Table(table.name, [header(c) for c in table.columns], rows())

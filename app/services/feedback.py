@@ -1,39 +1,26 @@
 """The team's side of a finalised review: its leader's comment per item while the feedback
-window is open, and the action plan made from the review's recommendations.
+window is open, and the feedback page that shows the comments beside the action plan
+(whose rules are in ``action_plan``).
 
-Only the team's own leaders write here (``access.can_write_team_feedback``); whoever may
-read the finalised review reads what they wrote. The feedback window opens when the review
-is finalised and closes ``FIDELITY_FEEDBACK_DAYS`` later (a review that is reopened and
-finalised again opens a new one). An action plan has no window: the team follows its
-actions for as long as it takes. Every write is in the audit trail with what it replaced.
-
-A due date is checked against today where the product is used: a new action, or a new due
-date for an existing one, may not lie in the past. An action whose date has passed stays
-as it is until the team moves it or marks it done.
+Only the team's own leaders write on a finalised review (``writable_review``, which the
+action plan follows too); whoever may read the review reads what they wrote. The feedback
+window opens when the review is finalised and closes ``FIDELITY_FEEDBACK_DAYS`` later (a
+review that is reopened and finalised again opens a new one). Every write is in the audit
+trail with what it replaced.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
-from app.errors import Conflict, Forbidden, Invalid, NotFound, NotVisible
-from app.models import (
-    ActionItem,
-    ActionStatus,
-    Review,
-    ReviewStatus,
-    Team,
-    TeamComment,
-    utcnow,
-)
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import ActionItem, Review, ReviewStatus, Team, TeamComment, utcnow
 from app.scales.rules import clean_text
 from app.scales.schema import Item, ScaleDefinition
 from app.services import access, audit, profiles
@@ -41,27 +28,13 @@ from app.services import scales as scale_service
 from app.services.access import Principal
 
 COMMENT_MAX = 5000
-WHAT_MAX = 1000
-WHO_MAX = 200
 
 
-def window_closes(review: Review, days: int) -> datetime | None:
+def window_closes(review: Review, *, days: int) -> datetime | None:
     """When the team's feedback window on ``review`` closes (None: not finalised)."""
     if review.status != ReviewStatus.FINALISED or review.finalised_at is None:
         return None
     return review.finalised_at + timedelta(days=days)
-
-
-@dataclass(frozen=True)
-class PlannedAction:
-    """An action with what it concerns, as lists and pages show it."""
-
-    action: ActionItem
-    item: Item | None  # None only if the item left the scale file, which keys never do
-    review_visit_date: date
-
-    def overdue(self, today: date) -> bool:
-        return self.action.status != ActionStatus.DONE and self.action.due_date < today
 
 
 @dataclass(frozen=True)
@@ -99,21 +72,20 @@ class Feedback:
 
 
 def review_feedback(
-    session: Session, principal: Principal, review_id: int, *, feedback_days: int
+    session: Session, *, principal: Principal, review_id: int, feedback_days: int
 ) -> Feedback:
-    """A finalised review's feedback page (404 outside the caller's scope, 409 while the
-    review is in progress)."""
-    result = profiles.finalised_review(session, principal, review_id)
+    """A finalised review's feedback page (404 outside the caller's scope, 409 in progress)."""
+    result = profiles.finalised_review(session, principal=principal, review_id=review_id)
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None
-    closes_at = window_closes(review, feedback_days)
+    closes_at = window_closes(review, days=feedback_days)
     assert closes_at is not None
     return Feedback(
         team=team,
         review=review,
         result=result,
-        comments=comments_of(session, review_id),
+        comments=comments_of(session, review_id=review_id),
         actions=_actions_by_item(session, review_id),
         closes_at=closes_at,
         can_write=access.can_write_team_feedback(principal, team),
@@ -126,14 +98,15 @@ class Counts:
     actions: int
 
 
-def counts(session: Session, review_id: int) -> Counts:
+def counts(session: Session, *, review_id: int) -> Counts:
     """How many comments and actions the team has written on a review."""
     comments = select(func.count()).where(TeamComment.review_id == review_id)
     actions = select(func.count()).where(ActionItem.review_id == review_id)
     return Counts(session.exec(comments).one(), session.exec(actions).one())
 
 
-def comments_of(session: Session, review_id: int) -> dict[str, TeamComment]:
+def comments_of(session: Session, *, review_id: int) -> dict[str, TeamComment]:
+    """The team's comments on a review, by item."""
     query = select(TeamComment).where(TeamComment.review_id == review_id)
     return {comment.item_key: comment for comment in session.exec(query)}
 
@@ -150,10 +123,10 @@ def _actions_by_item(session: Session, review_id: int) -> dict[str, list[ActionI
     return dict(found)
 
 
-def _writable_review(
-    session: Session, principal: Principal, review_id: int
+def writable_review(
+    session: Session, *, principal: Principal, review_id: int
 ) -> tuple[Review, ScaleDefinition]:
-    """The finalised review whose team the caller leads, and its scale."""
+    """The finalised review whose team the caller leads, and its scale (else 404, 403, 409)."""
     review = access.visible_review(session, principal, review_id)
     team = session.get(Team, review.team_id)
     assert team is not None
@@ -164,7 +137,8 @@ def _writable_review(
     return review, scale_service.definition_for(session, review.scale_version_id)
 
 
-def _item(definition: ScaleDefinition, item_key: str) -> Item:
+def item_of(definition: ScaleDefinition, *, item_key: str) -> Item:
+    """The scale's item with this key, or a 404 naming the key."""
     try:
         return definition.item(item_key)
     except KeyError:
@@ -176,24 +150,21 @@ def _item(definition: ScaleDefinition, item_key: str) -> Item:
 
 def save_comment(
     session: Session,
+    *,
     principal: Principal,
     review_id: int,
     item_key: str,
     body: str | None,
-    *,
     feedback_days: int,
     timezone: str = "Europe/Copenhagen",
     now: datetime | None = None,
 ) -> TeamComment | None:
     """Write, replace or (with an empty text) remove the team's comment on one item.
+
     ``timezone`` is where the window's end is told (FIDELITY_TIMEZONE)."""
-    review, definition = _writable_review(session, principal, review_id)
-    _item(definition, item_key)
-    closes_at = window_closes(review, feedback_days)
-    assert closes_at is not None
-    if (now or utcnow()) >= closes_at:
-        local = closes_at.astimezone(ZoneInfo(timezone))
-        raise Conflict.of("err_feedback_closed", date=local.strftime("%Y-%m-%d %H:%M"))
+    review, definition = writable_review(session, principal=principal, review_id=review_id)
+    item_of(definition, item_key=item_key)
+    _refuse_when_closed(review, days=feedback_days, timezone=timezone, now=now)
     text = clean_text(body, limit=COMMENT_MAX, key="err_comment_long")
     query = select(TeamComment).where(
         TeamComment.review_id == review_id, TeamComment.item_key == item_key
@@ -229,6 +200,14 @@ def save_comment(
     return comment
 
 
+def _refuse_when_closed(review: Review, *, days: int, timezone: str, now: datetime | None) -> None:
+    closes_at = window_closes(review, days=days)
+    assert closes_at is not None
+    if (now or utcnow()) >= closes_at:
+        local = closes_at.astimezone(ZoneInfo(timezone))
+        raise Conflict.of("err_feedback_closed", date=local.strftime("%Y-%m-%d %H:%M"))
+
+
 def _audit_comment(
     session: Session,
     principal: Principal,
@@ -247,269 +226,3 @@ def _audit_comment(
         before={"item": item_key} | before if before else {"item": item_key},
         after={"item": item_key} | after if after else None,
     )
-
-
-# Actions ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ActionInput:
-    """An action as a form or a script sends it: text, and the due date as written."""
-
-    what: str | None
-    who: str | None
-    due_date: str | None
-    status: str | None = None
-
-
-def _checked(change: ActionInput, *, today: date, current: ActionItem | None) -> dict[str, object]:
-    what = clean_text(change.what, limit=WHAT_MAX, key="err_action_what_long")
-    if what is None:
-        raise Invalid.of("err_action_what")
-    who = clean_text(change.who, limit=WHO_MAX, key="err_action_who_long")
-    if who is None:
-        raise Invalid.of("err_action_who")
-    raw_due = (change.due_date or "").strip()
-    if not raw_due:
-        raise Invalid.of("err_action_due")
-    try:
-        due = date.fromisoformat(raw_due)
-    except ValueError:
-        raise Invalid.of("err_action_due_bad") from None
-    if due < today and (current is None or due != current.due_date):
-        raise Invalid.of("err_action_due_past", date=due.isoformat(), today=today.isoformat())
-    status = change.status or (current.status if current else ActionStatus.OPEN)
-    if status not in ActionStatus.__members__.values():
-        raise Invalid.of("err_action_status", value=status)
-    return {"what": what, "who": who, "due_date": due, "status": str(status)}
-
-
-def _snapshot(action: ActionItem) -> dict[str, object]:
-    return {
-        "item": action.item_key,
-        "what": action.what,
-        "who": action.who,
-        "due_date": action.due_date.isoformat(),
-        "status": action.status,
-    }
-
-
-def create_action(
-    session: Session,
-    principal: Principal,
-    review_id: int,
-    item_key: str,
-    change: ActionInput,
-    *,
-    today: date,
-) -> ActionItem:
-    """A new action on one item of a finalised review of the caller's team."""
-    review, definition = _writable_review(session, principal, review_id)
-    _item(definition, item_key)
-    values = _checked(change, today=today, current=None)
-    action = ActionItem(
-        team_id=review.team_id,
-        review_id=review_id,
-        item_key=item_key,
-        created_by_id=principal.user_id,
-        updated_by_id=principal.user_id,
-        **values,  # type: ignore[arg-type]
-    )
-    if action.status == ActionStatus.DONE:
-        action.completed_at = utcnow()
-    session.add(action)
-    session.flush()
-    audit.record(
-        session,
-        action="action.created",
-        by=principal,
-        entity_type="action",
-        entity_id=action.id,
-        after=_snapshot(action) | {"review": review_id},
-    )
-    return action
-
-
-def visible_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
-    """The action, if the caller may see its review (a team's leader sees only finalised
-    ones: an action on a reopened review is out of sight until it is finalised again);
-    otherwise 404 either way."""
-    query = (
-        select(ActionItem)
-        .join(Review, col(Review.id) == col(ActionItem.review_id))
-        .where(ActionItem.id == action_id, access.review_scope(principal))
-    )
-    action = session.exec(query).first()
-    if action is not None:
-        return action
-    if session.get(ActionItem, action_id) is not None:
-        raise NotVisible.of("err_no_action", id=action_id)
-    raise NotFound.of("err_no_action", id=action_id)
-
-
-def _writable_action(session: Session, principal: Principal, action_id: int) -> ActionItem:
-    action = visible_action(session, principal, action_id)
-    team = session.get(Team, action.team_id)
-    review = session.get(Review, action.review_id)
-    assert team is not None and review is not None
-    if not access.can_write_team_feedback(principal, team):
-        raise Forbidden.of("err_not_team_leader")
-    if review.status != ReviewStatus.FINALISED:
-        raise Conflict.of("err_report_not_final")
-    return action
-
-
-def update_action(
-    session: Session,
-    principal: Principal,
-    action_id: int,
-    change: ActionInput,
-    *,
-    today: date,
-) -> ActionItem:
-    """Change an action's text, owner, due date or status."""
-    action = _writable_action(session, principal, action_id)
-    values = _checked(change, today=today, current=action)
-    return _apply(session, principal, action, values)
-
-
-def set_status(
-    session: Session, principal: Principal, action_id: int, status: str | None
-) -> ActionItem:
-    """Move an action along (open, in progress, done) and nothing else."""
-    action = _writable_action(session, principal, action_id)
-    if status not in ActionStatus.__members__.values():
-        raise Invalid.of("err_action_status", value=status or "")
-    return _apply(session, principal, action, {"status": str(status)})
-
-
-def _apply(
-    session: Session, principal: Principal, action: ActionItem, values: dict[str, object]
-) -> ActionItem:
-    before = _snapshot(action)
-    for name, value in values.items():
-        setattr(action, name, value)
-    if _snapshot(action) == before:
-        return action
-    if action.status == ActionStatus.DONE and before["status"] != ActionStatus.DONE:
-        action.completed_at = utcnow()
-    elif action.status != ActionStatus.DONE:
-        action.completed_at = None
-    action.updated_at, action.updated_by_id = utcnow(), principal.user_id
-    session.add(action)
-    audit.record(
-        session,
-        action="action.updated",
-        by=principal,
-        entity_type="action",
-        entity_id=action.id,
-        before=before,
-        after=_snapshot(action),
-    )
-    session.flush()
-    return action
-
-
-def delete_action(session: Session, principal: Principal, action_id: int) -> int:
-    """Remove an action made by mistake; the audit trail keeps what it said. Answers the
-    review it belonged to."""
-    action = _writable_action(session, principal, action_id)
-    review_id = action.review_id
-    audit.record(
-        session,
-        action="action.deleted",
-        by=principal,
-        entity_type="action",
-        entity_id=action.id,
-        before=_snapshot(action) | {"review": review_id},
-    )
-    session.delete(action)
-    session.flush()
-    return review_id
-
-
-# Reading the plan -------------------------------------------------------------------------
-
-
-def team_actions(session: Session, principal: Principal, team_id: int) -> list[PlannedAction]:
-    """Every action of a team the caller may see, soonest due first (done ones last)."""
-    access.visible_team(session, principal, team_id)
-    return _planned(session, col(ActionItem.team_id) == team_id, access.review_scope(principal))
-
-
-def open_actions(
-    session: Session, principal: Principal, team_ids: list[int], *, today: date
-) -> dict[int, tuple[int, int]]:
-    """For each of the teams, how many of its actions the caller may see are not done,
-    and how many of those are overdue (teams with none are left out)."""
-    if not team_ids:
-        return {}
-    overdue = sa.case((col(ActionItem.due_date) < today, 1), else_=0)
-    rows = session.exec(
-        select(col(ActionItem.team_id), func.count(), func.sum(overdue))
-        .join(Review, col(Review.id) == col(ActionItem.review_id))
-        .where(
-            col(ActionItem.team_id).in_(team_ids),
-            col(ActionItem.status) != ActionStatus.DONE,
-            access.review_scope(principal),
-        )
-        .group_by(col(ActionItem.team_id))
-    )
-    return {team_id: (count, int(late or 0)) for team_id, count, late in rows}
-
-
-def review_actions(session: Session, principal: Principal, review_id: int) -> list[PlannedAction]:
-    """The actions made from one review, if the caller may see it."""
-    return _planned(session, col(ActionItem.review_id) == review_id, access.review_scope(principal))
-
-
-def earlier_actions(session: Session, review: Review) -> dict[str, list[PlannedAction]]:
-    """What the team set out to do after its earlier reviews, by item, for the reviewers
-    of ``review``: every action from the latest earlier review, and any older one that is
-    not done. The caller has already been allowed to see ``review``."""
-    earlier = (
-        select(Review.id)
-        .where(
-            Review.team_id == review.team_id,
-            Review.id != review.id,
-            Review.status == ReviewStatus.FINALISED,
-            col(Review.visit_date) <= review.visit_date,
-        )
-        .order_by(col(Review.visit_date).desc(), col(Review.id).desc())
-    )
-    review_ids = list(session.exec(earlier))
-    if not review_ids:
-        return {}
-    latest = review_ids[0]
-    found: dict[str, list[PlannedAction]] = defaultdict(list)
-    for planned in _planned(
-        session,
-        col(ActionItem.review_id).in_(review_ids),
-        (col(ActionItem.review_id) == latest) | (col(ActionItem.status) != ActionStatus.DONE),
-    ):
-        found[planned.action.item_key].append(planned)
-    return dict(found)
-
-
-def _planned(session: Session, *conditions: ColumnElement[bool]) -> list[PlannedAction]:
-    rows = session.exec(
-        select(ActionItem, col(Review.scale_version_id), col(Review.visit_date))
-        .join(Review, col(Review.id) == col(ActionItem.review_id))
-        .where(*conditions)
-        .order_by(
-            col(ActionItem.status) == ActionStatus.DONE,
-            col(ActionItem.due_date),
-            col(ActionItem.id),
-        )
-    ).all()
-    definitions: dict[int, ScaleDefinition] = {}
-    planned = []
-    for action, version_id, visit_date in rows:
-        if version_id not in definitions:
-            definitions[version_id] = scale_service.definition_for(session, version_id)
-        try:
-            item: Item | None = definitions[version_id].item(action.item_key)
-        except KeyError:
-            item = None
-        planned.append(PlannedAction(action, item, visit_date))
-    return planned

@@ -19,8 +19,8 @@ from app.models import Rating, Review, Role, Team
 from app.scales.schema import ScaleDefinition
 from app.services import access
 from app.services.access import Principal
+from app.services.comparison import NATIONAL_MINIMUM_TEAMS
 from app.services.national_filters import CONSENSUS
-from app.services.profiles import NATIONAL_MINIMUM_TEAMS
 
 
 class _Keyed(Protocol):

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.models import Review, Team, TeamComment
 from app.scales.schema import Item
-from app.services import feedback, profiles
+from app.services import action_plan, feedback, profiles
 from app.services.access import Principal
 
 
@@ -42,7 +42,7 @@ class Report:
     review: Review
     result: profiles.ReviewResult
     comments: dict[str, TeamComment] = field(default_factory=dict)
-    actions: list[feedback.PlannedAction] = field(default_factory=list)
+    actions: list[action_plan.PlannedAction] = field(default_factory=list)
 
     @property
     def items(self) -> list[ReportItem]:
@@ -57,12 +57,13 @@ class Report:
 
 
 def report_for(session: Session, principal: Principal, review_id: int) -> Report:
-    result = profiles.finalised_review(session, principal, review_id)
+    result = profiles.finalised_review(session, principal=principal, review_id=review_id)
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
     assert review is not None and team is not None
-    actions = feedback.review_actions(session, principal, review_id)
-    return Report(team, review, result, feedback.comments_of(session, review_id), actions)
+    actions = action_plan.review_actions(session, principal=principal, review_id=review_id)
+    comments = feedback.comments_of(session, review_id=review_id)
+    return Report(team, review, result, comments, actions)
 
 
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})

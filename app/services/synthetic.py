@@ -40,7 +40,8 @@ from app.models import (
 from app.scales import scoring
 from app.scales.schema import ScaleDefinition
 from app.services import audit
-from app.services.demo import ITEM_DIFFICULTY, publish_demo_scales
+from app.services.demo import publish_demo_scales
+from app.services.demo.reviews import ITEM_DIFFICULTY
 
 YEARS = tuple(range(2017, 2027))
 BATCH = 500  # reviews per insert
@@ -69,7 +70,7 @@ def add_synthetic_reviews(
     summary = SyntheticSummary()
     if count <= 0:
         return summary
-    versions = publish_demo_scales(session, scales_dir)
+    versions = publish_demo_scales(session, scales_dir=scales_dir)
     ips = versions["ips-25/2019"]
     lignende = versions.get("ips-lignende/2024")
     rng = random.Random(seed)

@@ -20,7 +20,7 @@ from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.i18n import translator
 from app.models import ProgramType, Role, Team, User, utcnow
-from app.services import accounts, audit, exports, paging, teams
+from app.services import accounts, audit, export_writers, exports, paging, teams
 from app.services.access import Principal
 from app.web.auth import AdminPrincipal
 from app.web.htmx import render
@@ -564,7 +564,7 @@ def audit_csv(
             rows = audit.csv_rows(read, filters.found)
             header = next(rows)
             table = exports.Table("audit", header, (tuple(row) for row in rows))
-            yield from exports.csv_chunks(table, sep=sep)  # with its byte order mark
+            yield from export_writers.csv_chunks(table, sep=sep)  # with its byte order mark
 
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     return StreamingResponse(

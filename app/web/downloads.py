@@ -21,7 +21,7 @@ from starlette.responses import StreamingResponse
 from app.db import side_unit_of_work
 from app.errors import Forbidden
 from app.i18n import translator
-from app.services import access, audit, exports, xlsx
+from app.services import access, audit, export_writers, exports, xlsx
 from app.services.access import Principal
 from app.services.exports import Scope
 from app.services.reports import DANISH_LETTERS
@@ -96,18 +96,22 @@ def export_response(
     read_connection = request.app.state.read_connection
 
     def for_people(table: exports.Table) -> exports.Table:
-        return table if labels == "keys" else exports.readable(table, scope, language, t)
+        if labels == "keys":
+            return table
+        return export_writers.readable(table, scope=scope, language=language, t=t)
 
     def sheets(connection: Connection) -> Iterator[xlsx.Sheet]:
         # Each table's query runs when its sheet's turn comes, not before.
         if kind in ("reviews", "workbook"):
-            table = for_people(exports.reviews(connection, scope))
+            table = for_people(exports.reviews(connection, scope=scope))
             yield xlsx.Sheet(t("xlsx_reviews"), table.columns, table.rows)
         if kind in ("ratings", "workbook"):
-            table = for_people(exports.ratings(connection, scope))
+            table = for_people(exports.ratings(connection, scope=scope))
             yield xlsx.Sheet(t("xlsx_ratings"), table.columns, table.rows)
         columns, rows = (
-            exports.item_rows(scope) if labels == "keys" else exports.item_rows(scope, language, t)
+            exports.item_rows(scope)
+            if labels == "keys"
+            else exports.item_rows(scope, language=language, t=t)
         )
         yield xlsx.Sheet(t("xlsx_items"), columns, rows)
         yield xlsx.Sheet(
@@ -121,11 +125,12 @@ def export_response(
             if fmt == "xlsx":
                 yield from xlsx.stream(sheets(connection))
                 return
-            table = (exports.ratings if kind == "ratings" else exports.reviews)(connection, scope)
+            read = exports.ratings if kind == "ratings" else exports.reviews
+            table = read(connection, scope=scope)
             if fmt == "csv":
-                yield from exports.csv_chunks(for_people(table), sep=sep)
+                yield from export_writers.csv_chunks(for_people(table), sep=sep)
             else:
-                yield from exports.json_chunks(table, scope.filters)
+                yield from export_writers.json_chunks(table, filters=scope.filters)
 
     return ClosingStreamingResponse(
         body(),

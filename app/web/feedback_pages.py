@@ -18,7 +18,7 @@ from starlette.responses import Response
 from app.db import SessionDep
 from app.errors import DomainError
 from app.models import ActionStatus, utcnow
-from app.services import feedback
+from app.services import action_plan, feedback
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.htmx import render
 from app.web.params import PathId
@@ -76,7 +76,7 @@ def _page(
 ) -> Response:
     settings = request.app.state.settings
     found = feedback.review_feedback(
-        session, principal, review_id, feedback_days=settings.feedback_days
+        session, principal=principal, review_id=review_id, feedback_days=settings.feedback_days
     )
     context: dict[str, Any] = {
         "feedback": found,
@@ -148,10 +148,10 @@ def comment_save(
     try:
         feedback.save_comment(
             session,
-            principal,
-            review_id,
-            item_key,
-            body,
+            principal=principal,
+            review_id=review_id,
+            item_key=item_key,
+            body=body,
             feedback_days=settings.feedback_days,
             timezone=settings.timezone,
         )
@@ -176,14 +176,14 @@ def action_create(
     who: Text = "",
     due_date: Text = "",
 ) -> Response:
-    change = feedback.ActionInput(what=what, who=who, due_date=due_date)
+    change = action_plan.ActionInput(what=what, who=who, due_date=due_date)
     try:
-        action = feedback.create_action(
+        action = action_plan.create_action(
             session,
-            principal,
-            review_id,
-            item_key,
-            change,
+            principal=principal,
+            review_id=review_id,
+            item_key=item_key,
+            change=change,
             today=request.app.state.settings.today(),
         )
     except DomainError as error:
@@ -211,14 +211,18 @@ def action_update(
     due_date: Text = "",
     status: Text = "",
 ) -> Response:
-    change = feedback.ActionInput(what=what, who=who, due_date=due_date, status=status or None)
+    change = action_plan.ActionInput(what=what, who=who, due_date=due_date, status=status or None)
     try:
-        action = feedback.update_action(
-            session, principal, action_id, change, today=request.app.state.settings.today()
+        action = action_plan.update_action(
+            session,
+            principal=principal,
+            action_id=action_id,
+            change=change,
+            today=request.app.state.settings.today(),
         )
     except DomainError as error:
         session.rollback()
-        found = feedback.visible_action(session, principal, action_id)
+        found = action_plan.visible_action(session, principal=principal, action_id=action_id)
         values = {"what": what, "who": who, "due_date": due_date, "status": status}
         form = (f"action-{action_id}", found.item_key)
         return _refused(request, session, principal, found.review_id, error, form, values)
@@ -236,7 +240,9 @@ def action_status(
     status: Text = "",
     return_to: ReturnTo = "feedback",
 ) -> Response:
-    action = feedback.set_status(session, principal, action_id, status)
+    action = action_plan.set_status(
+        session, principal=principal, action_id=action_id, status=status
+    )
     # A done action moves to the folded list of done ones: back to the plan's heading.
     anchor = "plan-heading" if action.status == ActionStatus.DONE else f"action-{action_id}"
     return _back(
@@ -248,7 +254,7 @@ def action_status(
 def action_delete(
     request: Request, session: SessionDep, principal: CurrentPrincipal, action_id: PathId
 ) -> Response:
-    action = feedback.visible_action(session, principal, action_id)
+    action = action_plan.visible_action(session, principal=principal, action_id=action_id)
     anchor = f"item-{action.item_key}"
-    review_id = feedback.delete_action(session, principal, action_id)
+    review_id = action_plan.delete_action(session, principal=principal, action_id=action_id)
     return _back(request, "feedback", review_id=review_id, team_id=0, anchor=anchor)

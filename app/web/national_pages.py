@@ -17,13 +17,13 @@ from app.i18n import translator
 from app.models import ProgramType
 from app.services import (
     access,
+    comparison,
     exports,
     national_filters,
     national_overview,
     national_small_numbers,
     national_teams,
     paging,
-    profiles,
 )
 from app.web import charts, downloads
 from app.web.auth import CurrentPrincipal
@@ -86,7 +86,7 @@ def national_page(
         "pages": pages,
         "can_export": access.can_export(principal),
         "sees_all": national_small_numbers.sees_all_teams(principal=principal),
-        "minimum": profiles.NATIONAL_MINIMUM_TEAMS,
+        "minimum": comparison.NATIONAL_MINIMUM_TEAMS,
         "today": settings.today(),
     }
     return render(request, "national/index.html", context)

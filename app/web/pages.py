@@ -22,7 +22,10 @@ from app.scales.schema import Item, Principle, Section
 from app.services import (
     access,
     accounts,
+    action_plan,
+    comparison,
     feedback,
+    follow_up,
     paging,
     planning,
     profiles,
@@ -56,9 +59,9 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
     settings = request.app.state.settings
     today = settings.today()
     due = (
-        profiles.due_teams(
+        follow_up.due_teams(
             session,
-            principal,
+            principal=principal,
             today=today,
             months_below_good=settings.follow_up_months_below_good,
             months=settings.follow_up_months,
@@ -70,8 +73,11 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         session, principal, teams.TeamQuery(), paging.PageRequest(1, HOME_TEAMS)
     )
     plans = (
-        feedback.open_actions(
-            session, principal, [s.team.id for s in team_page.items if s.team.id], today=today
+        action_plan.open_actions(
+            session,
+            principal=principal,
+            team_ids=[s.team.id for s in team_page.items if s.team.id],
+            today=today,
         )
         if principal.role == Role.TEAM_LEADER
         else {}
@@ -85,7 +91,7 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         "in_progress": in_progress,
         "in_progress_total": in_progress_total,
         "due_teams": due,
-        "due_days": profiles.DUE_SOON_DAYS,
+        "due_days": follow_up.DUE_SOON_DAYS,
         "today": today,
     }
     return render(request, "home/index.html", context)
@@ -116,12 +122,12 @@ def team_detail(
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal, team_id=team_id)  # one a year
-    profile = profiles.team_profile(session, principal, team_id)
+    profile = profiles.team_profile(session, principal=principal, team_id=team_id)
     settings = request.app.state.settings
     language = request.state.language
     latest = profile.latest
     due = profile.next_due(settings)
-    plan = feedback.team_actions(session, principal, team_id)
+    plan = action_plan.team_actions(session, principal=principal, team_id=team_id)
     context = {
         "summary": summary,
         "reviews": team_reviews,
@@ -134,7 +140,7 @@ def team_detail(
         "today": settings.today(),
         "under_way": any(review.status != "finalised" for review, _team, _scale in team_reviews),
         "charts": charts.team_charts(profile, language, translator(language)),
-        "national_minimum": profiles.NATIONAL_MINIMUM_TEAMS,
+        "national_minimum": comparison.NATIONAL_MINIMUM_TEAMS,
         "open_actions": [p for p in plan if p.action.status != ActionStatus.DONE],
         "done_actions": [p for p in plan if p.action.status == ActionStatus.DONE],
         "statuses": list(ActionStatus),
@@ -171,7 +177,7 @@ def _review_context(
         "history": review_view.history(session, review_id=review_id),
         "my_result": view.score_of(view.my_ratings) if view.me else None,
         "consensus": review_view.consensus_items(view) if view.consensus is not None else [],
-        "team_feedback": feedback.counts(session, review_id),
+        "team_feedback": feedback.counts(session, review_id=review_id),
         "can_change_reviewers": may_change,
         "replacements": [
             user for user in planning.eligible_reviewers(session) if user.id not in on_it

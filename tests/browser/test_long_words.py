@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from sqlmodel import Session
 
 from app.models import Review, Team
-from app.services import access, consensus, feedback
+from app.services import access, action_plan, consensus, feedback
 from tests.browser.conftest import TABLET
 from tests.browser.test_offline import (
     SCALE,
@@ -85,10 +85,19 @@ def test_long_words_wrap_on_every_page(
         team_id = review.team_id
         leader = make_user(session, role="team_leader", teams=(session.get(Team, team_id),))
         as_leader = access.principal_for(session, leader)
-        feedback.save_comment(session, as_leader, review_id, ANCHORED.key, WORD, feedback_days=14)
-        feedback.create_action(  # the team page shows the team's actions
-            session, as_leader, review_id, ANCHORED.key,
-            feedback.ActionInput(what=WORD[:900], who="Teamlederen", due_date="2027-01-31"),
+        feedback.save_comment(
+            session,
+            principal=as_leader,
+            review_id=review_id,
+            item_key=ANCHORED.key,
+            body=WORD,
+            feedback_days=14,
+        )
+        action_plan.create_action(  # the team page shows the team's actions
+            session, principal=as_leader, review_id=review_id, item_key=ANCHORED.key,
+            change=action_plan.ActionInput(
+                what=WORD[:900], who="Teamlederen", due_date="2027-01-31"
+            ),
             today=date(2026, 12, 6),
         )  # fmt: skip
         session.commit()

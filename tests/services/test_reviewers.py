@@ -269,10 +269,12 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
 
     with pytest.raises(NotFound):  # answered as if it did not exist
         access.visible_review(session, principal(session, elsewhere), review.id or 0)
-    result = profiles.finalised_review(session, Principal.system(), review.id or 0)
+    result = profiles.finalised_review(
+        session, principal=Principal.system(), review_id=review.id or 0
+    )
     assert len(result.reviewers) == 2, "the report credits those who made it"
     scope = exports.Scope.of(chosen_versions(session, filters=Filters()), Filters())
-    table = exports.ratings(session.connection(), scope)
+    table = exports.ratings(session.connection(), scope=scope)
     raters = {row[10] for row in table.rows if row[0] == review.id}
     assert elsewhere.username not in raters and {lead.username, "consensus"} <= raters
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.scales.schema import ScaleDefinition
-from app.services.profiles import NationalItem, ReviewResult, TeamProfile
+from app.services.comparison import NationalItem
+from app.services.profiles import ReviewResult, TeamProfile
 from app.web.charts.common import (
     BLUE,
     INK,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.services.comparison import NATIONAL_MINIMUM_TEAMS as MINIMUM
 from app.services.national_overview import Overview
-from app.services.profiles import NATIONAL_MINIMUM_TEAMS as MINIMUM
 from app.web.charts.common import BLUE, GREEN, Chart, mean_bar_figure, number_text
 
 

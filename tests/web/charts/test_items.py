@@ -19,7 +19,7 @@ def test_the_national_marks_are_drawn_over_the_items_bars(session: Session) -> N
     for number, team in enumerate(teams):
         finalised(session, team, date(2025, 3, 1 + number), {}, default=2 + number % 3)
 
-    profile = profiles.team_profile(session, ADMIN, teams[0].id or 0)
+    profile = profiles.team_profile(session, principal=ADMIN, team_id=teams[0].id or 0)
     figure = chart(charts.team_charts(profile, "da", T), "items").figure
 
     kinds = [trace["type"] for trace in figure["data"]]

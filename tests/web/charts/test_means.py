@@ -17,7 +17,9 @@ def test_mean_charts_run_from_0_to_5_with_their_labels_inside(session: Session) 
     team = make_team(session)
     finalised(session, team, date(2025, 3, 1), {}, default=5)
 
-    found = charts.team_charts(profiles.team_profile(session, ADMIN, team.id or 0), "da", T)
+    found = charts.team_charts(
+        profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0), "da", T
+    )
 
     for key in ("principles", "sections"):
         figure = chart(found, key).figure

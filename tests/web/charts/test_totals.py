@@ -18,7 +18,9 @@ def test_the_total_over_the_years_has_one_tick_a_year(session: Session) -> None:
     for visit in (date(2023, 3, 1), date(2023, 10, 1), date(2024, 5, 1), date(2025, 2, 1)):
         finalised(session, team, visit, {}, default=4)
 
-    found = charts.team_charts(profiles.team_profile(session, ADMIN, team.id or 0), "da", T)
+    found = charts.team_charts(
+        profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0), "da", T
+    )
 
     axis = chart(found, "totals").figure["layout"]["xaxis"]
     assert axis["tickformat"] == "%Y" and axis["dtick"] == "M12"

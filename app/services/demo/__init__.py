@@ -1,0 +1,102 @@
+"""Demo data: a dozen teams across the five regions, three years of finalised reviews,
+one review in progress, and one user of each kind.
+
+Everything is derived from a seeded random generator, so a run produces the same data on
+every machine, and each piece is looked up by its natural key before it is made: running
+the loader twice changes nothing the second time. Demo users and teams are fictional;
+there is no data about citizens.
+
+This package's face is ``load_demo`` and the checks around it; each of its modules makes
+one kind of thing: ``people`` (users and their scopes), ``teams``, ``reviews`` (with their
+ratings) and ``plans`` (the teams' actions and comments).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import Session, col, func, select
+
+from app.models import Team, User
+from app.scales.loader import load_scale_file, scale_file_path
+from app.services import audit, scales
+from app.services.demo.people import DEMO_PASSWORD, DEMO_USERS, add_scopes, add_users
+from app.services.demo.plans import add_action_plans
+from app.services.demo.reviews import DemoScales, add_finalised_reviews, add_review_in_progress
+from app.services.demo.summary import DemoSummary
+from app.services.demo.teams import add_teams
+
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_SCALES",
+    "DEMO_USERS",
+    "DemoSummary",
+    "has_demo_users",
+    "is_database_empty",
+    "load_demo",
+    "publish_demo_scales",
+]
+
+DEMO_SCALES = (("ips-25", "2019"), ("ips-lignende", "2024"))
+
+
+def is_database_empty(session: Session) -> bool:
+    """No teams and no users: a fresh installation."""
+    teams = session.exec(select(func.count()).select_from(Team)).one()
+    users = session.exec(select(func.count()).select_from(User)).one()
+    return teams == 0 and users == 0
+
+
+def has_demo_users(session: Session) -> bool:
+    """Whether the demo's accounts exist (so their logins are worth printing)."""
+    names = [username for username, *_ in DEMO_USERS]
+    found = session.exec(select(func.count()).where(col(User.username).in_(names))).one()
+    return found == len(names)
+
+
+def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
+    """Create whatever part of the demo data is missing."""
+    summary = DemoSummary()
+    versions = _publish_scales(session, scales_dir, summary)
+    users = add_users(session, summary=summary)
+    teams = add_teams(session, summary=summary)
+    add_scopes(session, users=users, teams=teams)
+    add_finalised_reviews(session, summary=summary, users=users, teams=teams, versions=versions)
+    add_review_in_progress(
+        session, summary=summary, team=teams["IPS-team København"], versions=versions, users=users
+    )
+    add_action_plans(session, users=users, teams=teams)
+    if summary.created_anything:
+        audit.record(
+            session,
+            action="demo.loaded",
+            channel="cli",
+            after={
+                "users": summary.users,
+                "teams": summary.teams,
+                "scales": summary.scales,
+                "reviews": summary.reviews,
+                "ratings": summary.ratings,
+            },
+        )
+    return summary
+
+
+def publish_demo_scales(session: Session, *, scales_dir: Path) -> DemoScales:
+    """The demo's scale versions by "key/version", registered and published if missing."""
+    return _publish_scales(session, scales_dir, DemoSummary())
+
+
+def _publish_scales(session: Session, scales_dir: Path, summary: DemoSummary) -> DemoScales:
+    """The demo's two scale versions: as registered already (in any status), else from
+    their files, published. Other files in the scales folder are none of the demo's
+    business."""
+    versions = {}
+    for key, version in DEMO_SCALES:
+        row = scales.find_scale_version(session, key=key, version=version)
+        if row is None:
+            definition = load_scale_file(scale_file_path(scales_dir, key, version))
+            row = scales.register_scale(session, scale=definition, channel="cli").scale_version
+            summary.scales += 1
+        versions[f"{key}/{version}"] = (row, scales.definition_of(row))
+    return versions
