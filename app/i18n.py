@@ -138,3 +138,9 @@ OUTBOX_KEYS = (
 def outbox_strings(language: Language) -> dict[str, str | list[str]]:
     t = translator(language)
     return {key: t.forms(key) if t.is_plural(key) else t(key) for key in OUTBOX_KEYS}
+
+
+def thousands_in(value: int, language: str | None) -> str:
+    """A count as a reader of ``language`` writes it: 10.000 in Danish, 10,000 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if language == "da" else text

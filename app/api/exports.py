@@ -8,6 +8,7 @@ from app.api.base import v1_router
 from app.db import SessionDep
 from app.services import exports, national_filters
 from app.services.access import Principal
+from app.services.export_files import Format, Kind, Labels, Separator
 from app.web import downloads
 from app.web.auth import CurrentPrincipal
 
@@ -18,11 +19,11 @@ def _export(
     request: Request,
     session: SessionDep,
     principal: Principal,
-    kind: downloads.Kind,
+    kind: Kind,
     filters: downloads.FilterQuery,
-    fmt: downloads.Format,
-    sep: downloads.Separator,
-    labels: downloads.Labels,
+    fmt: Format,
+    sep: Separator,
+    labels: Labels,
 ) -> Response:
     downloads.require_export(principal)
     chosen = national_filters.parse_filters(session, **filters.model_dump())
@@ -49,8 +50,8 @@ def export_reviews(
     session: SessionDep,
     principal: CurrentPrincipal,
     filters: downloads.Filtered,
-    format: downloads.Format = "json",  # noqa: A002 (the query parameter's name)
-    sep: downloads.Separator = ";",
+    format: Format = "json",  # noqa: A002 (the query parameter's name)
+    sep: Separator = ";",
     labels: downloads.LabelsParam = "words",
 ) -> Response:
     return _export(request, session, principal, "reviews", filters, format, sep, labels)
@@ -68,8 +69,8 @@ def export_ratings(
     session: SessionDep,
     principal: CurrentPrincipal,
     filters: downloads.Filtered,
-    format: downloads.Format = "json",  # noqa: A002
-    sep: downloads.Separator = ";",
+    format: Format = "json",  # noqa: A002
+    sep: Separator = ";",
     labels: downloads.LabelsParam = "words",
 ) -> Response:
     return _export(request, session, principal, "ratings", filters, format, sep, labels)

@@ -1,4 +1,5 @@
-"""Sending an export: the audit event first, then the file, streamed.
+"""Sending an export: the audit event first, then the file (``services/export_files``),
+streamed.
 
 The API's export routes and the national page's download buttons both end here, so a
 workbook from the page and one from a script are the same file.
@@ -7,13 +8,12 @@ workbook from the page and one from a script are the same file.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection
 from starlette import types
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
@@ -21,16 +21,12 @@ from starlette.responses import StreamingResponse
 from app.db import side_unit_of_work
 from app.errors import Forbidden
 from app.i18n import translator
-from app.services import access, audit, export_writers, exports, xlsx
+from app.services import access, audit, export_files
 from app.services.access import Principal
+from app.services.export_files import Format, Kind, Labels, Separator
 from app.services.exports import Scope
 from app.services.reports import DANISH_LETTERS
-from app.web.filters import thousands_in
 
-Kind = Literal["reviews", "ratings", "workbook"]
-Format = Literal["json", "csv", "xlsx"]
-Separator = Literal[";", ","]
-Labels = Literal["words", "keys"]
 LabelsParam = Annotated[
     Labels,
     Query(
@@ -91,46 +87,14 @@ def export_response(
                 **scope.filters.as_query(),
             },
         )
-    language = request.state.language
-    t = translator(language)
+    t = translator(request.state.language)
     read_connection = request.app.state.read_connection
-
-    def for_people(table: exports.Table) -> exports.Table:
-        if labels == "keys":
-            return table
-        return export_writers.readable(table, scope=scope, language=language, t=t)
-
-    def sheets(connection: Connection) -> Iterator[xlsx.Sheet]:
-        # Each table's query runs when its sheet's turn comes, not before.
-        if kind in ("reviews", "workbook"):
-            table = for_people(exports.reviews(connection, scope=scope))
-            yield xlsx.Sheet(t("xlsx_reviews"), table.columns, table.rows)
-        if kind in ("ratings", "workbook"):
-            table = for_people(exports.ratings(connection, scope=scope))
-            yield xlsx.Sheet(t("xlsx_ratings"), table.columns, table.rows)
-        columns, rows = (
-            exports.item_rows(scope)
-            if labels == "keys"
-            else exports.item_rows(scope, language=language, t=t)
-        )
-        yield xlsx.Sheet(t("xlsx_items"), columns, rows)
-        yield xlsx.Sheet(
-            t("xlsx_filters"),
-            [t("export_filter"), t("export_value")],
-            filter_rows(scope, t, language),
-        )
 
     def body() -> Iterator[bytes]:
         with read_connection() as connection:
-            if fmt == "xlsx":
-                yield from xlsx.stream(sheets(connection))
-                return
-            read = exports.ratings if kind == "ratings" else exports.reviews
-            table = read(connection, scope=scope)
-            if fmt == "csv":
-                yield from export_writers.csv_chunks(for_people(table), sep=sep)
-            else:
-                yield from export_writers.json_chunks(table, filters=scope.filters)
+            yield from export_files.chunks(
+                connection, kind=kind, scope=scope, fmt=fmt, sep=sep, labels=labels, t=t
+            )
 
     return ClosingStreamingResponse(
         body(),
@@ -161,18 +125,6 @@ class ClosingStreamingResponse(StreamingResponse):
                 # ValueError: still running in its thread; it ends with that step.
                 with contextlib.suppress(ValueError):
                     await run_in_threadpool(close)
-
-
-def filter_rows(scope: Scope, t: Callable[[str], str], language: str) -> list[list[str]]:
-    """The workbook's last sheet: the filters it was made with, and what happens to a
-    table longer than a sheet holds."""
-    chosen = scope.filters.as_query()
-    rows = [
-        [t(f"export_filter_{name}"), chosen.get(name) or t("export_filter_all")]
-        for name in ("year", "region", "program_type", "scale")
-    ]
-    limit = thousands_in(xlsx.EXCEL_MAX_ROWS, language)  # 1.048.576 in Danish
-    return [*rows, [], [t("export_about_sheets").format(rows=limit)]]
 
 
 def attachment(parts: list[str], extension: str) -> str:

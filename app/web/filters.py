@@ -14,6 +14,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from app.i18n import thousands_in
+
 
 def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
     """Plain text as paragraphs and bullet lists: ("p", [text]) or ("ul", [items]).
@@ -74,12 +76,6 @@ def number(context: Context, value: float | int | None) -> str:
         return "–"
     text = f"{value:g}"
     return text.replace(".", ",") if context.get("language") == "da" else text
-
-
-def thousands_in(value: int, language: str | None) -> str:
-    """A count as a reader of ``language`` writes it: 10.000 in Danish, 10,000 in English."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if language == "da" else text
 
 
 @pass_context
