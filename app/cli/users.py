@@ -13,7 +13,7 @@ import typer
 
 from app.cli.common import fail, unit_of_work
 from app.models import Role
-from app.services import accounts
+from app.services import passwords, tokens, users
 from app.services.access import Principal
 
 cli = typer.Typer(help="User accounts, roles, scopes and API tokens.", no_args_is_help=True)
@@ -49,9 +49,9 @@ def users_create(
         fail(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}")
     password = _read_password(password_stdin)
     with unit_of_work() as session:
-        user = accounts.create_user(
+        user = users.create_user(
             session,
-            Principal.system(),
+            by=Principal.system(),
             username=username,
             display_name=display_name,
             role=Role(role),
@@ -79,19 +79,19 @@ def users_password(
     if password is None:
         fail("give the new password on standard input with --password-stdin")
     with unit_of_work() as session:
-        user = accounts.get_user_by_name(session, username)
-        accounts.set_password(session, Principal.system(), user, password)
+        user = users.get_user_by_name(session, username=username)
+        passwords.set_password(session, by=Principal.system(), user=user, password=password)
     typer.echo(f"password set for {username}; their sessions have ended")
 
 
 def _set_active(username: str, active: bool) -> None:
     with unit_of_work() as session:
-        user = accounts.get_user_by_name(session, username)
-        regions, teams = accounts.user_scope(session, user.id or 0)
-        accounts.update_user(
+        user = users.get_user_by_name(session, username=username)
+        regions, teams = users.user_scope(session, user_id=user.id or 0)
+        users.update_user(
             session,
-            Principal.system(),
-            user,
+            by=Principal.system(),
+            user=user,
             display_name=user.display_name,
             role=Role(user.role),
             is_active=active,
@@ -118,8 +118,8 @@ def users_enable(username: str) -> None:
 def users_list() -> None:
     """Every user with role, scope and status."""
     with unit_of_work() as session:
-        for user in accounts.list_users(session):
-            regions, teams = accounts.user_scope(session, user.id or 0)
+        for user in users.list_users(session):
+            regions, teams = users.user_scope(session, user_id=user.id or 0)
             scope = (
                 f"regions {','.join(map(str, regions))}"
                 if regions
@@ -138,8 +138,8 @@ def users_token(
 ) -> None:
     """Create an API token for a user and print it once; only its hash is stored."""
     with unit_of_work() as session:
-        user = accounts.get_user_by_name(session, username)
-        plain, token = accounts.create_token(session, Principal.system(), user, name)
+        user = users.get_user_by_name(session, username=username)
+        plain, token = tokens.create_token(session, by=Principal.system(), user=user, name=name)
     typer.echo(plain)
     typer.echo(
         f"token {token.prefix}… for {username} ({name!r}); it is shown only now. "

@@ -20,7 +20,7 @@ from app.db import SessionDep
 from app.errors import DomainError, Invalid
 from app.i18n import translator
 from app.models import ProgramType, Role, Team, User, utcnow
-from app.services import accounts, audit, exports, paging, teams
+from app.services import audit, exports, paging, passwords, sessions, teams, tokens, users
 from app.services.access import Principal
 from app.web.auth import AdminPrincipal
 from app.web.htmx import render
@@ -79,9 +79,10 @@ def _with_named_team(session: SessionDep, chosen: list[int], add_team: str) -> l
 
 
 @router.get("/users", response_class=HTMLResponse, name="admin_users")
-def users(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
+def user_list(request: Request, session: SessionDep, principal: AdminPrincipal) -> Response:
     rows = [
-        (user, *accounts.user_scope(session, user.id or 0)) for user in accounts.list_users(session)
+        (user, *users.user_scope(session, user_id=user.id or 0))
+        for user in users.list_users(session)
     ]
     scoped = sorted({team_id for _, _, team_ids in rows for team_id in team_ids})
     team_names = {t.id: t.name for t in teams.teams_by_id(session, scoped)}
@@ -111,9 +112,9 @@ def create_user(
 ) -> Response:
     try:
         teams_ = _with_named_team(session, teams_, add_team)
-        user = accounts.create_user(
+        user = users.create_user(
             session,
-            principal,
+            by=principal,
             username=username,
             display_name=display_name,
             role=_role(role),
@@ -151,12 +152,12 @@ def _user_page(
 ) -> Response:
     assert user.id is not None
     settings: Settings = request.app.state.settings
-    scope = accounts.user_scope(session, user.id)
+    scope = users.user_scope(session, user_id=user.id)
     context = _user_form_context(session, scope[1]) | {
         "user": user,
         "scope": scope,
-        "sessions": accounts.live_sessions(session, user.id, settings),
-        "tokens": accounts.list_tokens(session, user.id),
+        "sessions": sessions.live_sessions(session, user_id=user.id, settings=settings),
+        "tokens": tokens.list_tokens(session, user_id=user.id),
         "message": message,
         "new_token": new_token,
         "form_id": secrets.token_urlsafe(16),
@@ -174,7 +175,7 @@ def user_detail(
     user_id: PathId,
     done: DoneParam = None,
 ) -> Response:
-    return _user_page(request, session, accounts.get_user(session, user_id), done=done)
+    return _user_page(request, session, users.get_user(session, user_id=user_id), done=done)
 
 
 @router.post("/users/{user_id}", response_class=HTMLResponse, name="admin_user_update")
@@ -194,10 +195,10 @@ def update_user(
         request,
         session,
         user_id,
-        lambda user: accounts.update_user(
+        lambda user: users.update_user(
             session,
-            principal,
-            user,
+            by=principal,
+            user=user,
             display_name=display_name,
             role=_role(role),
             is_active=is_active,
@@ -219,10 +220,10 @@ def _change_user(
     """Apply ``change`` to the user and return to their page; a refused change shows the
     page again with the reason, and nothing of it is kept."""
     try:
-        change(accounts.get_user(session, user_id))
+        change(users.get_user(session, user_id=user_id))
     except DomainError as error:
         session.rollback()
-        user = accounts.get_user(session, user_id)
+        user = users.get_user(session, user_id=user_id)
         return _user_page(
             request,
             session,
@@ -246,7 +247,7 @@ def reset_password(
         request,
         session,
         user_id,
-        lambda user: accounts.set_password(session, principal, user, password),
+        lambda user: passwords.set_password(session, by=principal, user=user, password=password),
         "password_set",
         message_at="password",
     )
@@ -260,7 +261,7 @@ def end_sessions(
         request,
         session,
         user_id,
-        lambda user: accounts.end_sessions_of(session, principal, user),
+        lambda user: sessions.end_sessions_of(session, by=principal, user=user),
         "sessions_ended",
     )
 
@@ -275,9 +276,9 @@ def create_token(
     form_id: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The new token is shown once, on this response; only its hash is kept."""
-    user = accounts.get_user(session, user_id)
+    user = users.get_user(session, user_id=user_id)
     try:
-        plain, _ = accounts.create_token(session, principal, user, name, form_id=form_id)
+        plain, _ = tokens.create_token(session, by=principal, user=user, name=name, form_id=form_id)
     except DomainError as error:
         return _user_page(
             request,
@@ -291,10 +292,10 @@ def create_token(
 
 
 @router.get("/tokens", response_class=HTMLResponse, name="admin_tokens")
-def tokens(
+def token_list(
     request: Request, session: SessionDep, principal: AdminPrincipal, done: DoneParam = None
 ) -> Response:
-    context = {"tokens": accounts.list_tokens(session), "done": _done(done)}
+    context = {"tokens": tokens.list_tokens(session), "done": _done(done)}
     return render(request, "admin/tokens.html", context)
 
 
@@ -305,8 +306,8 @@ def revoke_token(
     token_id: PathId,
     back: Annotated[str, Form()] = "",
 ) -> Response:
-    token = accounts.get_token(session, token_id)
-    accounts.revoke_token(session, principal, token)
+    token = tokens.get_token(session, token_id=token_id)
+    tokens.revoke_token(session, by=principal, token=token)
     where = f"/admin/users/{token.user_id}" if back == "user" else "/admin/tokens"
     target = f"{where}?done=token_revoked"
     return RedirectResponse(target, status_code=303)

@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
 from app.errors import DomainError, Invalid
-from app.services import access, accounts, audit, scoring
+from app.services import access, audit, scoring, users
 from app.services.access import Principal
 from app.web.api import ConsensusIn, RatingIn
 from app.web.auth import AdminPrincipal
@@ -214,7 +214,7 @@ def _apply(
         payload = {**body, "client_id": client_id, "base_revision": base}
         change = model.model_validate(payload)
         with request.app.state.unit_of_work() as session:
-            found = accounts.find_user(session, user)
+            found = users.find_user(session, username=user)
             if found is None or not found.is_active:
                 raise Invalid.of("outbox_no_user", user=user)
             reviewer = access.principal_for(session, found, channel="offline")

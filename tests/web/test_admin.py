@@ -26,8 +26,10 @@ from app.models import (
     UserSession,
     UserTeam,
 )
-from app.services import accounts, audit
+from app.security import verify_password
+from app.services import audit, tokens
 from app.services.access import Principal
+from app.services.credentials import digest
 from tests.factories import PASSWORD, make_team, make_user
 from tests.web.signin import parse, sign_in
 
@@ -189,7 +191,7 @@ def test_disabling_a_user_ends_their_sessions_at_once(
     app: FastAPI, client: TestClient, session: Session
 ) -> None:
     user = make_user(session, role=Role.ANALYST)
-    plain, _ = accounts.create_token(session, Principal.system(), user, "script")
+    plain, _ = tokens.create_token(session, by=Principal.system(), user=user, name="script")
     theirs = TestClient(app)
     sign_in(theirs, user.username)
     assert theirs.get("/teams", follow_redirects=False).status_code == 200
@@ -238,7 +240,7 @@ def test_reset_password_and_end_sessions(
     )
     assert response.status_code == 303
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", "brand new password")
+    assert verify_password(user.password_hash or "", "brand new password")
     [event] = events_since(session, before)
     assert event.action == "user.password_set" and event.after == {"sessions_ended": 1}
     assert theirs.get("/teams", follow_redirects=False).status_code == 303
@@ -261,7 +263,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(
     assert shown is not None
     plain = shown.get_text(strip=True)
     token = session.exec(select(ApiToken).where(ApiToken.user_id == user.id)).one()
-    assert token.token_hash == accounts.digest(plain) and token.prefix == plain[:12]
+    assert token.token_hash == digest(plain) and token.prefix == plain[:12]
     [event] = events_since(session, before)
     assert event.action == "api_token.created" and plain not in str(event.after)
     again = client.get(f"/admin/users/{user.id}").text
