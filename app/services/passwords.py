@@ -22,13 +22,14 @@ from app.services.sessions import end_user_sessions
 MIN_PASSWORD = 10
 WEAKEST_GUESSES = 1_000_000  # zxcvbn's score 2 and up: "somewhat guessable" or better
 MAX_PASSWORD = 1024  # longer input is refused before hashing
+WEIGHED = 72  # zxcvbn (4.5) refuses longer input with a ValueError
 
 
 def check_new_password(password: str, *, username: str = "", display_name: str = "") -> None:
     """Refuse a too short, too long, common or own-name password, saying which.
 
-    Only the first 100 characters are weighed; a longer password is strong by its length
-    alone (and zxcvbn slows on long input)."""
+    Only the first 72 characters are weighed; a longer password is strong by its length
+    alone (and zxcvbn slows on long input, and refuses more than 72 characters)."""
     if len(password) < MIN_PASSWORD:
         raise Invalid.of("err_password_short", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
@@ -36,7 +37,7 @@ def check_new_password(password: str, *, username: str = "", display_name: str =
     from zxcvbn import zxcvbn  # noqa: PLC0415 (its word lists take a moment to load)
 
     names = [username, display_name, *display_name.replace("(", " ").replace(")", " ").split()]
-    judged = zxcvbn(password[:100], user_inputs=[name for name in names if len(name) >= 3])
+    judged = zxcvbn(password[:WEIGHED], user_inputs=[name for name in names if len(name) >= 3])
     if judged["guesses"] >= WEAKEST_GUESSES:
         return
     kinds = _kinds(judged["sequence"])
