@@ -30,7 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.scales.rules import RatingInput
-from app.services import access, accounts, consensus, planning, ratings
+from app.services import access, consensus, planning, ratings, signin
 from app.services.access import Principal
 from tests.conftest import migrate, settings_for
 from tests.factories import make_review, make_scale_version, make_team, make_user
@@ -85,8 +85,12 @@ def test_parallel_guesses_do_not_get_past_the_free_attempts(own_database: str) -
     def guess() -> None:
         start.wait()
         with Session(engine) as session:
-            result = accounts.sign_in(
-                session, settings, username=username, password="a guess", client_address="10.5.5.5"
+            result = signin.sign_in(
+                session,
+                settings=settings,
+                username=username,
+                password="a guess",
+                client_address="10.5.5.5",
             )
             session.commit()
         outcomes.append("throttled" if result.retry_after else "checked")
@@ -104,7 +108,7 @@ def test_parallel_guesses_do_not_get_past_the_free_attempts(own_database: str) -
         ).one()
     engine.dispose()
     assert sorted(outcomes) == ["checked"] * 5 + ["throttled"] * 7
-    assert stored == accounts.FREE_FAILURES_PER_ACCOUNT
+    assert stored == signin.FREE_FAILURES_PER_ACCOUNT
 
 
 def _scoring_setup(engine: Engine) -> tuple[int, Principal]:

@@ -25,7 +25,7 @@ from app.db import LoopWrites, SessionDep, in_unit_of_work
 from app.db.engines import READ_ONLY, SQLITE_BUSY_TIMEOUT_MS, create_db_engine, parse_database_url
 from app.main import create_app
 from app.models import AuditEvent, RaterKind, Rating
-from app.services import accounts, audit
+from app.services import audit, tokens
 from app.services.access import Principal
 from tests.conftest import migrate, settings_for
 from tests.factories import make_review, make_user
@@ -374,13 +374,13 @@ def test_quick_reads_see_every_commit(sqlite_app: tuple[FastAPI, Engine]) -> Non
     app, engine = sqlite_app
     with Session(engine, expire_on_commit=False) as session:
         user = make_user(session)
-        plain, token = accounts.create_token(session, Principal.system(), user, "test")
+        plain, token = tokens.create_token(session, by=Principal.system(), user=user, name="test")
         session.commit()
     headers = {"Authorization": f"Bearer {plain}"}
     with TestClient(app) as client:
         assert client.get("/api/v1/me", headers=headers).json()["username"] == user.username
         with Session(engine, expire_on_commit=False) as session:
-            accounts.revoke_token(session, Principal.system(), session.merge(token))
+            tokens.revoke_token(session, by=Principal.system(), token=session.merge(token))
             session.commit()
         refused = client.get("/api/v1/me", headers=headers)
     assert refused.status_code == 401
@@ -403,7 +403,7 @@ def test_a_refused_rating_on_the_event_loop_stores_nothing(
     with Session(engine, expire_on_commit=False) as session:
         reviewer, other = make_user(session), make_user(session)
         review = make_review(session, reviewers=(reviewer, other))
-        plain, _ = accounts.create_token(session, Principal.system(), reviewer, "test")
+        plain, _ = tokens.create_token(session, by=Principal.system(), user=reviewer, name="test")
         session.commit()
     headers = {"Authorization": f"Bearer {plain}"}
     url = f"/api/v1/reviews/{review.id}/ratings/caseload-size"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.api.base import v1_router
-from app.schemas.accounts import Me
+from app.schemas.me import Me
 from app.services.access import Principal
 from app.web.auth import CurrentPrincipal
 

@@ -69,7 +69,7 @@ def principal_for(
     session: Session, user: User, *, channel: Channel = "web", **extra: object
 ) -> Principal:
     """A principal for ``user`` with the scope stored on them (only ambassadors and team
-    leaders have one to read). Requests get theirs from ``accounts.Credential``."""
+    leaders have one to read). Requests get theirs from ``credentials.Credential``."""
     assert user.id is not None
     connection = session.connection()
     regions: frozenset[int] = frozenset()

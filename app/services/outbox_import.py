@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from app.errors import DomainError, Invalid
 from app.schemas.ratings import ConsensusIn, RatingIn
-from app.services import access, accounts, audit, ratings
+from app.services import access, audit, ratings, users
 from app.services.access import Principal
 
 Units = Callable[[], AbstractContextManager[Session]]  # each call: a unit of work of its own
@@ -164,7 +164,7 @@ def _change(entry: dict[str, Any], number: int, client_id: str, base: object) ->
 def _save(units: Units, user: str, entry: dict[str, Any], change: RatingIn) -> ratings.SaveResult:
     """The change saved as ``user``'s own, through the tablet's channel."""
     with units() as session:
-        found = accounts.find_user(session, user)
+        found = users.find_user(session, username=user)
         if found is None or not found.is_active:
             raise Invalid.of("outbox_no_user", user=user)
         reviewer = access.principal_for(session, found, channel="offline")

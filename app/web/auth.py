@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -26,7 +25,7 @@ from sqlmodel import Session
 from app.db import quick_read, side_unit_of_work
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Channel, Role, utcnow
-from app.services import access, accounts, audit
+from app.services import access, audit, sessions, tokens
 from app.services.access import Principal
 
 SESSION_COOKIE = "fidelity_session"
@@ -45,9 +44,7 @@ def client_address(request: Request) -> str:
 def _keep_alive(
     request: Request,
     background: BackgroundTasks,
-    touch: Callable[[Session, int, datetime], None],
-    row_id: int,
-    now: datetime,
+    touch: Callable[[Session], None],
 ) -> None:
     """Record that a session or token is in use, after the response, in a unit of work
     of its own (at most once a minute for a session, once in five for a token).
@@ -59,7 +56,7 @@ def _keep_alive(
 
     def later() -> None:
         with side_unit_of_work(request) as own:
-            touch(own, row_id, now)
+            touch(own)
 
     background.add_task(later)
 
@@ -96,22 +93,26 @@ async def resolve_principal(request: Request, background: BackgroundTasks) -> Pr
             return None
     now = utcnow()
     if principal.token_id is not None:
-        if accounts.needs_token_touch(request.state.credential, now):
-            _keep_alive(request, background, accounts.touch_token, principal.token_id, now)
-    elif principal.session_id is not None and accounts.needs_touch(request.state.credential, now):
-        _keep_alive(request, background, accounts.touch_session, principal.session_id, now)
+        if tokens.needs_touch(request.state.credential, now=now):
+            touch = partial(tokens.touch_token, token_id=principal.token_id, now=now)
+            _keep_alive(request, background, touch)
+    elif principal.session_id is not None and sessions.needs_touch(
+        request.state.credential, now=now
+    ):
+        touch = partial(sessions.touch_session, session_id=principal.session_id, now=now)
+        _keep_alive(request, background, touch)
     request.state.principal = principal
     return principal
 
 
 def _token_principal(request: Request, bearer: str, connection: Connection) -> Principal:
-    token = accounts.find_token(connection, bearer)
+    token = tokens.find_token(connection, plain=bearer)
     request.state.credential = token
     return token.principal(channel="api", token_id=token.id, client_address=client_address(request))
 
 
 def _session_principal(request: Request, cookie: str, connection: Connection) -> Principal:
-    row = accounts.find_session(connection, cookie, request.app.state.settings)
+    row = sessions.find_session(connection, token=cookie, settings=request.app.state.settings)
     request.state.credential = row
     channel: Channel = "api" if request.url.path.startswith("/api/") else "web"
     return row.principal(

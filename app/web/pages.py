@@ -21,19 +21,22 @@ from app.scales import rules
 from app.scales.schema import Item, Principle, Section
 from app.services import (
     access,
-    accounts,
     action_plan,
     comparison,
     feedback,
     follow_up,
     paging,
+    passwords,
     planning,
     profiles,
     reports,
     review_view,
     reviewers,
     reviews,
+    sessions,
+    signin,
     teams,
+    users,
 )
 from app.services import scales as scale_service
 from app.services.access import Principal
@@ -184,7 +187,7 @@ def _review_context(
         ]
         if may_change
         else [],
-        "removers": accounts.display_names(session, sorted(removers)),
+        "removers": users.display_names(session, user_ids=sorted(removers)),
         **extra,
     }
 
@@ -361,11 +364,13 @@ def _account_page(
     assert principal.user_id is not None
     context = {
         "retry_after": retry_after,
-        "sessions": accounts.live_sessions(session, principal.user_id, request.app.state.settings),
+        "sessions": sessions.live_sessions(
+            session, user_id=principal.user_id, settings=request.app.state.settings
+        ),
         "changed": changed,
         "message": message,
         "said": said,
-        "min_password": accounts.MIN_PASSWORD,
+        "min_password": passwords.MIN_PASSWORD,
         "role_names": {role: f"role_{role.value}" for role in Role},
     }
     return render(request, "account/index.html", context, status_code=status_code)
@@ -382,9 +387,9 @@ def change_password(
 ) -> Response:
     """One's own password: the current one first; other devices are signed out."""
     assert principal.user_id is not None
-    user = accounts.get_user(session, principal.user_id)
+    user = users.get_user(session, user_id=principal.user_id)
     try:
-        current_ok = accounts.check_own_password(session, principal, current_password)
+        current_ok = signin.check_own_password(session, by=principal, password=current_password)
     except TooManyAttempts as error:
         return _account_page(
             request,
@@ -398,7 +403,7 @@ def change_password(
         return _account_page(
             request, session, principal, message="current_password_wrong", status_code=422
         )
-    if len(new_password) > accounts.MAX_PASSWORD:
+    if len(new_password) > passwords.MAX_PASSWORD:
         return _account_page(
             request, session, principal, message="password_too_long", status_code=422
         )
@@ -411,7 +416,7 @@ def change_password(
             request, session, principal, message="passwords_differ", status_code=422
         )
     try:
-        accounts.set_password(session, principal, user, new_password)
+        passwords.set_password(session, by=principal, user=user, password=new_password)
     except Invalid as refused:  # too short, too common, or made of one's own name
         return _account_page(
             request,

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Forbidden
-from app.services import accounts
+from app.services import passwords, sessions, signin, users
 from app.web.auth import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -109,7 +109,7 @@ def _form(
         "next_url": next_url,
         "message": message,
         "notice": notice,
-        "username": username[: accounts.MAX_USERNAME],
+        "username": username[: users.MAX_USERNAME],
         "login_csrf": token,
         "retry_after": retry_after,
     }
@@ -164,7 +164,7 @@ def login_submit(
             message="login_csrf_failed",
             username=username,
         )
-    if len(username) > accounts.MAX_USERNAME or len(password) > accounts.MAX_PASSWORD:
+    if len(username) > users.MAX_USERNAME or len(password) > passwords.MAX_PASSWORD:
         return _form(request, next_url=target, status_code=422, message="credentials_too_long")
     if not username.strip() or not password:
         return _form(
@@ -174,9 +174,9 @@ def login_submit(
             message="credentials_missing",
             username=username,
         )
-    outcome = accounts.sign_in(
+    outcome = signin.sign_in(
         session,
-        request.app.state.settings,
+        settings=request.app.state.settings,
         username=username,
         password=password,
         client_address=client_address(request),
@@ -219,7 +219,7 @@ def login_submit(
 
 @router.post("/logout", name="logout")
 def logout(session: SessionDep, principal: CurrentPrincipal) -> Response:
-    accounts.sign_out(session, principal)
+    sessions.sign_out(session, by=principal)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

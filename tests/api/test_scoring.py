@@ -23,7 +23,7 @@ from app.models import (
     Team,
     User,
 )
-from app.services import accounts
+from app.services import tokens
 from app.services.access import Principal
 from tests.factories import make_scale_version, make_team, make_user, shipped_scale
 
@@ -44,7 +44,7 @@ class Cast:
 
 
 def _token(session: Session, user: User) -> str:
-    token, _ = accounts.create_token(session, Principal.system(), user, "tests")
+    token, _ = tokens.create_token(session, by=Principal.system(), user=user, name="tests")
     return token
 
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.models import Role
-from app.services import accounts
+from app.services import tokens
 from app.services.access import Principal
 from tests.factories import make_team, make_user, shipped_scale
 from tests.services.test_profiles import finalised, in_progress
@@ -17,7 +17,7 @@ from tests.services.test_profiles import finalised, in_progress
 
 def _bearer(session: Session, **user: object) -> dict[str, str]:
     person = make_user(session, **user)  # type: ignore[arg-type]
-    plain, _ = accounts.create_token(session, Principal.system(), person, "test")
+    plain, _ = tokens.create_token(session, by=Principal.system(), user=person, name="test")
     session.commit()
     return {"Authorization": f"Bearer {plain}"}
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.models import AuditEvent, RaterKind, Rating, Review, ReviewReviewer, Role, User
 from app.scales.rules import RatingInput
-from app.services import access, accounts, consensus, ratings, review_view, reviewers
+from app.services import access, consensus, ratings, review_view, reviewers, tokens, users
 from app.services.access import Principal
 from tests.factories import make_review, make_user, shipped_scale
 from tests.web.signin import parse, sign_in
@@ -38,10 +38,10 @@ def score_all(session: Session, user: User, review: Review, score: int = 4) -> N
 
 
 def disable(session: Session, user: User) -> None:
-    regions, teams = accounts.user_scope(session, user.id or 0)
-    accounts.update_user(
-        session, Principal.system(), user, display_name=user.display_name, role=Role(user.role),
-        is_active=False, regions=regions, teams=teams,
+    regions, teams = users.user_scope(session, user_id=user.id or 0)
+    users.update_user(
+        session, by=Principal.system(), user=user, display_name=user.display_name,
+        role=Role(user.role), is_active=False, regions=regions, teams=teams,
     )  # fmt: skip
     session.commit()
 
@@ -324,7 +324,7 @@ def test_the_api_takes_off_the_lead_and_names_who_leads_after_them(
     lead, second, third = (make_user(session) for _ in range(3))
     outsider = make_user(session)
     review = make_review(session, reviewers=(lead, second, third))
-    token, _ = accounts.create_token(session, Principal.system(), lead, "tests")
+    token, _ = tokens.create_token(session, by=Principal.system(), user=lead, name="tests")
     session.commit()
     address = f"/api/v1/reviews/{review.id}/reviewers/{lead.username}/remove"
     headers = {"Authorization": f"Bearer {token}"}
@@ -362,7 +362,7 @@ def test_a_lead_from_elsewhere_who_takes_themselves_off_is_done_not_refused(
     lead = make_user(session, regions=(1081,))
     second, third = make_user(session), make_user(session)
     review = make_review(session, reviewers=(lead, second, third))
-    token, _ = accounts.create_token(session, Principal.system(), lead, "tests")
+    token, _ = tokens.create_token(session, by=Principal.system(), user=lead, name="tests")
     session.commit()
 
     answer = client.post(

@@ -37,8 +37,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import accounts
 from app.services.access import Principal
+from app.services.tokens import create_token
 from tests.factories import PASSWORD, make_review, make_team, make_user, shipped_scale
 from tests.web.signin import sign_in
 
@@ -496,7 +496,7 @@ def world(app: FastAPI, session: Session) -> World:
     }
     victims = {scope: make_user(session, role=Role.ANALYST) for scope in ("own", "other")}
     tokens = {
-        scope: accounts.create_token(session, Principal.system(), victims[scope], "a script")[1]
+        scope: create_token(session, by=Principal.system(), user=victims[scope], name="a script")[1]
         for scope in ("own", "other")
     }
     world = World(

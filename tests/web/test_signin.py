@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
 from app.models import AuditEvent, Role, SignInAttempt, UserSession, utcnow
-from app.services import accounts
+from app.security import verify_password
+from app.services import signin, tokens
 from app.services.access import Principal
+from app.services.credentials import digest
 from app.web.auth import SESSION_COOKIE
 from tests.factories import PASSWORD, make_team, make_user
 from tests.web.signin import csrf_token, login_form_token, parse, sign_in, submit_login
@@ -51,7 +53,7 @@ def test_sign_in_starts_a_stored_session_with_safe_cookie_flags(
     assert "Max-Age=43200" in cookie  # the 12-hour absolute lifetime
     token = client.cookies[SESSION_COOKIE]
     row = session.exec(select(UserSession).where(UserSession.user_id == user.id)).one()
-    assert row.token_hash == accounts.digest(token) and token not in row.token_hash
+    assert row.token_hash == digest(token) and token not in row.token_hash
     assert row.expires_at - row.created_at == timedelta(hours=12)
     assert row.ended_at is None
     [signed_in] = events(session, "auth.signed_in")
@@ -99,7 +101,7 @@ def test_over_long_credentials_are_refused_before_any_hashing(
     def no_hashing(*args: object) -> bool:
         raise AssertionError("a megabyte password must not reach Argon2")
 
-    monkeypatch.setattr(accounts, "verify_password", no_hashing)
+    monkeypatch.setattr(signin, "verify_password", no_hashing)
     response = submit_login(client, "someone", "x" * 1_000_000)
     assert response.status_code == 422
     assert "højst 1024 tegn" in error_text(response.text)
@@ -181,42 +183,6 @@ def test_failed_sign_ins_slow_down_that_account_for_every_worker(
         session.add(SignInAttempt(username="ghost", client_address="10.9.9.8", succeeded=False))
     session.flush()
     assert submit_login(client, "ghost").status_code == 429
-
-
-def test_the_wait_doubles_and_a_success_resets_the_account(session: Session) -> None:
-    user = make_user(session)
-    now = utcnow()
-    for n in range(8):
-        session.add(
-            SignInAttempt(
-                occurred_at=now - timedelta(seconds=1),
-                username=user.username,
-                client_address=f"10.0.0.{n}",
-                succeeded=False,
-            )
-        )
-    session.flush()
-    assert accounts.required_wait(session, user.username, "10.1.1.1", now) == 15  # 2**4 - 1 s
-    session.add(
-        SignInAttempt(occurred_at=now, username=user.username, client_address="x", succeeded=True)
-    )
-    session.flush()
-    assert accounts.required_wait(session, user.username, "10.1.1.1", now) == 0
-    later = now + accounts.ATTEMPT_WINDOW + timedelta(seconds=2)
-    assert accounts.required_wait(session, "anyone", "10.0.0.1", later) == 0
-
-
-def test_one_address_guessing_many_accounts_is_slowed(session: Session) -> None:
-    now = utcnow()
-    for n in range(accounts.FREE_FAILURES_PER_ADDRESS):
-        session.add(
-            SignInAttempt(
-                occurred_at=now, username=f"guess{n}", client_address="10.6.6.6", succeeded=False
-            )
-        )
-    session.flush()
-    assert accounts.required_wait(session, "fresh-name", "10.6.6.6", now) == 2
-    assert accounts.required_wait(session, "fresh-name", "10.6.6.7", now) == 0
 
 
 def test_sign_out_really_ends_the_session(client: TestClient, session: Session) -> None:
@@ -328,7 +294,7 @@ def test_state_changes_without_the_sessions_csrf_token_are_refused(
     text = parse(response.text).select_one(".error-detail").get_text(" ", strip=True)  # type: ignore[union-attr]
     assert "CSRF-kontrol" in text
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", PASSWORD), "nothing changed"
+    assert verify_password(user.password_hash or "", PASSWORD), "nothing changed"
     [denied] = events(session, "access.denied")
     assert denied.actor_id == user.id and denied.after is not None
     assert denied.after["reason"] == "csrf_failed" and denied.after["path"] == "/account/password"
@@ -353,7 +319,7 @@ def test_the_csrf_token_is_accepted_as_htmx_header_or_form_field(
     response = client.post("/account/password", headers=headers, data=data, follow_redirects=False)
     assert response.status_code == 303
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", "tulip lantern 47 river")
+    assert verify_password(user.password_hash or "", "tulip lantern 47 river")
 
 
 def test_the_csrf_token_sits_once_on_body_for_htmx(client: TestClient, session: Session) -> None:
@@ -369,8 +335,8 @@ def test_the_csrf_token_sits_once_on_body_for_htmx(client: TestClient, session: 
 
 def test_api_tokens_work_without_csrf_and_stop_when_revoked(app: FastAPI, session: Session) -> None:
     user = make_user(session, role=Role.ANALYST)
-    plain, token = accounts.create_token(session, Principal.system(), user, "R script")
-    assert token.token_hash == accounts.digest(plain) and plain.startswith("ipsf_")
+    plain, token = tokens.create_token(session, by=Principal.system(), user=user, name="R script")
+    assert token.token_hash == digest(plain) and plain.startswith("ipsf_")
     api = TestClient(app, headers={"Authorization": f"Bearer {plain}"})
     me = api.get("/api/v1/me").json()
     assert me == {
@@ -384,7 +350,7 @@ def test_api_tokens_work_without_csrf_and_stop_when_revoked(app: FastAPI, sessio
     }
     session.refresh(token)
     assert token.last_used_at is not None
-    accounts.revoke_token(session, Principal.system(), token)
+    tokens.revoke_token(session, by=Principal.system(), token=token)
     session.flush()
     response = api.get("/api/v1/me")
     assert response.status_code == 401
@@ -404,7 +370,7 @@ def test_unknown_token_and_no_token_are_401_with_how_to_authenticate(app: FastAP
 
 def test_a_disabled_users_token_stops_working(app: FastAPI, session: Session) -> None:
     user = make_user(session)
-    plain, _ = accounts.create_token(session, Principal.system(), user, "script")
+    plain, _ = tokens.create_token(session, by=Principal.system(), user=user, name="script")
     user.is_active = False
     session.commit()  # stored before the request, as in life (a refused request rolls back)
     response = TestClient(app).get("/api/v1/me", headers={"Authorization": f"Bearer {plain}"})
@@ -482,8 +448,8 @@ def test_absurd_ids_are_a_clear_4xx_never_a_500(
 
 def test_a_revoked_token_is_401_on_pages_too_and_on_record(app: FastAPI, session: Session) -> None:
     user = make_user(session)
-    plain, token = accounts.create_token(session, Principal.system(), user, "script")
-    accounts.revoke_token(session, Principal.system(), token)
+    plain, token = tokens.create_token(session, by=Principal.system(), user=user, name="script")
+    tokens.revoke_token(session, by=Principal.system(), token=token)
     session.commit()  # stored before the request, as in life (a refused request rolls back)
     response = TestClient(app).get(
         "/teams", headers={"Authorization": f"Bearer {plain}"}, follow_redirects=False
@@ -501,7 +467,7 @@ def test_guessing_the_current_password_through_a_session_is_slowed_and_recorded(
     user = make_user(session)
     token = sign_in(client, user.username)
     form = {"new_password": "harbour violin 83 moss", "repeat_password": "harbour violin 83 moss"}
-    for _ in range(accounts.FREE_FAILURES_PER_ACCOUNT):
+    for _ in range(signin.FREE_FAILURES_PER_ACCOUNT):
         response = client.post(
             "/account/password",
             headers={"X-CSRF-Token": token},
@@ -516,9 +482,9 @@ def test_guessing_the_current_password_through_a_session_is_slowed_and_recorded(
     )
     assert response.status_code == 429
     assert error_text(response.text).startswith("For mange mislykkede forsøg")
-    assert len(events(session, "auth.password_check_failed")) == accounts.FREE_FAILURES_PER_ACCOUNT
+    assert len(events(session, "auth.password_check_failed")) == signin.FREE_FAILURES_PER_ACCOUNT
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", PASSWORD), "unchanged"
+    assert verify_password(user.password_hash or "", PASSWORD), "unchanged"
 
 
 def test_a_new_password_over_the_limit_is_named_as_such(
@@ -696,4 +662,4 @@ def test_a_common_password_is_refused_on_the_account_page_saying_why(
         said = parse(response.text).select_one("#password-error")
         assert said is not None and words in said.get_text()
     session.refresh(user)
-    assert accounts.verify_password(user.password_hash or "", PASSWORD), "nothing changed"
+    assert verify_password(user.password_hash or "", PASSWORD), "nothing changed"

@@ -17,12 +17,12 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db.engines import create_db_engine
 from app.services import audit
+from tests.cli.runner import run
 from tests.conftest import settings_for
-from tests.test_cli import env, run  # noqa: F401 (the fixture)
 
 
 @pytest.fixture
-def migrated(env: str) -> Iterator[str]:  # noqa: F811
+def migrated(env: str) -> Iterator[str]:
     code, _, err = run("db", "upgrade")
     assert code == 0, err
     yield env
