@@ -35,8 +35,10 @@ from app.web import (
     offline,
     pages,
     planning_pages,
+    review_pages,
     scoring_pages,
     signin,
+    team_pages,
 )
 from app.web.error_handlers import add_error_handlers
 from app.web.policy import protect_headers
@@ -51,9 +53,11 @@ ROUTERS = (
     health.router,
     offline.router,
     signin.router,
-    planning_pages.router,  # before pages: /reviews/new must not match /reviews/{review_id}
+    planning_pages.router,  # before review_pages: /reviews/new is not /reviews/{review_id}
     scoring_pages.router,
     pages.router,
+    team_pages.router,
+    review_pages.router,
     feedback_pages.router,
     national_pages.router,
     admin.router,

@@ -6,7 +6,7 @@ from fastapi import Request, Response
 
 from app.api.base import v1_router
 from app.db import SessionDep
-from app.services import exports, national_filters
+from app.services import export_files
 from app.services.access import Principal
 from app.services.export_files import Format, Kind, Labels, Separator
 from app.web import downloads
@@ -25,11 +25,10 @@ def _export(
     sep: Separator,
     labels: Labels,
 ) -> Response:
-    downloads.require_export(principal)
-    chosen = national_filters.parse_filters(session, **filters.model_dump())
-    scope = exports.Scope.of(
-        national_filters.chosen_versions(session, filters=chosen),
-        chosen,
+    scope = export_files.scope(
+        session,
+        principal=principal,
+        filters=filters.model_dump(),
         timezone=request.app.state.settings.timezone,
     )
     return downloads.export_response(

@@ -10,15 +10,30 @@ from collections.abc import Iterator
 from typing import Literal
 
 from sqlalchemy import Connection
+from sqlmodel import Session
 
+from app.errors import Forbidden
 from app.i18n import Translator, thousands_in
-from app.services import export_writers, exports, xlsx
+from app.services import access, export_writers, exports, national_filters, xlsx
+from app.services.access import Principal
 from app.services.exports import Scope
 
 Kind = Literal["reviews", "ratings", "workbook"]
 Format = Literal["json", "csv", "xlsx"]
 Separator = Literal[";", ","]
 Labels = Literal["words", "keys"]
+
+
+def scope(
+    session: Session, *, principal: Principal, filters: dict[str, str | None], timezone: str
+) -> Scope:
+    """What an export of ``filters`` holds, once the caller may export at all (the filters
+    are checked against what exists, each refusal naming the allowed values)."""
+    if not access.can_export(principal):
+        raise Forbidden.of("err_export_forbidden")
+    chosen = national_filters.parse_filters(session, **filters)
+    versions = national_filters.chosen_versions(session, filters=chosen)
+    return Scope.of(versions, chosen, timezone=timezone)
 
 
 def chunks(

@@ -19,9 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from app.db import side_unit_of_work
-from app.errors import Forbidden
 from app.i18n import translator
-from app.services import access, audit, export_files
+from app.services import audit, export_files
 from app.services.access import Principal
 from app.services.export_files import Format, Kind, Labels, Separator
 from app.services.exports import Scope
@@ -53,11 +52,6 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def require_export(principal: Principal) -> None:
-    if not access.can_export(principal):
-        raise Forbidden.of("err_export_forbidden")
 
 
 def export_response(

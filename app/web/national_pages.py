@@ -18,7 +18,7 @@ from app.models import ProgramType
 from app.services import (
     access,
     comparison,
-    exports,
+    export_files,
     national_filters,
     national_overview,
     national_small_numbers,
@@ -102,11 +102,10 @@ def national_workbook(
 ) -> Response:
     """The whole export as one workbook, streamed as it is written: reviews, ratings,
     what the items are, the filters; in the reader's language."""
-    downloads.require_export(principal)
-    chosen = national_filters.parse_filters(session, **filters.model_dump())
-    scope = exports.Scope.of(
-        national_filters.chosen_versions(session, filters=chosen),
-        chosen,
+    scope = export_files.scope(
+        session,
+        principal=principal,
+        filters=filters.model_dump(),
         timezone=request.app.state.settings.timezone,
     )
     return downloads.export_response(
