@@ -182,6 +182,12 @@ def login_submit(
         client_address=client_address(request),
         user_agent=request.headers.get("User-Agent"),
     )
+    return _answer(request, outcome, target, username)
+
+
+def _answer(request: Request, outcome: signin.SignIn, target: str, username: str) -> Response:
+    """Signed in: the session's cookie and on to where the person was going; refused:
+    the form again, saying why (and when to try again after too many attempts)."""
     if outcome.retry_after:
         response = _form(
             request,
