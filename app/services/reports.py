@@ -119,6 +119,15 @@ def scoresheet(report: Report, language: str, t: Any) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = t("xlsx_scoresheet")
+    _items_sheet(sheet, report, language, t)
+    _groups_sheet(book.create_sheet(t("xlsx_groups")), report, language, t)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _items_sheet(sheet: Any, report: Report, language: str, t: Any) -> None:
+    """The review's facts above a row for each item: score, reason, recommendation."""
     result = report.result
     bold = Font(bold=True)
     facts = [
@@ -161,12 +170,16 @@ def scoresheet(report: Report, language: str, t: Any) -> bytes:
     for row in sheet.iter_rows(min_row=8):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-    groups = book.create_sheet(t("xlsx_groups"))
+
+
+def _groups_sheet(groups: Any, report: Report, language: str, t: Any) -> None:
+    """A row for each section and principle: total, mean, items rated of all."""
+    result = report.result
     groups.append(
         [t("kind"), t("name"), t("total"), t("mean_score"), t("items_rated"), t("item_count")]
     )
     for cell in groups[1]:
-        cell.font = bold
+        cell.font = Font(bold=True)
     for kind, found in ((t("section"), result.sections), (t("principle"), result.principles)):
         for group in found:
             groups.append(
@@ -180,6 +193,3 @@ def scoresheet(report: Report, language: str, t: Any) -> bytes:
                 ]
             )
     groups.column_dimensions["B"].width = 50
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -58,12 +58,7 @@ def take_off(
     why = clean_text(reason, limit=TAKE_OFF_REASON_MAX, key="err_reason_long")
     if not why:
         raise Invalid.of("err_reviewer_reason")
-    leaving = session.get(User, user_id) if user_id is not None else _user(session, username or "")
-    if leaving is None:
-        raise Invalid.of("err_no_user", username=str(user_id))
-    link = links.get(leaving.id or -1)
-    if link is None:
-        raise Invalid.of("err_not_on_review", username=leaving.username)
+    leaving, link = _leaving(session, links, username=username, user_id=user_id)
     newcomer = _newcomer(session, review.id, replacement, links) if replacement else None
     staying = [other for other in links.values() if other.user_id != link.user_id]
     needed = 2 if review.status == ReviewStatus.SCORING else 1
@@ -98,6 +93,23 @@ def take_off(
         )
     session.flush()
     return link
+
+
+def _leaving(
+    session: Session,
+    links: dict[int, ReviewReviewer],
+    *,
+    username: str | None,
+    user_id: int | None,
+) -> tuple[User, ReviewReviewer]:
+    """The reviewer to take off (by id or name) and their place on the review."""
+    leaving = session.get(User, user_id) if user_id is not None else _user(session, username or "")
+    if leaving is None:
+        raise Invalid.of("err_no_user", username=str(user_id))
+    link = links.get(leaving.id or -1)
+    if link is None:
+        raise Invalid.of("err_not_on_review", username=leaving.username)
+    return leaving, link
 
 
 def _move(

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -77,8 +78,6 @@ def add_synthetic_reviews(
     teams = _teams(session, -(-count // len(YEARS)), summary)
     quality = {team.id: _clamp_quality(rng.gauss(3.4, 0.55)) for team in teams}
     connection = session.connection()
-    reviews = table_of(Review)
-    ratings = table_of(Rating)
     written = 0
     while written < count:
         batch = []
@@ -91,50 +90,9 @@ def add_synthetic_reviews(
             row, definition = lignende if use_lignende else ips  # type: ignore[misc]
             level = quality[team.id] + 0.08 * (year - YEARS[0])
             batch.append((team, row, definition, _visit(index, year), level))
-        review_rows, rating_rows = [], []
-        for team, row, definition, visit, level in batch:
-            scores = _scores(definition, level, rng)
-            result = scoring.score_review(definition, scores)
-            finalised_at = datetime.combine(visit + timedelta(days=21), time(10), tzinfo=UTC)
-            review_rows.append(
-                {
-                    "team_id": team.id,
-                    "scale_version_id": row.id,
-                    "visit_date": visit,
-                    "visit_end_date": visit,
-                    "status": ReviewStatus.FINALISED.value,
-                    "created_at": finalised_at - timedelta(days=30),
-                    "finalised_at": finalised_at,
-                    "total_score": result.total,
-                    "level_key": result.level.key if result.level else None,
-                    "result": result.to_dict(),
-                }
-            )
-            rating_rows.append((scores, finalised_at))
-        ids = connection.execute(
-            sa.insert(reviews).returning(reviews.c.id, sort_by_parameter_order=True),
-            review_rows,
-        ).scalars()
-        values = []
-        for review_id, (scores, at) in zip(ids, rating_rows, strict=True):
-            for key, item in scores.items():
-                values.append(
-                    {
-                        "review_id": review_id,
-                        "item_key": key,
-                        "rater_kind": RaterKind.CONSENSUS.value,
-                        "rater_id": None,
-                        "score": item.score,
-                        "not_rated_reason": item.not_rated_reason,
-                        "evidence": [],
-                        "revision": 1,
-                        "updated_at": at,
-                    }
-                )
-        connection.execute(sa.insert(ratings), values)
+        summary.ratings += _write(connection, batch, rng)
         written += len(batch)
         summary.reviews += len(batch)
-        summary.ratings += len(values)
         if progress is not None:
             progress(written)
     audit.record(
@@ -144,6 +102,53 @@ def add_synthetic_reviews(
         after={"teams": summary.teams, "reviews": summary.reviews, "ratings": summary.ratings},
     )
     return summary
+
+
+def _write(connection: sa.Connection, batch: list[Any], rng: random.Random) -> int:
+    """One batch of finalised reviews and their consensus ratings, inserted in bulk;
+    answers how many ratings it wrote."""
+    reviews, ratings = table_of(Review), table_of(Rating)
+    review_rows, rating_rows = [], []
+    for team, row, definition, visit, level in batch:
+        scores = _scores(definition, level, rng)
+        result = scoring.score_review(definition, scores)
+        finalised_at = datetime.combine(visit + timedelta(days=21), time(10), tzinfo=UTC)
+        review_rows.append(
+            {
+                "team_id": team.id,
+                "scale_version_id": row.id,
+                "visit_date": visit,
+                "visit_end_date": visit,
+                "status": ReviewStatus.FINALISED.value,
+                "created_at": finalised_at - timedelta(days=30),
+                "finalised_at": finalised_at,
+                "total_score": result.total,
+                "level_key": result.level.key if result.level else None,
+                "result": result.to_dict(),
+            }
+        )
+        rating_rows.append((scores, finalised_at))
+    ids = connection.execute(
+        sa.insert(reviews).returning(reviews.c.id, sort_by_parameter_order=True),
+        review_rows,
+    ).scalars()
+    values = [
+        {
+            "review_id": review_id,
+            "item_key": key,
+            "rater_kind": RaterKind.CONSENSUS.value,
+            "rater_id": None,
+            "score": item.score,
+            "not_rated_reason": item.not_rated_reason,
+            "evidence": [],
+            "revision": 1,
+            "updated_at": at,
+        }
+        for review_id, (scores, at) in zip(ids, rating_rows, strict=True)
+        for key, item in scores.items()
+    ]
+    connection.execute(sa.insert(ratings), values)
+    return len(values)
 
 
 def _clamp_quality(value: float) -> float:
