@@ -53,7 +53,7 @@ def review_list(
     after = paging.Cursor.decode(cursor, (date.fromisoformat, int))
     rows, following = reviews.review_slice(
         session,
-        principal,
+        principal=principal,
         team_id=team_id,
         after=(after[0], after[1]) if after else None,
         limit=size,

@@ -308,7 +308,9 @@ def _planned(session: Session, *conditions: ColumnElement[bool]) -> list[Planned
     planned = []
     for action, version_id, visit_date in rows:
         if version_id not in definitions:
-            definitions[version_id] = scale_service.definition_for(session, version_id)
+            definitions[version_id] = scale_service.definition_for(
+                session, scale_version_id=version_id
+            )
         try:
             item: Item | None = definitions[version_id].item(action.item_key)
         except KeyError:

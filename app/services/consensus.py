@@ -46,7 +46,7 @@ def submit(session: Session, *, principal: Principal, review_id: int) -> Review:
         return review  # submitting twice changes nothing
     if review.status == ReviewStatus.FINALISED:
         raise Conflict.of("err_review_finalised")
-    definition = scale_service.definition_for(session, review.scale_version_id)
+    definition = scale_service.definition_for(session, scale_version_id=review.scale_version_id)
     mine = _ratings_of(session, review.id, RaterKind.REVIEWER, me.user_id)
     result = score_review(definition, item_scores(mine))
     if result.unscored:

@@ -134,7 +134,7 @@ def writable_review(
         raise Forbidden.of("err_not_team_leader")
     if review.status != ReviewStatus.FINALISED:
         raise Conflict.of("err_report_not_final")
-    return review, scale_service.definition_for(session, review.scale_version_id)
+    return review, scale_service.definition_for(session, scale_version_id=review.scale_version_id)
 
 
 def item_of(definition: ScaleDefinition, *, item_key: str) -> Item:

@@ -125,7 +125,7 @@ def _due_teams(
         if visit is not None:
             key = (version_id, level_key)
             if key not in after:
-                definition = scale_service.definition_for(session, version_id)
+                definition = scale_service.definition_for(session, scale_version_id=version_id)
                 level = level_of(definition, key=level_key)
                 after[key] = months_below_good if below_good(definition, level) else months
             due = add_months(visit, after[key])

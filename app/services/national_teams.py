@@ -174,7 +174,9 @@ def _outcome(
     months: int,
 ) -> Outcome:
     """A review's scale name, level band and months until the next review is due."""
-    definition = definitions.get(version_id) or scale_service.definition_for(session, version_id)
+    definition = definitions.get(version_id) or scale_service.definition_for(
+        session, scale_version_id=version_id
+    )
     band = next((band for band in definition.levels.bands if band.key == level_key), None)
     after = months_below_good if profiles.below_good(definition, band) else months
     return f"{definition.key} {definition.version}", band, after

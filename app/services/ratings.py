@@ -132,7 +132,9 @@ def save_rating(
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
     target = _target(session, connection, principal, review_id, locked=postgres)
-    definition = scale_service.definition_with(session, target.scale_version_id, target.sha256)
+    definition = scale_service.definition_with(
+        session, scale_version_id=target.scale_version_id, sha256=target.sha256
+    )
     try:
         item = definition.item(item_key)
     except KeyError:

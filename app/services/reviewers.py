@@ -83,7 +83,7 @@ def take_off(
     )
     if review.status == ReviewStatus.SCORING and all(o.submitted_at for o in staying):
         # Everyone left on it has submitted: the consensus waited only for them.
-        definition = scale_service.definition_for(session, review.scale_version_id)
+        definition = scale_service.definition_for(session, scale_version_id=review.scale_version_id)
         consensus.start_consensus(
             session,
             principal=principal,

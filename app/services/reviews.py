@@ -37,7 +37,7 @@ def _visible(
 
 
 def list_reviews(
-    session: Session, principal: Principal, *, team_id: int | None = None, limit: int | None = None
+    session: Session, *, principal: Principal, team_id: int | None = None, limit: int | None = None
 ) -> list[ReviewRow]:
     """The reviews the caller may see, newest visit first: of one team, or the newest
     ``limit`` of all (one of the two, so the list is bounded)."""
@@ -55,8 +55,8 @@ def list_reviews(
 
 def review_slice(
     session: Session,
-    principal: Principal,
     *,
+    principal: Principal,
     team_id: int | None,
     after: tuple[date, int] | None,
     limit: int,
@@ -85,7 +85,7 @@ def review_slice(
 
 
 def in_progress(
-    session: Session, principal: Principal, *, limit: int
+    session: Session, *, principal: Principal, limit: int
 ) -> tuple[list[ReviewRow], int]:
     """The newest ``limit`` reviews under way that the caller may see, and how many
     there are in all (a team has at most one, so they are few, but the front page

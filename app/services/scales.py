@@ -112,6 +112,7 @@ def retire_scale(
 
 
 def find_scale_version(session: Session, *, key: str, version: str) -> ScaleVersion | None:
+    """The stored version ``key`` ``version``, whatever its status, or None."""
     statement = select(ScaleVersion).where(
         ScaleVersion.scale_key == key, ScaleVersion.version == version
     )
@@ -157,14 +158,14 @@ def definition_of(row: ScaleVersion) -> ScaleDefinition:
     return cached
 
 
-def definition_for(session: Session, scale_version_id: int) -> ScaleDefinition:
+def definition_for(session: Session, *, scale_version_id: int) -> ScaleDefinition:
     """The definition of a stored version by its id, read from the database only when it
     is not already parsed (the fingerprint is a small read; the definition is not)."""
     sha = session.exec(select(ScaleVersion.sha256).where(ScaleVersion.id == scale_version_id)).one()
-    return definition_with(session, scale_version_id, sha)
+    return definition_with(session, scale_version_id=scale_version_id, sha256=sha)
 
 
-def definition_with(session: Session, scale_version_id: int, sha256: str) -> ScaleDefinition:
+def definition_with(session: Session, *, scale_version_id: int, sha256: str) -> ScaleDefinition:
     """The definition of a stored version whose fingerprint the caller has already read."""
     cached = _PARSED.get(sha256)
     if cached is not None:

@@ -72,12 +72,14 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         if principal.role == Role.TEAM_LEADER
         else {}
     )
-    in_progress, in_progress_total = reviews.in_progress(session, principal, limit=HOME_IN_PROGRESS)
+    in_progress, in_progress_total = reviews.in_progress(
+        session, principal=principal, limit=HOME_IN_PROGRESS
+    )
     context = {
         "scales": cards,
         "teams": team_page,
         "plans": plans,
-        "recent_reviews": reviews.list_reviews(session, principal, limit=HOME_RECENT),
+        "recent_reviews": reviews.list_reviews(session, principal=principal, limit=HOME_RECENT),
         "in_progress": in_progress,
         "in_progress_total": in_progress_total,
         "due_teams": due,

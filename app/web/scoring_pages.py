@@ -167,7 +167,9 @@ async def _save(
     def save(session: Session) -> None:
         review = access.visible_review(session, principal, review_id)
         try:
-            item = scale_service.definition_for(session, review.scale_version_id).item(item_key)
+            item = scale_service.definition_for(
+                session, scale_version_id=review.scale_version_id
+            ).item(item_key)
         except KeyError:
             raise NotFound.of("err_no_item", item=item_key) from None
         body = from_form(item, form, consensus=consensus)

@@ -51,7 +51,7 @@ def team_detail(
 ) -> Response:
     summary = teams.team_summary(session, principal, team_id)
     record_view(request, background, principal, "team", team_id)
-    team_reviews = reviews.list_reviews(session, principal, team_id=team_id)  # one a year
+    team_reviews = reviews.list_reviews(session, principal=principal, team_id=team_id)  # one a year
     profile = profiles.team_profile(session, principal=principal, team_id=team_id)
     settings = request.app.state.settings
     language = request.state.language

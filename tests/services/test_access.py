@@ -40,7 +40,9 @@ def team_names(session: Session, who: access.Principal) -> list[str]:
 
 
 def review_ids(session: Session, who: access.Principal) -> set[int]:
-    return {review.id or 0 for review, _, _ in reviews.list_reviews(session, who, limit=200)}
+    return {
+        review.id or 0 for review, _, _ in reviews.list_reviews(session, principal=who, limit=200)
+    }
 
 
 def ids(*rows: object) -> set[int]:
