@@ -117,7 +117,7 @@ def _scoring_setup(engine: Engine) -> tuple[int, Principal]:
         lead = make_user(session)
         second = make_user(session)
         review = make_review(session, reviewers=(lead, second))
-        principal = access.principal_for(session, lead, channel="api")
+        principal = access.principal_for(session, user=lead, channel="api")
         session.commit()
         assert review.id is not None
         return review.id, principal
@@ -206,7 +206,7 @@ def test_two_plans_for_one_team_at_once_make_one_review(own_database: str) -> No
         make_scale_version(session)
         team = make_team(session)
         lead, second = make_user(session), make_user(session)
-        principal = access.principal_for(session, lead)
+        principal = access.principal_for(session, user=lead)
         team_id, names = team.id, [lead.username, second.username]
         session.commit()
     assert team_id is not None
@@ -241,7 +241,7 @@ def test_a_rating_waiting_behind_its_reviewers_submission_is_refused(own_databas
         with Session(engine, expire_on_commit=False) as session:
             reviewer, other = make_user(session), make_user(session)
             review = make_review(session, reviewers=(reviewer, other))
-            principal = access.principal_for(session, reviewer, channel="api")
+            principal = access.principal_for(session, user=reviewer, channel="api")
         submitting = Session(engine)
         submitting.get(Review, review.id)
         consensus.lock_review(submitting, review=submitting.get(Review, review.id))

@@ -49,7 +49,7 @@ def review_list(
     limit: LimitParam = None,
     cursor: CursorParam = None,
 ) -> ReviewPage:
-    size = paging.page_request(1, limit).size
+    size = paging.page_request(number=1, size=limit).size
     after = paging.Cursor.decode(cursor, (date.fromisoformat, int))
     rows, following = reviews.review_slice(
         session,
@@ -187,7 +187,7 @@ def reviewer_remove(
         replacement=body.replacement_username,
         new_lead=body.lead_username,
     )
-    if not access.sees_review(session, principal, review_id):
+    if not access.sees_review(session, principal=principal, review_id=review_id):
         return Response(status_code=204)
     return _review_detail(session, principal, review_id)
 

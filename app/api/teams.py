@@ -42,11 +42,15 @@ def team_list(
     cursor: CursorParam = None,
     q: SearchParam = None,
 ) -> TeamPage:
-    size = paging.page_request(1, limit).size
+    size = paging.page_request(number=1, size=limit).size
     after = paging.Cursor.decode(cursor, (str, int))
     query = teams.TeamQuery(search=paging.search_text(q))
     found, following = teams.team_slice(
-        session, principal, query, after=(after[0], after[1]) if after else None, limit=size
+        session,
+        principal=principal,
+        query=query,
+        after=(after[0], after[1]) if after else None,
+        limit=size,
     )
     return TeamPage(
         items=[team_out(summary) for summary in found],
@@ -63,9 +67,9 @@ def team_detail(
     background: BackgroundTasks,
     team_id: PathId,
 ) -> TeamOut:
-    summary = teams.team_summary(session, principal, team_id)
+    summary = teams.team_summary(session, principal=principal, team_id=team_id)
     record_view(request, background, principal, "team", team_id)
-    return team_out(teams.summaries(session, principal, [summary.team])[0])
+    return team_out(teams.summaries(session, principal=principal, teams=[summary.team])[0])
 
 
 @router.get(

@@ -35,8 +35,8 @@ def audit_export(
     try:
         found = audit.event_filter(
             action=action,
-            since=audit.parse_day(since, "--since"),
-            until=audit.parse_day(until, "--until"),
+            since=audit.parse_day(since, field="--since"),
+            until=audit.parse_day(until, field="--until"),
             timezone=settings().timezone,
         )
     except DomainError as error:
@@ -53,7 +53,7 @@ def audit_export(
     with database() as engine, read_session(engine) as session:  # no write lock while writing
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
-            for line in audit.csv_lines(audit.csv_rows(session, found), sep=sep):
+            for line in audit.csv_lines(audit.csv_rows(session, found=found), sep=sep):
                 target.write(line)
                 count += 1
         finally:

@@ -50,7 +50,7 @@ def db_backup(
     with database() as engine:
         url = engine.url
     try:
-        made = backup.backup(url, file)
+        made = backup.backup(url=url, target=file)
     except DomainError as error:
         fail(error.detail)
     typer.echo(f"backed up {display_url(url)} to {shown(made.path)} ({_size(made.bytes)})")
@@ -75,7 +75,7 @@ def db_restore(
             "stop the app, then run again with --yes"
         )
     try:
-        put_back = backup.restore(url, file, known=known_revision)
+        put_back = backup.restore(url=url, source=file, known=known_revision)
     except DomainError as error:
         fail(error.detail)
     with database(migrated=False) as engine:

@@ -67,7 +67,7 @@ def _synthetic(count: int) -> None:
 
     with unit_of_work() as session:
         made = synthetic_service.add_synthetic_reviews(
-            session, count, scales_dir=settings().scales_dir, progress=progress
+            session, count=count, scales_dir=settings().scales_dir, progress=progress
         )
     typer.echo(
         f"synthetic data added: {made.reviews} finalised reviews, {made.ratings} ratings, "

@@ -66,7 +66,7 @@ class Principal:
 
 
 def principal_for(
-    session: Session, user: User, *, channel: Channel = "web", **extra: object
+    session: Session, *, user: User, channel: Channel = "web", **extra: object
 ) -> Principal:
     """A principal for ``user`` with the scope stored on them (only ambassadors and team
     leaders have one to read). Requests get theirs from ``credentials.Credential``."""
@@ -173,7 +173,7 @@ def review_scope_newest_first(principal: Principal) -> ColumnElement[bool]:
     return or_((col(Review.team_id) + 0).in_(regional), (col(Review.id) + 0).in_(assigned))
 
 
-def visible_team(session: Session, principal: Principal, team_id: int) -> Team:
+def visible_team(session: Session, *, principal: Principal, team_id: int) -> Team:
     """The team, if ``principal`` may see it; otherwise 404 whether or not it exists."""
     team = session.exec(select(Team).where(Team.id == team_id, team_scope(principal))).first()
     if team is not None:
@@ -183,14 +183,14 @@ def visible_team(session: Session, principal: Principal, team_id: int) -> Team:
     raise NotFound.of("err_no_team", id=team_id)
 
 
-def sees_review(session: Session, principal: Principal, review_id: int) -> bool:
+def sees_review(session: Session, *, principal: Principal, review_id: int) -> bool:
     """Whether ``principal`` may see the review (a reviewer taken off it no longer may,
     unless their region or role lets them)."""
     query = select(Review.id).where(Review.id == review_id, review_scope(principal))
     return session.exec(query).first() is not None
 
 
-def visible_review(session: Session, principal: Principal, review_id: int) -> Review:
+def visible_review(session: Session, *, principal: Principal, review_id: int) -> Review:
     """The review, if ``principal`` may see it; otherwise 404 whether or not it exists."""
     query = select(Review).where(Review.id == review_id, review_scope(principal))
     review = session.exec(query).first()
@@ -201,7 +201,8 @@ def visible_review(session: Session, principal: Principal, review_id: int) -> Re
     raise NotFound.of("err_no_review", id=review_id)
 
 
-def team_regions(session: Session, team_id: int) -> set[int]:
+def team_regions(session: Session, *, team_id: int) -> set[int]:
+    """The codes of the regions the team's municipalities lie in."""
     query = (
         select(Municipality.region_code)
         .join(TeamMunicipality, col(TeamMunicipality.municipality_code) == Municipality.code)
@@ -214,35 +215,40 @@ def team_regions(session: Session, team_id: int) -> set[int]:
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
+    """Forbidden unless ``principal`` has one of ``roles``."""
     if principal.role not in roles:
         raise Forbidden("role_forbidden")
 
 
 def require_admin(principal: Principal) -> None:
+    """Forbidden unless ``principal`` is an administrator."""
     require_role(principal, Role.ADMIN)
 
 
-def can_create_review(session: Session, principal: Principal, team: Team) -> bool:
+def can_create_review(session: Session, *, principal: Principal, team: Team) -> bool:
+    """Administrators plan reviews of any team, ambassadors of teams in their regions."""
     if principal.is_admin:
         return True
     if principal.role != Role.AMBASSADOR or team.id is None:
         return False
-    return bool(team_regions(session, team.id) & principal.regions)
+    return bool(team_regions(session, team_id=team.id) & principal.regions)
 
 
-def can_score(principal: Principal, review: Review, reviewer_ids: set[int]) -> bool:
+def can_score(principal: Principal, *, review: Review, reviewer_ids: set[int]) -> bool:
     """Only the reviewers assigned to a review score it, and only until it is finalised."""
     return review.status != ReviewStatus.FINALISED and principal.user_id in reviewer_ids
 
 
-def can_write_team_feedback(principal: Principal, team: Team) -> bool:
+def can_write_team_feedback(principal: Principal, *, team: Team) -> bool:
     """The team's own leaders write its comments, pre-visit figures and action plan."""
     return principal.role == Role.TEAM_LEADER and team.id in principal.teams
 
 
 def can_export(principal: Principal) -> bool:
+    """Administrators and analysts download exports."""
     return principal.role in (Role.ADMIN, Role.ANALYST)
 
 
 def can_read_national(principal: Principal) -> bool:
+    """Administrators, analysts and ambassadors read the national overview."""
     return principal.role in (Role.ADMIN, Role.ANALYST, Role.AMBASSADOR)

@@ -151,7 +151,7 @@ def _writable_action(session: Session, principal: Principal, action_id: int) -> 
     team = session.get(Team, action.team_id)
     review = session.get(Review, action.review_id)
     assert team is not None and review is not None
-    if not access.can_write_team_feedback(principal, team):
+    if not access.can_write_team_feedback(principal, team=team):
         raise Forbidden.of("err_not_team_leader")
     if review.status != ReviewStatus.FINALISED:
         raise Conflict.of("err_report_not_final")
@@ -231,7 +231,7 @@ def delete_action(session: Session, *, principal: Principal, action_id: int) -> 
 
 def team_actions(session: Session, *, principal: Principal, team_id: int) -> list[PlannedAction]:
     """Every action of a team the caller may see, soonest due first (done ones last)."""
-    access.visible_team(session, principal, team_id)
+    access.visible_team(session, principal=principal, team_id=team_id)
     return _planned(session, col(ActionItem.team_id) == team_id, access.review_scope(principal))
 
 

@@ -186,7 +186,7 @@ def write(
     )
 
 
-def parse_day(value: str | None, field: str) -> date | None:
+def parse_day(value: str | None, *, field: str) -> date | None:
     """A filter's date (2026-11-23), or Invalid naming the field."""
     if not value:
         return None
@@ -331,7 +331,7 @@ def _events(
 
 
 def list_events(
-    session: Session, found: EventFilter, *, limit: int, before_id: int | None
+    session: Session, *, found: EventFilter, limit: int, before_id: int | None
 ) -> list[tuple[AuditEvent, str | None]]:
     """The newest events first, with each actor's username, one page at a time."""
     walks = _walks(session, found)
@@ -352,7 +352,7 @@ CSV_COLUMNS = (
 )
 
 
-def csv_rows(session: Session, found: EventFilter, *, batch: int = 1000) -> Iterator[list[str]]:
+def csv_rows(session: Session, *, found: EventFilter, batch: int = 1000) -> Iterator[list[str]]:
     """The header and then every matching event, oldest first, read in batches."""
     yield list(CSV_COLUMNS)
     walks = _walks(session, found)
@@ -385,6 +385,7 @@ class _Echo:
 
 
 def csv_lines(rows: Iterable[list[str]], *, sep: str = ",") -> Iterator[str]:
+    """Each row as one line of CSV, written as the rows come (for a streamed download)."""
     writer = csv.writer(_Echo(), delimiter=sep)
     for row in rows:
         yield writer.writerow(row)

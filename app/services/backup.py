@@ -48,7 +48,7 @@ class Summary:
     audit_events: int | None = None
 
 
-def backup(url: URL, target: Path) -> Summary:
+def backup(*, url: URL, target: Path) -> Summary:
     """Copy the database at ``url`` into the new file ``target``."""
     if target.exists():
         raise Conflict.of("err_backup_exists", path=str(target))
@@ -59,7 +59,7 @@ def backup(url: URL, target: Path) -> Summary:
     return _pg_backup(url, target)
 
 
-def restore(url: URL, source: Path, *, known: Callable[[str], bool]) -> Summary:
+def restore(*, url: URL, source: Path, known: Callable[[str], bool]) -> Summary:
     """Replace everything in the database at ``url`` with the backup ``source``;
     ``known`` tells whether this code has a migration (a backup made by newer code is
     refused before anything is touched)."""

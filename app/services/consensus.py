@@ -35,7 +35,7 @@ from app.services.review_view import consensus_items, item_scores, scoring_view
 def submit(session: Session, *, principal: Principal, review_id: int) -> Review:
     """Mark the caller's own scoring as done. Once every reviewer has, the review moves to
     consensus and the items they agree on are copied into it."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     assert review.id is not None
     lock_review(session, review=review)
     links = links_of(session, review_id=review.id)
@@ -183,7 +183,7 @@ def save_summary(
     summary: str | None,
 ) -> Review:
     """The lead's strengths and overall summary; each call replaces both texts."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     me = links_of(session, review_id=review_id).get(principal.user_id or -1)
     if me is None:
         raise Forbidden.of("err_not_reviewer")
@@ -215,7 +215,7 @@ def save_summary(
 
 def finalise(session: Session, *, principal: Principal, review_id: int) -> Review:
     """Lock the review with its consensus result, once nothing is left open."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     assert review.id is not None
     lock_review(session, review=review)
     if review.status == ReviewStatus.FINALISED:
@@ -273,7 +273,7 @@ def finalise(session: Session, *, principal: Principal, review_id: int) -> Revie
 def reopen(session: Session, *, principal: Principal, review_id: int, reason: str | None) -> Review:
     """Unlock a finalised review for the lead to correct (administrators only, with a
     reason). The result it had is kept in the audit trail."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     access.require_admin(principal)
     text = clean_text(reason, limit=REOPEN_REASON_MAX, key="err_reopen_reason_long")
     if text is None:

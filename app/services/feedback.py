@@ -88,7 +88,7 @@ def review_feedback(
         comments=comments_of(session, review_id=review_id),
         actions=_actions_by_item(session, review_id),
         closes_at=closes_at,
-        can_write=access.can_write_team_feedback(principal, team),
+        can_write=access.can_write_team_feedback(principal, team=team),
     )
 
 
@@ -127,10 +127,10 @@ def writable_review(
     session: Session, *, principal: Principal, review_id: int
 ) -> tuple[Review, ScaleDefinition]:
     """The finalised review whose team the caller leads, and its scale (else 404, 403, 409)."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     team = session.get(Team, review.team_id)
     assert team is not None
-    if not access.can_write_team_feedback(principal, team):
+    if not access.can_write_team_feedback(principal, team=team):
         raise Forbidden.of("err_not_team_leader")
     if review.status != ReviewStatus.FINALISED:
         raise Conflict.of("err_report_not_final")

@@ -127,8 +127,8 @@ def _due_teams(
             if key not in after:
                 definition = scale_service.definition_for(session, scale_version_id=version_id)
                 level = level_of(definition, key=level_key)
-                after[key] = months_below_good if below_good(definition, level) else months
-            due = add_months(visit, after[key])
+                after[key] = months_below_good if below_good(definition, level=level) else months
+            due = add_months(visit, months=after[key])
         if due is None or due <= soon:
             found.append(DueTeam(team_id or 0, name, visit, due, bool(under_way)))
     found.sort(key=lambda t: (t.due is not None, t.due or today, t.name))

@@ -94,7 +94,7 @@ def team_rows(
                 level_key=level_key,
                 level_title=band.title if band else None,
                 change=_change(total, version_id, *before),
-                due=profiles.add_months(visit, after),
+                due=profiles.add_months(visit, months=after),
             )
         )
     return rows
@@ -178,7 +178,7 @@ def _outcome(
         session, scale_version_id=version_id
     )
     band = next((band for band in definition.levels.bands if band.key == level_key), None)
-    after = months_below_good if profiles.below_good(definition, band) else months
+    after = months_below_good if profiles.below_good(definition, level=band) else months
     return f"{definition.key} {definition.version}", band, after
 
 

@@ -167,7 +167,7 @@ def _save(units: Units, user: str, entry: dict[str, Any], change: RatingIn) -> r
         found = users.find_user(session, username=user)
         if found is None or not found.is_active:
             raise Invalid.of("outbox_no_user", user=user)
-        reviewer = access.principal_for(session, found, channel="offline")
+        reviewer = access.principal_for(session, user=found, channel="offline")
         return ratings.save_rating(
             session,
             principal=reviewer,

@@ -42,7 +42,7 @@ class PageRequest:
 
 
 def page_request(
-    number: str | int | None, size: str | int | None = None, *, default_size: int = DEFAULT_SIZE
+    *, number: str | int | None, size: str | int | None = None, default_size: int = DEFAULT_SIZE
 ) -> PageRequest:
     """A page number and size as typed in an address, checked."""
     return PageRequest(
@@ -92,7 +92,7 @@ class Page(Generic[T]):
         return self.number + 1 if self.number < self.pages else None
 
 
-def check_within(request: PageRequest, total: int) -> None:
+def check_within(request: PageRequest, *, total: int) -> None:
     """Refuse a page past the end, naming the last one (page 1 of nothing is fine)."""
     pages = max(1, -(-total // request.size))
     if request.number > pages:

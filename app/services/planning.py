@@ -66,8 +66,8 @@ def plan_review(
     visit_end_date: date | None = None,
 ) -> Review:
     """A new review of ``team_id`` in the scoring state, with its reviewers and lead."""
-    team = access.visible_team(session, principal, team_id)
-    if not access.can_create_review(session, principal, team):
+    team = access.visible_team(session, principal=principal, team_id=team_id)
+    if not access.can_create_review(session, principal=principal, team=team):
         raise Forbidden.of("err_cannot_plan")
     if not team.is_active:
         raise Invalid.of("err_team_inactive", team=team.name)

@@ -139,7 +139,7 @@ class TeamProfile:
 
 def team_profile(session: Session, *, principal: Principal, team_id: int) -> TeamProfile:
     """A team's finalised reviews the caller may see, with the latest one's national figures."""
-    access.visible_team(session, principal, team_id)
+    access.visible_team(session, principal=principal, team_id=team_id)
     reviews = _finalised(
         session,
         select(Review).where(
@@ -160,7 +160,7 @@ def finalised_review(session: Session, *, principal: Principal, review_id: int) 
     """One finalised review the caller may see (404 otherwise; 409 while in progress)."""
     from app.errors import Conflict  # noqa: PLC0415 (only this function raises it)
 
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     if review.status != ReviewStatus.FINALISED:
         raise Conflict.of("err_report_not_final")
     return _finalised(session, select(Review).where(Review.id == review_id))[0]
@@ -272,7 +272,7 @@ def _groups(
 # When the next review is due ---------------------------------------------------------------
 
 
-def add_months(day: date, months: int) -> date:
+def add_months(day: date, *, months: int) -> date:
     """The same day ``months`` later, or the month's last day when it has no such day."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -284,7 +284,7 @@ def add_months(day: date, months: int) -> date:
     raise AssertionError("unreachable")
 
 
-def below_good(definition: ScaleDefinition, level: LevelBand | None) -> bool:
+def below_good(definition: ScaleDefinition, *, level: LevelBand | None) -> bool:
     """A level lower than the scale's "good" band, or no level at all.
 
     A scale without a band keyed "good" counts every level it gives as good enough."""
@@ -296,5 +296,5 @@ def below_good(definition: ScaleDefinition, level: LevelBand | None) -> bool:
 
 def next_due(review: ReviewResult, *, months_below_good: int, months: int) -> date:
     """When the review after ``review`` is due: sooner after a result below "good"."""
-    after = months_below_good if below_good(review.definition, review.level) else months
-    return add_months(review.visit_date, after)
+    after = months_below_good if below_good(review.definition, level=review.level) else months
+    return add_months(review.visit_date, months=after)

@@ -257,7 +257,7 @@ def stored_content(rating: Rating | StoredRating) -> dict[str, Any]:
 
 
 def same_content(
-    stored: Mapping[str, Any], content: Mapping[str, Any], *, rater_kind: RaterKind
+    *, stored: Mapping[str, Any], content: Mapping[str, Any], rater_kind: RaterKind
 ) -> bool:
     """Whether a change says what is stored (a reviewer's: leaving out the consensus's texts)."""
     keys = (

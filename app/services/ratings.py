@@ -242,7 +242,9 @@ def _target(
     ).first()
     assigned = row is not None and row.user_id is not None
     if row is None or not (assigned and principal.role in (Role.AMBASSADOR, Role.ADMIN)):
-        access.visible_review(session, principal, review_id)  # 404 when it may not see it
+        access.visible_review(
+            session, principal=principal, review_id=review_id
+        )  # 404 when it may not see it
     assert row is not None  # it exists, since it is visible
     reviewer = _Place(bool(row.is_lead), row.submitted_at) if assigned else None
     return _Target(review_id, row.status, row.scale_version_id, row.sha256, reviewer)
@@ -262,7 +264,7 @@ def _apply(
     rating = rows.current(connection, slot=slot)
     before = stored_content(rating) if rating is not None else None
     unchanged = before is not None and rows.same_content(
-        before, content, rater_kind=slot.rater_kind
+        stored=before, content=content, rater_kind=slot.rater_kind
     )
     stale = rating is not None and base_revision is not None and base_revision != rating.revision
     if stale and not unchanged:

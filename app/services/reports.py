@@ -56,7 +56,8 @@ class Report:
         return [entry for entry in self.items if entry.result and entry.result.recommendation]
 
 
-def report_for(session: Session, principal: Principal, review_id: int) -> Report:
+def report_for(session: Session, *, principal: Principal, review_id: int) -> Report:
+    """The finalised review's report, if ``principal`` may see it."""
     result = profiles.finalised_review(session, principal=principal, review_id=review_id)
     review = session.get(Review, review_id)
     team = session.get(Team, result.team_id)
@@ -69,7 +70,7 @@ def report_for(session: Session, principal: Principal, review_id: int) -> Report
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 
 
-def pdf(html: str, static_dir: Path) -> bytes:
+def pdf(html: str, *, static_dir: Path) -> bytes:
     """The report page as a PDF (A4, from the page's print stylesheet)."""
     from weasyprint import HTML  # noqa: PLC0415 (slow to import; only reports need it)
     from weasyprint.urls import URLFetcher  # noqa: PLC0415
@@ -81,7 +82,7 @@ def pdf(html: str, static_dir: Path) -> bytes:
         """Reads the app's static files and nothing else."""
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            if not inside(url, static):
+            if not inside(url, folder=static):
                 raise ValueError(f"the report may not load {url}")
             return super().fetch(url, headers)
 
@@ -90,7 +91,7 @@ def pdf(html: str, static_dir: Path) -> bytes:
     return bytes(document.write_pdf())
 
 
-def inside(url: str, folder: Path) -> bool:
+def inside(url: str, *, folder: Path) -> bool:
     """Whether ``url`` is a file: URL naming a file within ``folder``, decoded the way the
     fetcher will decode it (so "%2e%2e" cannot climb out)."""
     parsed = urlparse(url)
@@ -113,7 +114,7 @@ def cell_text(value: object) -> object:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def scoresheet(report: Report, language: str, t: Any) -> bytes:
+def scoresheet(report: Report, *, language: str, t: Any) -> bytes:
     """The score sheet as an XLSX workbook: the items, then the sections and principles."""
     book = Workbook()
     sheet = book.active

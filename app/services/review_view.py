@@ -103,7 +103,7 @@ def item_scores(ratings: Mapping[str, Rating]) -> dict[str, ItemScore]:
 def scoring_view(session: Session, *, principal: Principal, review_id: int) -> ScoringView:
     """The review ``review_id`` for scoring, blind where the rules say so (404 outside the
     caller's scope)."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     team = session.get(Team, review.team_id)
     # The definition comes parsed from the cache; only its row's small columns are read.
     scale = session.get(

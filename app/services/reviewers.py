@@ -46,7 +46,7 @@ def take_off(
     """Take a reviewer (by ``username`` or ``user_id``) off the review, with ``reason``,
     putting ``replacement`` in their place if given; ``new_lead`` leads when the
     reviewer taken off led it. Who may do this is checked before anyone is looked up."""
-    review = access.visible_review(session, principal, review_id)
+    review = access.visible_review(session, principal=principal, review_id=review_id)
     assert review.id is not None
     consensus.lock_review(session, review=review)
     if review.status == ReviewStatus.FINALISED:

@@ -60,8 +60,8 @@ class SyntheticSummary:
 
 def add_synthetic_reviews(
     session: Session,
-    count: int,
     *,
+    count: int,
     scales_dir: Path,
     seed: int = 2026,
     progress: Callable[[int], None] | None = None,

@@ -84,13 +84,13 @@ def _team_conditions(principal: Principal, query: TeamQuery) -> list[ColumnEleme
 
 
 def team_page(
-    session: Session, principal: Principal, query: TeamQuery, page: PageRequest
+    session: Session, *, principal: Principal, query: TeamQuery, page: PageRequest
 ) -> Page[TeamSummary]:
     """One page of the teams the caller may see, by name, each with its municipalities,
     regions and latest review the caller may see. A page past the end is refused."""
     conditions = _team_conditions(principal, query)
     total = session.exec(select(func.count()).select_from(Team).where(*conditions)).one()
-    paging.check_within(page, total)
+    paging.check_within(page, total=total)
     chosen = list(
         session.exec(
             select(Team)
@@ -100,14 +100,16 @@ def team_page(
             .limit(page.size)
         )
     )
-    return Page(summaries(session, principal, chosen), page.number, page.size, total)
+    return Page(
+        summaries(session, principal=principal, teams=chosen), page.number, page.size, total
+    )
 
 
 def team_slice(
     session: Session,
+    *,
     principal: Principal,
     query: TeamQuery,
-    *,
     after: tuple[str, int] | None,
     limit: int,
 ) -> tuple[list[TeamSummary], tuple[str, int] | None]:
@@ -124,10 +126,10 @@ def team_slice(
     if len(found) > limit:
         found = found[:limit]
         following = (found[-1].name, found[-1].id or 0)
-    return summaries(session, principal, found), following
+    return summaries(session, principal=principal, teams=found), following
 
 
-def summaries(session: Session, principal: Principal, teams: list[Team]) -> list[TeamSummary]:
+def summaries(session: Session, *, principal: Principal, teams: list[Team]) -> list[TeamSummary]:
     """Each team with its municipalities, regions, latest finalised review, whether a
     review is under way and how many reviews there are, all as the caller may see them;
     a few queries for the whole list, each bounded by the teams given."""
@@ -136,7 +138,10 @@ def summaries(session: Session, principal: Principal, teams: list[Team]) -> list
         return []
     municipalities = _municipalities(session, ids)
     regions = {region.code: region for region in session.exec(select(Region))}
-    latest = {review.team_id: review for review in latest_reviews(session, principal, ids)}
+    latest = {
+        review.team_id: review
+        for review in latest_reviews(session, principal=principal, team_ids=ids)
+    }
     counts = dict(
         session.exec(
             select(Review.team_id, func.count())
@@ -188,7 +193,7 @@ def newest_finalised(principal: Principal) -> ScalarSelect[int | None]:
     )
 
 
-def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) -> list[Review]:
+def latest_reviews(session: Session, *, principal: Principal, team_ids: list[int]) -> list[Review]:
     """The latest finalised review of each of the teams that has one, as the caller may
     see it."""
     newest = newest_finalised(principal)
@@ -199,22 +204,23 @@ def latest_reviews(session: Session, principal: Principal, team_ids: list[int]) 
     )
 
 
-def team_summary(session: Session, principal: Principal, team_id: int) -> TeamSummary:
-    team = access.visible_team(session, principal, team_id)
+def team_summary(session: Session, *, principal: Principal, team_id: int) -> TeamSummary:
+    """One team as the team list shows it, if ``principal`` may see it."""
+    team = access.visible_team(session, principal=principal, team_id=team_id)
     served = _municipalities(session, [team_id])[team_id]
     codes = sorted({m.region_code for m in served})
     regions = list(session.exec(select(Region).where(col(Region.code).in_(codes))))
     return TeamSummary(team, served, regions)
 
 
-def teams_by_id(session: Session, ids: list[int]) -> list[Team]:
+def teams_by_id(session: Session, *, ids: list[int]) -> list[Team]:
     """The teams with these ids, by name (a user's scope, as the admin form shows it)."""
     if not ids:
         return []
     return list(session.exec(select(Team).where(col(Team.id).in_(ids)).order_by(col(Team.name))))
 
 
-def team_named(session: Session, name: str) -> Team:
+def team_named(session: Session, *, name: str) -> Team:
     """The team of exactly this name, in any case (what the admin types to add a team to
     a leader's scope); Invalid naming it when there is none."""
     wanted = " ".join(name.split())
@@ -224,7 +230,7 @@ def team_named(session: Session, name: str) -> Team:
     return found
 
 
-def name_suggestions(session: Session, text: str | None, *, limit: int = 10) -> list[str]:
+def name_suggestions(session: Session, *, text: str | None, limit: int = 10) -> list[str]:
     """Up to ``limit`` team names containing ``text`` (any case), by name."""
     if not text:
         return []
@@ -240,6 +246,7 @@ def name_suggestions(session: Session, text: str | None, *, limit: int = 10) -> 
 
 
 def all_municipalities(session: Session) -> list[tuple[Region, list[Municipality]]]:
+    """Every region with its municipalities by name (the team form's choices)."""
     regions = list(session.exec(select(Region).order_by(col(Region.code))))
     municipalities = list(session.exec(select(Municipality).order_by(col(Municipality.name))))
     return [(r, [m for m in municipalities if m.region_code == r.code]) for r in regions]
@@ -281,8 +288,9 @@ def _name_taken(session: Session, name: str, team_id: int | None) -> bool:
 
 
 def create_team(
-    session: Session, by: Principal, *, name: str, program_type: str, municipalities: list[int]
+    session: Session, *, by: Principal, name: str, program_type: str, municipalities: list[int]
 ) -> Team:
+    """A new team serving ``municipalities``; administrators only."""
     access.require_admin(by)
     codes = _check(session, name, program_type, municipalities)
     if _name_taken(session, name.strip(), None):
@@ -306,14 +314,15 @@ def create_team(
 
 def update_team(
     session: Session,
+    *,
     by: Principal,
     team: Team,
-    *,
     name: str,
     program_type: str,
     is_active: bool,
     municipalities: list[int],
 ) -> Team:
+    """The team renamed, re-typed, (de)activated or given other municipalities; audited."""
     access.require_admin(by)
     assert team.id is not None
     codes = _check(session, name, program_type, municipalities)

@@ -58,8 +58,8 @@ def national_page(
         months=settings.follow_up_months,
     )
     rows = national_teams.sort_teams(rows=found.teams, sort=sort, descending=order == "desc")
-    chosen = paging.page_request(page, default_size=national_teams.TEAMS_PER_PAGE)
-    paging.check_within(chosen, len(rows))
+    chosen = paging.page_request(number=page, default_size=national_teams.TEAMS_PER_PAGE)
+    paging.check_within(chosen, total=len(rows))
     pages = max(1, math.ceil(len(rows) / national_teams.TEAMS_PER_PAGE))
     start = chosen.offset
     language = request.state.language

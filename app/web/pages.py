@@ -60,7 +60,10 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         else None
     )
     team_page = teams.team_page(
-        session, principal, teams.TeamQuery(), paging.PageRequest(1, HOME_TEAMS)
+        session,
+        principal=principal,
+        query=teams.TeamQuery(),
+        page=paging.PageRequest(1, HOME_TEAMS),
     )
     plans = (
         action_plan.open_actions(

@@ -32,14 +32,18 @@ def _plan_context(
     choose from (searchable: a country has too many teams for one list)."""
     team = None
     if team_id is not None:
-        team = access.visible_team(session, principal, team_id)
-        if not (team.is_active and access.can_create_review(session, principal, team)):
+        team = access.visible_team(session, principal=principal, team_id=team_id)
+        if not (
+            team.is_active and access.can_create_review(session, principal=principal, team=team)
+        ):
             raise Forbidden.of("err_cannot_plan")
     query = teams.TeamQuery(search=search, plannable=True)
     choices = (
         None
         if team is not None
-        else teams.team_page(session, principal, query, page or paging.PageRequest(1, 20))
+        else teams.team_page(
+            session, principal=principal, query=query, page=page or paging.PageRequest(1, 20)
+        )
     )
     return {
         "choices": choices,
@@ -65,7 +69,7 @@ def review_new(
         principal,
         team_id,
         search=paging.search_text(q),
-        page=paging.page_request(page, default_size=20),
+        page=paging.page_request(number=page, default_size=20),
     )
     context["form"] = {
         "team_id": team_id,
@@ -103,8 +107,8 @@ def review_create(
             team_id=team_id,
             scale_key=key or None,
             scale_version=version or None,
-            visit_date=audit.parse_day(visit_date.strip(), "visit_date"),
-            visit_end_date=audit.parse_day(visit_end_date.strip(), "visit_end_date"),
+            visit_date=audit.parse_day(visit_date.strip(), field="visit_date"),
+            visit_end_date=audit.parse_day(visit_end_date.strip(), field="visit_end_date"),
             reviewer_usernames=chosen,
             lead_username=lead,
         )

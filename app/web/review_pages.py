@@ -111,7 +111,9 @@ def reviewer_take_off(
             },
         )
         return render(request, "reviews/detail.html", context, status_code=refused.status_code)
-    if not access.sees_review(session, principal, review_id):  # they took themselves off
+    if not access.sees_review(
+        session, principal=principal, review_id=review_id
+    ):  # they took themselves off
         return RedirectResponse(request.url_for("home").path, status_code=303)
     target = request.url_for("review_detail", review_id=review_id)
     return RedirectResponse(f"{target.path}#reviewers-heading", status_code=303)
@@ -141,7 +143,7 @@ def review_report_pdf(
     """The same report as a PDF, laid out on the server."""
     report = _viewed_report(request, session, principal, background, review_id)
     page = render(request, "reviews/report.html", _report_context(request, report, pdf=True))
-    document = reports.pdf(bytes(page.body).decode(), PROJECT_ROOT / "app" / "static")
+    document = reports.pdf(bytes(page.body).decode(), static_dir=PROJECT_ROOT / "app" / "static")
     return Response(
         document,
         media_type="application/pdf",
@@ -161,7 +163,7 @@ def review_scoresheet(
     report = _viewed_report(request, session, principal, background, review_id)
     language = request.state.language
     return Response(
-        reports.scoresheet(report, language, translator(language)),
+        reports.scoresheet(report, language=language, t=translator(language)),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Content-Disposition": downloads.attachment(_report_name(request, report), "xlsx")
@@ -183,7 +185,7 @@ def _viewed_report(
     review_id: int,
 ) -> reports.Report:
     """The report the caller asked for, its viewing noted in the audit trail."""
-    report = reports.report_for(session, principal, review_id)
+    report = reports.report_for(session, principal=principal, review_id=review_id)
     record_view(request, background, principal, "review", review_id)
     return report
 

@@ -165,7 +165,7 @@ async def _save(
     """
 
     def save(session: Session) -> None:
-        review = access.visible_review(session, principal, review_id)
+        review = access.visible_review(session, principal=principal, review_id=review_id)
         try:
             item = scale_service.definition_for(
                 session, scale_version_id=review.scale_version_id

@@ -37,7 +37,9 @@ def team_list(
 ) -> Response:
     """The teams the caller may see, a page at a time, searchable by team or municipality."""
     query = teams.TeamQuery(search=paging.search_text(q))
-    found = teams.team_page(session, principal, query, paging.page_request(page))
+    found = teams.team_page(
+        session, principal=principal, query=query, page=paging.page_request(number=page)
+    )
     return render(request, "teams/list.html", {"page": found, "search": query.search})
 
 
@@ -49,7 +51,7 @@ def team_detail(
     background: BackgroundTasks,
     team_id: PathId,
 ) -> Response:
-    summary = teams.team_summary(session, principal, team_id)
+    summary = teams.team_summary(session, principal=principal, team_id=team_id)
     record_view(request, background, principal, "team", team_id)
     team_reviews = reviews.list_reviews(session, principal=principal, team_id=team_id)  # one a year
     profile = profiles.team_profile(session, principal=principal, team_id=team_id)
@@ -62,7 +64,7 @@ def team_detail(
         "summary": summary,
         "reviews": team_reviews,
         "can_plan": summary.team.is_active
-        and access.can_create_review(session, principal, summary.team),
+        and access.can_create_review(session, principal=principal, team=summary.team),
         "profile": profile,
         "latest": latest,
         "change": profile.change(),
@@ -74,6 +76,6 @@ def team_detail(
         "open_actions": [p for p in plan if p.action.status != ActionStatus.DONE],
         "done_actions": [p for p in plan if p.action.status == ActionStatus.DONE],
         "statuses": list(ActionStatus),
-        "can_write_feedback": access.can_write_team_feedback(principal, summary.team),
+        "can_write_feedback": access.can_write_team_feedback(principal, team=summary.team),
     }
     return render(request, "teams/detail.html", context)

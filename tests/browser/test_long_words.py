@@ -84,7 +84,7 @@ def test_long_words_wrap_on_every_page(
         assert review is not None
         team_id = review.team_id
         leader = make_user(session, role="team_leader", teams=(session.get(Team, team_id),))
-        as_leader = access.principal_for(session, leader)
+        as_leader = access.principal_for(session, user=leader)
         feedback.save_comment(
             session,
             principal=as_leader,

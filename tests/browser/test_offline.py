@@ -84,7 +84,7 @@ def review_in_consensus(
             review = make_review(session, team=team, reviewers=(lead, second))
             assert review.id is not None
             for user, score in zip((lead, second), scores, strict=True):
-                who = access.principal_for(session, user)
+                who = access.principal_for(session, user=user)
                 for item in SCALE.items:
                     change = RatingInput(score=score if item.key == split else 4, note=note)
                     ratings.save_rating(

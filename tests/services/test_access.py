@@ -31,11 +31,13 @@ def country(session: Session) -> dict[str, object]:
 
 
 def principal(session: Session, user: User) -> access.Principal:
-    return access.principal_for(session, user)
+    return access.principal_for(session, user=user)
 
 
 def team_names(session: Session, who: access.Principal) -> list[str]:
-    found = teams.team_page(session, who, teams.TeamQuery(), paging.PageRequest(1, 200))
+    found = teams.team_page(
+        session, principal=who, query=teams.TeamQuery(), page=paging.PageRequest(1, 200)
+    )
     return [summary.team.name for summary in found.items]
 
 
@@ -92,17 +94,17 @@ def test_team_leader_sees_own_team_and_only_its_finalised_reviews(
     kbh_open = country["kbh_open"]
     assert isinstance(kbh_open, Review)
     with pytest.raises(NotVisible):
-        access.visible_review(session, leader, kbh_open.id or 0)
+        access.visible_review(session, principal=leader, review_id=kbh_open.id or 0)
     aalborg = country["aalborg"]
     assert isinstance(aalborg, Team)
     with pytest.raises(NotVisible):
-        access.visible_team(session, leader, aalborg.id or 0)
+        access.visible_team(session, principal=leader, team_id=aalborg.id or 0)
 
 
 def test_a_missing_record_is_not_found_and_not_reported_as_hidden(session: Session) -> None:
     admin = principal(session, make_user(session, role=Role.ADMIN))
     with pytest.raises(NotFound) as raised:
-        access.visible_team(session, admin, 999_999)
+        access.visible_team(session, principal=admin, team_id=999_999)
     assert not isinstance(raised.value, NotVisible)
 
 
@@ -112,15 +114,17 @@ def test_actions_by_role(session: Session, country: dict[str, object]) -> None:
     hovedstaden = principal(session, make_user(session, role=Role.AMBASSADOR, regions=(1084,)))
     leader = principal(session, make_user(session, role=Role.TEAM_LEADER, teams=(kbh,)))
     analyst = principal(session, make_user(session, role=Role.ANALYST))
-    assert access.can_create_review(session, hovedstaden, kbh)
-    assert not access.can_create_review(session, hovedstaden, aalborg)
-    assert not access.can_create_review(session, leader, kbh)
-    assert access.can_write_team_feedback(leader, kbh)
-    assert not access.can_write_team_feedback(leader, aalborg)
-    assert not access.can_write_team_feedback(hovedstaden, kbh)
+    assert access.can_create_review(session, principal=hovedstaden, team=kbh)
+    assert not access.can_create_review(session, principal=hovedstaden, team=aalborg)
+    assert not access.can_create_review(session, principal=leader, team=kbh)
+    assert access.can_write_team_feedback(leader, team=kbh)
+    assert not access.can_write_team_feedback(leader, team=aalborg)
+    assert not access.can_write_team_feedback(hovedstaden, team=kbh)
     assert access.can_export(analyst) and not access.can_export(hovedstaden)
     kbh_open = country["kbh_open"]
     roaming = country["roaming"]
     assert isinstance(kbh_open, Review) and isinstance(roaming, User)
-    assert access.can_score(principal(session, roaming), kbh_open, {roaming.id or 0})
-    assert not access.can_score(hovedstaden, kbh_open, {roaming.id or 0})
+    assert access.can_score(
+        principal(session, roaming), review=kbh_open, reviewer_ids={roaming.id or 0}
+    )
+    assert not access.can_score(hovedstaden, review=kbh_open, reviewer_ids={roaming.id or 0})

@@ -225,8 +225,8 @@ def test_actions_of_a_reopened_review_are_out_of_sight_and_untouchable(session: 
     team = make_team(session)
     review = just_finalised(session, team)
     leader = leader_of(session, team)
-    analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
-    admin = access.principal_for(session, make_user(session, role=Role.ADMIN))
+    analyst = access.principal_for(session, user=make_user(session, role=Role.ANALYST))
+    admin = access.principal_for(session, user=make_user(session, role=Role.ADMIN))
     action = action_plan.create_action(
         session,
         principal=leader,

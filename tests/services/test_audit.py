@@ -50,7 +50,7 @@ def every_page(session: Session, found: audit.EventFilter, size: int) -> list[in
     ids: list[int] = []
     before = None
     while True:
-        page = audit.list_events(session, found, limit=size, before_id=before)
+        page = audit.list_events(session, found=found, limit=size, before_id=before)
         ids += [event.id or 0 for event, _ in page]
         if len(page) < size:
             return ids
@@ -99,7 +99,7 @@ def test_every_filter_pages_through_exactly_its_events_newest_first(
     found = audit.event_filter(**filters)
     assert every_page(session, found, size=7) == expected
     assert every_page(session, found, size=500) == expected
-    rows = list(audit.csv_rows(session, found, batch=9))
+    rows = list(audit.csv_rows(session, found=found, batch=9))
     assert rows[0] == list(audit.CSV_COLUMNS)
     assert [int(row[0]) for row in rows[1:]] == sorted(expected)
 

@@ -21,7 +21,9 @@ DAYS = 14
 
 
 def leader_of(session: Session, team: Team) -> Principal:
-    return access.principal_for(session, make_user(session, role=Role.TEAM_LEADER, teams=(team,)))
+    return access.principal_for(
+        session, user=make_user(session, role=Role.TEAM_LEADER, teams=(team,))
+    )
 
 
 def just_finalised(session: Session, team: Team, visit: date = date(2026, 10, 1)) -> Review:
@@ -144,8 +146,8 @@ def test_the_feedback_window_closes_after_the_configured_days(session: Session) 
 def test_only_the_teams_own_leader_writes(session: Session) -> None:
     team, other = make_team(session, municipalities=(101,)), make_team(session)
     review = just_finalised(session, team)
-    ambassador = access.principal_for(session, make_user(session, regions=(1084,)))
-    admin = access.principal_for(session, make_user(session, role=Role.ADMIN))
+    ambassador = access.principal_for(session, user=make_user(session, regions=(1084,)))
+    admin = access.principal_for(session, user=make_user(session, role=Role.ADMIN))
     stranger = leader_of(session, other)
 
     for principal in (ambassador, admin):

@@ -64,7 +64,7 @@ def test_the_due_list_holds_only_teams_the_ambassador_may_plan_for(session: Sess
         session, principal=ADMIN, today=date(2026, 11, 24), months_below_good=6, months=12
     )
 
-    assert access.visible_team(session, principal, team.id or 0) == team
+    assert access.visible_team(session, principal=principal, team_id=team.id or 0) == team
     assert [entry.team_id for entry in due.teams] == [home.id]
     assert {team.id, home.id} <= {entry.team_id for entry in everyone.teams}
 

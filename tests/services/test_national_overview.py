@@ -168,7 +168,7 @@ def test_the_overview_kept_between_requests_follows_a_team_changed_since(
     assert "Før navneskiftet" in [row.name for row in overview(session).teams]
 
     teams.update_team(
-        session, ADMIN, team, name="Efter navneskiftet", program_type="ips", is_active=True,
+        session, by=ADMIN, team=team, name="Efter navneskiftet", program_type="ips", is_active=True,
         municipalities=[101],
     )  # fmt: skip
     session.commit()

@@ -22,7 +22,7 @@ def test_an_ambassador_sees_figures_from_few_teams_only_when_they_are_their_own(
     elsewhere = make_team(session, municipalities=(851,))
     finalised(session, own, date(2025, 5, 1), {}, default=4)
     finalised(session, elsewhere, date(2025, 6, 1), {}, default=2)
-    ambassador = access.principal_for(session, make_user(session, regions=(1084,)))
+    ambassador = access.principal_for(session, user=make_user(session, regions=(1084,)))
 
     mixed = overview(session, principal=ambassador)
     assert mixed.hidden and mixed.levels == {} and mixed.items == []
@@ -30,7 +30,7 @@ def test_an_ambassador_sees_figures_from_few_teams_only_when_they_are_their_own(
     assert [row.name for row in mixed.teams] == [own.name]  # their scope only
     own_only = overview(session, Filters(region=1084), principal=ambassador)
     assert not own_only.hidden and own_only.levels == {"good": 1}
-    analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
+    analyst = access.principal_for(session, user=make_user(session, role=Role.ANALYST))
     assert overview(session, principal=analyst).levels == {"good": 1, "not-ips": 1}
 
 
@@ -47,7 +47,7 @@ def test_an_ambassador_does_not_see_an_item_only_a_few_teams_elsewhere_have(
         finalised(
             session, team, date(2025, 4, 1), {}, default=5, key="ips-lignende", version="2024"
         )
-    ambassador = access.principal_for(session, make_user(session, regions=(1084,)))
+    ambassador = access.principal_for(session, user=make_user(session, regions=(1084,)))
 
     found = overview(session, principal=ambassador)
 
@@ -59,7 +59,7 @@ def test_an_ambassador_does_not_see_an_item_only_a_few_teams_elsewhere_have(
     # Compared within one version: the IPS-lignende means are a filter away; an analyst
     # sees them, each saying how few teams it rests on; the ambassador does not.
     lignende = Filters(scale="ips-lignende/2024")
-    analyst = access.principal_for(session, make_user(session, role=Role.ANALYST))
+    analyst = access.principal_for(session, user=make_user(session, role=Role.ANALYST))
     seen = {i.key: i for i in overview(session, lignende, principal=analyst).items}
     assert seen["collaboration-treatment-provider-contact"].teams == 2
     hidden = overview(session, lignende, principal=ambassador).items

@@ -66,7 +66,7 @@ def test_a_new_password_ends_every_other_session_and_is_on_record(session: Sessi
         )[1]
         for _ in range(3)
     ]  # fmt: skip
-    mine = access.principal_for(session, user, session_id=started[0].id)
+    mine = access.principal_for(session, user=user, session_id=started[0].id)
     passwords.set_password(session, by=mine, user=user, password="tulip lantern 47 river")
     session.refresh(user)
     assert verify_password(user.password_hash or "", "tulip lantern 47 river")
@@ -89,7 +89,10 @@ def test_a_refused_password_changes_nothing(session: Session) -> None:
     )
     with pytest.raises(Invalid) as refused:
         passwords.set_password(
-            session, by=access.principal_for(session, user), user=user, password="lars.lund2026"
+            session,
+            by=access.principal_for(session, user=user),
+            user=user,
+            password="lars.lund2026",
         )
     assert refused.value.key == "err_password_own_name"
     assert verify_password(user.password_hash or "", PASSWORD)

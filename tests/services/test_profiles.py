@@ -150,7 +150,7 @@ def test_a_change_across_scale_versions_uses_only_the_shared_items(session: Sess
     ],
 )
 def test_adding_months(day: date, months: int, due: date) -> None:
-    assert profiles.add_months(day, months) == due
+    assert profiles.add_months(day, months=months) == due
 
 
 def test_a_result_below_good_is_followed_up_sooner(session: Session) -> None:

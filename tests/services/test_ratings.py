@@ -32,7 +32,7 @@ def save(
 ) -> SaveResult:
     result = ratings.save_rating(
         session,
-        principal=access.principal_for(session, user),
+        principal=access.principal_for(session, user=user),
         review_id=review.id or 0,
         item_key=item,
         change=change,
@@ -150,7 +150,7 @@ def test_after_submitting_a_change_is_refused_but_a_resent_one_is_answered(
     for key in ITEMS:
         save(session, lead, review, RatingInput(score=4), item=key, client_id=client_ids[key])
     consensus.submit(
-        session, principal=access.principal_for(session, lead), review_id=review.id or 0
+        session, principal=access.principal_for(session, user=lead), review_id=review.id or 0
     )
     session.commit()
     resent = save(
@@ -178,7 +178,7 @@ def test_the_consensus_is_the_leads_and_only_once_everyone_has_submitted(
         for key in ITEMS:
             save(session, user, review, RatingInput(score=score), item=key)
         consensus.submit(
-            session, principal=access.principal_for(session, user), review_id=review.id or 0
+            session, principal=access.principal_for(session, user=user), review_id=review.id or 0
         )
         session.commit()
     with pytest.raises(Forbidden):

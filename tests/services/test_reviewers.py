@@ -21,7 +21,7 @@ ITEMS = [item.key for item in shipped_scale().items]
 
 
 def principal(session: Session, user: User) -> Principal:
-    return access.principal_for(session, user)
+    return access.principal_for(session, user=user)
 
 
 def score_all(session: Session, user: User, review: Review, score: int = 4) -> None:
@@ -252,7 +252,9 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     elsewhere = make_user(session, regions=(1081,))  # sees the review only by being on it
     review = make_review(session, reviewers=(lead, second, elsewhere))
     score_all(session, elsewhere, review, score=1)
-    assert access.visible_review(session, principal(session, elsewhere), review.id or 0)
+    assert access.visible_review(
+        session, principal=principal(session, elsewhere), review_id=review.id or 0
+    )
 
     reviewers.take_off(
         session,
@@ -268,7 +270,9 @@ def test_a_reviewer_taken_off_counts_nowhere_and_no_longer_sees_the_review(
     session.commit()
 
     with pytest.raises(NotFound):  # answered as if it did not exist
-        access.visible_review(session, principal(session, elsewhere), review.id or 0)
+        access.visible_review(
+            session, principal=principal(session, elsewhere), review_id=review.id or 0
+        )
     result = profiles.finalised_review(
         session, principal=Principal.system(), review_id=review.id or 0
     )
@@ -376,7 +380,9 @@ def test_a_lead_from_elsewhere_who_takes_themselves_off_is_done_not_refused(
     stored = links(session, review)
     assert stored[lead.id or 0].removed_reason == "Skifter job", "kept, not rolled back"
     assert stored[second.id or 0].is_lead
-    assert not access.sees_review(session, principal(session, lead), review.id or 0)
+    assert not access.sees_review(
+        session, principal=principal(session, lead), review_id=review.id or 0
+    )
 
     # the same through the page: the lead is sent to the front page, not to a 404
     other = make_review(session, reviewers=(lead, second, third))

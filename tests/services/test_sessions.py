@@ -112,10 +112,10 @@ def test_signing_out_ends_only_ones_own_session(session: Session, settings: Sett
     user = make_user(session)
     _, mine = start(session, user, settings)
     _, other = start(session, user, settings)
-    me = access.principal_for(session, user, session_id=mine.id)
+    me = access.principal_for(session, user=user, session_id=mine.id)
     sessions.sign_out(session, by=me)
     sessions.sign_out(session, by=me)  # again: nothing more happens
-    sessions.sign_out(session, by=access.principal_for(session, user))  # a token: no session
+    sessions.sign_out(session, by=access.principal_for(session, user=user))  # a token: no session
     assert (mine.end_reason, other.ended_at) == ("signed_out", None)
     signed_out = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.signed_out"))
     assert [(e.actor_id, e.entity_id) for e in signed_out] == [(user.id, str(mine.id))]
@@ -128,7 +128,7 @@ def test_an_administrator_ends_a_users_sessions_but_their_own(
     _, admins = start(session, admin, settings)
     _, first = start(session, admin, settings)
     _, second = start(session, admin, settings)
-    by = access.principal_for(session, admin, session_id=admins.id)
+    by = access.principal_for(session, user=admin, session_id=admins.id)
     assert sessions.end_sessions_of(session, by=by, user=admin) == 2
     assert [row.end_reason for row in (admins, first, second)] == [
         None,

@@ -124,7 +124,7 @@ def test_an_account_that_must_wait_is_not_even_checked(
 
 def test_ones_own_password_is_checked_under_the_same_slowdown(session: Session) -> None:
     user = make_user(session)
-    me = access.principal_for(session, user, client_address="10.4.4.4")
+    me = access.principal_for(session, user=user, client_address="10.4.4.4")
     assert signin.check_own_password(session, by=me, password=PASSWORD)
     assert not signin.check_own_password(session, by=me, password="x" * 2000)  # never hashed
     for _ in range(signin.FREE_FAILURES_PER_ACCOUNT - 1):

@@ -13,7 +13,7 @@ from app.services import synthetic
 
 
 def test_synthetic_reviews_are_spread_and_scored_like_real_ones(session: Session) -> None:
-    made = synthetic.add_synthetic_reviews(session, 300, scales_dir=PROJECT_ROOT / "scales")
+    made = synthetic.add_synthetic_reviews(session, count=300, scales_dir=PROJECT_ROOT / "scales")
     session.commit()
 
     assert made.reviews == 300 and made.ratings == 300 * 25

@@ -26,7 +26,7 @@ def find(session: Session, plain: str) -> Any:
 def test_a_new_token_is_returned_once_and_kept_as_its_digest(session: Session) -> None:
     admin, user = make_user(session, role=Role.ADMIN), make_user(session, regions=(1081, 1084))
     plain, token = tokens.create_token(
-        session, by=access.principal_for(session, admin), user=user, name="  R nightly "
+        session, by=access.principal_for(session, user=admin), user=user, name="  R nightly "
     )
     assert plain.startswith(tokens.TOKEN_PREFIX) and len(plain) > 40
     stored = session.get(ApiToken, token.id)
@@ -99,7 +99,7 @@ def test_a_dead_token_is_not_authenticated_saying_why(session: Session, how: str
 
 def test_revoking_is_on_record_and_happens_once(session: Session) -> None:
     admin, user = make_user(session, role=Role.ADMIN), make_user(session)
-    by = access.principal_for(session, admin)
+    by = access.principal_for(session, user=admin)
     _, token = tokens.create_token(session, by=by, user=user, name="script")
     assert tokens.get_token(session, token_id=token.id or 0) is token
     tokens.revoke_token(session, by=by, token=token)

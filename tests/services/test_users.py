@@ -176,7 +176,7 @@ def test_an_administrator_cannot_lock_themselves_out(
     session: Session, role: Role, active: bool
 ) -> None:
     admin = make_user(session, role=Role.ADMIN)
-    me = access.principal_for(session, admin)
+    me = access.principal_for(session, user=admin)
     with pytest.raises(Conflict) as refused:
         users.update_user(
             session, by=me, user=admin, display_name="Me", role=role, is_active=active,

@@ -240,7 +240,7 @@ def test_only_analysts_and_administrators_export(client: TestClient, session: Se
 
 
 def test_a_large_export_is_streamed_in_chunks(client: TestClient, session: Session) -> None:
-    synthetic.add_synthetic_reviews(session, 200, scales_dir=PROJECT_ROOT / "scales")
+    synthetic.add_synthetic_reviews(session, count=200, scales_dir=PROJECT_ROOT / "scales")
     session.commit()
     analyst(client, session)
 

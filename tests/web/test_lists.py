@@ -135,7 +135,7 @@ def test_an_ambassador_pages_through_their_regions_and_the_reviews_they_are_on(
     visible.add(make_review(session, team=away[0], reviewers=(lead, ambassador)).id)
     left = make_review(session, team=away[1], reviewers=(lead, ambassador, make_user(session)))
     reviewers.take_off(
-        session, principal=access.principal_for(session, lead), review_id=left.id or 0,
+        session, principal=access.principal_for(session, user=lead), review_id=left.id or 0,
         username=ambassador.username, reason="Inhabil",
     )  # fmt: skip
     session.commit()

@@ -129,8 +129,8 @@ def test_the_pdf_may_read_only_the_apps_static_files(tmp_path: Path) -> None:
     (static / "css").mkdir(parents=True)
     secret = tmp_path / "secret.txt"
     secret.write_text("x")
-    assert reports.inside((static / "css" / "report.css").as_uri(), static)
-    assert not reports.inside(secret.as_uri(), static)
-    assert not reports.inside(static.as_uri() + "/%2e%2e/secret.txt", static)
-    assert not reports.inside("http://evil.example/x.css", static)
-    assert not reports.inside("file://evil.example/etc/passwd", static)
+    assert reports.inside((static / "css" / "report.css").as_uri(), folder=static)
+    assert not reports.inside(secret.as_uri(), folder=static)
+    assert not reports.inside(static.as_uri() + "/%2e%2e/secret.txt", folder=static)
+    assert not reports.inside("http://evil.example/x.css", folder=static)
+    assert not reports.inside("file://evil.example/etc/passwd", folder=static)

@@ -57,8 +57,8 @@ def audit_query(
         actor=actor,
         entity_type=entity_type,
         entity_id=entity_id,
-        since=audit.parse_day(since, "since"),
-        until=audit.parse_day(until, "until"),
+        since=audit.parse_day(since, field="since"),
+        until=audit.parse_day(until, field="until"),
         timezone=request.app.state.settings.timezone,
     )
     return AuditQuery({key: value for key, value in given.items() if value}, found)
@@ -75,7 +75,9 @@ def audit_log(
     filters: AuditFilters,
     before: QueryId = None,
 ) -> Response:
-    events = audit.list_events(session, filters.found, limit=AUDIT_PAGE_SIZE + 1, before_id=before)
+    events = audit.list_events(
+        session, found=filters.found, limit=AUDIT_PAGE_SIZE + 1, before_id=before
+    )
     more = len(events) > AUDIT_PAGE_SIZE
     events = events[:AUDIT_PAGE_SIZE]
     t = translator(request.state.language)
@@ -121,7 +123,7 @@ def audit_csv(
                 write, action="audit.exported", by=principal, after={"filters": filters.chosen}
             )
         with state.read_session() as read:
-            rows = audit.csv_rows(read, filters.found)
+            rows = audit.csv_rows(read, found=filters.found)
             header = next(rows)
             table = exports.Table("audit", header, (tuple(row) for row in rows))
             yield from export_writers.csv_chunks(table, sep=sep)  # with its byte order mark

@@ -31,7 +31,9 @@ def team_list(
 ) -> Response:
     """Every team, active or not, a page at a time, searchable."""
     query = teams.TeamQuery(search=paging.search_text(q), include_inactive=True)
-    found = teams.team_page(session, principal, query, paging.page_request(page))
+    found = teams.team_page(
+        session, principal=principal, query=query, page=paging.page_request(number=page)
+    )
     return render(request, "admin/teams.html", {"page": found, "search": query.search})
 
 
@@ -42,7 +44,7 @@ def team_names(
     """Suggestions for the user form's "add a team" field (its name is the parameter's):
     the options of its datalist. htmx asks as the administrator types; without
     JavaScript the exact name is typed."""
-    names = teams.name_suggestions(session, paging.search_text(add_team))
+    names = teams.name_suggestions(session, text=paging.search_text(add_team))
     return render(request, "admin/team_names.html", {"names": names})
 
 
@@ -90,7 +92,11 @@ def create_team(
         {"name": name, "program_type": program_type},
         municipalities,
         lambda: teams.create_team(
-            session, principal, name=name, program_type=program_type, municipalities=municipalities
+            session,
+            by=principal,
+            name=name,
+            program_type=program_type,
+            municipalities=municipalities,
         ),
         "team_created",
     )
@@ -111,7 +117,11 @@ def _save_team(
         team = save()
     except DomainError as error:
         session.rollback()
-        current = teams.team_summary(session, Principal.system(), team_id).team if team_id else None
+        current = (
+            teams.team_summary(session, principal=Principal.system(), team_id=team_id).team
+            if team_id
+            else None
+        )
         return _team_form(
             request,
             session,
@@ -132,7 +142,7 @@ def team_detail(
     team_id: PathId,
     done: DoneParam = None,
 ) -> Response:
-    summary = teams.team_summary(session, principal, team_id)
+    summary = teams.team_summary(session, principal=principal, team_id=team_id)
     chosen = [m.code for m in summary.municipalities]
     return _team_form(request, session, summary.team, chosen=chosen, done=done)
 
@@ -148,7 +158,7 @@ def update_team(
     is_active: Annotated[bool, Form()] = False,
     municipalities: FormIds = [],  # noqa: B006
 ) -> Response:
-    team = teams.team_summary(session, principal, team_id).team
+    team = teams.team_summary(session, principal=principal, team_id=team_id).team
     return _save_team(
         request,
         session,
@@ -157,8 +167,8 @@ def update_team(
         municipalities,
         lambda: teams.update_team(
             session,
-            principal,
-            team,
+            by=principal,
+            team=team,
             name=name,
             program_type=program_type,
             is_active=is_active,

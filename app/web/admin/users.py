@@ -40,7 +40,7 @@ def _user_form_context(session: SessionDep, chosen_teams: list[int]) -> dict[str
     return {
         "roles": list(Role),
         "regions": teams.all_municipalities(session),
-        "scope_teams": teams.teams_by_id(session, chosen_teams),
+        "scope_teams": teams.teams_by_id(session, ids=chosen_teams),
     }
 
 
@@ -48,7 +48,7 @@ def _with_named_team(session: SessionDep, chosen: list[int], add_team: str) -> l
     """The chosen team ids plus the team named in the form's "add a team" field."""
     if not add_team.strip():
         return chosen
-    team = teams.team_named(session, add_team)
+    team = teams.team_named(session, name=add_team)
     return [*chosen, team.id] if team.id not in chosen else chosen  # type: ignore[list-item]
 
 
@@ -59,7 +59,7 @@ def user_list(request: Request, session: SessionDep, principal: AdminPrincipal) 
         for user in users.list_users(session)
     ]
     scoped = sorted({team_id for _, _, team_ids in rows for team_id in team_ids})
-    team_names = {t.id: t.name for t in teams.teams_by_id(session, scoped)}
+    team_names = {t.id: t.name for t in teams.teams_by_id(session, ids=scoped)}
     region_names = {region.code: region.name for region, _ in teams.all_municipalities(session)}
     context = {"rows": rows, "team_names": team_names, "region_names": region_names}
     return render(request, "admin/users.html", context)

@@ -157,7 +157,7 @@ def test_audit_days_are_calendar_days_where_the_users_are(session: Session) -> N
 
     def found(day: date, zone: str) -> bool:
         clauses = audit.event_filter(action="demo.loaded", since=day, until=day, timezone=zone)
-        return bool(audit.list_events(session, clauses, limit=5, before_id=None))
+        return bool(audit.list_events(session, found=clauses, limit=5, before_id=None))
 
     assert found(date(2026, 11, 23), "Europe/Copenhagen")
     assert not found(date(2026, 11, 22), "Europe/Copenhagen")
