@@ -49,9 +49,10 @@ messages: $(COMPILED)
 $(LOCALE)/%/LC_MESSAGES/messages.mo: $(LOCALE)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
 	$(BIN)/pybabel -q compile -l $* -i $< -o $@
 
-# What the extractor looks for: t(key), tn(key, n) (a plural entry, msgid_plural being the
-# same key) and SomeError.of(key, ...). tests/test_catalogues.py reads this line.
-MESSAGE_KEYWORDS := t tn:1,1 of
+# What the extractor looks for: in Python t(key), tn(key, n) (a plural entry, msgid_plural
+# being the same key) and SomeError.of(key, ...); in templates, Jinja's i18n extension's
+# _(key), gettext(key) and ngettext(key, key, n). tests/test_catalogues.py reads this line.
+MESSAGE_KEYWORDS := t tn:1,1 of _ gettext ngettext:1,2
 
 # Brings both catalogues up to date with the code: new keys arrive with an empty text to
 # fill in (the tests fail until both languages have it). Nothing is lost: many keys reach

@@ -10,11 +10,19 @@ The catalogues are key-based: a msgid is a key the code names (``err_no_team``),
 msgstr the text, with ``{name}`` placeholders that the caller fills with ``str.format``.
 A text that depends on a number has plural forms (msgid_plural is the same key), chosen
 by the catalogue's plural rule: ``t.tn(key, n)``.
+
+Templates speak through Jinja's i18n extension: ``_(key)`` (or ``gettext``) and
+``ngettext(key, key, n)`` answer in the language of the page being rendered, which
+``speaking`` sets around the render (``app.web.htmx.render``), so the macros a page
+imports from ``templates/components/`` need no translator handed to them.
 """
 
 from __future__ import annotations
 
-import gettext
+import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -34,7 +42,7 @@ def resolve_language(query: str | None, cookie: str | None, default: str) -> Lan
     return "da"
 
 
-class _Catalogue(gettext.GNUTranslations):
+class _Catalogue(_gettext.GNUTranslations):
     # What GNUTranslations parsed: msgid -> text, and (msgid, form) -> text for plurals.
     _catalog: dict[str | tuple[str, int], str]
 
@@ -65,6 +73,11 @@ class Translator:
     def tn(self, key: str, n: int) -> str:
         return self._catalogue.ngettext(key, key, n)
 
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """gettext's own signature (the templates' ``ngettext``); in these key-based
+        catalogues ``singular`` and ``plural`` are the same key."""
+        return self._catalogue.ngettext(singular, plural, n)
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key != "" and (key in self._texts or self.is_plural(key))
 
@@ -87,6 +100,41 @@ class Translator:
 def translator(language: Language) -> Translator:
     """The catalogue of ``language``, read once per process."""
     return Translator(language)
+
+
+# The language of the page being rendered. Jinja's i18n extension calls gettext and
+# ngettext with the message alone, from the page and from the macros it imports (which
+# see only the environment's globals, not the page's context), so the language travels
+# beside the render instead of through it.
+_speaking: ContextVar[Language] = ContextVar("speaking")
+
+
+@contextmanager
+def speaking(language: Language) -> Iterator[Translator]:
+    """Within the block, ``gettext`` and ``ngettext`` answer in ``language``."""
+    token = _speaking.set(language)
+    try:
+        yield translator(language)
+    finally:
+        _speaking.reset(token)
+
+
+def current() -> Translator:
+    """The catalogue of the language being spoken (inside ``speaking``)."""
+    try:
+        return translator(_speaking.get())
+    except LookupError:
+        raise RuntimeError("no language is being spoken: render inside i18n.speaking()") from None
+
+
+def gettext(key: str) -> str:
+    """The text of ``key`` in the language being spoken (the templates' ``_``)."""
+    return current()(key)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a plural entry for ``n``, in the language being spoken."""
+    return current().ngettext(singular, plural, n)
 
 
 # What the tablet's outbox (app/static/js/outbox.js) says, handed to it in every page. A

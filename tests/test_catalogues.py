@@ -145,16 +145,17 @@ def test_every_key_the_code_names_is_in_the_catalogues() -> None:
     line = re.search(r"^MESSAGE_KEYWORDS := (.+)$", MAKEFILE, re.MULTILINE)
     assert line, "the Makefile names the extraction keywords"
     keywords = line.group(1).split()
-    assert {"t", "tn:1,1"} <= set(keywords)
+    assert {"t", "tn:1,1", "_", "ngettext:1,2"} <= set(keywords)
     named = extracted(keywords)
     assert len(named) > 500, "the extractor found next to nothing"
     da, en = entries("da"), entries("en")
     missing = sorted(key for key in named if key not in en or key not in da)
     assert missing == [], "named in the code, in no catalogue: run `make messages-extract`"
-    # t(key) of a plural entry, or tn(key, n) of a singular one, shows the bare key.
-    asked = extracted(["t", "tn:1,1"])
+    # t(key) or _(key) of a plural entry, or tn(key, n) or ngettext(key, key, n) of a
+    # singular one, shows the bare key.
+    asked = extracted(["t", "tn:1,1", "_", "gettext", "ngettext:1,2"])
     wrong = sorted(key for key, plural in asked.items() if plural != {en[key].pluralizable})
-    assert wrong == [], "t() for a plural entry or tn() for a singular one"
+    assert wrong == [], "a singular call for a plural entry, or a plural call for a singular one"
 
 
 def test_the_outbox_has_every_string_it_asks_for() -> None:

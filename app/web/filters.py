@@ -14,7 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
-from app.i18n import thousands_in
+from app.i18n import current, thousands_in
 
 
 def prose_blocks(text: str) -> list[tuple[str, list[str]]]:
@@ -58,10 +58,9 @@ SYSTEMS = (("iPad", "iPad"), ("iPhone", "iPhone"), ("Android", "Android"), ("Win
            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))  # fmt: skip
 
 
-@pass_context
-def device(context: Context, agent: str | None) -> str:
+def device(agent: str | None) -> str:
     """A browser's User-Agent as a person would name it: "Chrome på iPad"."""
-    t = context["t"]
+    t = current()
     browser = next((name for token, name in BROWSERS if token in (agent or "")), None)
     system = next((name for token, name in SYSTEMS if token in (agent or "")), None)
     if browser is None or system is None:
@@ -69,26 +68,24 @@ def device(context: Context, agent: str | None) -> str:
     return str(t("device_on")).format(browser=browser, system=system)
 
 
-@pass_context
-def number(context: Context, value: float | int | None) -> str:
-    """A score as the reader writes numbers: 96,5 in Danish, 96.5 in English."""
+def number(value: float | int | None) -> str:
+    """A score as the reader writes numbers: 96,5 in Danish, 96.5 in English (also in a
+    macro imported without the page's context)."""
     if value is None:
         return "–"
     text = f"{value:g}"
-    return text.replace(".", ",") if context.get("language") == "da" else text
+    return text.replace(".", ",") if current().language == "da" else text
 
 
-@pass_context
-def thousands(context: Context, value: int) -> str:
+def thousands(value: int) -> str:
     """``thousands_in`` in the page's language."""
-    return thousands_in(value, context.get("language"))
+    return thousands_in(value, current().language)
 
 
-@pass_context
-def readable_fields(context: Context, value: object) -> list[tuple[str, str]]:
+def readable_fields(value: object) -> list[tuple[str, str]]:
     """An audit event's before or after as (label, text) pairs a person reads: known field
     names in words (``audit_field_<name>``), lists joined, nested values in short form."""
-    t = context["t"]
+    t = current()
     if not isinstance(value, dict):
         return [("", _plain(value, t))]
     found = []

@@ -8,7 +8,7 @@ so with ``Vary: HX-Request``, so no cache hands a fragment to a full page load.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import Request
@@ -17,13 +17,18 @@ from starlette.datastructures import URL
 from starlette.responses import Response
 
 from app.config import PROJECT_ROOT
-from app.i18n import outbox_strings, translator
+from app.i18n import gettext, ngettext, outbox_strings, speaking
 from app.web.filters import FILTERS
 
 templates = Jinja2Blocks(directory=str(PROJECT_ROOT / "templates"))
 
 
 templates.env.filters.update(FILTERS)
+# Templates translate with _("key") and ngettext("key", "key", n); both answer in the
+# language render() is speaking. Old-style callables: a text is escaped like any other
+# value, and its {placeholders} are filled by .format() in the template.
+templates.env.add_extension("jinja2.ext.i18n")
+cast(Any, templates.env).install_gettext_callables(gettext, ngettext, newstyle=False)
 templates.env.globals["outbox_strings"] = outbox_strings
 
 HX_REQUEST = "HX-Request"
@@ -84,14 +89,13 @@ def render(
         "fragment_only": block is not None,
         "timezone": request.app.state.settings.timezone,
         "language": language,
-        "t": translator(language),
-        "tn": translator(language).tn,
         "here": lambda **params: _relative(request, **params),
         **context,
     }
-    response: Response = templates.TemplateResponse(
-        request, template, full_context, status_code=status_code, block_name=block
-    )
+    with speaking(language):  # the template renders here, not when the response is sent
+        response: Response = templates.TemplateResponse(
+            request, template, full_context, status_code=status_code, block_name=block
+        )
     if fragment is not None:
         response.headers["Vary"] = HX_REQUEST
     return response

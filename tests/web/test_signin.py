@@ -552,12 +552,11 @@ EDGE = "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/120.0 Safari/537
     ],
 )
 def test_devices_are_named_as_people_name_them(agent: str | None, named: str) -> None:
-    from app.i18n import translator
+    from app.i18n import speaking
     from app.web.htmx import templates
 
-    rendered = templates.env.from_string("{{ agent | device }}").render(
-        agent=agent, t=translator("da")
-    )
+    with speaking("da"):
+        rendered = templates.env.from_string("{{ agent | device }}").render(agent=agent)
     assert rendered == named
 
 
