@@ -193,10 +193,24 @@ async def http_error(request: Request, error: StarletteHTTPException) -> Respons
         error = StarletteHTTPException(422, "field_too_long")
         detail = "field_too_long"
     if _wants_json(request):
-        return _problem(error.status_code, detail, detail)
+        response: Response = _problem(error.status_code, detail, detail)
+    else:
+        response = _error_page(request, error.status_code, _page_words(request, error, detail))
+    response.headers.update(error.headers or {})  # a 405's Allow, say
+    return response
+
+
+def _page_words(request: Request, error: StarletteHTTPException, detail: str) -> str:
+    """What an error page says: a catalogue key as is; Starlette's own English phrase
+    ("Method Not Allowed") replaced by words in the reader's language."""
     if error.status_code == 404:
-        detail = "not_found"
-    return _error_page(request, error.status_code, detail)
+        return "not_found"
+    if detail in translator("en"):
+        return detail
+    t = translator(_language(request))
+    if error.status_code == 405:
+        return t("err_http_405").format(method=request.method)
+    return t("err_http_other").format(status=error.status_code)
 
 
 async def validation_error(request: Request, error: RequestValidationError) -> Response:

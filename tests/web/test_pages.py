@@ -124,6 +124,22 @@ def test_unknown_scale_and_unknown_page_answer_404_with_a_message(
     assert "Siden findes ikke." in parse(response.text).select_one(".error-detail").get_text()  # type: ignore[union-attr]
 
 
+def test_a_wrong_method_is_answered_in_the_readers_language_with_what_is_allowed(
+    client: TestClient,
+) -> None:
+    response = client.get("/logout")  # a form posts to it; typed as an address, it is a GET
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    said = parse(response.text).select_one(".error-detail").get_text(" ", strip=True)  # type: ignore[union-attr]
+    assert said.startswith("Adressen kan ikke bruges sådan (GET modtages ikke her).")
+    assert "Method Not Allowed" not in response.text
+    english = client.get("/logout?lang=en")
+    said = parse(english.text).select_one(".error-detail").get_text(" ", strip=True)  # type: ignore[union-attr]
+    assert said.startswith("This address cannot be used that way (GET is not accepted here).")
+    api = client.delete("/api/v1/me")
+    assert api.status_code == 405 and api.json()["status"] == 405 and "GET" in api.headers["Allow"]
+
+
 def test_bad_query_value_is_a_422_page_not_a_500(client: TestClient, session: Session) -> None:
     make_scale_version(session)
     response = client.get("/scales/ips-25/2019?group=colour")
