@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.unit_of_work = lambda: unit_of_work(app_engine)
     app.state.read_session = lambda: read_session(app_engine)
     app.add_middleware(_Surroundings)
+    app.add_middleware(_HeadAsGet)
     # Static files are compressed on the way out (plotly.js: 1.2 MB, about 0.4 MB
     # gzipped), pages are not: a page carries its CSRF token beside text a visitor can
     # choose, which compression could leak (BREACH).
@@ -111,6 +112,30 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router)
     add_error_handlers(app)
     return app
+
+
+class _HeadAsGet:
+    """HEAD is answered as GET without the content, as HTTP asks of every GET address
+    (FastAPI's routes list GET only, so an uptime check's HEAD met a 405): the headers,
+    Content-Length included, are the GET's; the body never leaves. The server also
+    knows the request was a HEAD, so it sends no body either way."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return  # the rest of a streamed body: dropped as it comes
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
 class _Surroundings:
