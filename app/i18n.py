@@ -71,7 +71,7 @@ class Translator:
         return self._catalogue.gettext(key)
 
     def tn(self, key: str, n: int) -> str:
-        return self._catalogue.ngettext(key, key, n)
+        return self.ngettext(key, key, n)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """gettext's own signature (the templates' ``ngettext``); in these key-based
@@ -110,11 +110,11 @@ _speaking: ContextVar[Language] = ContextVar("speaking")
 
 
 @contextmanager
-def speaking(language: Language) -> Iterator[Translator]:
+def speaking(language: Language) -> Iterator[None]:
     """Within the block, ``gettext`` and ``ngettext`` answer in ``language``."""
     token = _speaking.set(language)
     try:
-        yield translator(language)
+        yield
     finally:
         _speaking.reset(token)
 

@@ -58,7 +58,10 @@ SYSTEMS = (("iPad", "iPad"), ("iPhone", "iPhone"), ("Android", "Android"), ("Win
            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))  # fmt: skip
 
 
-def device(agent: str | None) -> str:
+# Jinja folds a filter with constant arguments when it compiles a template, in
+# whatever language the first render spoke; a context filter it leaves to each render.
+@pass_context
+def device(_context: Context, agent: str | None) -> str:
     """A browser's User-Agent as a person would name it: "Chrome på iPad"."""
     t = current()
     browser = next((name for token, name in BROWSERS if token in (agent or "")), None)
@@ -68,7 +71,8 @@ def device(agent: str | None) -> str:
     return str(t("device_on")).format(browser=browser, system=system)
 
 
-def number(value: float | int | None) -> str:
+@pass_context
+def number(_context: Context, value: float | int | None) -> str:
     """A score as the reader writes numbers: 96,5 in Danish, 96.5 in English (also in a
     macro imported without the page's context)."""
     if value is None:
@@ -77,12 +81,14 @@ def number(value: float | int | None) -> str:
     return text.replace(".", ",") if current().language == "da" else text
 
 
-def thousands(value: int) -> str:
+@pass_context
+def thousands(_context: Context, value: int) -> str:
     """``thousands_in`` in the page's language."""
     return thousands_in(value, current().language)
 
 
-def readable_fields(value: object) -> list[tuple[str, str]]:
+@pass_context
+def readable_fields(_context: Context, value: object) -> list[tuple[str, str]]:
     """An audit event's before or after as (label, text) pairs a person reads: known field
     names in words (``audit_field_<name>``), lists joined, nested values in short form."""
     t = current()

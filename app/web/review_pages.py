@@ -111,9 +111,8 @@ def reviewer_take_off(
             },
         )
         return render(request, "reviews/detail.html", context, status_code=refused.status_code)
-    if not access.sees_review(
-        session, principal=principal, review_id=review_id
-    ):  # they took themselves off
+    if not access.sees_review(session, principal=principal, review_id=review_id):
+        # they took themselves off
         return RedirectResponse(request.url_for("home").path, status_code=303)
     target = request.url_for("review_detail", review_id=review_id)
     return RedirectResponse(f"{target.path}#reviewers-heading", status_code=303)

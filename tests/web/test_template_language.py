@@ -44,6 +44,19 @@ def test_a_macro_imported_without_context_speaks_the_pages_language(
     )
 
 
+def test_a_template_compiled_in_one_language_renders_in_the_next_ones() -> None:
+    """Constants included: Jinja folds what it can when it compiles a template, and the
+    first request to need a template compiles it for every later one."""
+    with speaking("da"):
+        template = templates.env.from_string(
+            "{{ _('home') }}|{{ 2.5 | number }}|{{ 10000 | thousands }}|{{ none | device }}"
+        )
+        assert template.render() == f"{translator('da')('home')}|2,5|10.000|ukendt enhed"
+    with speaking("en"):
+        english = template.render()
+    assert english == f"{translator('en')('home')}|2.5|10,000|{translator('en')('unknown_device')}"
+
+
 def test_each_render_speaks_its_own_language_and_the_old_one_comes_back() -> None:
     with speaking("en"):
         with speaking("da"):
