@@ -26,7 +26,8 @@ from app.models import (
     UserRegion,
     UserTeam,
 )
-from app.scales.loader import load_scale_file, scale_file_path
+from app.scales.implementation import ImplementationDefinition
+from app.scales.loader import load_definition_file, load_scale_file, scale_file_path
 from app.scales.schema import ScaleDefinition
 from app.security import hash_password
 from app.services import scales
@@ -38,6 +39,25 @@ PASSWORD = "correct horse battery"
 @cache
 def shipped_scale(key: str = "ips-25", version: str = "2019") -> ScaleDefinition:
     return load_scale_file(scale_file_path(SCALES_DIR, key, version))
+
+
+@cache
+def shipped_instrument(
+    key: str = "implementeringsstatus", version: str = "2026"
+) -> ImplementationDefinition:
+    definition = load_definition_file(scale_file_path(SCALES_DIR, key, version))
+    assert isinstance(definition, ImplementationDefinition)
+    return definition
+
+
+def make_instrument_version(
+    session: Session, *, key: str = "implementeringsstatus", version: str = "2026"
+) -> ScaleVersion:
+    result = scales.register_scale(
+        session, scale=shipped_instrument(key, version), status="published", channel="cli"
+    )
+    session.commit()
+    return result.scale_version
 
 
 @cache

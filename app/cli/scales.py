@@ -11,7 +11,7 @@ import typer
 from app.cli.common import fail, settings, shown, unit_of_work
 from app.scales.loader import (
     ScaleFileError,
-    load_scale_file,
+    load_definition_file,
     scale_file_path,
     scale_files,
     validate_scale_file,
@@ -51,17 +51,19 @@ def scales_list() -> None:
     scales_dir = settings().scales_dir
     with unit_of_work() as session:
         stored = {
-            (row.scale_key, row.version): row for row in scale_service.list_scale_versions(session)
+            (row.scale_key, row.version): row
+            for row in scale_service.list_scale_versions(session, kind=None)
         }
     files = {(path.parent.name, path.stem): path for path in scale_files(scales_dir)}
-    typer.echo(f"{'scale':<16} {'version':<9} {'status':<12} {'items':>5}  file")
+    typer.echo(f"{'scale':<22} {'version':<9} {'kind':<15} {'status':<15} {'items':>5}  file")
     for key, version in sorted(set(stored) | set(files)):
         row = stored.get((key, version))
         status = row.status if row else "not registered"
+        kind = row.kind if row else "-"
         items = str(row.item_count) if row else "-"
         found = files.get((key, version))
         where = shown(found) if found else "(no file)"
-        typer.echo(f"{key:<16} {version:<9} {status:<12} {items:>5}  {where}")
+        typer.echo(f"{key:<22} {version:<9} {kind:<15} {status:<15} {items:>5}  {where}")
 
 
 @cli.command("publish")
@@ -80,7 +82,7 @@ def scales_publish(
     if not path.exists():
         fail(f"no scale file {path}")
     try:
-        scale = load_scale_file(path)
+        scale = load_definition_file(path)
     except ScaleFileError as error:
         for problem in error.problems:
             typer.echo(str(problem), err=True)

@@ -3,6 +3,9 @@ trail, the team's feedback), and how their columns store values (columns, kinds)
 Importing this package registers every table on the metadata the migrations compare
 with; the names below are the ones the rest of the app uses.
 
+The measurement round (rounds) holds a team's yearly measurement together: its own part,
+the ambassadors' implementation assessment and the fidelity review.
+
 The tables. Singular names, ``_at`` for timestamps (timezone-aware UTC), explicit
 constraint names through the metadata's naming convention (batch migrations on SQLite
 need them).
@@ -21,16 +24,20 @@ from app.models.kinds import (
     FINALISED,
     ActionStatus,
     Channel,
+    ImplementationRater,
     ProgramType,
     RaterKind,
     ReviewStatus,
     Role,
+    RoundStatus,
+    ScaleKind,
     ScaleStatus,
     one_of,
 )
 from app.models.people import ApiToken, SignInAttempt, User, UserRegion, UserSession, UserTeam
 from app.models.places import Municipality, Region, Team, TeamMunicipality
 from app.models.reviews import Rating, RatingChange, Review, ReviewReviewer, ScaleVersion
+from app.models.rounds import ImplementationRating, MeasurementRound, RoundChange, TeamFigure
 from app.models.trail import AuditEvent, FiguresVersion
 
 __all__ = [
@@ -41,7 +48,10 @@ __all__ = [
     "Channel",
     "FINALISED",
     "FiguresVersion",
+    "ImplementationRater",
+    "ImplementationRating",
     "JsonType",
+    "MeasurementRound",
     "Municipality",
     "ProgramType",
     "RaterKind",
@@ -52,11 +62,15 @@ __all__ = [
     "ReviewReviewer",
     "ReviewStatus",
     "Role",
+    "RoundChange",
+    "RoundStatus",
+    "ScaleKind",
     "ScaleStatus",
     "ScaleVersion",
     "SignInAttempt",
     "Team",
     "TeamComment",
+    "TeamFigure",
     "TeamMunicipality",
     "UTCDateTime",
     "User",

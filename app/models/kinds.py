@@ -18,12 +18,28 @@ class Role(StrEnum):
     AMBASSADOR = "ambassador"
     TEAM_LEADER = "team_leader"
     ANALYST = "analyst"
+    CONSULTANT = "consultant"  # a team's consultant, invited by its leader for the self-report
 
 
 class ScaleStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     RETIRED = "retired"
+
+
+class ScaleKind(StrEnum):
+    FIDELITY = "fidelity"
+    IMPLEMENTATION = "implementation"
+
+
+class RoundStatus(StrEnum):
+    OPEN = "open"  # the team may fill in its part (until the deadline)
+    SUBMITTED = "submitted"  # the team's part is in and no longer changes
+
+
+class ImplementationRater(StrEnum):
+    TEAM = "team"
+    AMBASSADORS = "ambassadors"
 
 
 class ReviewStatus(StrEnum):

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import JsonType, timestamp
-from app.models.kinds import RaterKind, ReviewStatus, ScaleStatus, one_of
+from app.models.kinds import RaterKind, ReviewStatus, ScaleKind, ScaleStatus, one_of
 
 
 class ScaleVersion(SQLModel, table=True):
@@ -19,12 +19,19 @@ class ScaleVersion(SQLModel, table=True):
     __tablename__ = "scale_version"
     __table_args__ = (
         CheckConstraint(one_of("status", ScaleStatus), name="status"),
+        CheckConstraint(one_of("kind", ScaleKind), name="kind"),
         Index("uq_scale_version_scale_key_version", "scale_key", "version", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     scale_key: str = Field(max_length=64)
     version: str = Field(max_length=32)
+    kind: str = Field(
+        default=ScaleKind.FIDELITY,
+        max_length=20,
+        sa_column_kwargs={"server_default": ScaleKind.FIDELITY.value},
+        description="fidelity (a scale reviews are scored on) or implementation (an instrument)",
+    )
     status: str = Field(max_length=20)
     title_da: str = Field(max_length=300)
     title_en: str = Field(max_length=300)

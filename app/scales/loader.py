@@ -1,5 +1,8 @@
-"""Reading scale files: YAML in, a validated :class:`ScaleDefinition` or ``file:line``
-problems out.
+"""Reading scale files: YAML in, a validated definition or ``file:line`` problems out.
+
+A file is a fidelity scale (:class:`ScaleDefinition`) unless it says
+``kind: implementation``, which makes it an implementation-status instrument
+(:class:`ImplementationDefinition`); both are checked the same way.
 
 The YAML is read with ruamel's round-trip loader because it remembers where every key and
 list entry stood, so each problem Pydantic or the scale rules report can point at its
@@ -20,7 +23,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from app.scales.implementation import ImplementationDefinition
 from app.scales.schema import Loc, ScaleDefinition
+
+AnyDefinition = ScaleDefinition | ImplementationDefinition
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,18 @@ def scale_file_path(scales_dir: Path, key: str, version: str) -> Path:
 
 
 def load_scale_file(path: Path) -> ScaleDefinition:
-    """The scale defined in ``path``, or :class:`ScaleFileError` with every problem."""
+    """The fidelity scale defined in ``path``, or :class:`ScaleFileError` with every problem."""
+    definition = load_definition_file(path)
+    if not isinstance(definition, ScaleDefinition):
+        raise ScaleFileError(
+            [Problem(str(path), 1, "this is an implementation-status instrument, not a scale")]
+        )
+    return definition
+
+
+def load_definition_file(path: Path) -> AnyDefinition:
+    """The scale or instrument defined in ``path``, or :class:`ScaleFileError` with every
+    problem."""
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -69,8 +86,11 @@ def load_scale_file(path: Path) -> ScaleDefinition:
     if not isinstance(tree, CommentedMap):
         raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
     problems = _placement_problems(path, tree)
+    model: type[AnyDefinition] = (
+        ImplementationDefinition if tree.get("kind") == "implementation" else ScaleDefinition
+    )
     try:
-        scale = ScaleDefinition.model_validate(_plain(tree))
+        scale = model.model_validate(_plain(tree))
     except ValidationError as error:
         problems += _problems(shown, tree, error)
     if problems:
@@ -81,13 +101,13 @@ def load_scale_file(path: Path) -> ScaleDefinition:
 def validate_scale_file(path: Path) -> list[Problem]:
     """Every problem in ``path``; an empty list means the file is a valid scale version."""
     try:
-        load_scale_file(path)
+        load_definition_file(path)
     except ScaleFileError as error:
         return error.problems
     return []
 
 
-def stated_form(scale: ScaleDefinition) -> dict[str, Any]:
+def stated_form(scale: AnyDefinition) -> dict[str, Any]:
     """What the file itself states, as JSON data: the form that is fingerprinted.
 
     Fields the file does not mention are left out, so a field with a default added to
@@ -99,12 +119,12 @@ def stated_form(scale: ScaleDefinition) -> dict[str, Any]:
     return data
 
 
-def canonical_json(scale: ScaleDefinition) -> str:
+def canonical_json(scale: AnyDefinition) -> str:
     """The stated form as JSON with sorted keys."""
     return json.dumps(stated_form(scale), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def fingerprint(scale: ScaleDefinition) -> str:
+def fingerprint(scale: AnyDefinition) -> str:
     return hashlib.sha256(canonical_json(scale).encode("utf-8")).hexdigest()
 
 

@@ -77,7 +77,7 @@ def principal_for(
     if user.role == Role.AMBASSADOR:
         found = connection.execute(_REGIONS_OF, {"user_id": user.id}).scalars()
         regions = frozenset(int(code) for code in found)
-    elif user.role == Role.TEAM_LEADER:
+    elif user.role in (Role.TEAM_LEADER, Role.CONSULTANT):
         found = connection.execute(_TEAMS_OF, {"user_id": user.id}).scalars()
         teams = frozenset(int(team) for team in found)
     return Principal(
@@ -124,7 +124,7 @@ def team_scope(principal: Principal) -> ColumnElement[bool]:
         case Role.AMBASSADOR:
             assigned_teams = select(Review.team_id).where(_assigned_reviews(principal))
             return or_(_teams_in_regions(principal.regions), col(Team.id).in_(assigned_teams))
-        case Role.TEAM_LEADER:
+        case Role.TEAM_LEADER | Role.CONSULTANT:
             return col(Team.id).in_(principal.teams)
     return false()
 
@@ -152,7 +152,7 @@ def review_scope(principal: Principal) -> ColumnElement[bool]:
         case Role.AMBASSADOR:
             regional = select(Team.id).where(_teams_in_regions(principal.regions))
             return or_(col(Review.team_id).in_(regional), _assigned_reviews(principal))
-        case Role.TEAM_LEADER:
+        case Role.TEAM_LEADER | Role.CONSULTANT:
             return finalised & col(Review.team_id).in_(principal.teams)
     return false()
 

@@ -15,12 +15,13 @@ from app.models import (
     ReviewReviewer,
     ReviewStatus,
     Role,
+    ScaleKind,
     ScaleStatus,
     ScaleVersion,
     Team,
     User,
 )
-from app.services import access, audit
+from app.services import access, audit, rounds
 from app.services import scales as scale_service
 from app.services.access import Principal
 
@@ -97,6 +98,7 @@ def plan_review(
     except IntegrityError:  # a second request for the same team got in first
         raise Conflict.of("err_review_open", team=team.name, id="?") from None
     _assign(session, principal, review, scale, reviewers, lead)
+    rounds.link_review(session, review=review)
     return review
 
 
@@ -165,7 +167,7 @@ def _scale_for_review(
     if not key or not version:
         raise Invalid.of("err_scale_key_and_version")
     scale = scale_service.find_scale_version(session, key=key, version=version)
-    if scale is None or scale.status == ScaleStatus.DRAFT:
+    if scale is None or scale.status == ScaleStatus.DRAFT or scale.kind != ScaleKind.FIDELITY:
         raise Invalid.of("err_unknown_scale", scale=f"{key} {version}")
     if scale.status != ScaleStatus.PUBLISHED:
         raise Invalid.of("err_scale_retired", scale=f"{key} {version}")

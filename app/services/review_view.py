@@ -152,8 +152,8 @@ def visible_raters(
     review sees them all, except a team's leader, who reads only the consensus.
     """
     everyone = {link.user_id for link in links}
-    if principal.role == Role.TEAM_LEADER:
-        return set()  # a team's leader reads the consensus, not the reviewers' working notes
+    if principal.role in (Role.TEAM_LEADER, Role.CONSULTANT):
+        return set()  # the team reads the consensus, not the reviewers' working notes
     if review.status == ReviewStatus.FINALISED:
         return everyone
     me = next((link for link in links if link.user_id == principal.user_id), None)

@@ -13,8 +13,9 @@ from typing import Literal
 from sqlmodel import Session, select
 
 from app.errors import Conflict, NotFound
-from app.models import Channel, ScaleStatus, ScaleVersion, utcnow
-from app.scales.loader import fingerprint
+from app.models import Channel, ScaleKind, ScaleStatus, ScaleVersion, utcnow
+from app.scales.implementation import ImplementationDefinition
+from app.scales.loader import AnyDefinition, fingerprint
 from app.scales.schema import ScaleDefinition
 from app.services import audit
 
@@ -30,18 +31,26 @@ class RegisterResult:
 def register_scale(
     session: Session,
     *,
-    scale: ScaleDefinition,
+    scale: AnyDefinition,
     status: Literal["draft", "published"] = "published",
     channel: Channel,
     actor_id: int | None = None,
 ) -> RegisterResult:
     """Store ``scale`` as a draft or publish it; refuse to change a published version."""
     sha = fingerprint(scale)
+    kind = _kind_of(scale)
     existing = find_scale_version(session, key=scale.key, version=scale.version)
+    if existing is not None and existing.kind != kind:
+        raise Conflict(
+            f"{scale.key} {scale.version} is registered as a {existing.kind} "
+            f"{'scale' if existing.kind == ScaleKind.FIDELITY else 'instrument'}; "
+            f"a {kind} file cannot take its key and version"
+        )
     if existing is None:
         row = ScaleVersion(
             scale_key=scale.key,
             version=scale.version,
+            kind=kind,
             status=ScaleStatus.DRAFT,
             title_da=scale.title.da,
             title_en=scale.title.en,
@@ -111,6 +120,12 @@ def retire_scale(
     return row
 
 
+def _kind_of(scale: AnyDefinition) -> ScaleKind:
+    if isinstance(scale, ImplementationDefinition):
+        return ScaleKind.IMPLEMENTATION
+    return ScaleKind.FIDELITY
+
+
 def find_scale_version(session: Session, *, key: str, version: str) -> ScaleVersion | None:
     """The stored version ``key`` ``version``, whatever its status, or None."""
     statement = select(ScaleVersion).where(
@@ -120,19 +135,34 @@ def find_scale_version(session: Session, *, key: str, version: str) -> ScaleVers
 
 
 def get_scale_version(
-    session: Session, *, key: str, version: str, visible_only: bool = False
+    session: Session,
+    *,
+    key: str,
+    version: str,
+    visible_only: bool = False,
+    kind: ScaleKind | None = None,
 ) -> ScaleVersion:
     """The stored version, or NotFound. ``visible_only`` hides drafts, which are not yet
-    anyone's business but their authors'; retired versions stay readable for old reviews."""
+    anyone's business but their authors'; retired versions stay readable for old reviews.
+    ``kind`` asks for a fidelity scale or an implementation instrument only."""
     row = find_scale_version(session, key=key, version=version)
-    if row is None or (visible_only and row.status == ScaleStatus.DRAFT):
+    if (
+        row is None
+        or (visible_only and row.status == ScaleStatus.DRAFT)
+        or (kind is not None and row.kind != kind)
+    ):
         raise NotFound(f"no scale version {key} {version} is registered")
     return row
 
 
-def list_scale_versions(session: Session, *, published_only: bool = False) -> list[ScaleVersion]:
-    """Stored versions, by key and then newest version first."""
+def list_scale_versions(
+    session: Session, *, published_only: bool = False, kind: ScaleKind | None = ScaleKind.FIDELITY
+) -> list[ScaleVersion]:
+    """Stored versions of ``kind`` (fidelity scales unless asked; None for every kind), by
+    key and then newest version first."""
     statement = select(ScaleVersion)
+    if kind is not None:
+        statement = statement.where(ScaleVersion.kind == kind)
     if published_only:
         statement = statement.where(ScaleVersion.status == ScaleStatus.PUBLISHED)
     rows = session.exec(statement).all()
@@ -149,13 +179,36 @@ def definition_of(row: ScaleVersion) -> ScaleDefinition:
     the same content, and the model is frozen, so every request can share one. Parsing
     the IPS-25 anew took about 1.5 ms, a tenth of a rating save.
     """
+    if row.kind != ScaleKind.FIDELITY:
+        raise NotFound(f"{row.scale_key} {row.version} is not a fidelity scale")
     cached = _PARSED.get(row.sha256)
     if cached is None:
         cached = ScaleDefinition.model_validate(row.definition, context={"stored": True})
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
         _PARSED[row.sha256] = cached
+    assert isinstance(cached, ScaleDefinition)
     return cached
+
+
+def instrument_of(row: ScaleVersion) -> ImplementationDefinition:
+    """A stored implementation-status instrument, parsed (and kept) like a scale."""
+    if row.kind != ScaleKind.IMPLEMENTATION:
+        raise NotFound(f"{row.scale_key} {row.version} is not an implementation instrument")
+    cached = _PARSED.get(row.sha256)
+    if cached is None:
+        cached = ImplementationDefinition.model_validate(row.definition, context={"stored": True})
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[row.sha256] = cached
+    assert isinstance(cached, ImplementationDefinition)
+    return cached
+
+
+def latest_instrument(session: Session) -> ScaleVersion | None:
+    """The newest published implementation-status instrument, offered for new rounds."""
+    rows = list_scale_versions(session, published_only=True, kind=ScaleKind.IMPLEMENTATION)
+    return rows[0] if rows else None
 
 
 def definition_for(session: Session, *, scale_version_id: int) -> ScaleDefinition:
@@ -168,14 +221,14 @@ def definition_for(session: Session, *, scale_version_id: int) -> ScaleDefinitio
 def definition_with(session: Session, *, scale_version_id: int, sha256: str) -> ScaleDefinition:
     """The definition of a stored version whose fingerprint the caller has already read."""
     cached = _PARSED.get(sha256)
-    if cached is not None:
+    if isinstance(cached, ScaleDefinition):
         return cached
     row = session.get(ScaleVersion, scale_version_id)
     assert row is not None
     return definition_of(row)
 
 
-_PARSED: dict[str, ScaleDefinition] = {}
+_PARSED: dict[str, AnyDefinition] = {}
 _PARSED_LIMIT = 64  # versions in use at once are a handful; the limit only bounds memory
 
 

@@ -194,9 +194,11 @@ def _check_scope(
         raise Invalid.of("err_ambassador_needs_region")
     if role == Role.TEAM_LEADER and not teams:
         raise Invalid.of("err_leader_needs_team")
+    if role == Role.CONSULTANT and len(teams) != 1:
+        raise Invalid.of("err_consultant_one_team")
     if role != Role.AMBASSADOR and regions:
         raise Invalid.of("err_regions_only_ambassadors")
-    if role != Role.TEAM_LEADER and teams:
+    if role not in (Role.TEAM_LEADER, Role.CONSULTANT) and teams:
         raise Invalid.of("err_teams_only_leaders")
     known_regions = set(session.exec(select(Region.code).where(col(Region.code).in_(regions))))
     if unknown := [code for code in regions if code not in known_regions]:

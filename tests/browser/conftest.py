@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.db.engines import create_db_engine
 from app.main import create_app
-from app.scales.loader import load_scale_file, scale_files
+from app.scales.loader import load_definition_file, scale_files
 from app.services import demo, scales
 from app.services.demo import DEMO_PASSWORD
 from tests.conftest import migrate, settings_for
@@ -53,7 +53,7 @@ def live_server(live_database: str) -> Iterator[str]:
     engine = create_db_engine(settings)
     with Session(engine) as session:
         for path in scale_files(SCALES_DIR):
-            scales.register_scale(session, scale=load_scale_file(path), channel="cli")
+            scales.register_scale(session, scale=load_definition_file(path), channel="cli")
         demo.load_demo(session, scales_dir=SCALES_DIR)  # teams, reviews, a user of each role
         session.commit()
     port = _free_port()

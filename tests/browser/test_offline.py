@@ -28,7 +28,7 @@ from sqlmodel import Session
 from app.config import PROJECT_ROOT
 from app.db.engines import create_db_engine
 from app.models import Role, utcnow
-from app.scales.loader import load_scale_file, scale_files
+from app.scales.loader import load_definition_file, scale_files
 from app.scales.rules import RatingInput
 from app.services import access, consensus, ratings, scales
 from tests.browser import conftest
@@ -377,7 +377,7 @@ def killable_server(tmp_path: Path) -> Iterator[Server]:
     engine = _engine(database)
     with Session(engine) as session:
         for path in scale_files(SCALES_DIR):
-            scales.register_scale(session, scale=load_scale_file(path), channel="cli")
+            scales.register_scale(session, scale=load_definition_file(path), channel="cli")
         session.commit()
     engine.dispose()
     port = _port()

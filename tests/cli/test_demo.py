@@ -18,7 +18,7 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     code, out, _ = run("db", "upgrade")
     assert code == 0 and "is at migration" in out
     code, out, _ = run("demo", "--if-empty")
-    assert code == 0 and out.startswith("demo data loaded: 12 teams, 9 users, 2 scale versions")
+    assert code == 0 and out.startswith("demo data loaded: 12 teams, 9 users, 3 scale versions")
     code, out, _ = run("demo", "--if-empty")
     assert code == 0 and "already holds data" in out
     code, out, _ = run("demo")
@@ -27,10 +27,11 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     assert code == 0 and "already registered with this content" in out
     code, out, _ = run("scales", "list")
     assert code == 0
-    rows = [line.split()[:4] for line in out.splitlines()[1:]]
+    rows = [line.split()[:5] for line in out.splitlines()[1:]]
     assert rows == [
-        ["ips-25", "2019", "published", "25"],
-        ["ips-lignende", "2024", "published", "25"],
+        ["implementeringsstatus", "2026", "implementation", "published", "17"],
+        ["ips-25", "2019", "fidelity", "published", "25"],
+        ["ips-lignende", "2024", "fidelity", "published", "25"],
     ]
 
 

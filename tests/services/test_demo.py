@@ -22,7 +22,7 @@ def count(session: Session, model: type) -> int:
 def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert demo.is_database_empty(session)
     first = demo.load_demo(session, scales_dir=SCALES_DIR)
-    assert (first.teams, first.users, first.scales) == (12, 9, 2)
+    assert (first.teams, first.users, first.scales) == (12, 9, 3)
     assert not demo.is_database_empty(session)
     totals = (
         count(session, Team),
@@ -97,6 +97,6 @@ def test_demo_uses_registered_versions_and_ignores_other_files(
     scales.register_scale(session, scale=shipped_scale("ips-25", "2019"), channel="cli")
     scales.retire_scale(session, key="ips-25", version="2019", channel="cli")
     summary = demo.load_demo(session, scales_dir=scales_dir)
-    assert summary.scales == 1 and summary.teams == 12
+    assert summary.scales == 2 and summary.teams == 12  # ips-lignende and the instrument
     assert scales.get_scale_version(session, key="ips-25", version="2019").status == "retired"
     assert demo.has_demo_users(session)

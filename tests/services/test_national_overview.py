@@ -149,13 +149,13 @@ def test_every_change_to_the_figures_moves_their_version_and_nothing_else_does(
         "review.finalised", "review.reopened", "team.created", "team.updated",
         "scale_version.published", "scale_version.retired", "demo.loaded",
         "demo.synthetic_reviews", "review.created", "review.reviewer_replaced",
-        "review.reviewer_removed",
+        "review.reviewer_removed", "round.assessed", "round.assessment_reopened",
     } == audit.FIGURES_CHANGED  # fmt: skip
     before = audit.figures_version(session)
     for action in sorted(audit.FIGURES_CHANGED):
         audit.record(session, action=action, channel="system")
     assert audit.figures_version(session) == before + len(audit.FIGURES_CHANGED)
-    for action in ("rating.saved", "auth.signed_in", "export.downloaded"):
+    for action in ("rating.saved", "auth.signed_in", "export.downloaded", "round.saved"):
         audit.record(session, action=action, channel="system")
     assert audit.figures_version(session) == before + len(audit.FIGURES_CHANGED)
 

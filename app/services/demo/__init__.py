@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
-from app.models import Team, User
-from app.scales.loader import load_scale_file, scale_file_path
+from app.models import ScaleVersion, Team, User
+from app.scales.loader import load_definition_file, load_scale_file, scale_file_path
 from app.services import audit, scales
 from app.services.demo.people import DEMO_PASSWORD, DEMO_USERS, add_scopes, add_users
 from app.services.demo.plans import add_action_plans
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 DEMO_SCALES = (("ips-25", "2019"), ("ips-lignende", "2024"))
+DEMO_INSTRUMENT = ("implementeringsstatus", "2026")
 
 
 def is_database_empty(session: Session) -> bool:
@@ -58,6 +59,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     """Create whatever part of the demo data is missing."""
     summary = DemoSummary()
     versions = _publish_scales(session, scales_dir, summary)
+    _publish_instrument(session, scales_dir, summary)
     users = add_users(session, summary=summary)
     teams = add_teams(session, summary=summary)
     add_scopes(session, users=users, teams=teams)
@@ -100,3 +102,14 @@ def _publish_scales(session: Session, scales_dir: Path, summary: DemoSummary) ->
             summary.scales += 1
         versions[f"{key}/{version}"] = (row, scales.definition_of(row))
     return versions
+
+
+def _publish_instrument(session: Session, scales_dir: Path, summary: DemoSummary) -> ScaleVersion:
+    """The implementation-status instrument the demo's measurement rounds use."""
+    key, version = DEMO_INSTRUMENT
+    row = scales.find_scale_version(session, key=key, version=version)
+    if row is None:
+        definition = load_definition_file(scale_file_path(scales_dir, key, version))
+        row = scales.register_scale(session, scale=definition, channel="cli").scale_version
+        summary.scales += 1
+    return row

@@ -1,0 +1,431 @@
+"""Saving the parts of a measurement round, one field group at a time: the team's (or the
+ambassadors') rating of one implementation point, one of the team's figures, and the
+documents the team shows.
+
+Every save is checked whole before anything is written, so a refused save leaves the
+round as it was. Each carries a client id, as a rating does: the UNIQUE id in
+``round_change`` makes the same change sent twice (a tablet's outbox after a lost
+answer) land once, and a different change under a used id is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.errors import Conflict, Forbidden, Invalid
+from app.models import (
+    Channel,
+    ImplementationRater,
+    ImplementationRating,
+    RoundChange,
+    TeamFigure,
+    utcnow,
+)
+from app.scales.figures import check_consultants, check_figure, read_figure
+from app.scales.implementation import MATURITY_LEVELS, applies
+from app.scales.rules import clean_text
+from app.services import audit, rounds
+from app.services.access import Principal
+from app.services.rounds import RoundContext
+
+DESCRIPTION_MAX = 2000
+DOCUMENT_MAX = 300
+FIGURE_NOTE_MAX = 1000
+DOCUMENTS_NOTE_MAX = 2000
+Part = Literal["implementation", "figure", "documents"]
+Outcome = Literal["saved", "unchanged", "replayed"]
+
+
+@dataclass(frozen=True)
+class PointInput:
+    """One implementation point as typed: the step, what exists, and the evidence."""
+
+    item_key: str
+    level: int | str | None
+    description: str | None = None
+    evidence_date: str | date | None = None
+    evidence_document: str | None = None
+
+
+@dataclass(frozen=True)
+class FigureInput:
+    """One of the team's figures as typed (text from a form, a number from the API), or
+    one per consultant; an empty value clears it."""
+
+    input_key: str
+    value: str | float | None = None
+    consultants: Sequence[str | float] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DocumentsInput:
+    """The kinds of document the team lets the reviewers see, and a note about them."""
+
+    documents: Sequence[str]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a save did, and the round it did it to."""
+
+    context: RoundContext
+    outcome: Outcome
+    content: dict[str, Any]
+
+
+def new_client_id() -> str:
+    """A fresh id for one change."""
+    return str(uuid.uuid4())
+
+
+def save_point(
+    session: Session,
+    *,
+    principal: Principal,
+    round_id: int,
+    change: PointInput,
+    rater: ImplementationRater,
+    client_id: str | None,
+    today: date,
+    channel: Channel = "web",
+) -> Saved:
+    """The team's own rating of one point (``rater`` team) or the ambassadors' (with
+    their note in ``description``)."""
+    context = _admitted(session, principal, round_id, rater=rater, today=today)
+    content = _point_content(context, change)
+    return _save(
+        session,
+        principal=principal,
+        context=context,
+        part="implementation",
+        key=f"{rater}:{change.item_key}",
+        content=content,
+        client_id=client_id,
+        channel=channel,
+        apply=lambda: _apply_point(session, context, principal, rater, change.item_key, content),
+    )
+
+
+def save_figure(
+    session: Session,
+    *,
+    principal: Principal,
+    round_id: int,
+    change: FigureInput,
+    client_id: str | None,
+    today: date,
+    language: str = "en",
+    channel: Channel = "web",
+) -> Saved:
+    """One of the team's figures, checked against its declared unit, range and precision."""
+    context = _admitted(session, principal, round_id, rater=ImplementationRater.TEAM, today=today)
+    content = _figure_content(context, change, language)
+    return _save(
+        session,
+        principal=principal,
+        context=context,
+        part="figure",
+        key=change.input_key,
+        content=content,
+        client_id=client_id,
+        channel=channel,
+        apply=lambda: _apply_figure(session, context, principal, change.input_key, content),
+    )
+
+
+def save_documents(
+    session: Session,
+    *,
+    principal: Principal,
+    round_id: int,
+    change: DocumentsInput,
+    client_id: str | None,
+    today: date,
+    channel: Channel = "web",
+) -> Saved:
+    """The documents the team lets the reviewers see."""
+    context = _admitted(session, principal, round_id, rater=ImplementationRater.TEAM, today=today)
+    known = [document.key for document in context.instrument.documents]
+    unknown = [key for key in change.documents if key not in known]
+    if unknown:
+        raise Invalid.of("err_round_unknown_document", name=unknown[0][:64])
+    documents = [key for key in known if key in set(change.documents)]
+    note = clean_text(change.note, limit=DOCUMENTS_NOTE_MAX, key="err_note_long")
+    content: dict[str, Any] = {"documents": documents, "note": note}
+
+    def apply() -> bool:
+        measurement = context.round
+        if (measurement.documents, measurement.documents_note) == (documents, note):
+            return False
+        measurement.documents, measurement.documents_note = documents, note
+        session.add(measurement)
+        return True
+
+    return _save(
+        session,
+        principal=principal,
+        context=context,
+        part="documents",
+        key="documents",
+        content=content,
+        client_id=client_id,
+        channel=channel,
+        apply=apply,
+    )
+
+
+# Checks ---------------------------------------------------------------------------------
+
+
+def _admitted(
+    session: Session,
+    principal: Principal,
+    round_id: int,
+    *,
+    rater: ImplementationRater,
+    today: date,
+) -> RoundContext:
+    """The round, if ``principal`` may write ``rater``'s part of it now."""
+    context = rounds.visible_round(session, principal=principal, round_id=round_id)
+    state = rounds.self_report_state(context.round, today=today)
+    if rater == ImplementationRater.TEAM:
+        if not rounds.is_team_member(principal, team_id=context.team.id or 0):
+            raise Forbidden.of("err_round_team_only")
+        if state == "submitted":
+            raise Conflict.of("err_round_submitted")
+        if state == "closed":
+            raise Conflict.of("err_round_closed", date=context.round.deadline.isoformat())
+        return context
+    if not rounds.can_assess(session, principal=principal, context=context):
+        raise Forbidden.of("err_round_cannot_assess")
+    if state == "open":
+        raise Conflict.of("err_round_still_open", date=context.round.deadline.isoformat())
+    if context.round.assessed_at is not None:
+        raise Conflict.of("err_round_assessed")
+    return context
+
+
+def _point_content(context: RoundContext, change: PointInput) -> dict[str, Any]:
+    try:
+        item = context.instrument.item(change.item_key)
+    except KeyError:
+        raise Invalid.of("err_round_unknown_point", name=change.item_key[:64]) from None
+    if not applies(item, context.team.program_type):
+        raise Invalid.of("err_round_point_not_for_team", number=item.number)
+    level = _level(change.level, number=item.number)
+    evidence_date = _date(change.evidence_date, number=item.number)
+    return {
+        "level": level,
+        "description": clean_text(
+            change.description, limit=DESCRIPTION_MAX, key="err_round_description_long"
+        ),
+        "evidence_date": evidence_date.isoformat() if evidence_date else None,
+        "evidence_document": clean_text(
+            change.evidence_document, limit=DOCUMENT_MAX, key="err_round_document_long"
+        ),
+    }
+
+
+def _level(raw: int | str | None, *, number: int) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        level = int(raw)
+    except (TypeError, ValueError):
+        raise Invalid.of("err_round_level", number=number) from None
+    if level not in MATURITY_LEVELS or (isinstance(raw, float) and raw != level):
+        raise Invalid.of("err_round_level", number=number)
+    return level
+
+
+def _date(raw: str | date | None, *, number: int) -> date | None:
+    if raw is None or isinstance(raw, date):
+        return raw
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Invalid.of("err_round_evidence_date", number=number) from None
+    if not rounds.FIRST_YEAR <= day.year <= rounds.LAST_YEAR:
+        raise Invalid.of("err_round_evidence_date", number=number)
+    return day
+
+
+def _figure_content(context: RoundContext, change: FigureInput, language: str) -> dict[str, Any]:
+    try:
+        entry = context.instrument.team_input(change.input_key)
+    except KeyError:
+        raise Invalid.of("err_round_unknown_figure", name=change.input_key[:64]) from None
+    note = clean_text(change.note, limit=FIGURE_NOTE_MAX, key="err_note_long")
+    if entry.per_consultant:
+        typed = [
+            v for v in (change.consultants or []) if not (isinstance(v, str) and not v.strip())
+        ]
+        if change.value not in (None, ""):
+            raise Invalid.of("err_figure_consultants", label=entry.label.get(language), max=50)
+        if not typed:
+            return {"value": None, "consultants": None, "note": note}
+        values = [_one(v, entry, language) for v in typed]
+        values = check_consultants(values, entry=entry, language=language)
+        return {"value": None, "consultants": values, "note": note}
+    if change.consultants:
+        raise Invalid.of("err_figure_one_value", label=entry.label.get(language))
+    if change.value is None or (isinstance(change.value, str) and not change.value.strip()):
+        return {"value": None, "consultants": None, "note": note}
+    return {"value": _one(change.value, entry, language), "consultants": None, "note": note}
+
+
+def _one(raw: str | float, entry: Any, language: str) -> float:
+    if isinstance(raw, str):
+        return read_figure(raw, entry=entry, language=language)
+    if isinstance(raw, bool):
+        raise Invalid.of(
+            "err_figure_not_number",
+            label=entry.label.get(language),
+            text=str(raw),
+            unit=entry.unit.get(language),
+        )
+    return check_figure(float(raw), entry=entry, language=language)
+
+
+# Writing --------------------------------------------------------------------------------
+
+
+def _save(
+    session: Session,
+    *,
+    principal: Principal,
+    context: RoundContext,
+    part: Part,
+    key: str,
+    content: dict[str, Any],
+    client_id: str | None,
+    channel: Channel,
+    apply: Any,
+) -> Saved:
+    client = _client_id(client_id)
+    sha = hashlib.sha256(
+        json.dumps({"part": part, "key": key, **content}, sort_keys=True).encode()
+    ).hexdigest()
+    known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).first()
+    if known is not None:
+        return _replay(context, known, sha, content)
+    if not apply():
+        return Saved(context, "unchanged", content)
+    change = RoundChange(
+        client_id=client,
+        round_id=context.id,
+        part=part,
+        key=key,
+        content=content,
+        content_sha256=sha,
+        changed_by_id=principal.user_id,
+        channel=channel,
+    )
+    try:
+        with session.begin_nested():
+            session.add(change)
+            session.flush()
+    except IntegrityError:  # the same change arrived twice at once; the other one won
+        session.expire_all()
+        known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).one()
+        return _replay(context, known, sha, content)
+    audit.record(
+        session,
+        action="round.saved",
+        by=principal,
+        entity_type="measurement_round",
+        entity_id=context.id,
+        after={"part": part, "key": key, **content},
+    )
+    return Saved(context, "saved", content)
+
+
+def _replay(context: RoundContext, known: RoundChange, sha: str, content: dict[str, Any]) -> Saved:
+    if known.round_id != context.id or known.content_sha256 != sha:
+        raise Conflict.of("err_client_id_reused", client_id=known.client_id)
+    return Saved(context, "replayed", content)
+
+
+def _client_id(raw: str | None) -> str:
+    text = (raw or "").strip()
+    if not text:
+        return new_client_id()
+    if len(text) > 64 or not text.isprintable():
+        raise Invalid.of("err_client_id", max=64)
+    return text
+
+
+def _apply_point(
+    session: Session,
+    context: RoundContext,
+    principal: Principal,
+    rater: ImplementationRater,
+    item_key: str,
+    content: dict[str, Any],
+) -> bool:
+    row = session.exec(
+        select(ImplementationRating).where(
+            ImplementationRating.round_id == context.id,
+            ImplementationRating.item_key == item_key,
+            ImplementationRating.rater == rater,
+        )
+    ).first()
+    evidence = date.fromisoformat(content["evidence_date"]) if content["evidence_date"] else None
+    values = (
+        content["level"],
+        content["description"],
+        evidence,
+        content["evidence_document"],
+    )
+    if row is not None:
+        current = (row.level, row.description, row.evidence_date, row.evidence_document)
+        if current == values:
+            return False
+        row.revision += 1
+    else:
+        row = ImplementationRating(round_id=context.id, item_key=item_key, rater=rater)
+    row.level, row.description, row.evidence_date, row.evidence_document = values
+    row.updated_at, row.updated_by_id = utcnow(), principal.user_id
+    session.add(row)
+    session.flush()
+    return True
+
+
+def _apply_figure(
+    session: Session,
+    context: RoundContext,
+    principal: Principal,
+    input_key: str,
+    content: dict[str, Any],
+) -> bool:
+    row = session.exec(
+        select(TeamFigure).where(
+            TeamFigure.round_id == context.id, TeamFigure.input_key == input_key
+        )
+    ).first()
+    values = (content["value"], content["consultants"], content["note"])
+    if row is not None:
+        if (row.value, row.consultants, row.note) == values:
+            return False
+        row.revision += 1
+    else:
+        row = TeamFigure(round_id=context.id, input_key=input_key)
+    row.value, row.consultants, row.note = values
+    row.updated_at, row.updated_by_id = utcnow(), principal.user_id
+    session.add(row)
+    session.flush()
+    return True
