@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api import exports, me, ratings, reviews, scales, teams
+from app.api import exports, me, ratings, reviews, rounds, scales, teams
 
 # One router per feature, each with its paths under /api/v1 (app.main serves them first).
 ROUTERS: tuple[APIRouter, ...] = tuple(
-    feature.router for feature in (me, teams, exports, reviews, scales, ratings)
+    feature.router for feature in (me, teams, exports, reviews, rounds, scales, ratings)
 )
 
 # The pages' routes have the same function names (team_detail, review_detail…), and

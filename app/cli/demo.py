@@ -54,7 +54,7 @@ def demo(
     typer.echo(
         f"demo data loaded: {summary.teams} teams, {summary.users} users, "
         f"{summary.scales} scale versions, {summary.reviews} reviews, "
-        f"{summary.ratings} ratings"
+        f"{summary.ratings} ratings, {summary.rounds} yearly measurements"
     )
 
 

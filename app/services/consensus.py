@@ -25,7 +25,7 @@ from app.models import RaterKind, Rating, RatingChange, Review, ReviewReviewer, 
 from app.scales.rules import REOPEN_REASON_MAX, SUMMARY_MAX, clean_text
 from app.scales.schema import ScaleDefinition
 from app.scales.scoring import score_review
-from app.services import access, audit
+from app.services import access, audit, round_view
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.services.rating_rows import fingerprint
@@ -251,6 +251,14 @@ def finalise(session: Session, *, principal: Principal, review_id: int) -> Revie
         "da": result.explanation("da"),
         "en": result.explanation("en"),
     }
+    figures = round_view.team_figures_for_review(
+        session, review_id=review_id, definition=view.definition
+    )
+    if figures:  # the team's own figures beside the consensus's: both are kept
+        counted = [view.ratings.get(user.id or 0, {}) for user, _ in view.raters]
+        stored["team_figures"] = round_view.figure_comparison(
+            figures, view.consensus or {}, counted
+        )
     review.status = ReviewStatus.FINALISED
     review.finalised_at = utcnow()
     review.finalised_by_id = principal.user_id

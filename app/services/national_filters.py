@@ -23,6 +23,7 @@ from app.models import (
     RaterKind,
     Region,
     Review,
+    ScaleKind,
     ScaleStatus,
     ScaleVersion,
     Team,
@@ -110,7 +111,7 @@ def scale_versions(session: Session) -> list[ScaleVersion]:
     """The scale versions reviews can have been made on (never drafts), newest first per scale."""
     query = (
         select(ScaleVersion)
-        .where(ScaleVersion.status != ScaleStatus.DRAFT)
+        .where(ScaleVersion.status != ScaleStatus.DRAFT, ScaleVersion.kind == ScaleKind.FIDELITY)
         .order_by(col(ScaleVersion.scale_key), col(ScaleVersion.version).desc())
     )
     return list(session.exec(query))

@@ -39,6 +39,7 @@ from app.models import (
 from app.scales.implementation import ImplementationDefinition
 from app.scales.maturity import implementation_result
 from app.scales.rules import clean_text
+from app.scales.schema import LevelBand
 from app.services import access, audit
 from app.services import scales as scale_service
 from app.services.access import Principal
@@ -144,6 +145,37 @@ def rounds_of_team(
         statement = statement.where(col(MeasurementRound.assessed_at).is_not(None))
     statement = statement.order_by(col(MeasurementRound.year).desc()).limit(limit)
     return list(session.exec(statement))
+
+
+def confirmed_status(session: Session, *, measurement: MeasurementRound) -> LevelBand | None:
+    """The confirmed overall status as its instrument names it (None before confirmation)."""
+    if measurement.assessed_at is None or measurement.overall_status is None:
+        return None
+    row = session.get(ScaleVersion, measurement.instrument_id)
+    assert row is not None
+    bands = scale_service.instrument_of(row).status.bands
+    return next((band for band in bands if band.key == measurement.overall_status), None)
+
+
+def open_for_team(
+    session: Session, *, principal: Principal, today: date, limit: int = 10
+) -> list[tuple[MeasurementRound, str]]:
+    """The rounds a team's leader or consultant can fill in now, with the team's name
+    (soonest deadline first): what their front page asks them to do."""
+    if principal.role not in TEAM_ROLES or not principal.teams:
+        return []
+    statement = (
+        select(MeasurementRound, Team.name)
+        .join(Team, col(Team.id) == col(MeasurementRound.team_id))
+        .where(
+            col(MeasurementRound.team_id).in_(principal.teams),
+            MeasurementRound.status == RoundStatus.OPEN,
+            col(MeasurementRound.deadline) >= today,
+        )
+        .order_by(col(MeasurementRound.deadline), col(MeasurementRound.id))
+        .limit(limit)
+    )
+    return [(measurement, name) for measurement, name in session.exec(statement)]
 
 
 def _context(session: Session, measurement: MeasurementRound, team: Team) -> RoundContext:

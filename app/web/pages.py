@@ -23,6 +23,7 @@ from app.services import (
     paging,
     passwords,
     reviews,
+    rounds,
     sessions,
     signin,
     teams,
@@ -87,6 +88,7 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         "in_progress_total": in_progress_total,
         "due_teams": due,
         "due_days": follow_up.DUE_SOON_DAYS,
+        "open_rounds": rounds.open_for_team(session, principal=principal, today=today),
         "today": today,
     }
     return render(request, "home/index.html", context)

@@ -23,7 +23,7 @@ from app.errors import Conflict, DomainError, Forbidden, NotFound
 from app.models import ReviewStatus
 from app.scales import rules
 from app.schemas.ratings import from_form
-from app.services import access, action_plan, consensus, ratings
+from app.services import access, action_plan, consensus, ratings, round_view
 from app.services import scales as scale_service
 from app.services.review_view import ScoringView, consensus_items, scoring_view
 from app.web.auth import CurrentPrincipal
@@ -54,10 +54,14 @@ def score_page(
 
 
 def _earlier(request: Request, session: Session, view: ScoringView) -> dict[str, Any]:
-    """What the team set out to do after its earlier reviews, shown beside each item."""
+    """What the team set out to do after its earlier reviews, and the figures it reported
+    for this year's measurement, shown beside each item."""
     return {
         "earlier": action_plan.earlier_actions(session, review=view.review),
         "today": request.app.state.settings.today(),
+        "team_figures": round_view.team_figures_for_review(
+            session, review_id=view.review.id or 0, definition=view.definition
+        ),
     }
 
 

@@ -17,6 +17,7 @@ from app.services import (
     paging,
     profiles,
     reviews,
+    rounds,
     teams,
 )
 from app.web import charts
@@ -60,6 +61,7 @@ def team_detail(
     latest = profile.latest
     due = profile.next_due(settings)
     plan = action_plan.team_actions(session, principal=principal, team_id=team_id)
+    round_list = rounds.rounds_of_team(session, principal=principal, team_id=team_id, limit=10)
     context = {
         "summary": summary,
         "reviews": team_reviews,
@@ -77,5 +79,12 @@ def team_detail(
         "done_actions": [p for p in plan if p.action.status == ActionStatus.DONE],
         "statuses": list(ActionStatus),
         "can_write_feedback": access.can_write_team_feedback(principal, team=summary.team),
+        "rounds": round_list,
+        "round_statuses": {
+            r.id: rounds.confirmed_status(session, measurement=r) for r in round_list
+        },
+        "can_open_round": summary.team.is_active
+        and rounds.can_plan(session, principal=principal, team=summary.team)
+        and all(r.year != settings.today().year for r in round_list),
     }
     return render(request, "teams/detail.html", context)

@@ -18,7 +18,7 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     code, out, _ = run("db", "upgrade")
     assert code == 0 and "is at migration" in out
     code, out, _ = run("demo", "--if-empty")
-    assert code == 0 and out.startswith("demo data loaded: 12 teams, 9 users, 3 scale versions")
+    assert code == 0 and out.startswith("demo data loaded: 12 teams, 10 users, 3 scale versions")
     code, out, _ = run("demo", "--if-empty")
     assert code == 0 and "already holds data" in out
     code, out, _ = run("demo")

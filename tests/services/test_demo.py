@@ -22,7 +22,7 @@ def count(session: Session, model: type) -> int:
 def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert demo.is_database_empty(session)
     first = demo.load_demo(session, scales_dir=SCALES_DIR)
-    assert (first.teams, first.users, first.scales) == (12, 9, 3)
+    assert (first.teams, first.users, first.scales) == (12, 10, 3)
     assert not demo.is_database_empty(session)
     totals = (
         count(session, Team),

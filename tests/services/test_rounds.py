@@ -528,3 +528,64 @@ def test_rounds_of_a_team_newest_first(session: Session) -> None:
     assert years == [2027, 2026]
     assert session.exec(select(MeasurementRound).where(col(MeasurementRound.year) == 2027)).one()
     assert context.round.year == 2027
+
+
+# The team's figures beside the review ---------------------------------------------------------
+
+
+def test_the_scoring_screen_and_the_finalised_review_keep_the_teams_figures_beside_their_own(
+    session: Session,
+) -> None:
+    from app.scales.rules import RatingInput
+    from app.services import consensus, ratings, round_view
+    from tests.factories import shipped_scale
+
+    context, _ = opened(session)
+    lead, second = make_user(session), make_user(session)
+    review = make_review(session, team=context.team, reviewers=(lead, second))
+    context.round.review_id = review.id
+    session.add(context.round)
+    session.commit()
+    leader = principal(session, Role.TEAM_LEADER, teams=(context.team,))
+    figure(session, leader, context, "caseload", "18")
+    figure(session, leader, context, "ips-time-share", "85")
+    figure(session, leader, context, "employer-contacts", None, consultants=["4,5", "6"])
+
+    scale = shipped_scale()
+    shown = round_view.team_figures_for_review(session, review_id=review.id or 0, definition=scale)
+    assert set(shown) == {"caseload-size", "employment-services-staff", "job-development-frequency"}
+    assert (shown["caseload-size"].value, shown["caseload-size"].score) == (18, 5)
+    assert shown["job-development-frequency"].consultants == [4.5, 6.0]
+    assert shown["job-development-frequency"].score == 4.0  # the mean of 3 (4.5) and 5 (6)
+    assert not shown["caseload-size"].submitted
+
+    own = {"caseload-size": {"figure": 18}, "employment-services-staff": {"figure": 100}}
+    for user in (lead, second):
+        for item in scale.items:
+            change = RatingInput(inputs=own[item.key]) if item.key in own else RatingInput(score=4)
+            ratings.save_rating(
+                session,
+                principal=access.principal_for(session, user=user),
+                review_id=review.id or 0,
+                item_key=item.key,
+                change=change,
+                client_id=None,
+            )
+        consensus.submit(
+            session, principal=access.principal_for(session, user=user), review_id=review.id or 0
+        )
+    consensus.finalise(
+        session, principal=access.principal_for(session, user=lead), review_id=review.id or 0
+    )
+    session.commit()
+    session.refresh(review)
+    assert review.result is not None
+    kept = review.result["team_figures"]
+    assert kept["caseload-size"] == {
+        "input": "caseload", "team": 18.0, "team_score": 5.0, "reviewers": 18, "score": 5.0,
+        "accepted": True,
+    }  # fmt: skip
+    assert kept["employment-services-staff"]["team"] == 85.0
+    assert kept["employment-services-staff"]["reviewers"] == 100
+    assert kept["employment-services-staff"]["accepted"] is False
+    assert kept["job-development-frequency"]["accepted"] is None  # scored without figures

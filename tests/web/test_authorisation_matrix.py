@@ -12,6 +12,7 @@ authorisation, not the CSRF check.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,21 +30,35 @@ from app.main import ROUTERS
 from app.models import (
     ActionItem,
     ApiToken,
+    ImplementationRating,
+    MeasurementRound,
     Rating,
     Review,
     ReviewReviewer,
     Role,
+    RoundStatus,
+    ScaleVersion,
     Team,
     User,
     utcnow,
 )
 from app.services.access import Principal
 from app.services.tokens import create_token
-from tests.factories import PASSWORD, make_review, make_team, make_user, shipped_scale
+from tests.factories import (
+    PASSWORD,
+    make_instrument_version,
+    make_review,
+    make_team,
+    make_user,
+    shipped_instrument,
+    shipped_scale,
+)
 from tests.web.signin import sign_in
 
-ROLES = ("anonymous", "analyst", "team_leader", "ambassador", "admin")  # admin acts last
-EVERYONE = frozenset({"admin", "ambassador", "team_leader", "analyst"})
+# admin acts last; the team leader before the consultant (a submission is the leader's)
+ROLES = ("anonymous", "analyst", "team_leader", "consultant", "ambassador", "admin")
+EVERYONE = frozenset({"admin", "ambassador", "team_leader", "consultant", "analyst"})
+TEAM = frozenset({"team_leader", "consultant"})
 ADMIN = frozenset({"admin"})
 Params = dict[str, Any]
 
@@ -60,6 +75,7 @@ class World:
     open_a: Review
     users: dict[str, User]
     victims: dict[str, User]
+    instrument: ScaleVersion
     tokens: dict[str, ApiToken]
     session: Session
     clients: dict[str, TestClient] = field(default_factory=dict)
@@ -263,7 +279,7 @@ def team_leader_only(
     return Rule(
         {"own": frozenset({"team_leader"}), "other": frozenset()},
         denied=lambda role, scope: (
-            404 if scope == "other" and role in ("team_leader", "ambassador") else 403
+            404 if scope == "other" and role in ("team_leader", "consultant", "ambassador") else 403
         ),
         target=target,
         data=data,
@@ -273,6 +289,121 @@ def team_leader_only(
 def action_form(world: World, scope: str) -> Params:
     due = (date.today() + timedelta(days=60)).isoformat()
     return {"what": "Faste møder med psykiatrien", "who": "Teamleder", "due_date": due}
+
+
+_YEARS = itertools.count(3000)  # a year of its own for every fresh round
+IMPLEMENTATION_KEYS = [item.key for item in shipped_instrument().items_for("ips")]
+
+
+def round_in(world: World, scope: str, state: str = "open") -> Params:
+    """A fresh round of team A (own: the ambassador's region, the leader's and consultant's
+    team) or B (other), a year of its own, at ``state``: ``open`` (deadline ahead),
+    ``submitted`` (every point rated by the team), or ``assessed`` (confirmed)."""
+    session = world.session
+    team = world.team_a if scope.startswith("own") else world.team_b
+    measurement = MeasurementRound(
+        team_id=team.id or 0,
+        year=next(_YEARS),
+        instrument_id=world.instrument.id or 0,
+        deadline=date.today() + timedelta(days=30),
+    )
+    if state in ("submitted", "assessed"):
+        measurement.status, measurement.submitted_at = RoundStatus.SUBMITTED, utcnow()
+    if state == "assessed":
+        measurement.assessed_at, measurement.overall_status = utcnow(), "in-place"
+    session.add(measurement)
+    session.flush()
+    if state in ("submitted", "assessed"):
+        session.add_all(
+            ImplementationRating(round_id=measurement.id or 0, item_key=key, rater="team", level=4)
+            for key in IMPLEMENTATION_KEYS
+        )
+    session.commit()
+    return {"round_id": measurement.id, "item_key": "funding", "input_key": "caseload"}
+
+
+def round_read() -> Rule:
+    """A round: its team and the ambassadors of its region; analysts once it is confirmed."""
+    states = {
+        "own": "open",
+        "other": "open",
+        "own_confirmed": "assessed",
+        "other_confirmed": "assessed",
+    }
+    return Rule(
+        {
+            "own": frozenset({"admin", "ambassador"}) | TEAM,
+            "other": ADMIN,
+            "own_confirmed": EVERYONE,
+            "other_confirmed": frozenset({"admin", "analyst"}),
+        },
+        denied=404,
+        target=lambda w, scope: round_in(w, scope, states[scope]),
+    )
+
+
+def team_part(
+    data: Callable[[World, str], Params] | None = None,
+    json: Callable[[World, str], Params] | None = None,
+) -> Rule:
+    """The team's part of an open round: its leader and consultants only. The ambassador
+    and the administrator, who may see the round, are refused (403)."""
+    return Rule(
+        {"own": TEAM, "other": frozenset()},
+        denied=lambda role, scope: (
+            403 if role == "admin" or (scope, role) == ("own", "ambassador") else 404
+        ),
+        target=lambda w, scope: round_in(w, scope, "open"),
+        data=data,
+        json=json,
+    )
+
+
+def round_step(
+    state: str,
+    data: Callable[[World, str], Params] | None = None,
+    json: Callable[[World, str], Params] | None = None,
+) -> Rule:
+    """The ambassadors' steps (deadline, assessment, confirming, reopening): the team's
+    ambassadors and administrators. The team, who see the round, are refused (403)."""
+
+    def denied(role: str, scope: str) -> int:
+        if scope == "own" and role in TEAM:
+            return 403
+        if role == "analyst" and state == "assessed":
+            return 403  # a confirmed round is the analyst's to read
+        return 404
+
+    return Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=denied,
+        target=lambda w, scope: round_in(w, scope, state),
+        data=data,
+        json=json,
+    )
+
+
+def plan_round(
+    data: Callable[[World, str], Params] | None = None,
+    json: Callable[[World, str], Params] | None = None,
+) -> Rule:
+    """Opening a team's round: the ambassadors of its region and administrators. Analysts
+    see every team but plan none (403); the team's own people never see a fresh team."""
+    return Rule(
+        {"own": frozenset({"admin", "ambassador"}), "other": ADMIN},
+        denied=lambda role, scope: 403 if role == "analyst" else 404,
+        target=lambda w, scope: {"team_id": fresh_team(w, scope).id},
+        data=data,
+        json=json,
+    )
+
+
+def round_form(world: World, scope: str) -> Params:
+    return {"year": "2026", "deadline": (date.today() + timedelta(days=21)).isoformat()}
+
+
+def new_id(**body: object) -> Callable[[World, str], Params]:
+    return lambda w, s: {**body, "client_id": str(uuid.uuid4())}
 
 
 RULES: dict[tuple[str, str], Rule] = {
@@ -373,7 +504,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/reviews/{review_id}/reopen"): Rule(
         {"own": ADMIN, "other": ADMIN},
         denied=lambda role, scope: (
-            404 if role == "team_leader" or scope == "other" and role == "ambassador" else 403
+            404 if role in TEAM or scope == "other" and role == "ambassador" else 403
         ),
         target=lambda w, scope: review_in(w, scope, "finalised"),
         json=lambda w, s: {"reason": "Et item var talt forkert"},
@@ -424,7 +555,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/reviews/{review_id}/reopen"): Rule(
         {"own": ADMIN, "other": ADMIN},
         denied=lambda role, scope: (
-            404 if role == "team_leader" or scope == "other" and role == "ambassador" else 403
+            404 if role in TEAM or scope == "other" and role == "ambassador" else 403
         ),
         target=lambda w, scope: review_in(w, scope, "finalised"),
         data=lambda w, s: {"reason": "Et item var talt forkert"},
@@ -452,6 +583,66 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/outbox"): admin_only(),
     ("POST", "/admin/outbox"): Rule({"any": ADMIN}, files=lambda w, s: {"file": EMPTY_OUTBOX}),
     ("GET", "/admin/audit.csv"): admin_only(),
+    ("GET", "/teams/{team_id}/rounds/new"): plan_round(),
+    ("POST", "/teams/{team_id}/rounds"): plan_round(data=round_form),
+    ("POST", "/api/v1/teams/{team_id}/rounds"): plan_round(json=round_form),
+    ("GET", "/api/v1/teams/{team_id}/rounds"): team_read(),
+    ("GET", "/rounds/{round_id}"): round_read(),
+    ("GET", "/rounds/{round_id}/team"): round_read(),
+    ("GET", "/rounds/{round_id}/assessment"): round_read(),
+    ("GET", "/api/v1/rounds/{round_id}"): round_read(),
+    ("POST", "/rounds/{round_id}/team/points/{item_key}"): team_part(
+        data=lambda w, s: {"level": "3"}
+    ),
+    ("POST", "/rounds/{round_id}/team/figures/{input_key}"): team_part(
+        data=lambda w, s: {"value": "18"}
+    ),
+    ("POST", "/rounds/{round_id}/team/documents"): team_part(
+        data=lambda w, s: {"document": ["implementation-plan"]}
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/points/{item_key}"): team_part(json=new_id(level=3)),
+    ("PUT", "/api/v1/rounds/{round_id}/figures/{input_key}"): team_part(json=new_id(value=18)),
+    ("PUT", "/api/v1/rounds/{round_id}/documents"): team_part(
+        json=new_id(documents=["implementation-plan"])
+    ),
+    ("POST", "/rounds/{round_id}/submit"): Rule(
+        {"own": frozenset({"team_leader"}), "other": frozenset()},
+        denied=lambda role, scope: (
+            404 if role == "analyst" or (scope == "other" and role != "admin") else 403
+        ),
+        target=lambda w, scope: round_in(w, scope, "open"),
+    ),
+    ("POST", "/api/v1/rounds/{round_id}/submit"): Rule(
+        {"own": frozenset({"team_leader"}), "other": frozenset()},
+        denied=lambda role, scope: (
+            404 if role == "analyst" or (scope == "other" and role != "admin") else 403
+        ),
+        target=lambda w, scope: round_in(w, scope, "open"),
+    ),
+    ("POST", "/rounds/{round_id}/deadline"): round_step(
+        "open", data=lambda w, s: {"deadline": (date.today() + timedelta(days=40)).isoformat()}
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/deadline"): round_step(
+        "open", json=lambda w, s: {"deadline": (date.today() + timedelta(days=40)).isoformat()}
+    ),
+    ("POST", "/rounds/{round_id}/assessment/{item_key}"): round_step(
+        "submitted", data=lambda w, s: {"level": "2", "description": "Ikke underskrevet"}
+    ),
+    ("PUT", "/api/v1/rounds/{round_id}/assessment/{item_key}"): round_step(
+        "submitted", json=new_id(level=2, description="Ikke underskrevet")
+    ),
+    ("POST", "/rounds/{round_id}/confirm"): round_step(
+        "submitted", data=lambda w, s: {"note": "Ok"}
+    ),
+    ("POST", "/api/v1/rounds/{round_id}/confirm"): round_step(
+        "submitted", json=lambda w, s: {"note": "Ok"}
+    ),
+    ("POST", "/rounds/{round_id}/reopen"): round_step(
+        "assessed", data=lambda w, s: {"reason": "Punkt 5 var forkert"}
+    ),
+    ("POST", "/api/v1/rounds/{round_id}/reopen"): round_step(
+        "assessed", json=lambda w, s: {"reason": "Punkt 5 var forkert"}
+    ),
 }
 
 
@@ -492,6 +683,7 @@ def world(app: FastAPI, session: Session) -> World:
         "admin": make_user(session, role=Role.ADMIN),
         "ambassador": make_user(session, role=Role.AMBASSADOR, regions=(1084,)),
         "team_leader": make_user(session, role=Role.TEAM_LEADER, teams=(team_a,)),
+        "consultant": make_user(session, role=Role.CONSULTANT, teams=(team_a,)),
         "analyst": make_user(session, role=Role.ANALYST),
     }
     victims = {scope: make_user(session, role=Role.ANALYST) for scope in ("own", "other")}
@@ -507,6 +699,7 @@ def world(app: FastAPI, session: Session) -> World:
         open_a=make_review(session, team=team_a),
         users=users,
         victims=victims,
+        instrument=make_instrument_version(session),
         tokens=tokens,
         session=session,
     )

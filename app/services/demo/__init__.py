@@ -1,5 +1,6 @@
 """Demo data: a dozen teams across the five regions, three years of finalised reviews,
-one review in progress, and one user of each kind.
+one review in progress, a yearly measurement (the team's own part and the ambassadors'
+assessment of the implementation status) beside each review, and one user of each kind.
 
 Everything is derived from a seeded random generator, so a run produces the same data on
 every machine, and each piece is looked up by its natural key before it is made: running
@@ -8,11 +9,13 @@ there is no data about citizens.
 
 This package's face is ``load_demo`` and the checks around it; each of its modules makes
 one kind of thing: ``people`` (users and their scopes), ``teams``, ``reviews`` (with their
-ratings) and ``plans`` (the teams' actions and comments).
+ratings), ``plans`` (the teams' actions and comments) and ``rounds`` (the yearly
+measurements).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session, col, func, select
@@ -23,6 +26,7 @@ from app.services import audit, scales
 from app.services.demo.people import DEMO_PASSWORD, DEMO_USERS, add_scopes, add_users
 from app.services.demo.plans import add_action_plans
 from app.services.demo.reviews import DemoScales, add_finalised_reviews, add_review_in_progress
+from app.services.demo.rounds import add_rounds
 from app.services.demo.summary import DemoSummary
 from app.services.demo.teams import add_teams
 
@@ -68,6 +72,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
         session, summary=summary, team=teams["IPS-team København"], versions=versions, users=users
     )
     add_action_plans(session, users=users, teams=teams)
+    add_rounds(session, summary=summary, users=users, teams=teams, today=date.today())
     if summary.created_anything:
         audit.record(
             session,
@@ -79,6 +84,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
                 "scales": summary.scales,
                 "reviews": summary.reviews,
                 "ratings": summary.ratings,
+                "rounds": summary.rounds,
             },
         )
     return summary

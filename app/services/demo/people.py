@@ -24,6 +24,7 @@ DEMO_USERS: list[tuple[str, str, Role, tuple[int, ...]]] = [
     ("amb.sjaelland", "Sofie Sørensen (ambassadør, Sjælland)", Role.AMBASSADOR, (1085,)),
     ("leder.aarhus", "Lars Lund (teamleder, Aarhus)", Role.TEAM_LEADER, ()),
     ("leder.kobenhavn", "Karen Krogh (teamleder, København)", Role.TEAM_LEADER, ()),
+    ("konsulent.aarhus", "Kim Kjær (IPS-konsulent, Aarhus)", Role.CONSULTANT, ()),
     ("analytiker.star", "Anders Andersen (analytiker, STAR)", Role.ANALYST, ()),
 ]
 
@@ -33,6 +34,10 @@ DEMO_TEAM_LEADERS = {
     "leder.aarhus": ("IPS-team Aarhus",),
     "leder.kobenhavn": ("IPS-team København",),
 }
+
+
+# A consultant the Aarhus leader has invited to help fill in the team's part.
+DEMO_CONSULTANTS = {"konsulent.aarhus": ("IPS-team Aarhus",)}
 
 
 def add_users(session: Session, *, summary: DemoSummary) -> dict[str, User]:
@@ -63,7 +68,7 @@ def add_scopes(session: Session, *, users: dict[str, User], teams: dict[str, Tea
         user_id = users[username].id or 0
         if role == Role.AMBASSADOR and session.get(UserRegion, (user_id, regions[0])) is None:
             session.add_all(UserRegion(user_id=user_id, region_code=code) for code in regions)
-    for username, team_names in DEMO_TEAM_LEADERS.items():
+    for username, team_names in (DEMO_TEAM_LEADERS | DEMO_CONSULTANTS).items():
         user_id = users[username].id or 0
         for name in team_names:
             team_id = teams[name].id or 0

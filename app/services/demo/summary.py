@@ -14,7 +14,8 @@ class DemoSummary:
     scales: int = 0
     reviews: int = 0
     ratings: int = 0
+    rounds: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return any((self.users, self.teams, self.scales, self.reviews))
+        return any((self.users, self.teams, self.scales, self.reviews, self.rounds))

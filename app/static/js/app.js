@@ -147,6 +147,11 @@ document.addEventListener("click", (event) => {
     if (form) window.htmx.trigger(form, "change");
     return;
   }
+  const useTeam = target.closest("[data-use-team-figure]");
+  if (useTeam) {
+    useTeamFigure(useTeam);
+    return;
+  }
   const add = target.closest("[data-add-consultant]");
   if (add) {
     const list = add.parentElement.querySelector(".consultant-rows");
@@ -201,3 +206,31 @@ window.addEventListener("beforeunload", (event) => {
   );
   if (unsaved) event.preventDefault();
 });
+
+// "Use the team's figure": put the figure the team reported into the rating form, as if
+// the reviewer had typed it, so it is saved (and kept on the device) like any change.
+// The reviewer can still change it afterwards: that overrides the team's figure.
+function useTeamFigure(button) {
+  const form = button.closest("form");
+  if (!form) return;
+  const value = JSON.parse(button.dataset.useTeamFigure);
+  const written = (number) =>
+    document.documentElement.lang === "da" ? String(number).replace(".", ",") : String(number);
+  let last = null;
+  if (Array.isArray(value)) {
+    const add = form.querySelector("[data-add-consultant]");
+    const fields = () => Array.from(form.querySelectorAll('input[name="consultant_figure"]'));
+    while (add && fields().length < value.length) add.click();
+    fields().forEach((field, index) => {
+      field.value = index < value.length ? written(value[index]) : "";
+      last = field;
+    });
+  } else {
+    last = form.querySelector('input[name="figure"]');
+    if (last) last.value = written(value);
+  }
+  if (!last) return;
+  last.dispatchEvent(new Event("input", { bubbles: true }));
+  last.dispatchEvent(new Event("change", { bubbles: true }));
+  last.focus();
+}

@@ -1,0 +1,233 @@
+"""The yearly measurement on a tablet: the demo's Aarhus leader fills in the team's part
+by touch (each field group saved as it is left, a figure in the wrong unit refused beside
+it and corrected), submits it, and the ambassador then adjusts a point and confirms the
+status; every round page passes axe in both languages."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from sqlmodel import Session, select
+
+from app.db.engines import create_db_engine
+from app.models import (
+    ImplementationRating,
+    MeasurementRound,
+    ScaleVersion,
+    Team,
+    TeamFigure,
+)
+from tests.browser.conftest import TABLET, sign_in
+from tests.browser.test_accessibility import violations
+from tests.conftest import settings_for
+
+pytestmark = pytest.mark.browser
+_YEARS = itertools.count(2040)
+
+
+@pytest.fixture
+def forgiving_tablet(browser: Browser) -> Iterator[Page]:
+    """A tablet that fails the test on script errors and CSP violations, but leaves a
+    refused save's 4xx to the test, which checks what the page says about it."""
+    context = browser.new_context(
+        viewport=TABLET, has_touch=True, is_mobile=True, device_scale_factor=1, locale="da-DK"
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+def _fresh_round(database: str, team_name: str) -> int:
+    """A round of its own for the test (the demo's rounds are left as they are)."""
+    engine = create_db_engine(settings_for(database))
+    try:
+        with Session(engine) as session:
+            team = session.exec(select(Team).where(Team.name == team_name)).one()
+            instrument = session.exec(
+                select(ScaleVersion).where(ScaleVersion.kind == "implementation")
+            ).one()
+            measurement = MeasurementRound(
+                team_id=team.id or 0,
+                year=next(_YEARS),
+                instrument_id=instrument.id or 0,
+                deadline=date.today() + timedelta(days=14),
+            )
+            session.add(measurement)
+            session.commit()
+            return measurement.id or 0
+    finally:
+        engine.dispose()
+
+
+def _stored(
+    database: str, round_id: int
+) -> tuple[MeasurementRound, dict[str, int | None], dict[str, float | None]]:
+    engine = create_db_engine(settings_for(database))
+    try:
+        with Session(engine) as session:
+            measurement = session.get(MeasurementRound, round_id)
+            assert measurement is not None
+            points = {
+                r.item_key: r.level
+                for r in session.exec(
+                    select(ImplementationRating).where(
+                        ImplementationRating.round_id == round_id,
+                        ImplementationRating.rater == "team",
+                    )
+                )
+            }
+            figures = {
+                f.input_key: f.value
+                for f in session.exec(select(TeamFigure).where(TeamFigure.round_id == round_id))
+            }
+            return measurement, points, figures
+    finally:
+        engine.dispose()
+
+
+def test_a_team_leader_fills_in_the_teams_part_on_a_tablet_and_submits_it(
+    forgiving_tablet: Page, live_server: str, live_database: str
+) -> None:
+    page = forgiving_tablet
+    round_id = _fresh_round(live_database, "IPS-team Aarhus")
+    sign_in(page, live_server, "leder.aarhus")
+    page.goto(f"{live_server}/rounds/{round_id}")
+    page.get_by_role("link", name="Udfyld teamets del").tap()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Teamets del: IPS-team Aarhus")
+    page.wait_for_load_state("load")  # htmx has taken the forms over
+
+    point = page.locator("form#point-regional-agreement")
+    point.get_by_label("Aftalen er forhandlet, men ikke underskrevet").tap()
+    expect(point.locator(".save-state-region")).to_contain_text("Gemt")
+    point.get_by_label("Hvad findes der").fill("Aftaleudkast sendt til psykiatrien i marts")
+    point.get_by_label("Dokument (hvis der er et)").tap()  # leaving the text saves it
+    expect(point.locator(".save-state-region")).to_contain_text("Gemt")
+    page.locator("form#point-funding").get_by_role("radio", name="4 På plads", exact=True).tap()
+    expect(page.locator("form#point-funding .save-state-region")).to_contain_text("Gemt")
+
+    share = page.locator("form#figure-ips-time-share")
+    share.get_by_label("Tal (%)").fill("85 timer")
+    share.get_by_label("Bemærkning (valgfri)").tap()
+    expect(share.locator(".save-state-region")).to_contain_text("skriv tallet i %")
+    share.get_by_label("Tal (%)").fill("85")
+    share.get_by_label("Bemærkning (valgfri)").tap()
+    expect(share.locator(".save-state-region")).to_contain_text("Gemt")
+    contacts = page.locator("form#figure-employer-contacts")
+    contacts.get_by_label("Konsulent 1").fill("4,5")
+    contacts.get_by_label("Konsulent 2").fill("6")
+    contacts.get_by_label("Konsulent 3").tap()
+    expect(contacts.locator(".save-state-region")).to_contain_text("Gemt")
+    page.get_by_label("Implementeringsplan").tap()
+    expect(page.locator("#state-documents")).to_contain_text("Gemt")
+    assert violations(page) == []
+
+    page.get_by_role("button", name="Indsend teamets del").tap()
+    expect(page.locator("p.notice").first).to_contain_text("Teamets del er indsendt")
+    measurement, points, figures = _stored(live_database, round_id)
+    assert measurement.status == "submitted" and measurement.submitted_at is not None
+    assert measurement.documents == ["implementation-plan"]
+    assert points == {"regional-agreement": 3, "funding": 4}
+    assert figures["ips-time-share"] == 85
+    expect(page.locator("form#point-funding input[name=level]").first).to_be_disabled()
+
+
+def test_the_ambassador_adjusts_a_point_and_confirms_the_status(
+    anonymous_tablet: Page, live_server: str, live_database: str
+) -> None:
+    page = anonymous_tablet
+    engine = create_db_engine(settings_for(live_database))
+    with Session(engine) as session:  # the demo's København round waits for its assessment
+        team = session.exec(select(Team).where(Team.name == "IPS-team København")).one()
+        measurement = session.exec(
+            select(MeasurementRound).where(
+                MeasurementRound.team_id == team.id, MeasurementRound.year == 2026
+            )
+        ).one()
+    engine.dispose()
+    sign_in(page, live_server, "amb.hovedstaden")
+    page.goto(f"{live_server}/rounds/{measurement.id}")
+    page.get_by_role("link", name="Vurder implementeringsstatus").tap()
+    page.wait_for_url(f"**/rounds/{measurement.id}/assessment")
+    page.wait_for_load_state("load")  # htmx has taken the forms over
+    card = page.locator("#point-basic-training")
+    expect(card.locator(".team-says")).to_be_visible()
+    card.get_by_label("Ikke påbegyndt").tap()
+    expect(card.locator(".save-state-region")).to_contain_text("Gemt")
+    card.get_by_label("Ambassadørernes note").fill("Ingen kursusdage holdt endnu")
+    card.get_by_label("Ambassadørernes note").press("Tab")
+    expect(card.locator(".save-state-region")).to_contain_text("Gemt")
+    assert violations(page) == []
+    page.get_by_role("button", name="Bekræft implementeringsstatus").tap()
+    expect(page.locator("p.notice").first).to_contain_text("bekræftet")
+    expect(page.locator("#point-basic-training .differs-flag")).to_contain_text("ambassadørerne 1")
+
+
+def _demo_round(database: str, team_name: str, year: int) -> int:
+    engine = create_db_engine(settings_for(database))
+    try:
+        with Session(engine) as session:
+            team = session.exec(select(Team).where(Team.name == team_name)).one()
+            found = session.exec(
+                select(MeasurementRound.id).where(
+                    MeasurementRound.team_id == team.id, MeasurementRound.year == year
+                )
+            ).one()
+            return int(found or 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize(
+    ("username", "page_of"),
+    [
+        ("leder.aarhus", "/rounds/{aarhus}/team"),
+        ("konsulent.aarhus", "/rounds/{aarhus}"),
+        ("amb.midt", "/teams/{aarhus_team}/rounds/new"),
+        ("amb.syd", "/rounds/{odense}/assessment"),
+        ("analytiker.star", "/rounds/{odense}"),
+        ("leder.kobenhavn", "/rounds/{copenhagen}/team"),
+    ],
+)
+def test_round_pages_have_no_wcag_violations(
+    anonymous_tablet: Page,
+    live_server: str,
+    live_database: str,
+    username: str,
+    page_of: str,
+    language: str,
+) -> None:
+    ids = {
+        "aarhus": _demo_round(live_database, "IPS-team Aarhus", 2026),
+        "odense": _demo_round(live_database, "IPS-team Odense", 2025),
+        "copenhagen": _demo_round(live_database, "IPS-team København", 2025),
+        "aarhus_team": _team_id(live_database, "IPS-team Aarhus"),
+    }
+    sign_in(anonymous_tablet, live_server, username)
+    anonymous_tablet.goto(f"{live_server}{page_of.format(**ids)}?lang={language}")
+    expect(anonymous_tablet.get_by_role("heading", level=1)).to_be_visible()
+    assert violations(anonymous_tablet) == []
+
+
+def _team_id(database: str, name: str) -> int:
+    engine = create_db_engine(settings_for(database))
+    try:
+        with Session(engine) as session:
+            return session.exec(select(Team.id).where(Team.name == name)).one() or 0
+    finally:
+        engine.dispose()

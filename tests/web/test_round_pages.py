@@ -1,0 +1,282 @@
+"""The measurement round through its pages and the API: opened from the team page, the
+team's part filled in field group by field group (plain forms and htmx), refusals beside
+their group with what was typed kept, the submission, and the ambassadors' assessment."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import (
+    ImplementationRater,
+    ImplementationRating,
+    MeasurementRound,
+    Role,
+    RoundStatus,
+    Team,
+    TeamFigure,
+)
+from tests.factories import make_instrument_version, make_team, make_user
+from tests.web.signin import parse, sign_in
+
+DEADLINE = date.today() + timedelta(days=14)
+HTMX = {"HX-Request": "true"}
+
+
+def fragment(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def open_round(client: TestClient, session: Session, team: Team) -> MeasurementRound:
+    csrf = sign_in(client, make_user(session, role=Role.AMBASSADOR).username)
+    response = client.post(
+        f"/teams/{team.id}/rounds",
+        data={"csrf_token": csrf, "year": str(date.today().year), "deadline": DEADLINE.isoformat()},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    client.cookies.clear()
+    return session.exec(select(MeasurementRound).where(MeasurementRound.team_id == team.id)).one()
+
+
+def test_the_ambassador_opens_the_years_measurement_from_the_team_page(
+    client: TestClient, session: Session
+) -> None:
+    make_instrument_version(session)
+    team = make_team(session)
+    csrf = sign_in(client, make_user(session, role=Role.AMBASSADOR).username)
+    team_page = parse(client.get(f"/teams/{team.id}").text)
+    link = team_page.select_one("section.rounds a.button")
+    assert link is not None and link["href"] == f"/teams/{team.id}/rounds/new"
+    form_page = parse(client.get(str(link["href"])).text)
+    assert form_page.select_one("input#year")["value"] == str(date.today().year)  # type: ignore[index]
+
+    response = client.post(
+        f"/teams/{team.id}/rounds",
+        data={"csrf_token": csrf, "year": str(date.today().year), "deadline": DEADLINE.isoformat()},
+    )
+
+    measurement = session.exec(select(MeasurementRound)).one()
+    assert measurement.deadline == DEADLINE and measurement.status == RoundStatus.OPEN
+    page = parse(response.text)
+    assert page.select_one("h1").get_text().startswith(f"Måling {date.today().year}")  # type: ignore[union-attr]
+    assert "Målingen er åbnet" in page.select_one("p.notice").get_text()  # type: ignore[union-attr]
+    rows = parse(client.get(f"/teams/{team.id}").text).select("section.rounds tbody tr")
+    assert len(rows) == 1 and "Åben til og med" in rows[0].get_text()
+
+
+def test_a_past_deadline_is_refused_with_the_form_as_typed_and_nothing_stored(
+    client: TestClient, session: Session
+) -> None:
+    make_instrument_version(session)
+    team = make_team(session)
+    csrf = sign_in(client, make_user(session, role=Role.AMBASSADOR).username)
+    past = (date.today() - timedelta(days=3)).isoformat()
+    response = client.post(
+        f"/teams/{team.id}/rounds", data={"csrf_token": csrf, "year": "2026", "deadline": past}
+    )
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert "allerede passeret" in page.select_one("#form-error").get_text()  # type: ignore[union-attr]
+    assert page.select_one("input#deadline")["value"] == past  # type: ignore[index]
+    assert session.exec(select(MeasurementRound)).all() == []
+
+
+def test_the_leader_fills_in_points_and_figures_and_a_refusal_keeps_what_was_typed(
+    client: TestClient, session: Session
+) -> None:
+    make_instrument_version(session)
+    team = make_team(session)
+    measurement = open_round(client, session, team)
+    csrf = sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+    page = parse(client.get(f"/rounds/{measurement.id}/team").text)
+    form = page.select_one("form#point-regional-agreement")
+    assert form is not None and form.get("data-autosave") is not None
+    legend = form.select_one("fieldset > legend")
+    assert legend is not None and "Aftale med regionen" in legend.get_text()
+    steps = [label.get_text(" ", strip=True) for label in form.select("fieldset.ladder label")]
+    assert steps[0] == "Ikke besvaret" and steps[4].startswith("4 Aftalen er underskrevet")
+    assert len(page.select("form[id^=point-]")) == 16  # the IPS-like point is left out
+
+    plain = client.post(
+        str(form["action"]),
+        data={"csrf_token": csrf, "level": "3", "description": "Forhandlet, ikke underskrevet",
+              "evidence_date": "2026-02-01", "evidence_document": "Udkast"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert plain.status_code == 303
+    assert plain.headers["location"].endswith("/team#point-regional-agreement")
+    by_htmx = client.post(
+        f"/rounds/{measurement.id}/team/figures/caseload",
+        data={"csrf_token": csrf, "value": "18", "client_id": str(uuid.uuid4())},
+        headers=HTMX,
+    )
+    assert by_htmx.status_code == 200 and "Gemt" in fragment(by_htmx.text).get_text()
+    refused = client.post(
+        f"/rounds/{measurement.id}/team/figures/ips-time-share",
+        data={"csrf_token": csrf, "value": "120"},
+    )
+    assert refused.status_code == 422
+    page = parse(refused.text)
+    message = page.select_one("form#figure-ips-time-share .form-error")
+    assert message is not None and "120 ligger uden for 0–100 %" in message.get_text()
+    assert page.select_one("#figure-ips-time-share-value")["value"] == "120"  # type: ignore[index]
+    refused_htmx = client.post(
+        f"/rounds/{measurement.id}/team/figures/ips-time-share",
+        data={"csrf_token": csrf, "value": "12 uger"},
+        headers=HTMX,
+    )
+    assert refused_htmx.status_code == 422
+    assert "skriv tallet i %" in fragment(refused_htmx.text).get_text()
+
+    [point] = session.exec(select(ImplementationRating)).all()
+    assert (point.level, point.rater, point.evidence_document) == (3, "team", "Udkast")
+    assert [(f.input_key, f.value) for f in session.exec(select(TeamFigure))] == [("caseload", 18)]
+    shown = parse(client.get(f"/rounds/{measurement.id}/team").text)
+    checked = shown.select_one("form#point-regional-agreement input[name=level][checked]")
+    assert checked is not None and checked["value"] == "3"
+    assert shown.select_one("#figure-caseload-value")["value"] == "18"  # type: ignore[index]
+
+
+def test_submitted_the_part_is_read_only_and_the_ambassadors_assess_it(
+    client: TestClient, session: Session
+) -> None:
+    make_instrument_version(session)
+    team = make_team(session)
+    measurement = open_round(client, session, team)
+    leader = make_user(session, role=Role.TEAM_LEADER, teams=(team,))
+    csrf = sign_in(client, leader.username)
+    keys = [
+        "staff-work-by-principles", "cross-service-collaboration", "political-backing",
+        "regional-agreement", "funding", "vision-and-plan", "recruitment",
+        "coordinating-function", "consultants-do-employer-work", "referral-process",
+        "basic-training", "case-supervision", "follow-up-resources", "person-group-marker",
+        "yearly-measurement", "experience-gathering",
+    ]  # fmt: skip
+    for key in keys:
+        client.post(
+            f"/rounds/{measurement.id}/team/points/{key}", data={"csrf_token": csrf, "level": "4"}
+        )
+    response = client.post(f"/rounds/{measurement.id}/submit", data={"csrf_token": csrf})
+    page = parse(response.text)
+    assert "Teamets del er indsendt" in page.select_one("p.notice").get_text()  # type: ignore[union-attr]
+    assert all(f.has_attr("disabled") for f in page.select("form.round-form > fieldset"))
+    assert page.select_one("form[action$='/submit']") is None
+    late = client.post(
+        f"/rounds/{measurement.id}/team/points/funding", data={"csrf_token": csrf, "level": "1"}
+    )
+    assert late.status_code == 409
+
+    client.cookies.clear()
+    ambassador = make_user(session, role=Role.AMBASSADOR)
+    csrf = sign_in(client, ambassador.username)
+    assessment = parse(client.get(f"/rounds/{measurement.id}/assessment").text)
+    team_says = assessment.select_one("#point-funding .team-says")
+    assert team_says is not None and "4 · På plads" in team_says.get_text()
+    client.post(
+        f"/rounds/{measurement.id}/assessment/funding",
+        data={"csrf_token": csrf, "level": "2", "description": "Kun finansieret til sommer"},
+    )
+    confirmed = parse(
+        client.post(
+            f"/rounds/{measurement.id}/confirm", data={"csrf_token": csrf, "note": "Gennemgået"}
+        ).text
+    )
+    assert "bekræftet" in confirmed.select_one("p.notice").get_text()  # type: ignore[union-attr]
+    flag = confirmed.select_one("#point-funding .differs-flag")
+    assert flag is not None and "Teamet sagde 4, ambassadørerne 2" in flag.get_text()
+    caption = confirmed.select_one("#round-result caption")
+    assert caption is not None
+    overall = confirmed.select_one("#round-result tfoot td:last-child")
+    assert overall is not None and overall.get_text(strip=True) == "På plads"  # mean 3.9
+    rows = parse(client.get(f"/teams/{team.id}").text).select("section.rounds tbody tr td")
+    assert rows[-1].get_text(strip=True) == "På plads"
+    session.expire_all()
+    ours = session.exec(
+        select(ImplementationRating).where(
+            ImplementationRating.rater == ImplementationRater.AMBASSADORS,
+            ImplementationRating.item_key == "funding",
+        )
+    ).one()
+    assert (ours.level, ours.description) == (2, "Kun finansieret til sommer")
+
+
+def test_the_api_answers_the_round_and_takes_the_teams_figures(
+    client: TestClient, session: Session
+) -> None:
+    make_instrument_version(session)
+    team = make_team(session)
+    measurement = open_round(client, session, team)
+    consultant = make_user(session, role=Role.CONSULTANT, teams=(team,))
+    csrf = sign_in(client, consultant.username)
+    headers = {"X-CSRF-Token": csrf}
+    body = {"consultants": [4.5, 6], "client_id": str(uuid.uuid4())}
+    put = client.put(
+        f"/api/v1/rounds/{measurement.id}/figures/employer-contacts", json=body, headers=headers
+    )
+    assert put.json() == {"outcome": "saved", "client_id": body["client_id"]}
+    again = client.put(
+        f"/api/v1/rounds/{measurement.id}/figures/employer-contacts", json=body, headers=headers
+    )
+    assert again.json()["outcome"] == "replayed"
+    wrong = client.put(
+        f"/api/v1/rounds/{measurement.id}/figures/caseload",
+        json={"value": 600, "client_id": str(uuid.uuid4())},
+        headers=headers,
+    )
+    assert wrong.status_code == 422 and "600 lies outside 0" in wrong.json()["detail"]
+    found = client.get(f"/api/v1/rounds/{measurement.id}").json()
+    assert found["state"] == "open" and found["ambassador_points"] is None
+    contacts = [f for f in found["figures"] if f["input_key"] == "employer-contacts"][0]
+    assert contacts["consultants"] == [4.5, 6.0]
+    assert contacts["fidelity_items"] == ["job-development-frequency"]
+    submit = client.post(f"/api/v1/rounds/{measurement.id}/submit", headers=headers)
+    assert submit.status_code == 403  # the leader submits
+
+    client.cookies.clear()
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+    assert client.get(f"/api/v1/rounds/{measurement.id}").status_code == 404  # not confirmed
+
+
+def test_the_scoring_screen_shows_the_teams_figure_marked_as_the_teams(
+    client: TestClient, session: Session
+) -> None:
+    from tests.factories import make_review
+
+    make_instrument_version(session)
+    team = make_team(session)
+    measurement = open_round(client, session, team)
+    leader = make_user(session, role=Role.TEAM_LEADER, teams=(team,))
+    csrf = sign_in(client, leader.username)
+    for key, value in (("caseload", "18"), ("ips-time-share", "85")):
+        client.post(
+            f"/rounds/{measurement.id}/team/figures/{key}",
+            data={"csrf_token": csrf, "value": value},
+        )
+    client.cookies.clear()
+    reviewer, other = make_user(session), make_user(session)
+    review = make_review(session, team=team, reviewers=(reviewer, other))
+    measurement.review_id = review.id
+    session.add(measurement)
+    session.commit()
+    csrf = sign_in(client, reviewer.username)
+    client.post(
+        f"/reviews/{review.id}/score/employment-services-staff",
+        data={"csrf_token": csrf, "figure": "100"},
+    )
+
+    page = parse(client.get(f"/reviews/{review.id}/score").text)
+    box = page.select_one("#item-caseload-size form .team-figure")
+    assert box is not None
+    text = box.get_text(" ", strip=True)
+    assert "Teamets tal" in text and "Teamet har indberettet 18 borgere" in text
+    assert "Det ville give score 5" in text
+    button = box.select_one("button[data-use-team-figure]")
+    assert button is not None and button["data-use-team-figure"] == "18.0"
+    overridden = page.select_one("#item-employment-services-staff .team-figure-state")
+    assert overridden is not None and "andet tal end teamets" in overridden.get_text()
+    assert page.select_one("#item-rapid-job-search .team-figure") is None  # not reported
