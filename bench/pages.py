@@ -303,8 +303,16 @@ def candidates(database: Path) -> dict[str, list[str]]:
     )
     scales = [
         f"{key}|{version}"
-        for key, version in db.execute("SELECT scale_key, version FROM scale_version ORDER BY id")
+        for key, version in db.execute(
+            "SELECT scale_key, version FROM scale_version WHERE kind = 'fidelity' ORDER BY id"
+        )
     ]
+    # the measurements of the led teams (one open, one waiting for its assessment), then
+    # the busiest team's newest ones
+    rounds = ids(
+        "SELECT id FROM measurement_round WHERE team_id IN "
+        f"({','.join(teams)}) ORDER BY team_id IN ({','.join(led) or '0'}) DESC, year DESC"
+    )
     years = [row[0] for row in db.execute("SELECT max(substr(visit_date, 1, 4)) FROM review")]
     regions = ids("SELECT code FROM region ORDER BY code")
     found = {
@@ -313,6 +321,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "user_id": ids("SELECT id FROM user_account ORDER BY id LIMIT 3"),
         "token_id": ids("SELECT id FROM api_token ORDER BY id LIMIT 1"),
         "action_id": ids("SELECT id FROM action_item ORDER BY id LIMIT 1"),
+        "round_id": rounds[:8],
         "scale": scales,
         "mode": ["score", "consensus"],
         # query parameters: each value below becomes a variant of the route

@@ -33,7 +33,7 @@ from app.db import get_session
 from app.db.engines import create_db_engine
 from app.db.migrate import alembic_config
 from app.main import create_app
-from app.services import comparison, follow_up, national_overview
+from app.services import comparison, follow_up, implementation_figures, national_overview
 
 # A busy CI machine runs an example slower than a quiet one: no deadline there, so a
 # property test fails on what it checks, never on the machine's load.
@@ -143,6 +143,7 @@ def figures_forgotten() -> Iterator[None]:
     comparison.forget_figures()
     follow_up.forget_figures()
     national_overview.forget_figures()
+    implementation_figures.forget_figures()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""/api/v1/exports: the finalised reviews and their ratings, streamed, for analysis."""
+"""/api/v1/exports: the finalised reviews and their ratings, and the confirmed yearly
+measurements and their implementation ratings, streamed, for analysis."""
 
 from __future__ import annotations
 
@@ -73,3 +74,45 @@ def export_ratings(
     labels: downloads.LabelsParam = "words",
 ) -> Response:
     return _export(request, session, principal, "ratings", filters, format, sep, labels)
+
+
+@router.get(
+    "/exports/implementation",
+    summary="The confirmed yearly measurements, one row each: the implementation status "
+    "and every element's mean and status (the ambassadors' confirmed and the team's own), "
+    "and each figure the team reported",
+    response_description="JSON in machine keys; CSV (UTF-8 with BOM) or an Excel workbook "
+    "in the caller's language (`labels=keys`: in machine keys too), streamed. The year, "
+    "region and program filters apply; the scale filter does not",
+)
+def export_implementation(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    filters: downloads.Filtered,
+    format: Format = "json",  # noqa: A002
+    sep: Separator = ";",
+    labels: downloads.LabelsParam = "words",
+) -> Response:
+    return _export(request, session, principal, "implementation", filters, format, sep, labels)
+
+
+@router.get(
+    "/exports/implementation-ratings",
+    summary="Every implementation rating of the confirmed measurements in long form: "
+    "measurement, point, rater (the team or the ambassadors), step and evidence",
+    response_description="JSON in machine keys; CSV (UTF-8 with BOM) or an Excel workbook "
+    "in the caller's language (`labels=keys`: in machine keys too), streamed",
+)
+def export_implementation_ratings(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    filters: downloads.Filtered,
+    format: Format = "json",  # noqa: A002
+    sep: Separator = ";",
+    labels: downloads.LabelsParam = "words",
+) -> Response:
+    return _export(
+        request, session, principal, "implementation_ratings", filters, format, sep, labels
+    )

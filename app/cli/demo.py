@@ -71,5 +71,6 @@ def _synthetic(count: int) -> None:
         )
     typer.echo(
         f"synthetic data added: {made.reviews} finalised reviews, {made.ratings} ratings, "
-        f"{made.teams} new teams ({time.monotonic() - started:.1f} s)"
+        f"{made.rounds} yearly measurements, {made.teams} new teams "
+        f"({time.monotonic() - started:.1f} s)"
     )

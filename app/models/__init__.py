@@ -37,7 +37,13 @@ from app.models.kinds import (
 from app.models.people import ApiToken, SignInAttempt, User, UserRegion, UserSession, UserTeam
 from app.models.places import Municipality, Region, Team, TeamMunicipality
 from app.models.reviews import Rating, RatingChange, Review, ReviewReviewer, ScaleVersion
-from app.models.rounds import ImplementationRating, MeasurementRound, RoundChange, TeamFigure
+from app.models.rounds import (
+    ImplementationRating,
+    ImplementationStatus,
+    MeasurementRound,
+    RoundChange,
+    TeamFigure,
+)
 from app.models.trail import AuditEvent, FiguresVersion
 
 __all__ = [
@@ -50,6 +56,7 @@ __all__ = [
     "FiguresVersion",
     "ImplementationRater",
     "ImplementationRating",
+    "ImplementationStatus",
     "JsonType",
     "MeasurementRound",
     "Municipality",

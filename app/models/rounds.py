@@ -124,3 +124,23 @@ class RoundChange(SQLModel, table=True):
     changed_at: datetime = timestamp()
     changed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     channel: str = Field(max_length=20)
+
+
+class ImplementationStatus(SQLModel, table=True):
+    """A confirmed round's status per implementation element, and overall (``element_key``
+    empty): what the national figures count, one narrow row each, written when the
+    ambassadors confirm the round and removed when they reopen it. The round's ``result``
+    holds the same figures as JSON."""
+
+    __tablename__ = "implementation_status"
+    __table_args__ = (
+        Index("ix_implementation_status_year_element_key_status_key", "year", "element_key",
+              "status_key", "team_id"),
+    )  # fmt: skip
+
+    round_id: int = Field(foreign_key="measurement_round.id", primary_key=True, ondelete="CASCADE")
+    element_key: str = Field(max_length=64, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    year: int
+    status_key: str | None = Field(default=None, max_length=64)
+    mean: float | None = None

@@ -74,6 +74,41 @@ class ImplementationResult:
         }
 
 
+def stored_result(
+    instrument: ImplementationDefinition, stored: Mapping[str, object]
+) -> ImplementationResult:
+    """A result as ``ImplementationResult.to_dict`` stored it, read back with the
+    instrument's titles and bands: what was confirmed, exactly, whatever changed since."""
+    bands = {band.key: band for band in instrument.status.bands}
+    kept = {
+        str(entry["key"]): entry
+        for entry in stored.get("elements", [])  # type: ignore[attr-defined]
+        if isinstance(entry, dict)
+    }
+    elements = []
+    for element in instrument.elements:
+        entry = kept.get(element.key, {})
+        elements.append(
+            ElementStatus(
+                key=element.key,
+                number=element.number,
+                title=element.title,
+                item_count=int(entry.get("item_count") or 0),
+                rated_count=int(entry.get("rated_count") or 0),
+                mean=entry.get("mean"),
+                status=bands.get(str(entry.get("status"))),
+            )
+        )
+    mean = stored.get("mean")
+    return ImplementationResult(
+        elements=elements,
+        mean=float(mean) if isinstance(mean, int | float) else None,
+        status=bands.get(str(stored.get("status"))),
+        item_count=int(stored.get("item_count") or 0),  # type: ignore[call-overload]
+        rated_count=int(stored.get("rated_count") or 0),  # type: ignore[call-overload]
+    )
+
+
 def status_for(bands: StatusBands, mean: float) -> LevelBand:
     """The status whose band holds ``mean`` (rounded to the bands' precision first)."""
     value = to_precision(mean, bands.precision)

@@ -14,11 +14,18 @@ from sqlmodel import Session
 
 from app.errors import Forbidden
 from app.i18n import Translator, thousands_in
-from app.services import access, export_writers, exports, national_filters, xlsx
+from app.services import (
+    access,
+    export_writers,
+    exports,
+    implementation_exports,
+    national_filters,
+    xlsx,
+)
 from app.services.access import Principal
 from app.services.exports import Scope
 
-Kind = Literal["reviews", "ratings", "workbook"]
+Kind = Literal["reviews", "ratings", "implementation", "implementation_ratings", "workbook"]
 Format = Literal["json", "csv", "xlsx"]
 Separator = Literal[";", ","]
 Labels = Literal["words", "keys"]
@@ -51,18 +58,35 @@ def chunks(
     if fmt == "xlsx":
         yield from xlsx.stream(_sheets(connection, kind=kind, scope=scope, labels=labels, t=t))
         return
-    read = exports.ratings if kind == "ratings" else exports.reviews
-    table = read(connection, scope=scope)
+    table = _read(connection, kind, scope)
     if fmt == "csv":
-        yield from export_writers.csv_chunks(_for(table, scope, labels, t), sep=sep)
+        yield from export_writers.csv_chunks(_for(connection, table, scope, labels, t), sep=sep)
     else:
         yield from export_writers.json_chunks(table, filters=scope.filters)
 
 
-def _for(table: exports.Table, scope: Scope, labels: Labels, t: Translator) -> exports.Table:
+def _read(connection: Connection, kind: Kind, scope: Scope) -> exports.Table:
+    """The table ``kind`` names, its rows not yet read."""
+    match kind:
+        case "ratings":
+            return exports.ratings(connection, scope=scope)
+        case "implementation":
+            return implementation_exports.rounds(connection, scope=scope)
+        case "implementation_ratings":
+            return implementation_exports.ratings(connection, scope=scope)
+    return exports.reviews(connection, scope=scope)
+
+
+def _for(
+    connection: Connection, table: exports.Table, scope: Scope, labels: Labels, t: Translator
+) -> exports.Table:
     """The table with its headers and levels in words, unless machine keys were asked for."""
     if labels == "keys":
         return table
+    if table.name.startswith("implementation"):
+        return implementation_exports.readable(
+            table, connection=connection, language=t.language, t=t
+        )
     return export_writers.readable(table, scope=scope, language=t.language, t=t)
 
 
@@ -71,12 +95,16 @@ def _sheets(
 ) -> Iterator[xlsx.Sheet]:
     """A workbook's sheets: the tables asked for, the items, and the filters it was made
     with. Each table's query runs when its sheet's turn comes, not before."""
-    if kind in ("reviews", "workbook"):
-        table = _for(exports.reviews(connection, scope=scope), scope, labels, t)
-        yield xlsx.Sheet(t("xlsx_reviews"), table.columns, table.rows)
-    if kind in ("ratings", "workbook"):
-        table = _for(exports.ratings(connection, scope=scope), scope, labels, t)
-        yield xlsx.Sheet(t("xlsx_ratings"), table.columns, table.rows)
+    parts: tuple[tuple[Kind, str], ...] = (
+        ("reviews", "xlsx_reviews"),
+        ("ratings", "xlsx_ratings"),
+        ("implementation", "xlsx_implementation_rounds"),
+        ("implementation_ratings", "xlsx_implementation_ratings"),
+    )
+    for part, sheet_name in parts:
+        if kind in (part, "workbook"):
+            table = _for(connection, _read(connection, part, scope), scope, labels, t)
+            yield xlsx.Sheet(t(sheet_name), table.columns, table.rows)
     columns, rows = (
         exports.item_rows(scope)
         if labels == "keys"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -18,11 +19,11 @@ from urllib.request import url2pathname
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.models import Review, Team, TeamComment
+from app.models import MeasurementRound, Review, Team, TeamComment
 from app.scales.schema import Item
-from app.services import action_plan, feedback, profiles
+from app.services import action_plan, feedback, profiles, round_view
 from app.services.access import Principal
 
 
@@ -43,6 +44,16 @@ class Report:
     result: profiles.ReviewResult
     comments: dict[str, TeamComment] = field(default_factory=dict)
     actions: list[action_plan.PlannedAction] = field(default_factory=list)
+    # The year's measurement the review belongs to, when its implementation status is
+    # confirmed; and the team's figures beside the reviewers' (kept on the review).
+    implementation: round_view.RoundView | None = None
+
+    @property
+    def team_figures(self) -> list[tuple[Item, dict[str, Any]]]:
+        stored = (self.review.result or {}).get("team_figures") or {}
+        return [
+            (item, stored[item.key]) for item in self.result.definition.items if item.key in stored
+        ]
 
     @property
     def items(self) -> list[ReportItem]:
@@ -64,7 +75,19 @@ def report_for(session: Session, *, principal: Principal, review_id: int) -> Rep
     assert review is not None and team is not None
     actions = action_plan.review_actions(session, principal=principal, review_id=review_id)
     comments = feedback.comments_of(session, review_id=review_id)
-    return Report(team, review, result, comments, actions)
+    measurement = session.exec(
+        select(MeasurementRound.id).where(
+            MeasurementRound.review_id == review_id, col(MeasurementRound.assessed_at).is_not(None)
+        )
+    ).first()
+    implementation = (
+        round_view.round_view(
+            session, principal=principal, round_id=measurement, today=date.today()
+        )
+        if measurement is not None
+        else None
+    )
+    return Report(team, review, result, comments, actions, implementation)
 
 
 DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
@@ -122,6 +145,12 @@ def scoresheet(report: Report, *, language: str, t: Any) -> bytes:
     sheet.title = t("xlsx_scoresheet")
     _items_sheet(sheet, report, language, t)
     _groups_sheet(book.create_sheet(t("xlsx_groups")), report, language, t)
+    if report.implementation is not None:
+        _implementation_sheet(
+            book.create_sheet(t("xlsx_implementation")), report.implementation, language, t
+        )
+    if report.team_figures:
+        _figures_sheet(book.create_sheet(t("xlsx_team_figures")), report, language, t)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -194,3 +223,69 @@ def _groups_sheet(groups: Any, report: Report, language: str, t: Any) -> None:
                 ]
             )
     groups.column_dimensions["B"].width = 50
+
+
+def _implementation_sheet(sheet: Any, view: round_view.RoundView, language: str, t: Any) -> None:
+    """The confirmed implementation status per element, then each point with the team's
+    step beside the ambassadors' and their note."""
+    bold = Font(bold=True)
+    result = view.result
+    sheet.append([t("impl_element"), t("impl_mean"), t("impl_status"), t("impl_points_rated")])
+    for cell in sheet[1]:
+        cell.font = bold
+    if result is not None:
+        for element in result.elements:
+            sheet.append([
+                cell_text(f"{element.number}. {element.title.get(language)}"),
+                element.mean,
+                cell_text(element.status.title.get(language) if element.status else None),
+                element.rated_count,
+            ])  # fmt: skip
+        sheet.append([
+            t("impl_overall"), result.mean,
+            cell_text(result.status.title.get(language) if result.status else None),
+            result.rated_count,
+        ])  # fmt: skip
+    sheet.append([])
+    sheet.append([t("number"), t("item"), t("round_team_says"), t("round_part_assessment"),
+                  t("round_our_note")])  # fmt: skip
+    for cell in sheet[sheet.max_row]:
+        cell.font = bold
+    for point in view.points:
+        sheet.append([
+            point.item.number,
+            cell_text(point.item.title.get(language)),
+            point.team_level,
+            point.ambassador_level,
+            cell_text(point.ambassadors.description if point.ambassadors else None),
+        ])  # fmt: skip
+    for column, width in zip("ABCDE", (44, 12, 20, 16, 50), strict=True):
+        sheet.column_dimensions[column].width = width
+
+
+def _figures_sheet(sheet: Any, report: Report, language: str, t: Any) -> None:
+    """Each banded item's figure as the team reported it beside the reviewers' own."""
+    sheet.append([t("number"), t("item"), t("round_figure_reported"), t("report_reviewers_figure"),
+                  t("score"), t("report_figure_taken")])  # fmt: skip
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for item, kept in report.team_figures:
+        taken = kept.get("accepted")
+        sheet.append([
+            item.number,
+            cell_text(item.title.get(language)),
+            cell_text(_figure_text(kept.get("team"))),
+            cell_text(_figure_text(kept.get("reviewers"))),
+            kept.get("score"),
+            cell_text(t("yes") if taken is True else t("no") if taken is False else None),
+        ])  # fmt: skip
+    sheet.column_dimensions["B"].width = 44
+
+
+def _figure_text(value: Any) -> str | None:
+    """A figure, or one per consultant joined by semicolons."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return "; ".join(f"{v:g}" for v in value if v is not None)
+    return f"{value:g}"

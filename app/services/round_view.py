@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.scales.figures import score_from_team
 from app.scales.implementation import Element, ImplementationItem, TeamInput
-from app.scales.maturity import ImplementationResult, implementation_result
+from app.scales.maturity import ImplementationResult, implementation_result, stored_result
 from app.scales.schema import ScaleDefinition
 from app.services import access, rounds
 from app.services import scales as scale_service
@@ -130,7 +130,9 @@ def round_view(session: Session, *, principal: Principal, round_id: int, today: 
     state = rounds.self_report_state(measurement, today=today)
     team_levels = {key: row.level for key, row in team.items()}
     result = None
-    if shows and (ours or measurement.assessed_at is not None):
+    if shows and measurement.assessed_at is not None and measurement.result:
+        result = stored_result(context.instrument, measurement.result)
+    elif shows and ours:
         confirmed = {
             key: (ours[key].level if key in ours and ours[key].level else team_levels.get(key))
             for key in (item.key for item in context.instrument.items_for(program_type))

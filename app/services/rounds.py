@@ -22,12 +22,13 @@ from datetime import date
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotVisible
 from app.models import (
     ImplementationRater,
     ImplementationRating,
+    ImplementationStatus,
     MeasurementRound,
     Review,
     Role,
@@ -37,7 +38,7 @@ from app.models import (
     utcnow,
 )
 from app.scales.implementation import ImplementationDefinition
-from app.scales.maturity import implementation_result
+from app.scales.maturity import ImplementationResult, implementation_result
 from app.scales.rules import clean_text
 from app.scales.schema import LevelBand
 from app.services import access, audit
@@ -378,6 +379,7 @@ def confirm_assessment(
     measurement.result = result.to_dict()
     measurement.overall_status = result.status.key if result.status else None
     session.add(measurement)
+    store_statuses(session, measurement=measurement, result=result)
     audit.record(
         session,
         action="round.assessed",
@@ -407,6 +409,9 @@ def reopen_assessment(
     context.round.result = None
     context.round.overall_status = None
     session.add(context.round)
+    session.execute(
+        delete(ImplementationStatus).where(col(ImplementationStatus.round_id) == context.id)
+    )
     audit.record(
         session,
         action="round.assessment_reopened",
@@ -417,6 +422,34 @@ def reopen_assessment(
         after={"reason": why},
     )
     return context
+
+
+def store_statuses(
+    session: Session, *, measurement: MeasurementRound, result: ImplementationResult
+) -> None:
+    """The confirmed statuses as the national figures count them: a row per element and
+    one overall (``element_key`` empty), in place of any the round had."""
+    assert measurement.id is not None
+    session.execute(
+        delete(ImplementationStatus).where(col(ImplementationStatus.round_id) == measurement.id)
+    )
+    rows = [("", result.status.key if result.status else None, result.mean)]
+    rows += [
+        (element.key, element.status.key if element.status else None, element.mean)
+        for element in result.elements
+    ]
+    session.add_all(
+        ImplementationStatus(
+            round_id=measurement.id,
+            element_key=key,
+            team_id=measurement.team_id,
+            year=measurement.year,
+            status_key=status,
+            mean=mean,
+        )
+        for key, status, mean in rows
+    )
+    session.flush()
 
 
 def team_levels(session: Session, *, round_id: int) -> dict[str, int | None]:

@@ -8,7 +8,7 @@ because reviews already made with it must keep meaning what they meant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlmodel import Session, select
 
@@ -195,12 +195,17 @@ def instrument_of(row: ScaleVersion) -> ImplementationDefinition:
     """A stored implementation-status instrument, parsed (and kept) like a scale."""
     if row.kind != ScaleKind.IMPLEMENTATION:
         raise NotFound(f"{row.scale_key} {row.version} is not an implementation instrument")
-    cached = _PARSED.get(row.sha256)
+    return stored_instrument(sha256=row.sha256, definition=row.definition)
+
+
+def stored_instrument(*, sha256: str, definition: dict[str, Any]) -> ImplementationDefinition:
+    """A stored instrument's definition parsed (kept by its fingerprint, as scales are)."""
+    cached = _PARSED.get(sha256)
     if cached is None:
-        cached = ImplementationDefinition.model_validate(row.definition, context={"stored": True})
+        cached = ImplementationDefinition.model_validate(definition, context={"stored": True})
         if len(_PARSED) >= _PARSED_LIMIT:
             _PARSED.clear()
-        _PARSED[row.sha256] = cached
+        _PARSED[sha256] = cached
     assert isinstance(cached, ImplementationDefinition)
     return cached
 

@@ -8,10 +8,11 @@ practice of its own that improves a little each year; each item is scored around
 harder items lower, with the occasional item not rated. Totals, levels and profiles come
 from the real scoring core, so the data looks like what finalising stores.
 
-Rows are written with bulk inserts, a batch of reviews at a time, so a hundred thousand
-reviews (2.5 million ratings) take minutes, not hours. Only consensus ratings are made,
-and no user: this is data for measuring, never for signing in. Seeded, so the same N gives
-the same data.
+Beside each review, the team's confirmed yearly measurement is made too
+(``synthetic_rounds``). Rows are written with bulk inserts, a batch of reviews at a
+time, so a hundred thousand reviews (2.5 million ratings) take minutes, not hours. Only
+consensus ratings are made, and no user: this is data for measuring, never for signing
+in. Seeded, so the same N gives the same data.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from app.models import (
 from app.scales import scoring
 from app.scales.schema import ScaleDefinition
 from app.services import audit
-from app.services.demo import publish_demo_scales
+from app.services.demo import publish_demo_instrument, publish_demo_scales
 from app.services.demo.reviews import ITEM_DIFFICULTY
+from app.services.synthetic_rounds import SyntheticRounds
 
 YEARS = tuple(range(2017, 2027))
 BATCH = 500  # reviews per insert
@@ -56,6 +58,7 @@ class SyntheticSummary:
     teams: int = 0
     reviews: int = 0
     ratings: int = 0
+    rounds: int = 0
 
 
 def add_synthetic_reviews(
@@ -72,6 +75,9 @@ def add_synthetic_reviews(
     if count <= 0:
         return summary
     versions = publish_demo_scales(session, scales_dir=scales_dir)
+    measurements = SyntheticRounds(
+        session, publish_demo_instrument(session, scales_dir=scales_dir), YEARS[-1]
+    )
     ips = versions["ips-25/2019"]
     lignende = versions.get("ips-lignende/2024")
     rng = random.Random(seed)
@@ -90,7 +96,7 @@ def add_synthetic_reviews(
             row, definition = lignende if use_lignende else ips  # type: ignore[misc]
             level = quality[team.id] + 0.08 * (year - YEARS[0])
             batch.append((team, row, definition, _visit(index, year), level))
-        summary.ratings += _write(connection, batch, rng)
+        summary.ratings += _write(connection, batch, rng, measurements)
         written += len(batch)
         summary.reviews += len(batch)
         if progress is not None:
@@ -99,14 +105,22 @@ def add_synthetic_reviews(
         session,
         action="demo.synthetic_reviews",
         channel="cli",
-        after={"teams": summary.teams, "reviews": summary.reviews, "ratings": summary.ratings},
+        after={
+            "teams": summary.teams,
+            "reviews": summary.reviews,
+            "ratings": summary.ratings,
+            "rounds": measurements.rounds,
+        },
     )
+    summary.rounds = measurements.rounds
     return summary
 
 
-def _write(connection: sa.Connection, batch: list[Any], rng: random.Random) -> int:
-    """One batch of finalised reviews and their consensus ratings, inserted in bulk;
-    answers how many ratings it wrote."""
+def _write(
+    connection: sa.Connection, batch: list[Any], rng: random.Random, measurements: SyntheticRounds
+) -> int:
+    """One batch of finalised reviews and their consensus ratings, and the yearly
+    measurements beside them, inserted in bulk; answers how many ratings it wrote."""
     reviews, ratings = table_of(Review), table_of(Rating)
     review_rows, rating_rows = [], []
     for team, row, definition, visit, level in batch:
@@ -128,10 +142,22 @@ def _write(connection: sa.Connection, batch: list[Any], rng: random.Random) -> i
             }
         )
         rating_rows.append((scores, finalised_at))
-    ids = connection.execute(
-        sa.insert(reviews).returning(reviews.c.id, sort_by_parameter_order=True),
-        review_rows,
-    ).scalars()
+    ids = list(
+        connection.execute(
+            sa.insert(reviews).returning(reviews.c.id, sort_by_parameter_order=True),
+            review_rows,
+        ).scalars()
+    )
+    measurements.write(
+        connection,
+        [
+            (review_id, team.id, team.program_type, visit, level, at)
+            for review_id, (team, _, _, visit, level), (_, at) in zip(
+                ids, batch, rating_rows, strict=True
+            )
+        ],
+        rng,
+    )
     values = [
         {
             "review_id": review_id,

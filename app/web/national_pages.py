@@ -19,6 +19,7 @@ from app.services import (
     access,
     comparison,
     export_files,
+    implementation_figures,
     national_filters,
     national_overview,
     national_small_numbers,
@@ -64,6 +65,9 @@ def national_page(
     start = chosen.offset
     language = request.state.language
     base = str(request.url_for("national").path)
+    implementation = implementation_figures.national_implementation(
+        session, principal=principal, filters=filters
+    )
 
     def link(**changes: object) -> str:
         """This page with the same filters and other sorting or paging."""
@@ -78,6 +82,10 @@ def national_page(
         "programs": [p.value for p in ProgramType],
         "scales": national_filters.scale_values(session),
         "charts": charts.national_charts(found, language, translator(language)),
+        "implementation": implementation,
+        "implementation_charts": charts.implementation_charts(
+            implementation, language, translator(language)
+        ),
         "rows": rows[start : start + national_teams.TEAMS_PER_PAGE],
         "team_count": len(rows),
         "sort": sort,

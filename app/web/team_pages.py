@@ -14,6 +14,7 @@ from app.services import (
     access,
     action_plan,
     comparison,
+    implementation_figures,
     paging,
     profiles,
     reviews,
@@ -80,6 +81,11 @@ def team_detail(
         "statuses": list(ActionStatus),
         "can_write_feedback": access.can_write_team_feedback(principal, team=summary.team),
         "rounds": round_list,
+        "implementation_charts": charts.team_implementation_charts(
+            implementation_figures.team_history(session, principal=principal, team_id=team_id),
+            language,
+            translator(language),
+        ),
         "round_statuses": {
             r.id: rounds.confirmed_status(session, measurement=r) for r in round_list
         },

@@ -1,6 +1,6 @@
 """The yearly measurement round: a team's own part (implementation self-assessment,
-figures, documents), the ambassadors' implementation assessment and the link to the
-fidelity review; scale versions get a kind (fidelity scale or implementation
+figures, documents), the ambassadors' implementation assessment (and its statuses per
+element, for the national figures) and the link to the fidelity review; scale versions get a kind (fidelity scale or implementation
 instrument), and a team's consultants an account role of their own.
 
 Revision ID: 0011
@@ -207,6 +207,35 @@ def upgrade() -> None:
             "uq_team_figure_round_id_input_key", ["round_id", "input_key"], unique=True
         )
 
+    op.create_table(
+        "implementation_status",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("element_key", sa.String(length=64), nullable=False),
+        sa.Column("team_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("status_key", sa.String(length=64), nullable=True),
+        sa.Column("mean", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["measurement_round.id"],
+            name=op.f("fk_implementation_status_round_id_measurement_round"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_id"], ["team.id"], name=op.f("fk_implementation_status_team_id_team")
+        ),
+        sa.PrimaryKeyConstraint("round_id", "element_key", name=op.f("pk_implementation_status")),
+    )
+    with op.batch_alter_table("implementation_status", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_implementation_status_team_id"), ["team_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_implementation_status_year_element_key_status_key",
+            ["year", "element_key", "status_key", "team_id"],
+            unique=False,
+        )
+
     with op.batch_alter_table("scale_version", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=20), server_default="fidelity", nullable=False)
@@ -220,6 +249,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("implementation_status")
     with op.batch_alter_table("team_figure", schema=None) as batch_op:
         batch_op.drop_index("uq_team_figure_round_id_input_key")
 

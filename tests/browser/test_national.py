@@ -42,7 +42,8 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
     page.get_by_role("link", name="Landsoverblik").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Landsoverblik")
 
-    expect(page.locator(".chart[data-drawn='true']")).to_have_count(4)
+    # four fidelity charts, then implementation status over the years and coverage
+    expect(page.locator(".chart[data-drawn='true']")).to_have_count(6)
     # The page never scrolls sideways (a tablet would zoom it all out); the table does.
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     # The bars are there to see, in their colours (a pattern can hide the colour).
@@ -75,5 +76,12 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
     path = tmp_path / "workbook.xlsx"
     download.value.save_as(path)
     book = openpyxl.load_workbook(path, read_only=True)
-    assert book.sheetnames == ["Reviews", "Scorer", "Items", "Filtre"]
+    assert book.sheetnames == [
+        "Reviews",
+        "Scorer",
+        "Målinger",
+        "Implementeringsvurderinger",
+        "Items",
+        "Filtre",
+    ]
     page.screenshot(path=str(tmp_path / "national.png"), full_page=True)

@@ -65,7 +65,7 @@ def test_a_team_leader_sees_the_profile_drawn_from_the_database(
     expect(page.locator(".level-badge")).to_be_visible()
 
     drawn = page.locator(".chart[data-drawn='true']")
-    expect(drawn).to_have_count(4)
+    expect(drawn).to_have_count(5)  # four fidelity charts and the implementation status
     for key in ("totals", "principles", "sections", "items"):
         chart = page.locator(f"#chart-{key} .js-plotly-plot")
         expect(chart).to_have_count(1)

@@ -39,3 +39,20 @@ def test_synthetic_reviews_are_spread_and_scored_like_real_ones(session: Session
     assert review.result["rated_count"] == len([s for s in consensus if s is not None])
     everything = [s for s in session.exec(select(Rating.score)) if s is not None]
     assert 2.5 < mean(everything) < 4.5
+
+
+def test_each_synthetic_review_has_its_confirmed_measurement(session: Session) -> None:
+    from app.models import ImplementationRating, ImplementationStatus, MeasurementRound
+
+    made = synthetic.add_synthetic_reviews(session, count=120, scales_dir=PROJECT_ROOT / "scales")
+    session.commit()
+
+    assert made.rounds == 120
+    rounds = session.exec(select(MeasurementRound)).all()
+    assert all(r.assessed_at is not None and r.review_id is not None for r in rounds)
+    statuses = session.exec(select(func.count()).select_from(ImplementationStatus)).one()
+    assert statuses == 120 * 6  # five elements and the overall
+    newest = [r for r in rounds if r.year >= synthetic.YEARS[-1] - 1]
+    assert newest and all(r.overall_status for r in rounds)
+    rated = session.exec(select(func.count(func.distinct(ImplementationRating.round_id)))).one()
+    assert rated == len(newest)

@@ -579,6 +579,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/national/workbook.xlsx"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/reviews"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/ratings"): Rule({"any": frozenset({"admin", "analyst"})}),
+    ("GET", "/api/v1/exports/implementation"): Rule({"any": frozenset({"admin", "analyst"})}),
+    ("GET", "/api/v1/exports/implementation-ratings"): Rule(
+        {"any": frozenset({"admin", "analyst"})}
+    ),
     ("GET", "/admin/audit"): admin_only(),
     ("GET", "/admin/outbox"): admin_only(),
     ("POST", "/admin/outbox"): Rule({"any": ADMIN}, files=lambda w, s: {"file": EMPTY_OUTBOX}),

@@ -61,7 +61,14 @@ def test_the_workbook_holds_what_the_database_holds(client: TestClient, session:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["Reviews", "Scorer", "Items", "Filtre"]
+    assert book.sheetnames == [
+        "Reviews",
+        "Scorer",
+        "Målinger",
+        "Implementeringsvurderinger",
+        "Items",
+        "Filtre",
+    ]
     reviews = [list(row) for row in book["Reviews"].iter_rows(values_only=True)]
     header, rows = (
         reviews[0],
@@ -110,7 +117,14 @@ def test_the_workbook_speaks_the_readers_language(client: TestClient, session: S
         io.BytesIO(client.get("/national/workbook.xlsx", params={"lang": "en"}).content)
     )
 
-    assert english.sheetnames == ["Reviews", "Ratings", "Items", "Filters"]
+    assert english.sheetnames == [
+        "Reviews",
+        "Ratings",
+        "Measurements",
+        "Implementation ratings",
+        "Items",
+        "Filters",
+    ]
     rows = list(danish["Reviews"].iter_rows(values_only=True))
     header = rows[0]
     assert header[:4] == ("Review-nr.", "Team-nr.", "Team", "Målgruppe")

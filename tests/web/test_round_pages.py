@@ -280,3 +280,85 @@ def test_the_scoring_screen_shows_the_teams_figure_marked_as_the_teams(
     overridden = page.select_one("#item-employment-services-staff .team-figure-state")
     assert overridden is not None and "andet tal end teamets" in overridden.get_text()
     assert page.select_one("#item-rapid-job-search .team-figure") is None  # not reported
+
+
+def test_the_team_page_and_the_national_overview_chart_the_confirmed_statuses(
+    client: TestClient, session: Session
+) -> None:
+    from tests.services.test_implementation_figures import confirmed
+
+    team = make_team(session)
+    other = make_team(session, municipalities=(851,))
+    confirmed(session, team, 2024, 2)
+    confirmed(session, team, 2025, 4)
+    confirmed(session, other, 2025, 1)
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+
+    page = parse(client.get(f"/teams/{team.id}").text)
+    table = page.select_one("#chart-implementation table")
+    assert table is not None
+    rows = [
+        [cell.get_text(strip=True) for cell in tr.select("th, td")]
+        for tr in table.select("tbody tr")
+    ]
+    assert [row[0] for row in rows] == ["2024", "2025"]
+    assert rows[0][1] == "2 (Undervejs)" and rows[1][-2] == "4 (På plads)"  # element 1; overall
+
+    national = parse(client.get("/national").text)
+    shares = national.select_one("#chart-implementation-status table")
+    assert shares is not None
+    by_row = {
+        (tr.select_one("th").get_text(strip=True), tr.select("td")[0].get_text(strip=True)):
+        [td.get_text(strip=True) for td in tr.select("td")[1:]]
+        for tr in shares.select("tbody tr")
+    }  # fmt: skip
+    # columns: the statuses lowest first, then the number of teams
+    assert by_row[("Samlet", "2025")] == ["1 (50 %)", "0 (0 %)", "1 (50 %)", "0 (0 %)", "2"]
+    assert by_row[("Samlet", "2024")] == ["0 (0 %)", "1 (100 %)", "0 (0 %)", "0 (0 %)", "1"]
+    coverage = national.select_one("#chart-coverage table")
+    assert coverage is not None
+    cells = [
+        [td.get_text(strip=True) for td in tr.select("th, td")]
+        for tr in coverage.select("tbody tr")
+    ]
+    assert cells == [["2024", "1", "98", "1 %", "nej"], ["2025", "2", "98", "2 %", "nej"]]
+
+
+def test_the_report_and_score_sheet_carry_the_implementation_status_and_team_figures(
+    client: TestClient, session: Session
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.factories import make_review
+    from tests.services.test_implementation_figures import confirmed
+
+    team = make_team(session)
+    review = make_review(session, team=team, visit_date=date(2025, 3, 1), finalised=True)
+    review.result = {
+        "team_figures": {
+            "caseload-size": {"input": "caseload", "team": 18.0, "team_score": 5.0,
+                              "reviewers": 21.0, "score": 4.0, "accepted": False},
+        }
+    }  # fmt: skip
+    session.add(review)
+    session.commit()
+    confirmed(session, team, 2025, 3, review_id=review.id)
+    sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+
+    page = parse(client.get(f"/reviews/{review.id}/report").text)
+    section = page.select_one("section.report-implementation")
+    assert section is not None and "Implementeringsstatus 2025" in section.get_text()
+    overall = section.select_one("#report-implementation-result tfoot td:last-child")
+    assert overall is not None and overall.get_text(strip=True) == "Undervejs"
+    figures = page.select_one("#report-team-figures tbody tr")
+    assert figures is not None
+    cells = [cell.get_text(strip=True) for cell in figures.select("th, td")]
+    assert cells[1:] == ["18", "21", "≠nej"]
+
+    sheet = load_workbook(io.BytesIO(client.get(f"/reviews/{review.id}/scoresheet.xlsx").content))
+    assert "Implementering" in sheet.sheetnames and "Teamets tal" in sheet.sheetnames
+    rows = list(sheet["Implementering"].iter_rows(values_only=True))
+    assert rows[6][:3] == ("Samlet", 3, "Undervejs")  # five elements, then the overall
+    assert list(sheet["Teamets tal"].iter_rows(values_only=True))[1][2:] == ("18", "21", 4, "nej")

@@ -38,6 +38,7 @@ __all__ = [
     "has_demo_users",
     "is_database_empty",
     "load_demo",
+    "publish_demo_instrument",
     "publish_demo_scales",
 ]
 
@@ -108,6 +109,11 @@ def _publish_scales(session: Session, scales_dir: Path, summary: DemoSummary) ->
             summary.scales += 1
         versions[f"{key}/{version}"] = (row, scales.definition_of(row))
     return versions
+
+
+def publish_demo_instrument(session: Session, *, scales_dir: Path) -> ScaleVersion:
+    """The demo's implementation-status instrument, registered and published if missing."""
+    return _publish_instrument(session, scales_dir, DemoSummary())
 
 
 def _publish_instrument(session: Session, scales_dir: Path, summary: DemoSummary) -> ScaleVersion:

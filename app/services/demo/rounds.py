@@ -29,6 +29,7 @@ from app.models import (
     RaterKind,
     Rating,
     Review,
+    ReviewStatus,
     RoundStatus,
     ScaleVersion,
     Team,
@@ -37,6 +38,7 @@ from app.models import (
 )
 from app.scales.implementation import ImplementationDefinition, TeamInput
 from app.scales.maturity import implementation_result
+from app.services import round_view, rounds
 from app.services import scales as scale_service
 from app.services.demo.people import DEMO_TEAM_LEADERS, reviewer_pair
 from app.services.demo.reviews import FINALISED_YEARS, IN_PROGRESS_VISIT
@@ -188,6 +190,8 @@ class _Maker:
         self.session.flush()
         team_levels = self._team_ratings(measurement, baseline, submitter)
         self._figures(measurement, review, submitter)
+        if review is not None and review.status == ReviewStatus.FINALISED:
+            self._keep_figures_on(review)
         program = self.team.program_type
         measurement.team_result = implementation_result(
             self.instrument, program_type=program, levels=team_levels
@@ -200,8 +204,32 @@ class _Maker:
             measurement.assessment_note = "Gennemgået med teamlederen ved besøget."
             measurement.result = result.to_dict()
             measurement.overall_status = result.status.key if result.status else None
+            rounds.store_statuses(self.session, measurement=measurement, result=result)
         self.session.add(measurement)
         self.summary.rounds += 1
+
+    def _keep_figures_on(self, review: Review) -> None:
+        """The team's figures beside the reviewers', on the finalised review, as
+        finalising it would have kept them."""
+        self.session.flush()
+        scale = self.session.get(ScaleVersion, review.scale_version_id)
+        assert scale is not None
+        definition = scale_service.definition_of(scale)
+        figures = round_view.team_figures_for_review(
+            self.session, review_id=review.id or 0, definition=definition
+        )
+        consensus = {
+            rating.item_key: rating
+            for rating in self.session.exec(
+                select(Rating).where(
+                    Rating.review_id == review.id, Rating.rater_kind == RaterKind.CONSENSUS
+                )
+            )
+        }
+        if figures:
+            kept = round_view.figure_comparison(figures, consensus, [])
+            review.result = {**(review.result or {}), "team_figures": kept}
+            self.session.add(review)
 
     def _step(self, key: str, baseline: float) -> int:
         """The team's own step on ``key`` this year."""

@@ -1,6 +1,7 @@
 """The charts of the team page and the national overview, as Plotly figures (plain
 dicts): which charts a page has, in what order. Each figure is built in a module of its
-own (totals.py, items.py, means.py, stacked.py) on what common.py shares.
+own (totals.py, items.py, means.py, stacked.py, implementation.py) on what common.py
+shares.
 
 A page embeds each figure as JSON and ``static/js/charts.js`` only hands it to Plotly, so
 what a chart shows is decided (and tested) here. Every chart has a table of the same
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.services.implementation_figures import NationalImplementation, TeamHistory
 from app.services.national_overview import Overview
 from app.services.profiles import TeamProfile
-from app.web.charts import means, stacked
+from app.web.charts import implementation, means, stacked
 from app.web.charts.common import Chart
 from app.web.charts.items import items_chart
 from app.web.charts.totals import totals_chart
@@ -47,3 +49,22 @@ def national_charts(overview: Overview, language: str, t: Any) -> list[Chart]:
     if overview.principles:
         charts.append(means.national_principles_chart(overview, language, t))
     return charts
+
+
+def team_implementation_charts(history: TeamHistory | None, language: str, t: Any) -> list[Chart]:
+    """The team page's implementation status over the years (none before it is confirmed)."""
+    if history is None or not history.years:
+        return []
+    return [implementation.team_implementation_chart(history, language, t)]
+
+
+def implementation_charts(
+    found: NationalImplementation | None, language: str, t: Any
+) -> list[Chart]:
+    """The national overview's implementation status and coverage over the years."""
+    if found is None or not found.years:
+        return []
+    return [
+        implementation.national_status_chart(found, language, t),
+        implementation.coverage_chart(found, language, t),
+    ]
