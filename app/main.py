@@ -29,6 +29,7 @@ from app.i18n import COOKIE, LANGUAGES, resolve_language, translator
 from app.web import (
     admin,
     api_docs,
+    consultant_pages,
     feedback_pages,
     health,
     national_pages,
@@ -61,6 +62,7 @@ ROUTERS = (
     review_pages.router,
     feedback_pages.router,
     round_pages.router,
+    consultant_pages.router,
     national_pages.router,
     admin.router,
     api_docs.router,

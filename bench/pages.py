@@ -322,6 +322,9 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "token_id": ids("SELECT id FROM api_token ORDER BY id LIMIT 1"),
         "action_id": ids("SELECT id FROM action_item ORDER BY id LIMIT 1"),
         "round_id": rounds[:8],
+        # an invitation link's token is stored only as its sha256: an unknown one is what
+        # can be measured (the page that says so)
+        "token": ["no-such-invitation"],
         "scale": scales,
         "mode": ["score", "consensus"],
         # query parameters: each value below becomes a variant of the route

@@ -125,17 +125,9 @@ def round_point(
     item_key: Key,
     body: PointIn,
 ) -> SavedOut:
-    saved = self_report.save_point(
-        session,
-        principal=principal,
-        round_id=round_id,
-        change=body.change(item_key),
-        rater=ImplementationRater.TEAM,
-        client_id=str(body.client_id),
-        today=_today(request),
-        channel=principal.channel,
+    return _save_point(
+        request, session, principal, round_id, item_key, body, ImplementationRater.TEAM
     )
-    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
 
 
 @router.put(
@@ -151,17 +143,8 @@ def round_assessment_point(
     item_key: Key,
     body: PointIn,
 ) -> SavedOut:
-    saved = self_report.save_point(
-        session,
-        principal=principal,
-        round_id=round_id,
-        change=body.change(item_key),
-        rater=ImplementationRater.AMBASSADORS,
-        client_id=str(body.client_id),
-        today=_today(request),
-        channel=principal.channel,
-    )
-    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
+    rater = ImplementationRater.AMBASSADORS
+    return _save_point(request, session, principal, round_id, item_key, body, rater)
 
 
 @router.put(
@@ -258,6 +241,29 @@ def round_reopen(
 ) -> RoundOut:
     rounds.reopen_assessment(session, principal=principal, round_id=round_id, reason=body.reason)
     return _out(session, principal, round_id, request)
+
+
+def _save_point(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    round_id: int,
+    item_key: str,
+    body: PointIn,
+    rater: ImplementationRater,
+) -> SavedOut:
+    """One point saved as the team's rating or the ambassadors'."""
+    saved = self_report.save_point(
+        session,
+        principal=principal,
+        round_id=round_id,
+        change=body.change(item_key),
+        rater=rater,
+        client_id=str(body.client_id),
+        today=_today(request),
+        channel=principal.channel,
+    )
+    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
 
 
 def _out(

@@ -34,7 +34,15 @@ from app.models.kinds import (
     ScaleStatus,
     one_of,
 )
-from app.models.people import ApiToken, SignInAttempt, User, UserRegion, UserSession, UserTeam
+from app.models.people import (
+    ApiToken,
+    Invitation,
+    SignInAttempt,
+    User,
+    UserRegion,
+    UserSession,
+    UserTeam,
+)
 from app.models.places import Municipality, Region, Team, TeamMunicipality
 from app.models.reviews import Rating, RatingChange, Review, ReviewReviewer, ScaleVersion
 from app.models.rounds import (
@@ -57,6 +65,7 @@ __all__ = [
     "ImplementationRater",
     "ImplementationRating",
     "ImplementationStatus",
+    "Invitation",
     "JsonType",
     "MeasurementRound",
     "Municipality",

@@ -95,3 +95,18 @@ class SignInAttempt(SQLModel, table=True):
     username: str = Field(max_length=64, description="As typed, lower-cased; may not exist")
     client_address: str = Field(max_length=64)
     succeeded: bool
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time link a team leader hands a consultant of the team: whoever opens it
+    within its lifetime sets the new account's password, once. Only the sha256 of the
+    link's token is stored, as for sessions and API tokens."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    team_id: int = Field(foreign_key="team.id", ondelete="CASCADE")
+    created_at: datetime = timestamp()
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = timestamp(nullable=True)

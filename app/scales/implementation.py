@@ -21,7 +21,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, model_validator
-from pydantic_core import PydanticCustomError
 
 from app.scales.schema import (
     SCORE_LEVELS,
@@ -35,6 +34,7 @@ from app.scales.schema import (
     _inexact,
     _step,
     _Strict,
+    refuse_broken_rules,
     to_precision,
 )
 
@@ -122,13 +122,7 @@ class ImplementationDefinition(_Strict):
         # As for fidelity scales: a stored version is read back without rules added since.
         if info.context and info.context.get("stored"):
             return self
-        problems = rule_problems(self)
-        if problems:
-            raise PydanticCustomError(
-                "scale_rules",
-                "{count} scale rule(s) broken",
-                {"count": len(problems), "problems": problems},
-            )
+        refuse_broken_rules(rule_problems(self))
         return self
 
     @property

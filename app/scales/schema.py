@@ -145,13 +145,7 @@ class ScaleDefinition(_Strict):
         # must not apply rules added since, or old reviews would stop opening.
         if info.context and info.context.get("stored"):
             return self
-        problems = rule_problems(self)
-        if problems:
-            raise PydanticCustomError(
-                "scale_rules",
-                "{count} scale rule(s) broken",
-                {"count": len(problems), "problems": problems},
-            )
+        refuse_broken_rules(rule_problems(self))
         return self
 
     @property
@@ -166,6 +160,17 @@ class ScaleDefinition(_Strict):
             if item.key == key:
                 return item
         raise KeyError(key)
+
+
+def refuse_broken_rules(problems: list[tuple[Loc, str]]) -> None:
+    """Raise the broken cross-field rules as one validation error, each problem with its
+    location, which the loader turns into ``file:line`` messages."""
+    if problems:
+        raise PydanticCustomError(
+            "scale_rules",
+            "{count} scale rule(s) broken",
+            {"count": len(problems), "problems": problems},
+        )
 
 
 def _step(precision: int) -> Decimal:

@@ -39,6 +39,7 @@ ACTIONS: tuple[str, ...] = (
     "user.created",
     "user.updated",
     "user.password_set",
+    "user.invited",
     "api_token.created",
     "api_token.revoked",
     "team.created",

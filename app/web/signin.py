@@ -134,11 +134,14 @@ def login_page(
     next: str = "/",
     expired: bool = False,
     signed_out: bool = False,
+    welcome: str = "",
 ) -> Response:
     if principal is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     notice = "session_expired_notice" if expired else "signed_out_notice" if signed_out else None
-    return _form(request, next_url=safe_next(next), notice=notice)
+    if welcome:  # an invited consultant who has just set their password
+        notice = "invitation_password_set"
+    return _form(request, next_url=safe_next(next), notice=notice, username=welcome)
 
 
 @router.post("/login", response_class=HTMLResponse, name="login_submit")

@@ -20,6 +20,7 @@ from app.models import (
     ScaleVersion,
     Team,
     TeamFigure,
+    User,
 )
 from tests.browser.conftest import TABLET, sign_in
 from tests.browser.test_accessibility import violations
@@ -202,6 +203,7 @@ def _demo_round(database: str, team_name: str, year: int) -> int:
         ("amb.syd", "/rounds/{odense}/assessment"),
         ("analytiker.star", "/rounds/{odense}"),
         ("leder.kobenhavn", "/rounds/{copenhagen}/team"),
+        ("leder.aarhus", "/teams/{aarhus_team}/consultants"),
     ],
 )
 def test_round_pages_have_no_wcag_violations(
@@ -231,3 +233,27 @@ def _team_id(database: str, name: str) -> int:
             return session.exec(select(Team.id).where(Team.name == name)).one() or 0
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_invitation_page_has_no_wcag_violations(
+    anonymous_tablet: Page, live_server: str, live_database: str, language: str
+) -> None:
+    from app.services import access, invitations
+
+    engine = create_db_engine(settings_for(live_database))
+    with Session(engine) as session:
+        team = session.exec(select(Team).where(Team.name == "IPS-team Aarhus")).one()
+        leader = session.exec(select(User).where(User.username == "leder.aarhus")).one()
+        _, token = invitations.invite(
+            session,
+            principal=access.principal_for(session, user=leader),
+            team_id=team.id or 0,
+            username=f"konsulent-{language}",
+            display_name="Kim Kjær",
+        )
+        session.commit()
+    engine.dispose()
+    anonymous_tablet.goto(f"{live_server}/invitation/{token}?lang={language}")
+    expect(anonymous_tablet.get_by_role("heading", level=1)).to_be_visible()
+    assert violations(anonymous_tablet) == []

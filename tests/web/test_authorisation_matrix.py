@@ -406,6 +406,30 @@ def new_id(**body: object) -> Callable[[World, str], Params]:
     return lambda w, s: {**body, "client_id": str(uuid.uuid4())}
 
 
+def consultant_of(world: World, scope: str) -> Params:
+    """A consultant of team A (own) or B (other) who has not chosen a password yet."""
+    team = world.team_a if scope == "own" else world.team_b
+    user = make_user(world.session, role=Role.CONSULTANT, teams=(team,))
+    user.password_hash = None
+    world.session.add(user)
+    world.session.commit()
+    return {"team_id": team.id, "user_id": user.id}
+
+
+def leaders_team(
+    target: Callable[[World, str], Params], data: Callable[[World, str], Params] | None = None
+) -> Rule:
+    """The team's own leader only; whoever else sees the team is refused (403)."""
+    return Rule(
+        {"own": frozenset({"team_leader"}), "other": frozenset()},
+        denied=lambda role, scope: (
+            404 if scope == "other" and role in ("team_leader", "consultant", "ambassador") else 403
+        ),
+        target=target,
+        data=data,
+    )
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/docs"): anyone_signed_in(),
@@ -587,6 +611,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/outbox"): admin_only(),
     ("POST", "/admin/outbox"): Rule({"any": ADMIN}, files=lambda w, s: {"file": EMPTY_OUTBOX}),
     ("GET", "/admin/audit.csv"): admin_only(),
+    ("GET", "/teams/{team_id}/consultants"): leaders_team(team_of),
+    ("POST", "/teams/{team_id}/consultants"): leaders_team(
+        team_of,
+        data=lambda w, s: {"display_name": "Kim Kjær", "username": f"k-{uuid.uuid4().hex[:8]}"},
+    ),
+    ("POST", "/teams/{team_id}/consultants/{user_id}/link"): leaders_team(consultant_of),
+    ("POST", "/teams/{team_id}/consultants/{user_id}/close"): leaders_team(consultant_of),
+    ("GET", "/invitation/{token}"): Rule(
+        {"any": EVERYONE | {"anonymous"}}, public=True, target=lambda w, s: {"token": "unknown"}
+    ),
+    ("POST", "/invitation/{token}"): Rule(
+        {"any": EVERYONE | {"anonymous"}},
+        public=True,
+        target=lambda w, s: {"token": "unknown"},
+        data=lambda w, s: {"password": "a long new password", "repeat_password": "x"},
+    ),
     ("GET", "/teams/{team_id}/rounds/new"): plan_round(),
     ("POST", "/teams/{team_id}/rounds"): plan_round(data=round_form),
     ("POST", "/api/v1/teams/{team_id}/rounds"): plan_round(json=round_form),
