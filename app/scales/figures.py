@@ -22,7 +22,8 @@ from app.scales.schema import Item, to_precision
 from app.scales.scoring import ScoringError, band_value, consultant_average
 
 MAX_CONSULTANTS = 50
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+$")  # 1.250, not 0.250
+_SPACED = re.compile(r"^[+-]?\d{1,3}([\s\u00a0]\d{3})+([.,]\d+)?$")  # 1 250 or 1 250,5
 _NUMBER = re.compile(r"^([+-]?[\d\s\u00a0.,]*\d)\s*(.*)$")
 
 
@@ -48,11 +49,6 @@ def check_figure(value: float, *, entry: TeamInput, language: str = "da") -> flo
     label, unit = entry.label.get(language), entry.unit.get(language)
     if not math.isfinite(value):
         raise Invalid.of("err_figure_not_number", label=label, text=str(value), unit=unit)
-    exact = Decimal(str(value))
-    if exact != to_precision(value, entry.precision):
-        if entry.precision == 0:
-            raise Invalid.of("err_figure_whole", label=label)
-        raise Invalid.of("err_figure_precision", label=label, count=entry.precision)
     if not entry.minimum <= value <= entry.maximum:
         raise Invalid.of(
             "err_figure_range",
@@ -62,7 +58,11 @@ def check_figure(value: float, *, entry: TeamInput, language: str = "da") -> flo
             maximum=_plain(entry.maximum, language),
             unit=unit,
         )
-    return value
+    if Decimal(str(value)) != to_precision(value, entry.precision):
+        if entry.precision == 0:
+            raise Invalid.of("err_figure_whole", label=label)
+        raise Invalid.of("err_figure_precision", label=label, count=entry.precision)
+    return value + 0.0  # -0 is 0
 
 
 def check_consultants(
@@ -96,6 +96,8 @@ def score_from_team(
 
 
 def _number(text: str) -> float | None:
+    if re.search(r"\d[\s\u00a0]+\d", text) and not _SPACED.match(text):
+        return None  # "12 5" is not a number written with a thousands space
     digits = re.sub(r"[\s\u00a0]", "", text)
     if "," in digits and "." in digits:
         digits = digits.replace(".", "").replace(",", ".")  # 1.250,5: Danish thousands
@@ -112,5 +114,5 @@ def _number(text: str) -> float | None:
 
 
 def _plain(value: float, language: str) -> str:
-    shown = f"{value:g}"
+    shown = f"{value:.6f}".rstrip("0").rstrip(".")
     return shown.replace(".", ",") if language == "da" else shown

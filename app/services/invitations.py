@@ -134,7 +134,13 @@ def open_invitation(session: Session, *, token: str, now: datetime) -> tuple[Inv
     assert user is not None
     if invitation.used_at is not None or user.password_hash:
         raise Conflict.of("err_invitation_used")
-    if invitation.expires_at <= now or not user.is_active:
+    # The link sets the password of a consultant of the inviting leader's team, nothing
+    # else: an account made something else since (or moved) is not the link's any more.
+    still_theirs = (
+        user.role == Role.CONSULTANT
+        and session.get(UserTeam, (user.id, invitation.team_id)) is not None
+    )
+    if invitation.expires_at <= now or not user.is_active or not still_theirs:
         raise Conflict.of("err_invitation_expired")
     return invitation, user
 
@@ -144,7 +150,7 @@ def accept(session: Session, *, token: str, password: str, repeat: str, now: dat
     invitation, user = open_invitation(session, token=token, now=now)
     if password != repeat:
         raise Invalid.of("passwords_differ")
-    me = Principal(user.id, user.username, user.display_name, Role.CONSULTANT, channel="web")
+    me = Principal(user.id, user.username, user.display_name, Role(user.role), channel="web")
     passwords.set_password(session, by=me, user=user, password=password)
     invitation.used_at = now
     session.add(invitation)

@@ -76,6 +76,7 @@ class RoundView:
     can_submit: bool
     can_assess: bool
     can_plan: bool
+    may_assess: bool  # one of those who assess this team (also once it is confirmed)
     review_visible: bool
     names: dict[int, str]
 
@@ -128,7 +129,9 @@ def round_view(session: Session, *, principal: Principal, round_id: int, today: 
         for figure in session.exec(select(TeamFigure).where(TeamFigure.round_id == context.id))
     }
     state = rounds.self_report_state(measurement, today=today)
-    team_levels = {key: row.level for key, row in team.items()}
+    applicable = {item.key for item in context.instrument.items_for(program_type)}
+    # a point rated before the team's programme changed no longer counts
+    team_levels = {key: row.level for key, row in team.items() if key in applicable}
     result = None
     if shows and measurement.assessed_at is not None and measurement.result:
         result = stored_result(context.instrument, measurement.result)
@@ -141,6 +144,7 @@ def round_view(session: Session, *, principal: Principal, round_id: int, today: 
             context.instrument, program_type=program_type, levels=confirmed
         )
     is_member = rounds.is_team_member(principal, team_id=context.team.id or 0)
+    may_assess = rounds.can_assess(session, principal=principal, context=context)
     return RoundView(
         context=context,
         state=state,
@@ -155,9 +159,8 @@ def round_view(session: Session, *, principal: Principal, round_id: int, today: 
         shows_ambassadors=shows,
         can_fill_in=is_member and state == "open",
         can_submit=principal.role == Role.TEAM_LEADER and is_member and state == "open",
-        can_assess=state != "open"
-        and measurement.assessed_at is None
-        and rounds.can_assess(session, principal=principal, context=context),
+        can_assess=state != "open" and measurement.assessed_at is None and may_assess,
+        may_assess=may_assess,
         can_plan=rounds.can_plan(session, principal=principal, team=context.team),
         review_visible=measurement.review_id is not None
         and access.sees_review(session, principal=principal, review_id=measurement.review_id),

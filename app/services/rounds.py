@@ -111,12 +111,28 @@ def self_report_state(measurement: MeasurementRound, *, today: date) -> SelfRepo
 def visible_round(session: Session, *, principal: Principal, round_id: int) -> RoundContext:
     """The round ``round_id`` if ``principal`` may see it; NotVisible otherwise."""
     measurement = session.get(MeasurementRound, round_id)
-    if measurement is None:
-        raise NotVisible(f"no measurement round {round_id}")
-    if principal.role == Role.ANALYST and measurement.assessed_at is None:
-        raise NotVisible(f"no measurement round {round_id}")
-    team = access.visible_team(session, principal=principal, team_id=measurement.team_id)
+    unseen = measurement is None or (
+        principal.role == Role.ANALYST and measurement.assessed_at is None
+    )
+    try:
+        if measurement is None or unseen:
+            raise NotVisible("hidden")
+        team = access.visible_team(session, principal=principal, team_id=measurement.team_id)
+    except NotVisible:  # the same answer whether it is missing or someone else's
+        raise NotVisible.of("err_round_not_found", id=round_id) from None
     return _context(session, measurement, team)
+
+
+def locked(session: Session, context: RoundContext) -> RoundContext:
+    """The round's row locked for the rest of the transaction and read again, so the
+    state a write checks is the state it writes against. On PostgreSQL writers of one
+    round queue on its row (a save cannot slip in beside a submission or a
+    confirmation); on SQLite every write transaction already begins with BEGIN IMMEDIATE."""
+    session.exec(
+        select(MeasurementRound.id).where(MeasurementRound.id == context.id).with_for_update()
+    ).one()
+    session.refresh(context.round)
+    return context
 
 
 def round_of_team(
@@ -251,12 +267,16 @@ def open_round(
 def set_deadline(
     session: Session, *, principal: Principal, round_id: int, deadline: date | None, today: date
 ) -> RoundContext:
-    """Move the team's deadline (also to open a closed round again); not once submitted."""
+    """Move the team's deadline (also to open a closed round again); not once submitted
+    or confirmed."""
     context = visible_round(session, principal=principal, round_id=round_id)
     if not can_plan(session, principal=principal, team=context.team):
         raise Forbidden.of("err_round_cannot_open")
+    locked(session, context)
     if context.round.status == RoundStatus.SUBMITTED:
         raise Conflict.of("err_round_submitted")
+    if context.round.assessed_at is not None:
+        raise Conflict.of("err_round_assessed")
     _check_deadline(deadline, today=today)
     assert deadline is not None
     before = context.round.deadline
@@ -322,15 +342,13 @@ def submit(session: Session, *, principal: Principal, round_id: int, today: date
     context = visible_round(session, principal=principal, round_id=round_id)
     if not (principal.role == Role.TEAM_LEADER and context.team.id in principal.teams):
         raise Forbidden.of("err_round_submit_leader")
+    locked(session, context)
     state = self_report_state(context.round, today=today)
     if state == "submitted":
         raise Conflict.of("err_round_submitted")
     if state == "closed":
         raise Conflict.of("err_round_closed", date=context.round.deadline.isoformat())
-    levels = team_levels(session, round_id=context.id)
-    result = implementation_result(
-        context.instrument, program_type=context.team.program_type, levels=levels
-    )
+    result = team_result(session, context=context)
     context.round.status = RoundStatus.SUBMITTED
     context.round.submitted_at = utcnow()
     context.round.submitted_by_id = principal.user_id
@@ -355,6 +373,7 @@ def confirm_assessment(
     context = visible_round(session, principal=principal, round_id=round_id)
     if not can_assess(session, principal=principal, context=context):
         raise Forbidden.of("err_round_cannot_assess")
+    locked(session, context)
     if self_report_state(context.round, today=today) == "open":
         raise Conflict.of("err_round_still_open", date=context.round.deadline.isoformat())
     if context.round.assessed_at is not None:
@@ -378,6 +397,8 @@ def confirm_assessment(
     measurement.assessment_note = cleaned
     measurement.result = result.to_dict()
     measurement.overall_status = result.status.key if result.status else None
+    if measurement.team_result is None:  # closed at its deadline without a submission
+        measurement.team_result = team_result(session, context=context).to_dict()
     session.add(measurement)
     store_statuses(session, measurement=measurement, result=result)
     audit.record(
@@ -398,6 +419,7 @@ def reopen_assessment(
     context = visible_round(session, principal=principal, round_id=round_id)
     if not can_assess(session, principal=principal, context=context):
         raise Forbidden.of("err_round_cannot_assess")
+    locked(session, context)
     if context.round.assessed_at is None:
         raise Conflict.of("err_round_not_assessed")
     why = clean_text(reason, limit=1000, key="err_reason_long")
@@ -450,6 +472,20 @@ def store_statuses(
         for key, status, mean in rows
     )
     session.flush()
+
+
+def team_result(session: Session, *, context: RoundContext) -> ImplementationResult:
+    """The status the team's own ratings give, on the points that apply to the team now
+    (a point rated before the team's programme changed no longer counts)."""
+    applicable = {item.key for item in context.instrument.items_for(context.team.program_type)}
+    levels = {
+        key: level
+        for key, level in team_levels(session, round_id=context.id).items()
+        if key in applicable
+    }
+    return implementation_result(
+        context.instrument, program_type=context.team.program_type, levels=levels
+    )
 
 
 def team_levels(session: Session, *, round_id: int) -> dict[str, int | None]:

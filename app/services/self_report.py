@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -43,6 +43,7 @@ FIGURE_NOTE_MAX = 1000
 DOCUMENTS_NOTE_MAX = 2000
 Part = Literal["implementation", "figure", "documents"]
 Outcome = Literal["saved", "unchanged", "replayed"]
+TEAM = ImplementationRater.TEAM
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,15 @@ def save_point(
 ) -> Saved:
     """The team's own rating of one point (``rater`` team) or the ambassadors' (with
     their note in ``description``)."""
-    context = _admitted(session, principal, round_id, rater=rater, today=today)
+    context = rounds.locked(
+        session, rounds.visible_round(session, principal=principal, round_id=round_id)
+    )
     content = _point_content(context, change)
     return _save(
         session,
         principal=principal,
         context=context,
+        admit=lambda: _admit(session, principal, context, rater=rater, today=today),
         part="implementation",
         key=f"{rater}:{change.item_key}",
         content=content,
@@ -129,12 +133,15 @@ def save_figure(
     channel: Channel = "web",
 ) -> Saved:
     """One of the team's figures, checked against its declared unit, range and precision."""
-    context = _admitted(session, principal, round_id, rater=ImplementationRater.TEAM, today=today)
+    context = rounds.locked(
+        session, rounds.visible_round(session, principal=principal, round_id=round_id)
+    )
     content = _figure_content(context, change, language)
     return _save(
         session,
         principal=principal,
         context=context,
+        admit=lambda: _admit(session, principal, context, rater=TEAM, today=today),
         part="figure",
         key=change.input_key,
         content=content,
@@ -155,7 +162,9 @@ def save_documents(
     channel: Channel = "web",
 ) -> Saved:
     """The documents the team lets the reviewers see."""
-    context = _admitted(session, principal, round_id, rater=ImplementationRater.TEAM, today=today)
+    context = rounds.locked(
+        session, rounds.visible_round(session, principal=principal, round_id=round_id)
+    )
     known = [document.key for document in context.instrument.documents]
     unknown = [key for key in change.documents if key not in known]
     if unknown:
@@ -176,6 +185,7 @@ def save_documents(
         session,
         principal=principal,
         context=context,
+        admit=lambda: _admit(session, principal, context, rater=TEAM, today=today),
         part="documents",
         key="documents",
         content=content,
@@ -185,19 +195,25 @@ def save_documents(
     )
 
 
+def _round(session: Session, principal: Principal, round_id: int) -> RoundContext:
+    """The round as ``principal`` may see it, its row locked for the save."""
+    return rounds.locked(
+        session, rounds.visible_round(session, principal=principal, round_id=round_id)
+    )
+
+
 # Checks ---------------------------------------------------------------------------------
 
 
-def _admitted(
+def _admit(
     session: Session,
     principal: Principal,
-    round_id: int,
+    context: RoundContext,
     *,
     rater: ImplementationRater,
     today: date,
-) -> RoundContext:
-    """The round, if ``principal`` may write ``rater``'s part of it now."""
-    context = rounds.visible_round(session, principal=principal, round_id=round_id)
+) -> None:
+    """Refuse unless ``principal`` may write ``rater``'s part of the round now."""
     state = rounds.self_report_state(context.round, today=today)
     if rater == ImplementationRater.TEAM:
         if not rounds.is_team_member(principal, team_id=context.team.id or 0):
@@ -206,14 +222,13 @@ def _admitted(
             raise Conflict.of("err_round_submitted")
         if state == "closed":
             raise Conflict.of("err_round_closed", date=context.round.deadline.isoformat())
-        return context
+        return
     if not rounds.can_assess(session, principal=principal, context=context):
         raise Forbidden.of("err_round_cannot_assess")
     if state == "open":
         raise Conflict.of("err_round_still_open", date=context.round.deadline.isoformat())
     if context.round.assessed_at is not None:
         raise Conflict.of("err_round_assessed")
-    return context
 
 
 def _point_content(context: RoundContext, change: PointInput) -> dict[str, Any]:
@@ -309,13 +324,17 @@ def _save(
     *,
     principal: Principal,
     context: RoundContext,
+    admit: Callable[[], None],
     part: Part,
     key: str,
     content: dict[str, Any],
     client_id: str | None,
     channel: Channel,
-    apply: Any,
+    apply: Callable[[], bool],
 ) -> Saved:
+    """A change saved once: a change already stored under its client id is answered as
+    stored (even once the round has moved on), anything else checked against the round's
+    state, then written with its record in one savepoint."""
     client = _client_id(client_id)
     sha = hashlib.sha256(
         json.dumps({"part": part, "key": key, **content}, sort_keys=True).encode()
@@ -323,8 +342,7 @@ def _save(
     known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).first()
     if known is not None:
         return _replay(context, known, sha, content)
-    if not apply():
-        return Saved(context, "unchanged", content)
+    admit()
     change = RoundChange(
         client_id=client,
         round_id=context.id,
@@ -337,12 +355,15 @@ def _save(
     )
     try:
         with session.begin_nested():
-            session.add(change)
+            changed = apply()
+            session.add(change)  # unchanged too: the id is then spent on this content
             session.flush()
-    except IntegrityError:  # the same change arrived twice at once; the other one won
+    except IntegrityError:  # the same id arrived twice at once; the other one won
         session.expire_all()
         known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).one()
         return _replay(context, known, sha, content)
+    if not changed:
+        return Saved(context, "unchanged", content)
     audit.record(
         session,
         action="round.saved",

@@ -88,3 +88,25 @@ def test_every_caseload_the_team_may_report_gets_a_score(value: int) -> None:
     typed = read_figure(str(value), entry=entry)
     score = score_from_team(IPS25.item("caseload-size"), value=typed, consultants=None)
     assert score is not None and 1 <= score <= 5
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "outcome"),
+    [
+        ("consultant-fte", "0.250", "err_figure_precision"),  # not 250
+        ("days-to-employer-contact", "0.100", "err_figure_whole"),  # not 100 days
+        ("participants", "12 5", "err_figure_not_number"),  # not 125
+        ("participants", "1" + "0" * 30, "err_figure_range"),  # not a 500
+        ("caseload", "-0", 0.0),
+    ],
+)
+def test_figures_that_once_were_misread(key: str, typed: str, outcome: object) -> None:
+    entry = INSTRUMENT.team_input(key)
+    if isinstance(outcome, float):
+        value = read_figure(typed, entry=entry)
+        assert value == outcome and str(value) == "0.0"
+        return
+    with pytest.raises(Invalid) as refused:
+        read_figure(typed, entry=entry)
+    assert refused.value.key == outcome
+    assert "e+" not in refused.value.message("en")

@@ -589,3 +589,67 @@ def test_the_scoring_screen_and_the_finalised_review_keep_the_teams_figures_besi
     assert kept["employment-services-staff"]["reviewers"] == 100
     assert kept["employment-services-staff"]["accepted"] is False
     assert kept["job-development-frequency"]["accepted"] is None  # scored without figures
+
+
+# Found by a review: each of these once went wrong --------------------------------------------
+
+
+def test_a_change_already_stored_is_answered_as_stored_even_after_submission(
+    session: Session,
+) -> None:
+    context, _ = opened(session)
+    leader = principal(session, Role.TEAM_LEADER, teams=(context.team,))
+    point(session, leader, context, "funding", 4, client_id="c-1")
+    assert point(session, leader, context, "funding", 4, client_id="c-2").outcome == "unchanged"
+    with pytest.raises(Conflict):  # an id spent on an unchanged save is spent
+        point(session, leader, context, "funding", 2, client_id="c-2")
+    session.rollback()
+    rounds.submit(session, principal=leader, round_id=context.id, today=TODAY)
+    session.commit()
+    resent = point(session, leader, context, "funding", 4, client_id="c-1")
+    assert resent.outcome == "replayed"
+
+
+def test_a_confirmed_round_keeps_its_deadline_and_the_teams_own_result(session: Session) -> None:
+    context, ambassador = opened(session)
+    leader = principal(session, Role.TEAM_LEADER, teams=(context.team,))
+    rate_everything(session, leader, context, level=3)
+    late = DEADLINE + timedelta(days=1)  # closed at the deadline without a submission
+    rounds.confirm_assessment(
+        session, principal=ambassador, round_id=context.id, note=None, today=late
+    )
+    session.commit()
+    session.refresh(context.round)
+    assert context.round.team_result is not None and context.round.team_result["mean"] == 3.0
+    with pytest.raises(Conflict) as refused:
+        rounds.set_deadline(
+            session, principal=ambassador, round_id=context.id, deadline=late + timedelta(days=9),
+            today=late,
+        )  # fmt: skip
+    assert refused.value.key == "err_round_assessed"
+
+
+def test_a_team_whose_programme_changed_still_opens_its_round(session: Session) -> None:
+    from app.models import ProgramType
+    from app.services import round_view
+
+    team = make_team(session, program_type=ProgramType.IPS_LIGNENDE)
+    context, _ = opened(session, team)
+    leader = principal(session, Role.TEAM_LEADER, teams=(team,))
+    point(session, leader, context, "target-group-referral", 3)  # the IPS-like teams' point
+    point(session, leader, context, "funding", 4)
+    team.program_type = ProgramType.IPS
+    session.add(team)
+    session.commit()
+    view = round_view.round_view(session, principal=leader, round_id=context.id, today=TODAY)
+    assert view.team_result.rated_count == 1  # the point that no longer applies is left out
+    rounds.submit(session, principal=leader, round_id=context.id, today=TODAY)
+
+
+def test_a_round_out_of_scope_names_no_team(session: Session) -> None:
+    context, _ = opened(session)
+    elsewhere = principal(session, Role.TEAM_LEADER, teams=(make_team(session),))
+    with pytest.raises(NotVisible) as hidden:
+        rounds.visible_round(session, principal=elsewhere, round_id=context.id)
+    assert hidden.value.key == "err_round_not_found"
+    assert str(context.team.id) not in hidden.value.message("en").replace(str(context.id), "")

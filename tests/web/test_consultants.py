@@ -133,3 +133,27 @@ def test_only_the_teams_own_leader_invites_and_a_closed_consultant_cannot_sign_i
     )
     assert page.status_code == 403
     assert "kun invitere konsulenter til dit eget team" in parse(page.text).get_text()
+
+
+def test_a_link_no_longer_sets_the_password_of_an_account_made_something_else(
+    client: TestClient, session: Session
+) -> None:
+    from app.services import users
+    from app.services.access import Principal
+
+    team = make_team(session)
+    csrf = sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
+    link = invite(client, session, csrf, team.id or 0, "jens")
+    jens = session.exec(select(User).where(User.username == "jens")).one()
+    users.update_user(
+        session, by=Principal.system(), user=jens, display_name=jens.display_name,
+        role=Role.AMBASSADOR, is_active=True, regions=[1084], teams=[],
+    )  # fmt: skip
+    session.commit()
+    client.cookies.clear()
+    page = client.post(
+        urlsplit(link).path, data={"password": NEW_PASSWORD, "repeat_password": NEW_PASSWORD}
+    )
+    assert page.status_code == 409 and "udløbet" in parse(page.text).get_text()
+    session.refresh(jens)
+    assert jens.password_hash is None
