@@ -362,3 +362,32 @@ def test_the_report_and_score_sheet_carry_the_implementation_status_and_team_fig
     rows = list(sheet["Implementering"].iter_rows(values_only=True))
     assert rows[6][:3] == ("Samlet", 3, "Undervejs")  # five elements, then the overall
     assert list(sheet["Teamets tal"].iter_rows(values_only=True))[1][2:] == ("18", "21", 4, "nej")
+
+
+def test_the_assessment_page_shows_the_team_no_ambassador_forms_and_the_confirmed_ratings_after(
+    client: TestClient, session: Session
+) -> None:
+    from tests.services.test_rounds import TODAY, opened, point, principal, rate_everything
+
+    context, ambassador = opened(session)
+    leader_user = make_user(session, role=Role.TEAM_LEADER, teams=(context.team,))
+    leader = principal(session, Role.TEAM_LEADER, teams=(context.team,))
+    rate_everything(session, leader, context, level=4)
+    from app.services import rounds
+
+    rounds.submit(session, principal=leader, round_id=context.id, today=TODAY)
+    session.commit()
+    sign_in(client, leader_user.username)
+    before = parse(client.get(f"/rounds/{context.id}/assessment").text)
+    assert before.select("form.round-form") == [] and before.select(".ambassadors-say") == []
+
+    point(session, ambassador, context, "funding", 2, rater=ImplementationRater.AMBASSADORS,
+          description="Kun finansieret til sommer", today=TODAY)  # fmt: skip
+    rounds.confirm_assessment(
+        session, principal=ambassador, round_id=context.id, note=None, today=TODAY
+    )
+    session.commit()
+    after = parse(client.get(f"/rounds/{context.id}/assessment").text)
+    said = after.select_one("#point-funding .ambassadors-say")
+    assert said is not None and "Kun finansieret til sommer" in said.get_text()
+    assert after.select("form.round-form") == []
