@@ -144,7 +144,7 @@ def save_rating(
         item_key=item_key,
         rater_kind=RaterKind.CONSENSUS if consensus else RaterKind.REVIEWER,
         rater_id=None if consensus else principal.user_id,
-        client_id=_client_id(client_id),
+        client_id=checked_client_id(client_id),
     )
     content = _admitted(connection, target, item, change, slot)
     if isinstance(content, SaveResult):
@@ -352,7 +352,8 @@ def _check_may_rate(status: str, me: _Place | None, consensus: bool) -> None:
         raise Conflict.of("err_scoring_closed")
 
 
-def _client_id(raw: str | None) -> str:
+def checked_client_id(raw: str | None) -> str:
+    """A change's client id as sent, checked; a fresh one when none was sent."""
     value = (raw or "").strip()
     if not value:
         return new_client_id()

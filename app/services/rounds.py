@@ -135,23 +135,6 @@ def locked(session: Session, context: RoundContext) -> RoundContext:
     return context
 
 
-def round_of_team(
-    session: Session, *, principal: Principal, team_id: int, year: int
-) -> RoundContext | None:
-    """The team's round of ``year`` as ``principal`` may see it, or None."""
-    team = access.visible_team(session, principal=principal, team_id=team_id)
-    measurement = session.exec(
-        select(MeasurementRound).where(
-            MeasurementRound.team_id == team_id, MeasurementRound.year == year
-        )
-    ).first()
-    if measurement is None:
-        return None
-    if principal.role == Role.ANALYST and measurement.assessed_at is None:
-        return None
-    return _context(session, measurement, team)
-
-
 def rounds_of_team(
     session: Session, *, principal: Principal, team_id: int, limit: int = 20
 ) -> list[MeasurementRound]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -35,6 +34,7 @@ from app.scales.implementation import MATURITY_LEVELS, applies
 from app.scales.rules import clean_text
 from app.services import audit, rounds
 from app.services.access import Principal
+from app.services.ratings import checked_client_id
 from app.services.rounds import RoundContext
 
 DESCRIPTION_MAX = 2000
@@ -83,11 +83,6 @@ class Saved:
     context: RoundContext
     outcome: Outcome
     content: dict[str, Any]
-
-
-def new_client_id() -> str:
-    """A fresh id for one change."""
-    return str(uuid.uuid4())
 
 
 def save_point(
@@ -335,7 +330,7 @@ def _save(
     """A change saved once: a change already stored under its client id is answered as
     stored (even once the round has moved on), anything else checked against the round's
     state, then written with its record in one savepoint."""
-    client = _client_id(client_id)
+    client = checked_client_id(client_id)
     sha = hashlib.sha256(
         json.dumps({"part": part, "key": key, **content}, sort_keys=True).encode()
     ).hexdigest()
@@ -379,15 +374,6 @@ def _replay(context: RoundContext, known: RoundChange, sha: str, content: dict[s
     if known.round_id != context.id or known.content_sha256 != sha:
         raise Conflict.of("err_client_id_reused", client_id=known.client_id)
     return Saved(context, "replayed", content)
-
-
-def _client_id(raw: str | None) -> str:
-    text = (raw or "").strip()
-    if not text:
-        return new_client_id()
-    if len(text) > 64 or not text.isprintable():
-        raise Invalid.of("err_client_id", max=64)
-    return text
 
 
 def _apply_point(
