@@ -179,6 +179,12 @@ OUTBOX_KEYS = (
     "not_rated_needs_reason",
     "consensus_needs_rationale",
     "consensus_needs_recommendation",
+    "impl_step",
+    "impl_not_answered",
+    "round_documents_chosen",
+    "saved_plain",
+    "round_submit_waiting",
+    "round_assessment_waiting",
 )
 
 

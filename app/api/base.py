@@ -5,12 +5,18 @@ header)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.errors import Conflict
 from app.services import paging
+from app.services.access import Principal
 
 PREFIX = "/api/v1"
+# Who made a change a tablet's outbox replays (percent-encoded: a header carries only
+# Latin-1).
+OUTBOX_USER_HEADER = "X-Outbox-User"
 
 
 def v1_router() -> APIRouter:
@@ -32,3 +38,13 @@ def next_link(request: Request, response: Response, cursor: list[Any] | None) ->
     link = f"{url.path}?{url.query}"
     response.headers["Link"] = f'<{link}>; rel="next"'
     return link
+
+
+def check_outbox_user(request: Request, principal: Principal) -> None:
+    """A change a tablet's outbox replays is never stored under someone else than the
+    person who made it, who may since have signed out and another signed in."""
+    maker = request.headers.get(OUTBOX_USER_HEADER)
+    if maker is not None and unquote(maker) != principal.username:
+        raise Conflict.of(
+            "err_outbox_other_user", user=unquote(maker)[:64], current=principal.username
+        )

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import unquote
 from uuid import UUID
 
 from fastapi import Path, Request, Response
 
-from app.api.base import v1_router
+from app.api.base import check_outbox_user, v1_router
 from app.db import in_unit_of_work
-from app.errors import Conflict
 from app.models import Rating
 from app.schemas.ratings import ConsensusIn, RatingIn, RatingOut, RatingSaved
 from app.services import ratings
@@ -39,9 +37,6 @@ def _saved(result: ratings.SaveResult, client_id: UUID, names: dict[int, str]) -
         suggested_score=result.suggested_score,
     )
     return Response(saved.model_dump_json(), media_type="application/json")
-
-
-OUTBOX_USER_HEADER = "X-Outbox-User"
 
 
 @router.put(
@@ -83,14 +78,7 @@ async def _save_rating(
     *,
     consensus: bool,
 ) -> Response:
-    # A tablet's outbox names who made the change it replays: it must never be stored under
-    # someone else who has since signed in on the same device.
-    # (percent-encoded, as a header carries only Latin-1)
-    maker = request.headers.get(OUTBOX_USER_HEADER)
-    if maker is not None and unquote(maker) != principal.username:
-        raise Conflict.of(
-            "err_outbox_other_user", user=unquote(maker)[:64], current=principal.username
-        )
+    check_outbox_user(request, principal)
     # The save and its commit run as one step (db.in_unit_of_work: on the event loop for a
     # SQLite file when it can write at once, else in one worker thread): this is the
     # request a tablet makes on every tap.

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Path, Request
 
-from app.api.base import v1_router
+from app.api.base import check_outbox_user, v1_router
 from app.db import SessionDep
 from app.models import ImplementationRater, ImplementationRating
 from app.scales.maturity import ImplementationResult
@@ -160,6 +160,7 @@ def round_figure(
     input_key: Key,
     body: FigureIn,
 ) -> SavedOut:
+    check_outbox_user(request, principal)
     saved = self_report.save_figure(
         session,
         principal=principal,
@@ -168,9 +169,10 @@ def round_figure(
         client_id=str(body.client_id),
         today=_today(request),
         language=_language(request),
+        base_revision=body.base_revision,
         channel=principal.channel,
     )
-    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
+    return SavedOut.of(saved, body.client_id)
 
 
 @router.put(
@@ -185,6 +187,7 @@ def round_documents(
     round_id: PathId,
     body: DocumentsIn,
 ) -> SavedOut:
+    check_outbox_user(request, principal)
     saved = self_report.save_documents(
         session,
         principal=principal,
@@ -192,9 +195,10 @@ def round_documents(
         change=self_report.DocumentsInput(documents=body.documents, note=body.note),
         client_id=str(body.client_id),
         today=_today(request),
+        base_revision=body.base_revision,
         channel=principal.channel,
     )
-    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
+    return SavedOut.of(saved, body.client_id)
 
 
 @router.post(
@@ -253,6 +257,7 @@ def _save_point(
     rater: ImplementationRater,
 ) -> SavedOut:
     """One point saved as the team's rating or the ambassadors'."""
+    check_outbox_user(request, principal)
     saved = self_report.save_point(
         session,
         principal=principal,
@@ -261,9 +266,10 @@ def _save_point(
         rater=rater,
         client_id=str(body.client_id),
         today=_today(request),
+        base_revision=body.base_revision,
         channel=principal.channel,
     )
-    return SavedOut(outcome=saved.outcome, client_id=str(body.client_id))
+    return SavedOut.of(saved, body.client_id)
 
 
 def _out(

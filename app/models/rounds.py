@@ -45,6 +45,7 @@ class MeasurementRound(SQLModel, table=True):
     submitted_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     documents: list[str] = Field(default_factory=list, sa_type=JsonType)
     documents_note: str | None = Field(default=None, max_length=2000)
+    documents_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     assessed_at: datetime | None = timestamp(nullable=True)
     assessed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     assessment_note: str | None = Field(default=None, max_length=5000)

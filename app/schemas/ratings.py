@@ -150,7 +150,7 @@ def from_form(item: Item, form: FormData, *, consensus: bool) -> RatingIn:
         "evidence": [str(v) for v in form.getlist("evidence")],
         "inputs": inputs or None,
         "client_id": str(form.get("client_id") or "").strip() or str(uuid.uuid4()),
-        "base_revision": _revision(form.get("base_revision")),
+        "base_revision": form_revision(form.get("base_revision")),
     }
     if consensus:
         body["rationale"] = str(form.get("rationale") or "")
@@ -165,7 +165,7 @@ def from_form(item: Item, form: FormData, *, consensus: bool) -> RatingIn:
         raise RequestValidationError(refused.errors()) from None
 
 
-def _revision(raw: object) -> int | None:
+def form_revision(raw: object) -> int | None:
     """The revision a change was based on (0 when the item had no rating yet); None when
     the form sent none."""
     text = str(raw or "").strip()

@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.services import self_report
 
 Level = Annotated[int, Field(strict=True, ge=1, le=5)]
+Revision = Annotated[int, Field(strict=True, ge=0)]
+# A figure as a number, or as a person typed it (read in the request's language, ?lang=:
+# "1.234,5" in Danish, with or without the declared unit).
+Figure = float | Annotated[str, Field(max_length=60)]
+BASE_REVISION = (
+    "The revision of the field group this change was made on (0: never saved); made on an "
+    "older one, it is refused as stale with the stored value. Leave out to skip the check"
+)
 
 
 class Body(BaseModel):
@@ -33,6 +41,7 @@ class PointIn(Body):
     evidence_date: date | None = None
     evidence_document: str | None = Field(None, max_length=self_report.DOCUMENT_MAX)
     client_id: UUID = Field(description="A new UUID for each change, reused only to resend it")
+    base_revision: Revision | None = Field(None, description=BASE_REVISION)
 
     def change(self, item_key: str) -> self_report.PointInput:
         return self_report.PointInput(
@@ -45,12 +54,13 @@ class PointIn(Body):
 
 
 class FigureIn(Body):
-    value: float | None = Field(None, description="The figure, in the declared unit")
-    consultants: list[float] | None = Field(
+    value: Figure | None = Field(None, description="The figure, in the declared unit")
+    consultants: list[Figure] | None = Field(
         None, max_length=50, description="One figure per consultant, for per-consultant figures"
     )
     note: str | None = Field(None, max_length=self_report.FIGURE_NOTE_MAX)
     client_id: UUID
+    base_revision: Revision | None = Field(None, description=BASE_REVISION)
 
     def change(self, input_key: str) -> self_report.FigureInput:
         return self_report.FigureInput(
@@ -62,6 +72,7 @@ class DocumentsIn(Body):
     documents: list[str] = Field(max_length=50, description="Keys of the instrument's documents")
     note: str | None = Field(None, max_length=self_report.DOCUMENTS_NOTE_MAX)
     client_id: UUID
+    base_revision: Revision | None = Field(None, description=BASE_REVISION)
 
 
 class NoteIn(Body):
@@ -75,6 +86,18 @@ class ReasonIn(Body):
 class SavedOut(BaseModel):
     outcome: Literal["saved", "unchanged", "replayed"]
     client_id: str
+    revision: int = Field(description="The field group's revision now (the next change's base)")
+    updated_at: datetime | None = Field(description="When the field group last changed")
+
+    @classmethod
+    def of(cls, saved: self_report.Saved, client_id: UUID) -> SavedOut:
+        stored = saved.stored
+        return cls(
+            outcome=saved.outcome,
+            client_id=str(client_id),
+            revision=stored.revision,
+            updated_at=stored.updated_at,
+        )
 
 
 class PointOut(BaseModel):

@@ -5,7 +5,10 @@ documents the team shows.
 Every save is checked whole before anything is written, so a refused save leaves the
 round as it was. Each carries a client id, as a rating does: the UNIQUE id in
 ``round_change`` makes the same change sent twice (a tablet's outbox after a lost
-answer) land once, and a different change under a used id is refused.
+answer) land once, and a different change under a used id is refused. A change may also
+name the revision of the field group it was made on (``base_revision``; 0 for one never
+saved): made on an older one, someone else's change came in between, and it is refused
+as stale with the stored value, for the person to choose, never overwriting it unseen.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.models import (
@@ -77,12 +80,45 @@ class DocumentsInput:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """A field group as stored: its revision (0: never saved), when it last changed, and
+    its value as the API takes it."""
+
+    revision: int
+    updated_at: datetime | None
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Saved:
-    """What a save did, and the round it did it to."""
+    """What a save did, the round it did it to, and the field group as now stored."""
 
     context: RoundContext
     outcome: Outcome
     content: dict[str, Any]
+    stored: Stored
+
+
+class StaleChange(Conflict):
+    """A change made on an older revision of its field group than the stored one: someone
+    else's change came in between. Carries the stored value, for the person to choose."""
+
+    current: Stored
+
+    @classmethod
+    def about(
+        cls, key: str, params: dict[str, object], *, current: Stored, base: int
+    ) -> StaleChange:
+        error = cls.of(key, **params, revision=current.revision, base=base)
+        error.current = current
+        error.extra = {
+            "current": {
+                "revision": current.revision,
+                "updated_at": current.updated_at.isoformat() if current.updated_at else None,
+                **current.body,
+            }
+        }
+        return error
 
 
 def save_point(
@@ -94,14 +130,14 @@ def save_point(
     rater: ImplementationRater,
     client_id: str | None,
     today: date,
+    base_revision: int | None = None,
     channel: Channel = "web",
 ) -> Saved:
     """The team's own rating of one point (``rater`` team) or the ambassadors' (with
     their note in ``description``)."""
-    context = rounds.locked(
-        session, rounds.visible_round(session, principal=principal, round_id=round_id)
-    )
+    context = _round(session, principal, round_id)
     content = _point_content(context, change)
+    number = context.instrument.item(change.item_key).number
     return _save(
         session,
         principal=principal,
@@ -113,6 +149,9 @@ def save_point(
         client_id=client_id,
         channel=channel,
         apply=lambda: _apply_point(session, context, principal, rater, change.item_key, content),
+        base_revision=base_revision,
+        stored=lambda: _stored_point(session, context, rater, change.item_key),
+        stale=("err_stale_point", {"number": number}),
     )
 
 
@@ -125,13 +164,13 @@ def save_figure(
     client_id: str | None,
     today: date,
     language: str = "en",
+    base_revision: int | None = None,
     channel: Channel = "web",
 ) -> Saved:
     """One of the team's figures, checked against its declared unit, range and precision."""
-    context = rounds.locked(
-        session, rounds.visible_round(session, principal=principal, round_id=round_id)
-    )
+    context = _round(session, principal, round_id)
     content = _figure_content(context, change, language)
+    label = context.instrument.team_input(change.input_key).label.get(language)
     return _save(
         session,
         principal=principal,
@@ -143,6 +182,9 @@ def save_figure(
         client_id=client_id,
         channel=channel,
         apply=lambda: _apply_figure(session, context, principal, change.input_key, content),
+        base_revision=base_revision,
+        stored=lambda: _stored_figure(session, context, change.input_key),
+        stale=("err_stale_figure", {"label": label}),
     )
 
 
@@ -154,12 +196,11 @@ def save_documents(
     change: DocumentsInput,
     client_id: str | None,
     today: date,
+    base_revision: int | None = None,
     channel: Channel = "web",
 ) -> Saved:
     """The documents the team lets the reviewers see."""
-    context = rounds.locked(
-        session, rounds.visible_round(session, principal=principal, round_id=round_id)
-    )
+    context = _round(session, principal, round_id)
     known = [document.key for document in context.instrument.documents]
     unknown = [key for key in change.documents if key not in known]
     if unknown:
@@ -173,6 +214,7 @@ def save_documents(
         if (measurement.documents, measurement.documents_note) == (documents, note):
             return False
         measurement.documents, measurement.documents_note = documents, note
+        measurement.documents_revision += 1
         session.add(measurement)
         return True
 
@@ -187,6 +229,9 @@ def save_documents(
         client_id=client_id,
         channel=channel,
         apply=apply,
+        base_revision=base_revision,
+        stored=lambda: _stored_documents(session, context),
+        stale=("err_stale_documents", {}),
     )
 
 
@@ -326,18 +371,27 @@ def _save(
     client_id: str | None,
     channel: Channel,
     apply: Callable[[], bool],
+    base_revision: int | None,
+    stored: Callable[[], Stored],
+    stale: tuple[str, dict[str, object]],
 ) -> Saved:
     """A change saved once: a change already stored under its client id is answered as
     stored (even once the round has moved on), anything else checked against the round's
-    state, then written with its record in one savepoint."""
+    state and the revision it was made on, then written with its record in one
+    savepoint."""
     client = checked_client_id(client_id)
     sha = hashlib.sha256(
         json.dumps({"part": part, "key": key, **content}, sort_keys=True).encode()
     ).hexdigest()
     known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).first()
     if known is not None:
-        return _replay(context, known, sha, content)
+        return _replay(context, known, sha, content, stored())
     admit()
+    if base_revision is not None:
+        now = stored()
+        if now.revision != base_revision:
+            key, params = stale
+            raise StaleChange.about(key, params, current=now, base=base_revision)
     change = RoundChange(
         client_id=client,
         round_id=context.id,
@@ -356,9 +410,9 @@ def _save(
     except IntegrityError:  # the same id arrived twice at once; the other one won
         session.expire_all()
         known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).one()
-        return _replay(context, known, sha, content)
+        return _replay(context, known, sha, content, stored())
     if not changed:
-        return Saved(context, "unchanged", content)
+        return Saved(context, "unchanged", content, stored())
     audit.record(
         session,
         action="round.saved",
@@ -367,13 +421,66 @@ def _save(
         entity_id=context.id,
         after={"part": part, "key": key, **content},
     )
-    return Saved(context, "saved", content)
+    return Saved(context, "saved", content, stored())
 
 
-def _replay(context: RoundContext, known: RoundChange, sha: str, content: dict[str, Any]) -> Saved:
+def _replay(
+    context: RoundContext, known: RoundChange, sha: str, content: dict[str, Any], now: Stored
+) -> Saved:
     if known.round_id != context.id or known.content_sha256 != sha:
         raise Conflict.of("err_client_id_reused", client_id=known.client_id)
-    return Saved(context, "replayed", content)
+    return Saved(context, "replayed", content, now)
+
+
+# What is stored -------------------------------------------------------------------------
+
+
+def _stored_point(
+    session: Session, context: RoundContext, rater: ImplementationRater, item_key: str
+) -> Stored:
+    row = session.exec(
+        select(ImplementationRating).where(
+            ImplementationRating.round_id == context.id,
+            ImplementationRating.item_key == item_key,
+            ImplementationRating.rater == rater,
+        )
+    ).first()
+    if row is None:
+        body = {"level": None, "description": None, "evidence_date": None}
+        return Stored(0, None, body | {"evidence_document": None})
+    return Stored(
+        row.revision,
+        row.updated_at,
+        {
+            "level": row.level,
+            "description": row.description,
+            "evidence_date": row.evidence_date.isoformat() if row.evidence_date else None,
+            "evidence_document": row.evidence_document,
+        },
+    )
+
+
+def _stored_figure(session: Session, context: RoundContext, input_key: str) -> Stored:
+    row = session.exec(
+        select(TeamFigure).where(
+            TeamFigure.round_id == context.id, TeamFigure.input_key == input_key
+        )
+    ).first()
+    if row is None:
+        return Stored(0, None, {"value": None, "consultants": None, "note": None})
+    body = {"value": row.value, "consultants": row.consultants, "note": row.note}
+    return Stored(row.revision, row.updated_at, body)
+
+
+def _stored_documents(session: Session, context: RoundContext) -> Stored:
+    measurement = context.round
+    body = {"documents": list(measurement.documents), "note": measurement.documents_note}
+    changed = session.exec(
+        select(func.max(RoundChange.changed_at)).where(
+            RoundChange.round_id == context.id, RoundChange.part == "documents"
+        )
+    ).one()
+    return Stored(measurement.documents_revision, changed, body)
 
 
 def _apply_point(

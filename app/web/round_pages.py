@@ -3,9 +3,10 @@ glance, the team's own part (its leader and consultants), and the ambassadors' a
 
 Every save is a plain form that works without JavaScript (a redirect back to the field
 group it came from, or the page again with the message beside that group). With
-JavaScript, the team's forms and the ambassadors' are sent by htmx on every change
-(``data-autosave``: each change with its own client id, its state visible), and the
-answer is the group's save state, or its refusal.
+JavaScript, the team's field groups and the ambassadors' are kept by the tablet's outbox
+(``data-outbox``): each change written to the device and sent through ``/api/v1/rounds``,
+also after the tablet was offline. Either way a form names the revision it was made on,
+so a change someone else made meanwhile is shown, never overwritten unseen.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from starlette.responses import Response
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden, Invalid
 from app.models import ImplementationRater
+from app.schemas.ratings import form_revision
 from app.services import round_view, rounds, self_report, teams
 from app.web.auth import CurrentPrincipal
-from app.web.htmx import is_htmx, render
+from app.web.htmx import render
 from app.web.params import PathId, PostedForm
 
 router = APIRouter()
@@ -215,6 +217,7 @@ def round_figure_save(
             client_id=str(form.get("client_id", "")) or None,
             today=_today(request),
             language=request.state.language,
+            base_revision=form_revision(form.get("base_revision")),
         )
 
     return _saved(request, session, principal, round_id, save, f"figure-{input_key}", "team", form)
@@ -242,6 +245,7 @@ def round_documents_save(
             change=change,
             client_id=str(form.get("client_id", "")) or None,
             today=_today(request),
+            base_revision=form_revision(form.get("base_revision")),
         )
 
     return _saved(request, session, principal, round_id, save, "documents", "team", form)
@@ -347,6 +351,7 @@ def _save_point(
             rater=rater,
             client_id=str(form.get("client_id", "")) or None,
             today=_today(request),
+            base_revision=form_revision(form.get("base_revision")),
         )
 
     return _saved(request, session, principal, round_id, save, f"point-{item_key}", screen, form)
@@ -362,8 +367,8 @@ def _saved(
     screen: Screen,
     form: PostedForm,
 ) -> Response:
-    """One field group saved: its save state for htmx, else back to the group; a refusal
-    is said beside the group, with what was typed still in it."""
+    """One field group saved: back to the group; a refusal is said beside the group, with
+    what was typed still in it."""
     template = f"rounds/{screen}.html"
     try:
         save()
@@ -372,15 +377,6 @@ def _saved(
             raise
         session.rollback()
         message = error.message(request.state.language)
-        if is_htmx(request):
-            context = {"error": message}
-            return render(
-                request,
-                "rounds/fragments.html",
-                context,
-                fragment="save_state",
-                status_code=error.status_code,
-            )
         typed = {name: [""] for name in TEXT_FIELDS} | {name: [] for name in LIST_FIELDS}
         typed |= {key: [str(v) for v in form.getlist(key)] for key in form}
         return _page(
@@ -392,8 +388,6 @@ def _saved(
             refused={"anchor": anchor, "message": message, "typed": typed},
             status=error.status_code,
         )
-    if is_htmx(request):
-        return render(request, "rounds/fragments.html", {"error": None}, fragment="save_state")
     target = request.url_for(f"round_{screen}", round_id=round_id)
     return RedirectResponse(f"{target.path}#{anchor}", status_code=303)
 

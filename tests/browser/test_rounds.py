@@ -1,7 +1,8 @@
 """The yearly measurement on a tablet: the demo's Aarhus leader fills in the team's part
 by touch (each field group saved as it is left, a figure in the wrong unit refused beside
 it and corrected), submits it, and the ambassador then adjusts a point and confirms the
-status; every round page passes axe in both languages."""
+status; the team's part filled in offline, kept through a reload, sent once the network
+is back, and submitted only then; every round page passes axe in both languages."""
 
 from __future__ import annotations
 
@@ -110,7 +111,7 @@ def test_a_team_leader_fills_in_the_teams_part_on_a_tablet_and_submits_it(
     page.goto(f"{live_server}/rounds/{round_id}")
     page.get_by_role("link", name="Udfyld teamets del").tap()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Teamets del: IPS-team Aarhus")
-    page.wait_for_load_state("load")  # htmx has taken the forms over
+    ready(page)  # the outbox has taken the forms over
 
     point = page.locator("form#point-regional-agreement")
     point.get_by_label("Aftalen er forhandlet, men ikke underskrevet").tap()
@@ -164,7 +165,7 @@ def test_the_ambassador_adjusts_a_point_and_confirms_the_status(
     page.goto(f"{live_server}/rounds/{measurement.id}")
     page.get_by_role("link", name="Vurder implementeringsstatus").tap()
     page.wait_for_url(f"**/rounds/{measurement.id}/assessment")
-    page.wait_for_load_state("load")  # htmx has taken the forms over
+    ready(page)  # the outbox has taken the forms over
     card = page.locator("#point-basic-training")
     expect(card.locator(".team-says")).to_be_visible()
     card.get_by_label("Ikke påbegyndt").tap()
@@ -176,6 +177,97 @@ def test_the_ambassador_adjusts_a_point_and_confirms_the_status(
     page.get_by_role("button", name="Bekræft implementeringsstatus").tap()
     expect(page.locator("p.notice").first).to_contain_text("bekræftet")
     expect(page.locator("#point-basic-training .differs-flag")).to_contain_text("ambassadørerne 1")
+
+
+def ready(page: Page) -> None:
+    page.wait_for_function("() => document.documentElement.dataset.outbox === 'ready'")
+
+
+def _waiting(page: Page) -> int:
+    """How many changes the device still holds."""
+    return int(
+        page.evaluate(
+            """() => new Promise((resolve, reject) => {
+                 const open = indexedDB.open('ips-fidelity');
+                 open.onsuccess = () => {
+                   const all = open.result.transaction('outbox').objectStore('outbox').getAll();
+                   all.onsuccess = () => resolve(all.result.length);
+                   all.onerror = () => reject(all.error);
+                 };
+                 open.onerror = () => reject(open.error);
+               })"""
+        )
+    )
+
+
+def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_back(
+    forgiving_tablet: Page, live_server: str, live_database: str
+) -> None:
+    page = forgiving_tablet
+    round_id = _fresh_round(live_database, "IPS-team Aarhus")
+    sign_in(page, live_server, "leder.aarhus")
+    page.goto(f"{live_server}/rounds/{round_id}/team")
+    ready(page)
+    page.wait_for_function("() => document.documentElement.dataset.worker === 'ready'")
+    page.wait_for_function(
+        "async () => !!(await (await caches.open('ips-pages')).match(location.pathname))"
+    )
+
+    page.context.set_offline(True)
+    expect(page.locator("#connection")).to_contain_text("Ingen forbindelse")
+    point = page.locator("form#point-regional-agreement")
+    point.get_by_label("Aftalen er forhandlet, men ikke underskrevet").tap()
+    expect(point.locator(".save-state-region")).to_contain_text("Kun gemt på denne enhed")
+    expect(point.locator(".save-state-region")).to_contain_text("Trin 3")
+    point.get_by_label("Hvad findes der").fill("Udkast hos psykiatrien")
+    point.get_by_label("Dokument (hvis der er et)").tap()
+    expect(point.locator(".save-state-region")).to_contain_text("Udkast hos psykiatrien")
+    fte = page.locator("form#figure-consultant-fte")
+    fte.get_by_label("Tal (årsværk)").fill("4,5")
+    fte.get_by_label("Bemærkning (valgfri)").tap()
+    expect(fte.locator(".save-state-region")).to_contain_text("Tal 4,5")
+    contacts = page.locator("form#figure-employer-contacts")
+    contacts.get_by_label("Konsulent 1").fill("4,5")
+    contacts.get_by_label("Konsulent 2").fill("6")
+    contacts.get_by_label("Konsulent 3").tap()
+    expect(contacts.locator(".save-state-region")).to_contain_text("Tal 4,5; 6")
+    page.get_by_label("Implementeringsplan").tap()
+    expect(page.locator("#state-documents")).to_contain_text("1 dokument valgt")
+    expect(page.locator("#connection")).to_contain_text("6 ændringer venter på at blive sendt")
+    assert _waiting(page) == 6  # each field left is a change; the contacts twice
+
+    # Submitting now would leave the changes behind: the page says so, nothing is sent.
+    page.get_by_role("button", name="Indsend teamets del").tap()
+    expect(page.locator("#submit .outbox-guard")).to_contain_text("endnu kun gemt på denne enhed")
+    measurement, points, figures = _stored(live_database, round_id)
+    assert (measurement.status, points, figures) == ("open", {}, {})
+
+    # Reloaded without a network: the device's copy of the page, every change on it.
+    page.reload()
+    ready(page)
+    expect(page.locator("html")).to_have_attribute("data-page-source", "device")
+    expect(point.locator("input[name=level]:checked")).to_have_value("3")
+    expect(point.get_by_label("Hvad findes der")).to_have_value("Udkast hos psykiatrien")
+    expect(fte.get_by_label("Tal (årsværk)")).to_have_value("4,5")
+    expect(contacts.get_by_label("Konsulent 2")).to_have_value("6")
+    expect(page.get_by_label("Implementeringsplan")).to_be_checked()
+
+    # Online again: everything goes, once, and the part can be submitted.
+    page.context.set_offline(False)
+    for form in (point, fte, contacts):
+        state = form.locator(".save-state-region")
+        expect(state).to_contain_text("Gemt på serveren", timeout=15000)
+    expect(page.locator("#state-documents")).to_contain_text("Gemt på serveren")
+    expect(page.locator("#connection")).to_contain_text("Alle ændringer er gemt på serveren")
+    assert _waiting(page) == 0
+    measurement, points, figures = _stored(live_database, round_id)
+    assert points == {"regional-agreement": 3}
+    assert figures["consultant-fte"] == 4.5 and figures["employer-contacts"] is None
+    assert measurement.documents == ["implementation-plan"]
+    page.get_by_role("button", name="Indsend teamets del").tap()
+    expect(page.locator("p.notice").first).to_contain_text("Teamets del er indsendt")
+    measurement, _, _ = _stored(live_database, round_id)
+    assert measurement.status == "submitted"
 
 
 def _demo_round(database: str, team_name: str, year: int) -> int:

@@ -273,3 +273,108 @@ test("what a consensus change still lacks is known at the tap", () => {
   assert.deepEqual(core.missing(body({ score: 5 }), agreed), ["rationale"]); // departs from it
   assert.deepEqual(core.missing(body({ not_rated_reason: "Ukendt" }), agreed), ["rationale"]);
 });
+
+// A change of a measurement round's field group, as the team's part and the ambassadors'
+// assessment record them.
+function roundEntry(fields) {
+  const base = entry({ ...fields, mode: fields.mode || "point" });
+  delete base.review_id;
+  return { ...base, round_id: fields.round_id || 3, language: fields.language || "da" };
+}
+
+test("a round's changes go to the round's API, a figure read in the page's language", () => {
+  assert.equal(
+    core.urlOf(roundEntry({ mode: "point", item_key: "funding" })),
+    "/api/v1/rounds/3/points/funding",
+  );
+  assert.equal(
+    core.urlOf(roundEntry({ mode: "assessment", item_key: "funding" })),
+    "/api/v1/rounds/3/assessment/funding",
+  );
+  assert.equal(
+    core.urlOf(roundEntry({ mode: "figure", item_key: "caseload", language: "en" })),
+    "/api/v1/rounds/3/figures/caseload?lang=en",
+  );
+  assert.equal(
+    core.urlOf(roundEntry({ mode: "figure", item_key: "caseload", language: "xx" })),
+    "/api/v1/rounds/3/figures/caseload?lang=da",
+  );
+  assert.equal(
+    core.urlOf(roundEntry({ mode: "documents", item_key: "documents" })),
+    "/api/v1/rounds/3/documents",
+  );
+});
+
+test("a round's change names its round; without one it is damaged, never sent", () => {
+  assert.ok(core.isWellFormed(roundEntry({})));
+  const noRound = roundEntry({});
+  delete noRound.round_id;
+  assert.ok(!core.isWellFormed({ ...noRound, review_id: 3 }));
+  assert.ok(!core.isWellFormed(roundEntry({ mode: "sideways" })));
+  assert.equal(core.next([{ ...noRound, seq: 1 }], "amb"), null);
+});
+
+test("a point of a round and an item of a review with the same id and key are two items", () => {
+  const rating = entry({ seq: 1, review_id: 3, item_key: "funding" });
+  const point = roundEntry({ seq: 2, round_id: 3, item_key: "funding" });
+  assert.notEqual(core.itemOf(rating), core.itemOf(point));
+  const change = { user: "amb", round_id: 3, mode: "point", item_key: "funding", page: "p" };
+  assert.deepEqual(core.chain([rating], change, 4), { base_revision: 4, after: null });
+  assert.deepEqual(core.chain([rating, point], change, 4), {
+    base_revision: null,
+    after: point.client_id,
+  });
+  const latest = core.latestByItem([rating, point], "amb", 3, "point");
+  assert.equal(latest.get("funding"), point);
+});
+
+test("a round's field group becomes its API's body", () => {
+  const point = core.bodyOf(
+    [["level", "3"], ["description", "Forhandlet"], ["evidence_date", ""], ["evidence_document", "Udkast"]],
+    {},
+    "point",
+  );
+  assert.deepEqual(point.body, {
+    level: 3,
+    description: "Forhandlet",
+    evidence_date: null,
+    evidence_document: "Udkast",
+  });
+  const cleared = core.bodyOf([["level", ""], ["description", ""]], {}, "assessment");
+  assert.equal(cleared.body.level, null);
+  const figure = core.bodyOf([["value", " 1.234,5 timer "], ["note", "uge 12"]], {}, "figure");
+  assert.deepEqual(figure.body, { value: "1.234,5 timer", consultants: null, note: "uge 12" });
+  const each = core.bodyOf(
+    [["consultant", "4,5"], ["consultant", ""], ["consultant", "6"], ["note", ""]],
+    { perConsultant: true },
+    "figure",
+  );
+  assert.deepEqual(each.body, { value: null, consultants: ["4,5", "6"], note: "" });
+  const none = core.bodyOf([["consultant", ""]], { perConsultant: true }, "figure");
+  assert.equal(none.body.consultants, null);
+  const documents = core.bodyOf(
+    [["document", "implementation-plan"], ["document", "career-profiles"], ["note", "på mødet"]],
+    {},
+    "documents",
+  );
+  assert.deepEqual(documents.body, {
+    documents: ["implementation-plan", "career-profiles"],
+    note: "på mødet",
+  });
+});
+
+test("a round's change made on an older revision is a conflict to settle", () => {
+  assert.equal(core.classify(409, { code: "err_stale_point" }), "conflict");
+  assert.equal(core.classify(409, { code: "err_stale_figure" }), "conflict");
+  assert.equal(core.classify(409, { code: "err_stale_documents" }), "conflict");
+  assert.equal(core.classify(409, { code: "err_round_submitted" }), "refused");
+  assert.equal(core.classify(422, { code: "err_figure_whole" }), "refused");
+});
+
+test("the downloaded file names a round's change by its round and language", () => {
+  const file = core.exportFile([roundEntry({ seq: 1, mode: "figure", item_key: "caseload" })], "amb", "now");
+  const [only] = file.entries;
+  assert.equal(only.round_id, 3);
+  assert.equal(only.language, "da");
+  assert.ok(!("review_id" in only));
+});

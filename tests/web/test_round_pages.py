@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -24,11 +23,6 @@ from tests.factories import make_instrument_version, make_team, make_user
 from tests.web.signin import parse, sign_in
 
 DEADLINE = date.today() + timedelta(days=14)
-HTMX = {"HX-Request": "true"}
-
-
-def fragment(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
 
 
 def open_round(client: TestClient, session: Session, team: Team) -> MeasurementRound:
@@ -95,7 +89,11 @@ def test_the_leader_fills_in_points_and_figures_and_a_refusal_keeps_what_was_typ
     csrf = sign_in(client, make_user(session, role=Role.TEAM_LEADER, teams=(team,)).username)
     page = parse(client.get(f"/rounds/{measurement.id}/team").text)
     form = page.select_one("form#point-regional-agreement")
-    assert form is not None and form.get("data-autosave") is not None
+    assert form is not None and form.get("data-outbox") is not None
+    assert (form["data-round"], form["data-mode"], form["data-item"]) == (
+        str(measurement.id), "point", "regional-agreement",
+    )  # fmt: skip
+    assert form.select_one("input[name=base_revision]")["value"] == "0"  # type: ignore[index]
     legend = form.select_one("fieldset > legend")
     assert legend is not None and "Aftale med regionen" in legend.get_text()
     steps = [label.get_text(" ", strip=True) for label in form.select("fieldset.ladder label")]
@@ -110,12 +108,12 @@ def test_the_leader_fills_in_points_and_figures_and_a_refusal_keeps_what_was_typ
     )  # fmt: skip
     assert plain.status_code == 303
     assert plain.headers["location"].endswith("/team#point-regional-agreement")
-    by_htmx = client.post(
+    figure = client.post(
         f"/rounds/{measurement.id}/team/figures/caseload",
         data={"csrf_token": csrf, "value": "18", "client_id": str(uuid.uuid4())},
-        headers=HTMX,
+        follow_redirects=False,
     )
-    assert by_htmx.status_code == 200 and "Gemt" in fragment(by_htmx.text).get_text()
+    assert figure.status_code == 303
     refused = client.post(
         f"/rounds/{measurement.id}/team/figures/ips-time-share",
         data={"csrf_token": csrf, "value": "120"},
@@ -125,13 +123,13 @@ def test_the_leader_fills_in_points_and_figures_and_a_refusal_keeps_what_was_typ
     message = page.select_one("form#figure-ips-time-share .form-error")
     assert message is not None and "120 ligger uden for 0–100 %" in message.get_text()
     assert page.select_one("#figure-ips-time-share-value")["value"] == "120"  # type: ignore[index]
-    refused_htmx = client.post(
+    wrong_unit = client.post(
         f"/rounds/{measurement.id}/team/figures/ips-time-share",
         data={"csrf_token": csrf, "value": "12 uger"},
-        headers=HTMX,
     )
-    assert refused_htmx.status_code == 422
-    assert "skriv tallet i %" in fragment(refused_htmx.text).get_text()
+    assert wrong_unit.status_code == 422
+    message = parse(wrong_unit.text).select_one("form#figure-ips-time-share .form-error")
+    assert message is not None and "skriv tallet i %" in message.get_text()
 
     [point] = session.exec(select(ImplementationRating)).all()
     assert (point.level, point.rater, point.evidence_document) == (3, "team", "Udkast")
@@ -140,6 +138,25 @@ def test_the_leader_fills_in_points_and_figures_and_a_refusal_keeps_what_was_typ
     checked = shown.select_one("form#point-regional-agreement input[name=level][checked]")
     assert checked is not None and checked["value"] == "3"
     assert shown.select_one("#figure-caseload-value")["value"] == "18"  # type: ignore[index]
+    revision = shown.select_one("form#point-regional-agreement input[name=base_revision]")
+    assert revision is not None and revision["value"] == "1"
+
+    # A form made on revision 0, sent after the point was saved (by someone else, or
+    # in another tab): refused beside the point, what it said kept, the stored step kept.
+    stale = client.post(
+        str(form["action"]),
+        data={"csrf_token": csrf, "level": "5", "description": "Underskrevet",
+              "base_revision": "0"},
+    )  # fmt: skip
+    assert stale.status_code == 409
+    page = parse(stale.text)
+    message = page.select_one("form#point-regional-agreement .form-error")
+    assert message is not None and "Punkt 5 er ændret af en anden" in message.get_text()
+    typed = page.select_one("form#point-regional-agreement input[name=level][checked]")
+    assert typed is not None and typed["value"] == "5"
+    session.expire_all()
+    [point] = session.exec(select(ImplementationRating)).all()
+    assert (point.level, point.revision) == (3, 1)
 
 
 def test_submitted_the_part_is_read_only_and_the_ambassadors_assess_it(
@@ -218,21 +235,69 @@ def test_the_api_answers_the_round_and_takes_the_teams_figures(
     put = client.put(
         f"/api/v1/rounds/{measurement.id}/figures/employer-contacts", json=body, headers=headers
     )
-    assert put.json() == {"outcome": "saved", "client_id": body["client_id"]}
+    saved = put.json()
+    assert (saved["outcome"], saved["client_id"], saved["revision"]) == (
+        "saved", body["client_id"], 1,
+    )  # fmt: skip
+    assert saved["updated_at"].startswith(str(date.today().year))
     again = client.put(
         f"/api/v1/rounds/{measurement.id}/figures/employer-contacts", json=body, headers=headers
     )
-    assert again.json()["outcome"] == "replayed"
+    assert (again.json()["outcome"], again.json()["revision"]) == ("replayed", 1)
     wrong = client.put(
         f"/api/v1/rounds/{measurement.id}/figures/caseload",
         json={"value": 600, "client_id": str(uuid.uuid4())},
         headers=headers,
     )
     assert wrong.status_code == 422 and "600 lies outside 0" in wrong.json()["detail"]
+
+    # As the outbox sends a figure: as typed, read in the page's language.
+    typed = client.put(
+        f"/api/v1/rounds/{measurement.id}/figures/consultant-fte?lang=da",
+        json={"value": "4,5", "note": "", "client_id": str(uuid.uuid4()), "base_revision": 0},
+        headers=headers | {"X-Outbox-User": consultant.username},
+    )
+    assert typed.status_code == 200, typed.text
+    assert typed.json()["revision"] == 1
+    # Made on a revision someone else's change has since passed: refused, with the
+    # stored value for the person to choose; nothing changes.
+    stale = client.put(
+        f"/api/v1/rounds/{measurement.id}/figures/employer-contacts?lang=en",
+        json={"consultants": ["7"], "client_id": str(uuid.uuid4()), "base_revision": 0},
+        headers=headers,
+    )
+    problem = stale.json()
+    assert stale.status_code == 409 and problem["code"] == "err_stale_figure"
+    assert problem["current"]["consultants"] == [4.5, 6.0]
+    assert problem["current"]["revision"] == 1
+    documents = client.put(
+        f"/api/v1/rounds/{measurement.id}/documents",
+        json={"documents": ["career-profiles"], "client_id": str(uuid.uuid4()), "base_revision": 0},
+        headers=headers,
+    )
+    assert documents.status_code == 200 and documents.json()["revision"] == 1
+    stale_documents = client.put(
+        f"/api/v1/rounds/{measurement.id}/documents",
+        json={"documents": [], "client_id": str(uuid.uuid4()), "base_revision": 0},
+        headers=headers,
+    )
+    assert stale_documents.json()["code"] == "err_stale_documents"
+    assert stale_documents.json()["current"]["documents"] == ["career-profiles"]
+    # A change a tablet kept for someone else is never stored under this person.
+    foreign = client.put(
+        f"/api/v1/rounds/{measurement.id}/points/funding",
+        json={"level": 2, "client_id": str(uuid.uuid4())},
+        headers=headers | {"X-Outbox-User": "leder.aarhus"},
+    )
+    assert foreign.status_code == 409 and foreign.json()["code"] == "err_outbox_other_user"
     found = client.get(f"/api/v1/rounds/{measurement.id}").json()
     assert found["state"] == "open" and found["ambassador_points"] is None
     contacts = [f for f in found["figures"] if f["input_key"] == "employer-contacts"][0]
     assert contacts["consultants"] == [4.5, 6.0]
+    fte = [f for f in found["figures"] if f["input_key"] == "consultant-fte"][0]
+    assert fte["value"] == 4.5
+    assert found["documents"] == ["career-profiles"]
+    assert [p for p in found["team_points"] if p["item_key"] == "funding"] == []
     assert contacts["fidelity_items"] == ["job-development-frequency"]
     submit = client.post(f"/api/v1/rounds/{measurement.id}/submit", headers=headers)
     assert submit.status_code == 403  # the leader submits

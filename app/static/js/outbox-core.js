@@ -5,9 +5,15 @@
 // must not touch the page, storage or the network: outbox/store.js keeps the entries in
 // IndexedDB and outbox/sender.js sends them.
 //
-// An entry is one change a reviewer made to one item:
+// An entry is one change a person made to one item:
 //   { seq, client_id, user, review_id, item_key, mode: "rating" | "consensus", body,
 //     base_revision, after, created_at, state, problem, page }
+// or to one field group of a measurement round (the team's part, the ambassadors'
+// assessment), which names its round instead of a review:
+//   { ..., round_id, item_key, mode: "point" | "assessment" | "figure" | "documents",
+//     language, ... }
+// (item_key: the point's or the figure's key, "documents" for the documents; language:
+// the page's, in which a figure was typed).
 // page is the tab that made it (a random id per page load).
 // seq orders the queue (IndexedDB's own increasing key). base_revision is the revision the
 // change was made on; while an earlier change of the same item is still waiting, that
@@ -16,14 +22,24 @@
 // "conflict" (changed elsewhere: the reviewer chooses), "refused" (the server said no, for
 // a reason resending cannot change) or "broken" (not a change this app can send).
 
-const MODES = new Set(["rating", "consensus"]);
+const REVIEW_MODES = new Set(["rating", "consensus"]);
+const ROUND_MODES = new Set(["point", "assessment", "figure", "documents"]);
 const STATES = new Set(["queued", "conflict", "refused", "broken"]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 
+function isRoundMode(mode) {
+  return ROUND_MODES.has(mode);
+}
+
+// The review or the round an entry changes (its mode says which).
+function ownerOf(entry) {
+  return isRoundMode(entry.mode) ? entry.round_id : entry.review_id;
+}
+
 // The item an entry changes, as one string: changes of one item are sent in order.
 function itemOf(entry) {
-  return `${entry.user}|${entry.review_id}|${entry.mode}|${entry.item_key}`;
+  return `${entry.user}|${ownerOf(entry)}|${entry.mode}|${entry.item_key}`;
 }
 
 // Whether an entry is something this app can send (an entry read back from storage may
@@ -36,11 +52,11 @@ function isWellFormed(entry) {
     UUID.test(entry.client_id) &&
     typeof entry.user === "string" &&
     entry.user.length > 0 &&
-    Number.isInteger(entry.review_id) &&
-    entry.review_id > 0 &&
+    (REVIEW_MODES.has(entry.mode) || ROUND_MODES.has(entry.mode)) &&
+    Number.isInteger(ownerOf(entry)) &&
+    ownerOf(entry) > 0 &&
     typeof entry.item_key === "string" &&
     KEY.test(entry.item_key) &&
-    MODES.has(entry.mode) &&
     entry.body !== null &&
     typeof entry.body === "object" &&
     !Array.isArray(entry.body) &&
@@ -51,11 +67,20 @@ function isWellFormed(entry) {
   );
 }
 
-// Where a change is sent: the rating API of the scoring issue, which is idempotent by
-// client_id, so sending an entry twice stores it once.
+// Where a change is sent: the rating API, or the round's, both idempotent by client_id,
+// so sending an entry twice stores it once. A figure is read in the language it was
+// typed in ("1.234" is a thousand in Danish).
+const ROUND_PARTS = { point: "points", assessment: "assessment", figure: "figures" };
+
 function urlOf(entry) {
+  const key = encodeURIComponent(entry.item_key);
+  if (entry.mode === "documents") return `/api/v1/rounds/${entry.round_id}/documents`;
+  if (isRoundMode(entry.mode)) {
+    const url = `/api/v1/rounds/${entry.round_id}/${ROUND_PARTS[entry.mode]}/${key}`;
+    return entry.mode === "figure" ? `${url}?lang=${entry.language === "en" ? "en" : "da"}` : url;
+  }
   const part = entry.mode === "consensus" ? "consensus" : "ratings";
-  return `/api/v1/reviews/${entry.review_id}/${part}/${encodeURIComponent(entry.item_key)}`;
+  return `/api/v1/reviews/${entry.review_id}/${part}/${key}`;
 }
 
 function payloadOf(entry) {
@@ -125,7 +150,7 @@ function classify(status, problem) {
   const code = problem && typeof problem.code === "string" ? problem.code : "";
   if (status >= 200 && status < 300) return "ack";
   if (status === 401) return "signin";
-  if (status === 409 && code === "err_stale_rating") return "conflict";
+  if (status === 409 && code.startsWith("err_stale_")) return "conflict";
   if (status === 409 && code === "err_outbox_other_user") return "wrong-user";
   if (status === 403 && code === "csrf_failed") return "signin";
   if (status === 404 || (status === 409 && code === "err_client_id_reused")) return "broken";
@@ -200,12 +225,12 @@ function summary(entries, user) {
   return result;
 }
 
-// The latest waiting change of each item of one review, for showing on its form.
-function latestByItem(entries, user, reviewId, mode) {
+// The latest waiting change of each item of one review (or round), for showing on its form.
+function latestByItem(entries, user, ownerId, mode) {
   const latest = new Map();
   for (const entry of sorted(entries)) {
     if (!isWellFormed(entry) || entry.user !== user) continue;
-    if (entry.review_id !== reviewId || entry.mode !== mode) continue;
+    if (ownerOf(entry) !== ownerId || entry.mode !== mode) continue;
     latest.set(entry.item_key, entry);
   }
   return latest;
@@ -239,6 +264,7 @@ const FIGURE = /^-?[0-9]{1,9}(\.[0-9]{1,6})?$/;
 function bodyOf(fields, item, mode) {
   const all = (name) => fields.filter(([key]) => key === name).map(([, value]) => String(value));
   const one = (name) => (all(name)[0] || "").trim();
+  if (isRoundMode(mode)) return { body: roundBodyOf(all, one, item, mode) };
   const notRated = one("not_rated") === "1";
   const body = {
     score: null,
@@ -293,6 +319,27 @@ function bodyOf(fields, item, mode) {
   return { body };
 }
 
+// A round's field group as its API's body. A figure goes as typed: the server reads it
+// in the page's language, with its unit, and says what is wrong with it.
+function roundBodyOf(all, one, item, mode) {
+  if (mode === "documents") return { documents: all("document"), note: all("note")[0] || "" };
+  if (mode === "figure") {
+    const note = all("note")[0] || "";
+    if (item.perConsultant) {
+      const typed = all("consultant").map((value) => value.trim()).filter(Boolean);
+      return { value: null, consultants: typed.length ? typed : null, note };
+    }
+    return { value: one("value") || null, consultants: null, note };
+  }
+  const level = one("level");
+  return {
+    level: /^[1-5]$/.test(level) ? Number(level) : null,
+    description: all("description")[0] || "",
+    evidence_date: one("evidence_date") || null,
+    evidence_document: all("evidence_document")[0] || "",
+  };
+}
+
 // Two bodies say the same thing (a change that changes nothing is not queued).
 function sameBody(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -308,7 +355,9 @@ function exportFile(entries, user, now) {
     entries: sorted(entries).map((entry) => ({
       client_id: entry.client_id,
       user: entry.user,
-      review_id: entry.review_id,
+      ...(isRoundMode(entry.mode)
+        ? { round_id: entry.round_id, language: entry.language || null }
+        : { review_id: entry.review_id }),
       item_key: entry.item_key,
       mode: entry.mode,
       base_revision: entry.base_revision,
@@ -336,6 +385,8 @@ function newClientId() {
 
 export {
   newClientId,
+  isRoundMode,
+  ownerOf,
   itemOf,
   isWellFormed,
   urlOf,

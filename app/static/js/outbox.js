@@ -1,4 +1,5 @@
-// The tablet's outbox: every change a reviewer makes on a scoring or consensus screen is
+// The tablet's outbox: every change a reviewer makes on a scoring or consensus screen, and
+// a team (or its ambassadors) on a measurement round's team part or assessment, is
 // written to IndexedDB first and sent from there, so that no tap is lost to a dropped
 // connection, a closed browser or an expired session. This module only starts it and
 // wires the page's events to its parts (ES modules, loaded as <script type="module">):
@@ -6,16 +7,17 @@
 //   outbox-core.js      the rules: what goes next, what an answer does (plain functions)
 //   outbox/store.js     the device's copy in IndexedDB: entries, set-aside ones, known values
 //   outbox/state.js     what the parts share: who, this tab, the status the banner shows
-//   outbox/forms.js     reading a scoring form as a change, and putting a value back on it
+//   outbox/forms.js     reading a form as a change, and putting a value back on it
 //   outbox/recorder.js  record: a form's change -> an entry (then try to send); restore
-//   outbox/sender.js    pump: oldest first, through the rating API (PUT, idempotent by
-//                       client_id), one at a time across every tab (a Web Lock); on load,
-//                       on reconnect, every 30 s, and after each new change
+//   outbox/sender.js    pump: oldest first, through the rating or round API (PUT,
+//                       idempotent by client_id), one at a time across every tab (a Web
+//                       Lock); on load, on reconnect, every 30 s, after each new change
 //   outbox/items.js     show: each item's own state: saved on the server, only on this
 //                       device, changed elsewhere (choose), or refused (with its value)
 //   outbox/view.js      show: the banner (#connection), its news; the strings, plural
-//   outbox/choices.js   the reviewer's buttons: keep mine, take the stored, dismiss, send
-//                       now, download; signing out with changes not sent
+//   outbox/choices.js   the person's buttons: keep mine, take the stored, dismiss, send
+//                       now, download; signing out with changes not sent; submitting a
+//                       round's part only once its changes have arrived
 //   outbox/device.js    the service worker, the pages it keeps, persistent storage
 //
 // Every one of them is in the service worker's shell (app/web/offline.py), so that a

@@ -1,10 +1,13 @@
 // IPS Fidelity's service worker: what lets a reviewer open a review's scoring screen, and
-// score on it, with the network off, also after the browser was closed and opened again.
+// score on it, with the network off, also after the browser was closed and opened again;
+// and a team fill in its part of the year's measurement (and the ambassadors their
+// assessment) the same way.
 //
 // It keeps two things in the browser's Cache Storage:
 //   - the app shell (stylesheet, scripts, icon and the page shown when nothing else can
 //     be): fetched when the worker is installed, replaced when a new version is;
-//   - the scoring screens of the reviews this person has opened, each as last fetched.
+//   - the scoring screens of the reviews this person has opened, and the measurement
+//     rounds' team part and assessment screens, each as last fetched.
 // Pages and the app's own files are fetched from the network first, so that online the
 // reviewer always sees what the server holds; the kept copy is used only when the network
 // fails. The API is never answered from a cache: the outbox (outbox.js) handles its
@@ -16,8 +19,9 @@ const SHELL = [];
 const SHELL_CACHE = `ips-shell-${VERSION}`;
 const PAGES_CACHE = "ips-pages";
 const OFFLINE_PAGE = "/offline";
-// The pages kept for use offline: a review's scoring and consensus screens.
-const KEPT_PAGE = /^\/reviews\/\d+\/(score|consensus)$/;
+// The pages kept for use offline: a review's scoring and consensus screens, a round's
+// team part and assessment.
+const KEPT_PAGE = /^\/(reviews\/\d+\/(score|consensus)|rounds\/\d+\/(team|assessment))$/;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(

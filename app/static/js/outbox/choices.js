@@ -1,6 +1,7 @@
-// The reviewer's choices about what waits: on a conflict, keep their own value or take
+// The person's choices about what waits: on a conflict, keep their own value or take
 // the stored one; let a refusal go; from the banner, send now or download the file of
-// their changes; and, signing out with changes not sent, whether to go on. It changes
+// their changes; signing out with changes not sent, whether to go on; and submitting a
+// round's part (or confirming its assessment) only once its changes have arrived. It changes
 // entries only through the store's update and outbox-core.js's rules, and draws only
 // through items.js and view.js.
 
@@ -8,10 +9,11 @@ import * as core from "../outbox-core.js";
 import { forgetPages } from "./device.js";
 import { bodyOf, formFor, putBack, setRevision } from "./forms.js";
 import { clearState, focusItem, showDevice, showStored } from "./items.js";
+import { written } from "./recorder.js";
 import { pump, sendNow } from "./sender.js";
 import { me, status } from "./state.js";
 import { forgetKnown, knownKey, readAll, readOne, readOwnAside, update } from "./store.js";
-import { confirmSignOut, refresh } from "./view.js";
+import { confirmSignOut, refresh, strings } from "./view.js";
 
 // An item's buttons, in the order they are looked for.
 const CHOICES = [
@@ -65,7 +67,7 @@ async function useStored(entry, form) {
     remove: core.useStored(entries, entry),
     known: current
       ? [{
-          key: knownKey(entry.user, entry.review_id, entry.mode, entry.item_key),
+          key: knownKey(entry.user, core.ownerOf(entry), entry.mode, entry.item_key),
           revision: current.revision,
           body: current,
           saved_at: current.updated_at || null,
@@ -108,10 +110,47 @@ async function downloadFile() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
+// A round's part is submitted (or its assessment confirmed) only with none of this
+// person's changes of it still on the device: it would then stand without them, and they
+// would be refused when they arrived. The device is asked first (a change being written
+// counts too); with something waiting, the form says why, nothing is sent, and the
+// outbox tries to send at once.
+async function guardRound(form) {
+  const round = Number(form.dataset.outboxGuard);
+  let waiting = false;
+  if (!status.noStorage) {
+    await written();
+    const entries = await readAll("outbox").catch(() => []);
+    waiting = entries.some(
+      (entry) => entry && entry.user === me && core.isRoundMode(entry.mode) && entry.round_id === round,
+    );
+  }
+  if (!waiting) {
+    form.dataset.outboxChecked = "1";
+    form.requestSubmit();
+    return;
+  }
+  const message = form.querySelector(".outbox-guard");
+  if (message) {
+    message.textContent = strings[form.dataset.outboxGuardMessage] || "";
+    message.hidden = false;
+  }
+  sendNow();
+}
+
 // Signing out with changes not sent: ask first. The changes stay on the device (bound to
 // this user, who sends them by signing in again); the kept pages are dropped.
 export function onSubmit(event) {
   const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.outboxGuard) {
+    if (form.dataset.outboxChecked) {
+      delete form.dataset.outboxChecked; // asked just now: nothing waits
+      return;
+    }
+    event.preventDefault();
+    guardRound(form);
+    return;
+  }
   if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-logout")) return;
   const s = status.summary;
   const waiting = s.mine + s.conflicts + s.refused;

@@ -1,7 +1,7 @@
-// The scoring forms of this page (form[data-outbox]) as the outbox reads and fills them:
-// which form is an entry's, what a form says (as the API's body), the revision it rests
-// on, and putting a value back on it. It draws no state (view.js does), never stores and
-// never sends.
+// The outbox's forms of this page (form[data-outbox]: a scoring screen's items, a
+// round's field groups) as the outbox reads and fills them: which form is an entry's,
+// what a form says (as the API's body), the revision it rests on, and putting a value
+// back on it. It draws no state (view.js does), never stores and never sends.
 
 import * as core from "../outbox-core.js";
 import { me } from "./state.js";
@@ -10,12 +10,25 @@ export function formsOnPage() {
   return Array.from(document.querySelectorAll("form[data-outbox]"));
 }
 
+// The review or round a form changes.
+export function ownerOfForm(form) {
+  return Number(core.isRoundMode(form.dataset.mode) ? form.dataset.round : form.dataset.review);
+}
+
+// Where a change of `form` is recorded: whose, which form, and (for a round's figure)
+// the language it was typed in.
+export function changeOf(form, page) {
+  const change = { user: me, mode: form.dataset.mode, item_key: form.dataset.item, page };
+  if (!core.isRoundMode(change.mode)) return { ...change, review_id: ownerOfForm(form) };
+  return { ...change, round_id: ownerOfForm(form), language: document.documentElement.lang };
+}
+
 export function formFor(entry) {
   if (entry.user !== me) return null;
   return (
     formsOnPage().find(
       (form) =>
-        Number(form.dataset.review) === entry.review_id &&
+        ownerOfForm(form) === core.ownerOf(entry) &&
         form.dataset.mode === entry.mode &&
         form.dataset.item === entry.item_key,
     ) || null
@@ -64,6 +77,10 @@ export function number(value) {
 
 // Put a change's values back on its form (a kept page is older than the change).
 export function fill(form, body) {
+  if (core.isRoundMode(form.dataset.mode)) {
+    fillRound(form, body);
+    return;
+  }
   const notRated = body.not_rated_reason !== null && body.not_rated_reason !== undefined;
   check(form, 'input[name="score"]', (input) => Number(input.value) === body.score);
   check(form, 'input[name="not_rated"]', () => notRated);
@@ -110,10 +127,41 @@ function fillConsultants(form, consultants) {
   const add = form.querySelector("[data-add-consultant]");
   while (add && rows().length < consultants.length) add.click();
   rows().forEach((field, index) => {
-    const entry = consultants[index] || {};
-    const value = field.name === "consultant_figure" ? entry.figure : entry.score;
-    field.value = value === undefined ? "" : field.tagName === "SELECT" ? String(value) : number(value);
+    const entry = consultants[index];
+    let value = entry;
+    if (entry !== null && typeof entry === "object") {
+      value = field.name === "consultant_figure" ? entry.figure : entry.score;
+    }
+    field.value =
+      value === undefined || value === null
+        ? ""
+        : field.tagName === "SELECT" || typeof value === "string"
+          ? String(value)
+          : number(value);
   });
+}
+
+// A round's field group: a point's step, what exists and its evidence; a figure (as
+// typed, or a number the server stored); the documents chosen. The body may be a change
+// made here or the value stored elsewhere (the API's names either way).
+function fillRound(form, body) {
+  const shown = (value) =>
+    value === null || value === undefined ? "" : typeof value === "number" ? number(value) : String(value);
+  if (form.dataset.mode === "documents") {
+    const chosen = new Set(body.documents || []);
+    check(form, 'input[name="document"]', (input) => chosen.has(input.value));
+  } else if (form.dataset.mode === "figure") {
+    const value = form.querySelector('input[name="value"]');
+    if (value) value.value = shown(body.value);
+    if (form.querySelector('input[name="consultant"]')) fillConsultants(form, body.consultants || []);
+  } else {
+    const level = body.level === null || body.level === undefined ? "" : String(body.level);
+    check(form, 'input[name="level"]', (input) => input.value === level);
+    write(form, "description", body.description);
+    write(form, "evidence_date", body.evidence_date);
+    write(form, "evidence_document", body.evidence_document);
+  }
+  write(form, "note", body.note);
 }
 
 // Whether a form's fields differ from what the server rendered into them.

@@ -12,19 +12,29 @@ import {
   formFor,
   formsOnPage,
   number,
+  ownerOfForm,
   remember,
   setRevision,
 } from "./forms.js";
 import { isMine, me } from "./state.js";
 import { readAll } from "./store.js";
-import { button, line, render, strings } from "./view.js";
+import { button, line, plural, render, strings } from "./view.js";
 
 const zone = (document.body && document.body.dataset.timezone) || undefined;
 
-// What a change says, in words: "Score 4", "Ikke vurderet: …", with its note.
+// What a change says, in words: "Score 4", "Ikke vurderet: …", "Trin 3", with its note.
 function describe(body) {
   let text;
-  if (body.not_rated_reason !== null && body.not_rated_reason !== undefined) {
+  if ("level" in body) {
+    text = body.level ? `${strings.impl_step} ${body.level}` : strings.impl_not_answered;
+  } else if ("documents" in body) {
+    text = plural("round_documents_chosen", (body.documents || []).length);
+  } else if ("consultants" in body && (body.consultants || body.value !== null)) {
+    const values = body.consultants || [body.value];
+    text = `${strings.figure} ${values.map((value) => number(value)).join("; ")}`;
+  } else if ("consultants" in body) {
+    text = strings.impl_not_answered;
+  } else if (body.not_rated_reason !== null && body.not_rated_reason !== undefined) {
     text = strings.not_rated + (body.not_rated_reason ? `: ${body.not_rated_reason}` : "");
   } else if (body.score !== null && body.score !== undefined) {
     text = `${strings.score} ${number(body.score)}`;
@@ -37,7 +47,7 @@ function describe(body) {
   } else {
     text = strings.not_scored_value;
   }
-  const note = body.note || body.rationale || "";
+  const note = body.note || body.rationale || body.description || "";
   if (note) text += ` · ${strings.note}: ${note.length > 80 ? `${note.slice(0, 79)}…` : note}`;
   return text;
 }
@@ -58,9 +68,10 @@ function localTime(iso) {
   return `${part("year")}-${part("month")}-${part("day")} ${part("hour")}:${part("minute")}`;
 }
 
-// "Saved 2026-11-24 10:00 · Score 4".
+// "Saved 2026-11-24 10:00 · Score 4" (or "Saved · …" when the time is not known).
 function savedAt(time, body) {
-  return `${strings.saved_at.replace("{time}", localTime(time))} · ${describe(body)}`;
+  const when = time ? strings.saved_at.replace("{time}", localTime(time)) : strings.saved_plain;
+  return `${when} · ${describe(body)}`;
 }
 
 // What a consensus item still needs before the review can be finalised, from the rules
@@ -143,8 +154,10 @@ export function focusItem(form) {
   if (card) card.focus({ preventScroll: true });
 }
 
-function showSaved(form, answer) {
-  let text = savedAt(answer.updated_at, answer);
+// `answer`: the server's answer; a rating's holds the value saved, a round's only its
+// revision and time (`body`, the change sent, says what was saved).
+function showSaved(form, answer, body) {
+  let text = savedAt(answer.updated_at, core.isRoundMode(form.dataset.mode) ? body : answer);
   if (answer.suggested_score !== null && answer.suggested_score !== undefined) {
     text += ` · ${strings.figure_suggests.replace("{score}", number(answer.suggested_score))}`;
   }
@@ -217,7 +230,7 @@ function markIndex(itemKey) {
 async function markWaiting() {
   const entries = await readAll("outbox");
   for (const form of formsOnPage()) {
-    const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
+    const latest = core.latestByItem(entries, me, ownerOfForm(form), form.dataset.mode);
     if (latest.has(form.dataset.item)) markIndex(form.dataset.item);
   }
 }
@@ -258,7 +271,7 @@ function drawSaved(form, entry, answer, newer) {
     form.lastBody = bodyOf(form).body;
   }
   setRevision(form, answer.revision);
-  showSaved(form, answer);
+  showSaved(form, answer, entry.body);
 }
 
 // The panels around the items (progress, open points, finalising) after changes arrived.

@@ -1,4 +1,4 @@
-// Recording: a reviewer's change of a form becomes an entry in the store, read at the
+// Recording: a person's change of a form becomes an entry in the store, read at the
 // tap, chained on the item's earlier change still waiting (outbox-core.js's chain), and
 // then handed to the sender; and, when a page opens, each form put back as the reviewer
 // last left it. It never sends a request itself and draws an item's state only through
@@ -8,8 +8,10 @@ import * as core from "../outbox-core.js";
 import {
   bodyOf,
   changedSinceRendered,
+  changeOf,
   editing,
   formsOnPage,
+  ownerOfForm,
   putBack,
   revisionOnPage,
   setRevision,
@@ -37,6 +39,11 @@ const tapped = new WeakSet(); // forms changed by the reviewer since this page o
 // Whether a change is being written to the device.
 export function writing() {
   return inFlight > 0;
+}
+
+// When every change recorded so far is written to the device.
+export function written() {
+  return recording.catch(() => {});
 }
 
 // `pageOnly`: a tap made before this script ran rests on the page's own revision (the
@@ -72,13 +79,7 @@ async function recordNow(form, result, pageOnly) {
     showFigureError(form);
     return;
   }
-  const change = {
-    user: me,
-    review_id: Number(form.dataset.review),
-    mode: form.dataset.mode,
-    item_key: form.dataset.item,
-    page: pageId,
-  };
+  const change = changeOf(form, pageId);
   const draft = { clientId: core.newClientId(), change, body: result.body, pageOnly };
   draft.pageRevision = revisionOnPage(form);
   let conflict = null;
@@ -87,7 +88,7 @@ async function recordNow(form, result, pageOnly) {
       (other) => other.state === "conflict" && core.itemOf(other) === core.itemOf(change),
     ) || null;
     return planOf(entries, saved, draft);
-  }, knownKey(me, change.review_id, change.mode, change.item_key));
+  }, knownKey(me, core.ownerOf(change), change.mode, change.item_key));
   // While the item is in conflict the choice stays on screen, now with the newest value
   // as the reviewer's own (keeping it sends every change made since, in order).
   if (conflict) showProblem(form, { ...conflict, body: result.body });
@@ -178,7 +179,7 @@ function putBackKnown(forms, known, untouched) {
   const knownByKey = new Map(known.map((item) => [item.key, item]));
   const stale = [];
   for (const form of forms) {
-    const key = knownKey(me, Number(form.dataset.review), form.dataset.mode, form.dataset.item);
+    const key = knownKey(me, ownerOfForm(form), form.dataset.mode, form.dataset.item);
     const saved = knownByKey.get(key);
     if (saved && saved.revision > revisionOnPage(form) && untouched(form)) {
       putBack(form, saved.body);
@@ -194,7 +195,7 @@ function putBackKnown(forms, known, untouched) {
 // Each item's latest change still waiting on this device, with its state.
 function putBackWaiting(forms, entries, untouched) {
   for (const form of forms) {
-    const latest = core.latestByItem(entries, me, Number(form.dataset.review), form.dataset.mode);
+    const latest = core.latestByItem(entries, me, ownerOfForm(form), form.dataset.mode);
     const entry = latest.get(form.dataset.item);
     if (!entry || !untouched(form)) continue;
     putBack(form, entry.body);

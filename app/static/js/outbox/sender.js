@@ -220,7 +220,7 @@ async function settle(entry, kind, answer) {
 
 function acknowledged(entry, answer) {
   return {
-    key: knownKey(entry.user, entry.review_id, entry.mode, entry.item_key),
+    key: knownKey(entry.user, core.ownerOf(entry), entry.mode, entry.item_key),
     revision: answer.revision,
     body: entry.body,
     saved_at: answer.updated_at,

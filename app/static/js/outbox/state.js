@@ -29,4 +29,5 @@ export const status = {
   noStorage: !("indexedDB" in window),
   summary: core.summary([], me),
   aside: 0,
+
 };
