@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Protocol
 
 from app.scales.schema import ScaleDefinition, to_precision
@@ -62,12 +63,14 @@ def agreement(*, definition: ScaleDefinition, raters: Sequence[Mapping[str, Scor
     exact = sum(1 for values in rows if max(values) == min(values)) / len(rows)
     within = sum(1 for values in rows if max(values) - min(values) <= 1) / len(rows)
     kappas = [
-        weighted_kappa([row[a] for row in rows], [row[b] for row in rows])
+        _exact_kappa([row[a] for row in rows], [row[b] for row in rows])
         for a in range(len(raters))
         for b in range(a + 1, len(raters))
     ]
     defined = [k for k in kappas if k is not None]
-    kappa = round(sum(defined) / len(defined), 3) if defined else None
+    # Exact fractions until the end: the mean is then the same whatever order the
+    # reviewers come in (floats summed in another order can round 0.2125 either way).
+    kappa = round(float(sum(defined, Fraction(0)) / len(defined)), 3) if defined else None
     return Agreement(len(raters), len(rows), round(exact, 3), round(within, 3), kappa)
 
 
@@ -76,20 +79,28 @@ def weighted_kappa(first: Sequence[float], second: Sequence[float]) -> float | N
 
     A per-consultant average is rounded half up to the nearest level first.
     """
+    exact = _exact_kappa(first, second)
+    return None if exact is None else float(exact)
+
+
+def _exact_kappa(first: Sequence[float], second: Sequence[float]) -> Fraction | None:
+    """The weighted kappa as an exact fraction: counts and squared distances are whole
+    numbers, so 1 - n·Σ w·o / Σ w·row·column is too (the weights' common 1/16 and the
+    shares' 1/n cancel)."""
     levels = 5
     a = [int(to_precision(value, 0)) - 1 for value in first]
     b = [int(to_precision(value, 0)) - 1 for value in second]
     n = len(a)
     if n == 0:
         return None
-    observed = [[0.0] * levels for _ in range(levels)]
+    observed = [[0] * levels for _ in range(levels)]
     for i, j in zip(a, b, strict=True):
-        observed[i][j] += 1 / n
+        observed[i][j] += 1
     row = [sum(observed[i]) for i in range(levels)]
     column = [sum(observed[i][j] for i in range(levels)) for j in range(levels)]
-    weight = [[(i - j) ** 2 / (levels - 1) ** 2 for j in range(levels)] for i in range(levels)]
+    weight = [[(i - j) ** 2 for j in range(levels)] for i in range(levels)]
     disagreement = sum(weight[i][j] * observed[i][j] for i in range(levels) for j in range(levels))
     expected = sum(weight[i][j] * row[i] * column[j] for i in range(levels) for j in range(levels))
     if expected == 0:
         return None
-    return 1 - disagreement / expected
+    return 1 - Fraction(n * disagreement, expected)

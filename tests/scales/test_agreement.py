@@ -86,3 +86,14 @@ def test_only_items_every_reviewer_scored_are_compared() -> None:
 def test_one_reviewer_alone_has_nothing_to_agree_with() -> None:
     result = agreement(definition=IPS25, raters=[rater([3, 4, 2])])
     assert (result.raters, result.items_compared, result.kappa) == (1, 0, None)
+
+
+def test_the_order_of_the_reviewers_cannot_tip_a_rounding() -> None:
+    """Found by the property above: a mean kappa of exactly 0.2125 came out 0.212 or
+    0.213 as the reviewers were listed, the floats summed in another order."""
+    one = [1.0, 1.0, 1.0, 2.0, 2.0, 3.0, 4.0, 4.0, 4.0, 4.0, 5.0, 5.0, 5.0, 5.0]
+    two = [1.0, 2.0, 3.0, 1.0, 2.0, 5.0, 1.0, 2.0, 2.0, 3.0, 1.0, 2.0, 4.0, 5.0]
+    raters = [rater(one), rater(two)]
+    forth = agreement(definition=IPS25, raters=raters)
+    back = agreement(definition=IPS25, raters=raters[::-1])
+    assert forth == back and forth.kappa is not None
