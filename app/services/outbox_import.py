@@ -1,7 +1,7 @@
-"""The administrator's import of a tablet's outbox file: the changes a reviewer
-downloaded from a tablet that could not send them, each saved as that reviewer's own
-through the same service call as the rating API, so a change that reached the server
-both ways is stored once.
+"""The administrator's import of a tablet's outbox file: the changes a reviewer (or a
+team filling in its part of a measurement round) downloaded from a tablet that could not
+send them, each saved as that person's own through the same service call as the rating
+API (or the round's), so a change that reached the server both ways is stored once.
 
 Each change is saved in a unit of work of its own (a refused one leaves the others as
 they are); a change made on top of an earlier change of the same item names it in
@@ -16,20 +16,26 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.errors import DomainError, Invalid
+from app.models import ImplementationRater
 from app.schemas.ratings import ConsensusIn, RatingIn
-from app.services import access, audit, ratings, users
+from app.schemas.rounds import DocumentsIn, FigureIn, PointIn
+from app.services import access, audit, ratings, self_report, users
 from app.services.access import Principal
 
 Units = Callable[[], AbstractContextManager[Session]]  # each call: a unit of work of its own
 
 MAX_FILE = 5 * 1024 * 1024
 MAX_ENTRIES = 10_000
+REVIEW_MODES = ("rating", "consensus")
+ROUND_MODES = ("point", "assessment", "figure", "documents")
+RoundChange = PointIn | FigureIn | DocumentsIn
 
 
 @dataclass
@@ -40,18 +46,33 @@ class Imported:
     item_key: object
     outcome: str  # saved, unchanged, replayed, conflict, refused
     message: str = ""
+    round_id: object = None  # a change of a measurement round's field group
+
+
+@dataclass(frozen=True)
+class _File:
+    """What every change of one file is saved with."""
+
+    units: Units
+    language: str
+    today: date
 
 
 def import_file(
-    *, units: Units, principal: Principal, filename: str, raw: bytes, language: str
+    *,
+    units: Units,
+    principal: Principal,
+    filename: str,
+    raw: bytes,
+    language: str,
+    today: date,
 ) -> list[Imported]:
     """Save every change of an outbox file, oldest first, and record the import; a file
     that is not an outbox file at all is refused (Invalid) with nothing written."""
     entries = read_entries(raw)
     revisions: dict[str, int | None] = {}
-    results = [
-        _apply(units, language, revisions, number, entry) for number, entry in enumerate(entries, 1)
-    ]
+    saving = _File(units, language, today)
+    results = [_apply(saving, revisions, number, entry) for number, entry in enumerate(entries, 1)]
     with units() as session:
         audit.record(
             session,
@@ -99,17 +120,19 @@ def _is_id(value: object) -> bool:
 
 
 def _apply(
-    units: Units,
-    language: str,
+    saving: _File,
     revisions: dict[str, int | None],
     number: int,
     entry: dict[str, Any],
 ) -> Imported:
-    """Save one change of the file as its reviewer's own, in a unit of work of its own: a
+    """Save one change of the file as its maker's own, in a unit of work of its own: a
     refused change leaves the others as they are, and nothing of itself."""
+    language = saving.language
     user = str(entry.get("user") or "")[:64]
     review_id, item_key = entry.get("review_id"), entry.get("item_key")
     row = Imported(number, user, review_id, item_key, "refused")
+    if entry.get("mode") in ROUND_MODES:
+        row.review_id, row.round_id = None, entry.get("round_id")
     client_id = str(entry.get("client_id") or "")
     base = entry.get("base_revision")
     after = entry.get("after")
@@ -120,11 +143,16 @@ def _apply(
             # Made on top of a change that is not in the file: its base is not known, and
             # saving it unchecked could overwrite a change made elsewhere unseen.
             raise Invalid.of("err_outbox_entry", number=number, reason="after")
-        change = _change(entry, number, client_id, base)
-        result = _save(units, user, entry, change)
-        revisions[client_id] = result.rating.revision
-        row.outcome = result.outcome
-    except ratings.StaleRating as conflict:
+        if entry.get("mode") in ROUND_MODES:
+            saved = _save_round(saving, user, entry, _round_change(entry, number, client_id, base))
+            revisions[client_id] = saved.stored.revision
+            row.outcome = saved.outcome
+        else:
+            change = _change(entry, number, client_id, base)
+            result = _save(saving.units, user, entry, change)
+            revisions[client_id] = result.rating.revision
+            row.outcome = result.outcome
+    except (ratings.StaleRating, self_report.StaleChange) as conflict:
         revisions[client_id] = base  # not applied: what came after it rests on its base
         row.outcome, row.message = "conflict", conflict.message(language)
     except ValidationError as error:
@@ -147,7 +175,7 @@ def _change(entry: dict[str, Any], number: int, client_id: str, base: object) ->
         # without, or resting on a change refused here, is never saved unchecked.
         raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
     mode = entry.get("mode")
-    if mode not in ("rating", "consensus"):
+    if mode not in REVIEW_MODES:
         raise Invalid.of("err_outbox_entry", number=number, reason="mode")
     if not _is_id(entry.get("review_id")):
         raise Invalid.of("err_outbox_entry", number=number, reason="review_id")
@@ -161,13 +189,69 @@ def _change(entry: dict[str, Any], number: int, client_id: str, base: object) ->
     return model.model_validate({**given, "client_id": client_id, "base_revision": base})
 
 
+def _round_change(entry: dict[str, Any], number: int, client_id: str, base: object) -> RoundChange:
+    """A round's change, read as the round API reads its body."""
+    if base is None:  # as for a rating: never saved unchecked
+        raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
+    if not _is_id(entry.get("round_id")):
+        raise Invalid.of("err_outbox_entry", number=number, reason="round_id")
+    item_key = entry.get("item_key")
+    if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
+        raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
+    given = entry.get("body")
+    if not isinstance(given, dict):
+        raise Invalid.of("err_outbox_entry", number=number, reason="body")
+    fields = {**given, "client_id": client_id, "base_revision": base}
+    mode = entry.get("mode")
+    if mode == "figure":
+        return FigureIn.model_validate(fields)
+    if mode == "documents":
+        return DocumentsIn.model_validate(fields)
+    return PointIn.model_validate(fields)
+
+
+def _save_round(
+    saving: _File, user: str, entry: dict[str, Any], change: RoundChange
+) -> self_report.Saved:
+    """A round's change saved as ``user``'s own, through the tablet's channel; a figure
+    read in the language it was typed in."""
+    round_id, key, mode = int(entry["round_id"]), str(entry["item_key"]), entry.get("mode")
+    typed_in = "en" if entry.get("language") == "en" else "da"
+    with saving.units() as session:
+        maker = _maker(session, user)
+        common: dict[str, Any] = {
+            "principal": maker,
+            "round_id": round_id,
+            "client_id": str(change.client_id),
+            "today": saving.today,
+            "base_revision": change.base_revision,
+            "channel": "offline",
+        }
+        if isinstance(change, FigureIn):
+            return self_report.save_figure(
+                session, change=change.change(key), language=typed_in, **common
+            )
+        if isinstance(change, DocumentsIn):
+            documents = self_report.DocumentsInput(documents=change.documents, note=change.note)
+            return self_report.save_documents(session, change=documents, **common)
+        rater = (
+            ImplementationRater.AMBASSADORS if mode == "assessment" else ImplementationRater.TEAM
+        )
+        return self_report.save_point(session, change=change.change(key), rater=rater, **common)
+
+
+def _maker(session: Session, user: str) -> Principal:
+    """The person who made a change, as they would be signed in on the tablet."""
+    found = users.find_user(session, username=user)
+    if found is None or not found.is_active:
+        raise Invalid.of("outbox_no_user", user=user)
+    return access.principal_for(session, user=found, channel="offline")
+
+
 def _save(units: Units, user: str, entry: dict[str, Any], change: RatingIn) -> ratings.SaveResult:
     """The change saved as ``user``'s own, through the tablet's channel."""
     with units() as session:
-        found = users.find_user(session, username=user)
-        if found is None or not found.is_active:
-            raise Invalid.of("outbox_no_user", user=user)
-        reviewer = access.principal_for(session, user=found, channel="offline")
+        reviewer = _maker(session, user)
         return ratings.save_rating(
             session,
             principal=reviewer,

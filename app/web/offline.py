@@ -122,6 +122,7 @@ def _import(request: Request, principal: Principal, filename: str, raw: bytes) -
             filename=filename,
             raw=raw,
             language=request.state.language,
+            today=request.app.state.settings.today(),
         )
     except Invalid as refused:
         context = {"results": None, "error": refused.message(request.state.language)}

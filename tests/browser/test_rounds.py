@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from app.db.engines import create_db_engine
 from app.models import (
     ImplementationRating,
     MeasurementRound,
+    Rating,
     ScaleVersion,
     Team,
     TeamFigure,
@@ -268,6 +270,99 @@ def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_b
     expect(page.locator("p.notice").first).to_contain_text("Teamets del er indsendt")
     measurement, _, _ = _stored(live_database, round_id)
     assert measurement.status == "submitted"
+
+
+@contextmanager
+def _saved(page: Page) -> Iterator[None]:
+    """What is done inside is a change of the caseload item, sent and acknowledged."""
+    with page.expect_response(
+        lambda r: r.request.method == "PUT" and r.url.endswith("/ratings/caseload-size")
+    ) as answer:
+        yield
+    assert answer.value.status == 200, answer.value.text()
+    page.wait_for_function(
+        """() => new Promise((resolve) => {
+             const open = indexedDB.open('ips-fidelity');
+             open.onsuccess = () => {
+               const all = open.result.transaction('outbox').objectStore('outbox').count();
+               all.onsuccess = () => resolve(all.result === 0);
+             };
+           })"""
+    )
+
+
+def test_a_reviewer_takes_the_teams_figure_and_then_overrides_it(
+    anonymous_tablet: Page, live_server: str, live_database: str
+) -> None:
+    page = anonymous_tablet
+    engine = create_db_engine(settings_for(live_database))
+    try:
+        with Session(engine) as session:  # the demo's København review is being scored
+            team = session.exec(select(Team).where(Team.name == "IPS-team København")).one()
+            measurement = session.exec(
+                select(MeasurementRound).where(
+                    MeasurementRound.team_id == team.id,
+                    MeasurementRound.year == date.today().year,
+                )
+            ).one()
+            theirs = session.exec(
+                select(TeamFigure).where(
+                    TeamFigure.round_id == measurement.id, TeamFigure.input_key == "caseload"
+                )
+            ).one()
+            review_id, team_value = measurement.review_id, theirs.value
+    finally:
+        engine.dispose()
+    assert review_id is not None and team_value is not None
+    written = f"{team_value:g}".replace(".", ",")
+    other = f"{team_value + 3:g}".replace(".", ",")
+
+    sign_in(page, live_server, "amb.hovedstaden")
+    page.goto(f"{live_server}/reviews/{review_id}/score")
+    ready(page)
+    card = page.locator("#item-caseload-size")
+    box = card.locator(".team-figure")
+    expect(box).to_contain_text("Teamets tal")
+    expect(box).to_contain_text(f"Teamet har indberettet {written}")
+    figure = card.locator("input[name=figure]")
+    with _saved(page):
+        figure.fill(other)
+        figure.press("Tab")
+
+    # The team's figure, taken with one tap: in the form, saved as the reviewer's.
+    with _saved(page):
+        box.get_by_role("button", name="Brug teamets tal").tap()
+    expect(figure).to_have_value(written)
+    expect(card.locator(".save-state")).to_contain_text("Gemt på serveren")
+    page.reload()
+    ready(page)
+    expect(figure).to_have_value(written)
+    expect(box.locator(".team-figure-state")).to_contain_text("Vurderingen bruger teamets tal")
+
+    # Overridden: the reviewer's own figure stands beside the team's, both kept.
+    with _saved(page):
+        figure.fill(other)
+        figure.press("Tab")
+    page.reload()
+    ready(page)
+    expect(figure).to_have_value(other)
+    expect(box.locator(".team-figure-state")).to_contain_text("et andet tal end teamets")
+    engine = create_db_engine(settings_for(live_database))
+    try:
+        with Session(engine) as session:
+            reviewer = session.exec(select(User).where(User.username == "amb.hovedstaden")).one()
+            rating = session.exec(
+                select(Rating).where(
+                    Rating.review_id == review_id,
+                    Rating.item_key == "caseload-size",
+                    Rating.rater_id == reviewer.id,
+                )
+            ).one()
+            kept = session.get(TeamFigure, theirs.id)
+            assert rating.inputs == {"figure": team_value + 3}
+            assert kept is not None and kept.value == team_value
+    finally:
+        engine.dispose()
 
 
 def _demo_round(database: str, team_name: str, year: int) -> int:

@@ -382,3 +382,70 @@ def test_a_file_that_is_not_an_outbox_is_refused_whole(
         ).one()
         == 0
     )
+
+
+def test_a_teams_changes_of_its_part_are_imported_as_its_own(
+    client: TestClient, session: Session
+) -> None:
+    """A team leader's tablet could not send the team's part: its file, imported by an
+    administrator, stores each field group as the leader's, once, a figure read in the
+    language it was typed in and a change made on an old revision left as a conflict."""
+    from datetime import date, timedelta
+
+    from app.models import ImplementationRating, MeasurementRound, TeamFigure
+    from tests.factories import make_instrument_version, make_team
+
+    instrument = make_instrument_version(session)
+    team = make_team(session)
+    leader = make_user(session, role=Role.TEAM_LEADER, teams=(team,))
+    measurement = MeasurementRound(
+        team_id=team.id or 0,
+        year=date.today().year,
+        instrument_id=instrument.id or 0,
+        deadline=date.today() + timedelta(days=7),
+    )
+    session.add(measurement)
+    session.commit()
+
+    def change(mode: str, key: str, body: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        entry = _entry(leader.username, 0, key, 0, mode=mode, body=body, **fields)
+        del entry["review_id"]
+        return {"round_id": measurement.id, "language": "da", **entry}
+
+    point = change("point", "funding", {"level": 3, "description": "Budget til 2027"})
+    on_top = change(
+        "point", "funding", {"level": 4, "description": "Budget til 2028"},
+        base_revision=None, after=point["client_id"],
+    )  # fmt: skip
+    figure = change("figure", "consultant-fte", {"value": "4,5", "consultants": None})
+    documents = change("documents", "documents", {"documents": ["implementation-plan"]})
+    stale = change("documents", "documents", {"documents": []})  # made on revision 0
+    wrong = change("figure", "caseload", {"value": "12 uger"})
+    no_round = change("point", "funding", {"level": 2}, round_id="x")
+    entries = [point, on_top, figure, documents, stale, wrong, no_round]
+
+    admin = make_user(session, role=Role.ADMIN)
+    session.commit()
+    token = sign_in(client, admin.username)
+    answer = client.post("/admin/outbox", files=_file(entries), data={"csrf_token": token})
+    assert answer.status_code == 200, answer.text
+    page = parse(answer.text)
+    assert page.select("tbody tr td")[2].get_text(strip=True) == f"Måling {measurement.id}"
+    results = _results(answer.text)
+    assert [outcome.split(":")[0] for _, outcome in results] == ["✓ Gemt"] * 4 + ["✗ Ikke gemt"] * 3
+    assert "Dokumenterne er valgt af en anden" in results[4][1]
+    assert "skriv tallet" in results[5][1]
+    assert results[6][1].endswith("round_id")
+
+    session.expire_all()
+    [rating] = session.exec(select(ImplementationRating)).all()
+    assert (rating.level, rating.description, rating.revision) == (4, "Budget til 2028", 2)
+    assert rating.updated_by_id == leader.id
+    [fte] = session.exec(select(TeamFigure)).all()
+    assert (fte.input_key, fte.value) == ("consultant-fte", 4.5)
+    stored = session.get(MeasurementRound, measurement.id)
+    assert stored is not None and stored.documents == ["implementation-plan"]
+    again = client.post("/admin/outbox", files=_file(entries), data={"csrf_token": token})
+    assert [outcome for _, outcome in _results(again.text)][:4] == ["✓ Var allerede nået frem"] * 4
+    session.expire_all()
+    assert session.exec(select(ImplementationRating)).one().revision == 2
