@@ -272,6 +272,55 @@ def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_b
     assert measurement.status == "submitted"
 
 
+def test_the_leader_and_a_consultant_on_one_point_see_each_others_value_and_choose(
+    forgiving_tablet: Page, browser: Browser, live_server: str, live_database: str
+) -> None:
+    round_id = _fresh_round(live_database, "IPS-team Aarhus")
+    leader = forgiving_tablet
+    sign_in(leader, live_server, "leder.aarhus")
+    leader.goto(f"{live_server}/rounds/{round_id}/team")
+    ready(leader)
+    other = browser.new_context(viewport=TABLET, has_touch=True, is_mobile=True, locale="da-DK")
+    try:
+        consultant = other.new_page()
+        sign_in(consultant, live_server, "konsulent.aarhus")
+        consultant.goto(f"{live_server}/rounds/{round_id}/team")
+        ready(consultant)
+        theirs = consultant.locator("form#point-funding")
+        theirs.get_by_role("radio", name="2", exact=False).first.tap()
+        theirs.get_by_label("Hvad findes der").fill("Kun til sommer")
+        theirs.get_by_label("Dokument (hvis der er et)").tap()
+        expect(theirs.locator(".save-state-region")).to_contain_text("Kun til sommer")
+        expect(theirs.locator(".save-state-region")).to_contain_text("Gemt på serveren")
+        fte = consultant.locator("form#figure-consultant-fte")
+        fte.get_by_label("Tal (årsværk)").fill("3")
+        fte.get_by_label("Bemærkning (valgfri)").tap()
+        expect(fte.locator(".save-state-region")).to_contain_text("Gemt på serveren")
+    finally:
+        other.close()
+
+    # The leader's page was fetched before: each change meets the consultant's.
+    point = leader.locator("form#point-funding")
+    point.get_by_role("radio", name="4 På plads", exact=True).tap()
+    state = point.locator(".save-state-region")
+    expect(state).to_contain_text("Punkt 6 er ændret af en anden")
+    expect(state).to_contain_text("Gemt værdi: Trin 2 · Note: Kun til sommer")
+    expect(state).to_contain_text("Din værdi: Trin 4")
+    state.get_by_role("button", name="Brug den gemte").tap()
+    expect(point.locator("input[name=level]:checked")).to_have_value("2")
+    expect(point.get_by_label("Hvad findes der")).to_have_value("Kun til sommer")
+
+    figure = leader.locator("form#figure-consultant-fte")
+    figure.get_by_label("Tal (årsværk)").fill("4,5")
+    figure.get_by_label("Bemærkning (valgfri)").tap()
+    expect(figure.locator(".save-state-region")).to_contain_text("er ændret af en anden")
+    expect(figure.locator(".save-state-region")).to_contain_text("Tal 3")
+    figure.locator(".save-state-region").get_by_role("button", name="Behold min værdi").tap()
+    expect(figure.locator(".save-state-region")).to_contain_text("Gemt på serveren")
+    _, points, figures = _stored(live_database, round_id)
+    assert points == {"funding": 2} and figures == {"consultant-fte": 4.5}
+
+
 @contextmanager
 def _saved(page: Page) -> Iterator[None]:
     """What is done inside is a change of the caseload item, sent and acknowledged."""
