@@ -1,6 +1,6 @@
 """Interface language: Danish first, English available.
 
-The language comes from ``?lang=`` (which is then remembered in a cookie), else the
+The language comes from ``?lang=`` (which a page then remembers in a cookie), else the
 cookie, else the configured default. Scale texts carry both languages in the scale file
 itself; interface strings live in one gettext catalogue per language,
 ``app/locale/<language>/LC_MESSAGES/messages.po``, compiled to ``messages.mo`` by

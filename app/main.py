@@ -173,7 +173,9 @@ class _Surroundings:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 protect_headers(headers, request)
-                if asked in LANGUAGES:
+                # Remembered for the pages; an API call's ?lang= (a tablet's outbox
+                # sending a figure typed in Danish) says how to read that one request.
+                if asked in LANGUAGES and not scope["path"].startswith("/api/"):
                     headers.append("set-cookie", _language_cookie(asked))
             await send(message)
 

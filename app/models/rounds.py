@@ -125,6 +125,9 @@ class RoundChange(SQLModel, table=True):
     changed_at: datetime = timestamp()
     changed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     channel: str = Field(max_length=20)
+    revision: int | None = Field(
+        default=None, description="The field group's revision this change left"
+    )
 
 
 class ImplementationStatus(SQLModel, table=True):

@@ -407,12 +407,15 @@ def _save(
             changed = apply()
             session.add(change)  # unchanged too: the id is then spent on this content
             session.flush()
+            now = stored()  # with this change among the round's changes
+            change.revision = now.revision
+            session.flush()
     except IntegrityError:  # the same id arrived twice at once; the other one won
         session.expire_all()
         known = session.exec(select(RoundChange).where(RoundChange.client_id == client)).one()
         return _replay(context, known, sha, content, stored())
     if not changed:
-        return Saved(context, "unchanged", content, stored())
+        return Saved(context, "unchanged", content, now)
     audit.record(
         session,
         action="round.saved",
@@ -421,15 +424,21 @@ def _save(
         entity_id=context.id,
         after={"part": part, "key": key, **content},
     )
-    return Saved(context, "saved", content, stored())
+    return Saved(context, "saved", content, now)
 
 
 def _replay(
     context: RoundContext, known: RoundChange, sha: str, content: dict[str, Any], now: Stored
 ) -> Saved:
+    """A change already stored, answered with the revision it left (not the group's
+    latest, which may be someone else's since: the next change resting on that would
+    overwrite it unseen) and the time it was made."""
     if known.round_id != context.id or known.content_sha256 != sha:
         raise Conflict.of("err_client_id_reused", client_id=known.client_id)
-    return Saved(context, "replayed", content, now)
+    if known.revision is None:  # recorded before changes kept their revision
+        return Saved(context, "replayed", content, now)
+    made = Stored(known.revision, known.changed_at, content)
+    return Saved(context, "replayed", content, made)
 
 
 # What is stored -------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""The revision of a round's document choice, as points and figures have one: a tablet's
-outbox sends the revision a change was made on, and a change made on an older one (the
-leader and a consultant both choosing documents) is shown as a conflict to settle
-instead of overwriting the other unseen. 0: nothing chosen yet.
+"""Revisions for a round's changes, as ratings have them: the revision of the round's
+document choice (0: nothing chosen yet), as points and figures have one, so that a change
+made on an older one (the leader and a consultant both choosing documents) is shown as a
+conflict to settle instead of overwriting the other unseen; and, on each recorded change,
+the revision it left, which a change sent twice is answered with (not the field group's
+latest, which may be someone else's since).
 
 Revision ID: 0013
 Revises: 0012
@@ -24,8 +26,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("documents_revision", sa.Integer(), server_default="0", nullable=False)
         )
+    with op.batch_alter_table("round_change") as batch:
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("round_change") as batch:
+        batch.drop_column("revision")
     with op.batch_alter_table("measurement_round") as batch:
         batch.drop_column("documents_revision")

@@ -240,7 +240,7 @@ def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_b
 
     # Submitting now would leave the changes behind: the page says so, nothing is sent.
     page.get_by_role("button", name="Indsend teamets del").tap()
-    expect(page.locator("#submit .outbox-guard")).to_contain_text("endnu kun gemt på denne enhed")
+    expect(page.locator("#submit .outbox-guard")).to_contain_text("ikke nået frem til serveren")
     measurement, points, figures = _stored(live_database, round_id)
     assert (measurement.status, points, figures) == ("open", {}, {})
 

@@ -259,6 +259,7 @@ def test_the_api_answers_the_round_and_takes_the_teams_figures(
     )
     assert typed.status_code == 200, typed.text
     assert typed.json()["revision"] == 1
+    assert "lang" not in typed.headers.get("set-cookie", "")  # one request's language only
     # Made on a revision someone else's change has since passed: refused, with the
     # stored value for the person to choose; nothing changes.
     stale = client.put(
@@ -305,6 +306,38 @@ def test_the_api_answers_the_round_and_takes_the_teams_figures(
     client.cookies.clear()
     sign_in(client, make_user(session, role=Role.ANALYST).username)
     assert client.get(f"/api/v1/rounds/{measurement.id}").status_code == 404  # not confirmed
+
+
+def test_a_change_sent_again_is_answered_with_the_revision_it_left(
+    client: TestClient, session: Session
+) -> None:
+    """A tablet's answer was lost and someone else saved the point meanwhile: the resent
+    change is answered with its own revision, so the tablet's next change meets the other
+    person's as a conflict instead of overwriting it unseen."""
+    make_instrument_version(session)
+    team = make_team(session)
+    measurement = open_round(client, session, team)
+    url = f"/api/v1/rounds/{measurement.id}/points/funding"
+    consultant = make_user(session, role=Role.CONSULTANT, teams=(team,))
+    leader = make_user(session, role=Role.TEAM_LEADER, teams=(team,))
+    first = {"level": 2, "client_id": str(uuid.uuid4()), "base_revision": 0}
+    headers = {"X-CSRF-Token": sign_in(client, consultant.username)}
+    assert client.put(url, json=first, headers=headers).json()["revision"] == 1
+    client.cookies.clear()
+    theirs = {"level": 4, "client_id": str(uuid.uuid4()), "base_revision": 1}
+    leader_headers = {"X-CSRF-Token": sign_in(client, leader.username)}
+    assert client.put(url, json=theirs, headers=leader_headers).json()["revision"] == 2
+    client.cookies.clear()
+    headers = {"X-CSRF-Token": sign_in(client, consultant.username)}
+
+    again = client.put(url, json=first, headers=headers).json()
+    assert (again["outcome"], again["revision"]) == ("replayed", 1)
+    next_change = {"level": 3, "client_id": str(uuid.uuid4()), "base_revision": 1}
+    stale = client.put(url, json=next_change, headers=headers)
+    assert stale.status_code == 409 and stale.json()["current"]["level"] == 4
+    session.expire_all()
+    [point] = session.exec(select(ImplementationRating)).all()
+    assert (point.level, point.revision, point.updated_by_id) == (4, 2, leader.id)
 
 
 def test_the_scoring_screen_shows_the_teams_figure_marked_as_the_teams(

@@ -110,24 +110,28 @@ async function downloadFile() {
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
 }
 
-// A round's part is submitted (or its assessment confirmed) only with none of this
-// person's changes of it still on the device: it would then stand without them, and they
-// would be refused when they arrived. The device is asked first (a change being written
-// counts too); with something waiting, the form says why, nothing is sent, and the
-// outbox tries to send at once.
+// A round's part is submitted (or its assessment confirmed) only with no change of it
+// left on the device, whoever made it (a consultant on the leader's tablet too): it would
+// then stand without them, and they would be refused when they arrived. The device is
+// asked first (a change being written counts too); with something waiting, or the device
+// not answering, the form says why, nothing is sent, and the outbox tries to send at once.
+// A browser without IndexedDB keeps nothing to wait for.
 async function guardRound(form) {
   const round = Number(form.dataset.outboxGuard);
   let waiting = false;
-  if (!status.noStorage) {
+  if ("indexedDB" in window) {
     await written();
-    const entries = await readAll("outbox").catch(() => []);
-    waiting = entries.some(
-      (entry) => entry && entry.user === me && core.isRoundMode(entry.mode) && entry.round_id === round,
-    );
+    try {
+      const entries = await readAll("outbox");
+      waiting = entries.some(
+        (entry) => entry && core.isRoundMode(entry.mode) && entry.round_id === round,
+      );
+    } catch (error) {
+      waiting = true; // not known: never submitted past a change that may be there
+    }
   }
   if (!waiting) {
-    form.dataset.outboxChecked = "1";
-    form.requestSubmit();
+    form.submit(); // no submit event: this check is not asked again
     return;
   }
   const message = form.querySelector(".outbox-guard");
@@ -143,10 +147,6 @@ async function guardRound(form) {
 export function onSubmit(event) {
   const form = event.target;
   if (form instanceof HTMLFormElement && form.dataset.outboxGuard) {
-    if (form.dataset.outboxChecked) {
-      delete form.dataset.outboxChecked; // asked just now: nothing waits
-      return;
-    }
     event.preventDefault();
     guardRound(form);
     return;

@@ -30,8 +30,11 @@ function describe(body) {
   } else if ("documents" in body) {
     text = plural("round_documents_chosen", (body.documents || []).length);
   } else if ("consultants" in body && (body.consultants || body.value !== null)) {
+    // A figure as typed stays as typed ("1.234" is a thousand in Danish); one the server
+    // stored is a number, written the page's way.
     const values = body.consultants || [body.value];
-    text = `${strings.figure} ${values.map((value) => number(value)).join("; ")}`;
+    const written = values.map((value) => (typeof value === "number" ? number(value) : value));
+    text = `${strings.figure} ${written.join("; ")}`;
   } else if ("consultants" in body) {
     text = strings.impl_not_answered;
   } else if (body.not_rated_reason !== null && body.not_rated_reason !== undefined) {
@@ -150,8 +153,8 @@ export function clearState(form) {
 
 // The buttons are gone with the state they were in: the item's heading takes focus.
 export function focusItem(form) {
-  const card = form.closest(".item-card");
-  if (card) card.focus({ preventScroll: true });
+  const card = form.closest(".item-card") || form; // a round's figure or its documents
+  card.focus({ preventScroll: true });
 }
 
 // `answer`: the server's answer; a rating's holds the value saved, a round's only its

@@ -136,10 +136,14 @@ export function onChange(event) {
 }
 
 // Typing in a text field is recorded after a second's pause (and at once when it loses
-// focus, by the change event).
+// focus, by the change event): a textarea anywhere, and a round's one-line fields too
+// (a figure, a note, a document's name), which a team may leave by closing the tablet.
 export function onInput(event) {
   const field = event.target;
-  if (!(field instanceof HTMLTextAreaElement)) return;
+  const typed =
+    field instanceof HTMLTextAreaElement ||
+    (field instanceof HTMLInputElement && field.type === "text" && field.closest("form[data-round]"));
+  if (!typed) return;
   const form = field.closest("form[data-outbox]");
   if (!form) return;
   clearTimeout(typing.get(form));
