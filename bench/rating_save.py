@@ -43,7 +43,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,15 +372,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def prepare_database(workdir: Path) -> tuple[dict[str, str], str]:
-    """Migrate a fresh database and load the demo data; the environment and a token."""
+def prepare_database(workdir: Path, user: str = BENCH_USER) -> tuple[dict[str, str], str]:
+    """Migrate a fresh database and load the demo data; the environment and a token of
+    ``user``."""
     env = clean_env(
         FIDELITY_DATABASE_URL=f"sqlite:///{workdir / 'fidelity.db'}",
         FIDELITY_ENVIRONMENT="development",  # demo data is refused in production
     )
     run_cli(["db", "upgrade"], env=env, cwd=workdir)
     run_cli(["demo"], env=env, cwd=workdir)
-    printed = run_cli(["users", "token", BENCH_USER, "--name", "benchmark"], env=env, cwd=workdir)
+    printed = run_cli(["users", "token", user, "--name", "benchmark"], env=env, cwd=workdir)
     token = next((word for word in printed.split() if word.startswith("ipsf_")), None)
     if token is None:
         raise BenchError(f"`fidelity users token` printed no ipsf_ token: {printed!r}")
@@ -570,46 +571,61 @@ def main() -> None:
         help="uvicorn workers for each server (default 1, as `fidelity start`)",
     )
     args = parser.parse_args()
+
+    def rating_target(server: Server, token: str) -> Target:
+        review_id, keys = plan_review(server.base_url, token)
+        return Target(server, f"/api/v1/reviews/{review_id}/ratings/", token, keys)
+
+    compare(
+        args,
+        name="rating save",
+        app_script=LUA_SCRIPT,
+        baseline_items=25,
+        prepare=prepare_database,
+        target_of=rating_target,
+    )
+
+
+def compare(
+    args: argparse.Namespace,
+    *,
+    name: str,
+    app_script: str,
+    baseline_items: int,
+    prepare: Callable[[Path], tuple[dict[str, str], str]],
+    target_of: Callable[[Server, str], Target],
+) -> None:
+    """The baseline and then the app, each measured at every number of connections, and
+    the report: the baseline's upsert over ``baseline_items`` items, the app through
+    ``app_script`` against the target ``target_of`` finds on a database ``prepare`` made."""
     if shutil.which("wrk") is None:
         fail("wrk is not installed; install it: apt-get install wrk")
-
-    print(f"rating save benchmark on {machine()}")
+    print(f"{name} benchmark on {machine()}")
     print(f"uvicorn workers per server: {args.workers}; wrk threads: {WRK_THREADS}")
     results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="bench-rating-save-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bench-save-") as folder:
         workdir = Path(folder)
-        script = workdir / "rating_save.lua"
-        script.write_text(LUA_SCRIPT)
+        baseline_script = workdir / "baseline.lua"
+        baseline_script.write_text(LUA_SCRIPT)
+        script = workdir / "app.lua"
+        script.write_text(app_script)
+        timing = {"duration": args.duration, "warmup": args.warmup}
         try:
             # The baseline, on a database file of its own.
             env = clean_env(BENCH_BASELINE_DB=str(workdir / "baseline.db"))
             with uvicorn_server(
                 "baseline", "bench.baseline:create_app", env=env, cwd=workdir, workers=args.workers
             ) as server:
-                keys = [f"item-{n:02d}" for n in range(1, 26)]
+                keys = [f"item-{n:02d}" for n in range(1, baseline_items + 1)]
                 target = Target(server, "/ratings/", None, keys)
-                results += measure(
-                    target,
-                    server="baseline",
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    script=script,
-                )
+                results += measure(target, server="baseline", script=baseline_script, **timing)
 
-            # The app, on a migrated database with the demo data and a fresh review.
-            env, token = prepare_database(workdir)
+            # The app, on a migrated database with the demo data.
+            env, token = prepare(workdir)
             with uvicorn_server(
                 "app", "app.main:create_app", env=env, cwd=workdir, workers=args.workers
             ) as server:
-                review_id, keys = plan_review(server.base_url, token)
-                target = Target(server, f"/api/v1/reviews/{review_id}/ratings/", token, keys)
-                results += measure(
-                    target,
-                    server="app",
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    script=script,
-                )
+                results += measure(target_of(server, token), server="app", script=script, **timing)
         except BenchError as error:
             fail(str(error))
     report(results, workers=args.workers)

@@ -25,9 +25,8 @@ It exits 0 whether or not the targets are met, and 1 only when it cannot measure
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,18 +35,13 @@ from app.scales.implementation import ImplementationDefinition  # noqa: E402
 from app.scales.loader import load_definition_file  # noqa: E402
 from bench.rating_save import (  # noqa: E402
     LUA_SCRIPT,
-    WRK_THREADS,
     BenchError,
-    Result,
+    Server,
     Target,
     api,
-    clean_env,
+    compare,
     fail,
-    machine,
-    measure,
-    report,
-    run_cli,
-    uvicorn_server,
+    prepare_database,
 )
 
 INSTRUMENT = Path(__file__).resolve().parent.parent / "scales/implementeringsstatus/2026.yaml"
@@ -61,22 +55,6 @@ def point_script() -> str:
     if RATING_BODY not in LUA_SCRIPT:
         raise BenchError("bench/rating_save.py's Lua script no longer has the body it had")
     return LUA_SCRIPT.replace(RATING_BODY, POINT_BODY)
-
-
-def prepare_database(workdir: Path) -> tuple[dict[str, str], str]:
-    """Migrate a fresh database and load the demo data; the environment and a token of
-    the Aarhus team leader."""
-    env = clean_env(
-        FIDELITY_DATABASE_URL=f"sqlite:///{workdir / 'fidelity.db'}",
-        FIDELITY_ENVIRONMENT="development",
-    )
-    run_cli(["db", "upgrade"], env=env, cwd=workdir)
-    run_cli(["demo"], env=env, cwd=workdir)
-    printed = run_cli(["users", "token", TEAM_LEADER, "--name", "benchmark"], env=env, cwd=workdir)
-    token = next((word for word in printed.split() if word.startswith("ipsf_")), None)
-    if token is None:
-        raise BenchError(f"`fidelity users token` printed no ipsf_ token: {printed!r}")
-    return env, token
 
 
 def open_round(base_url: str, token: str) -> tuple[int, list[str]]:
@@ -107,49 +85,23 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per run")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        fail("wrk is not installed; install it: apt-get install wrk")
 
-    print(f"round save benchmark on {machine()}")
-    print(f"uvicorn workers per server: {args.workers}; wrk threads: {WRK_THREADS}")
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="bench-round-save-") as folder:
-        workdir = Path(folder)
-        baseline_script = workdir / "rating_save.lua"
-        baseline_script.write_text(LUA_SCRIPT)
-        script = workdir / "round_save.lua"
-        try:
-            script.write_text(point_script())
-            env = clean_env(BENCH_BASELINE_DB=str(workdir / "baseline.db"))
-            with uvicorn_server(
-                "baseline", "bench.baseline:create_app", env=env, cwd=workdir, workers=args.workers
-            ) as server:
-                keys = [f"item-{n:02d}" for n in range(1, 17)]
-                target = Target(server, "/ratings/", None, keys)
-                results += measure(
-                    target,
-                    server="baseline",
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    script=baseline_script,
-                )
+    def round_target(server: Server, token: str) -> Target:
+        round_id, keys = open_round(server.base_url, token)
+        return Target(server, f"/api/v1/rounds/{round_id}/points/", token, keys)
 
-            env, token = prepare_database(workdir)
-            with uvicorn_server(
-                "app", "app.main:create_app", env=env, cwd=workdir, workers=args.workers
-            ) as server:
-                round_id, keys = open_round(server.base_url, token)
-                target = Target(server, f"/api/v1/rounds/{round_id}/points/", token, keys)
-                results += measure(
-                    target,
-                    server="app",
-                    duration=args.duration,
-                    warmup=args.warmup,
-                    script=script,
-                )
-        except BenchError as error:
-            fail(str(error))
-    report(results, workers=args.workers)
+    try:
+        script = point_script()
+    except BenchError as error:
+        fail(str(error))
+    compare(
+        args,
+        name="round save",
+        app_script=script,
+        baseline_items=16,
+        prepare=partial(prepare_database, user=TEAM_LEADER),
+        target_of=round_target,
+    )
 
 
 if __name__ == "__main__":

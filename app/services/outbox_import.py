@@ -170,38 +170,37 @@ def _apply(
 def _change(entry: dict[str, Any], number: int, client_id: str, base: object) -> RatingIn:
     """The entry's change, read as the rating API reads its body; an entry that is not a
     whole change is refused, naming what is wrong with it."""
+    mode = entry.get("mode")
+    if mode not in REVIEW_MODES:
+        raise Invalid.of("err_outbox_entry", number=number, reason="mode")
+    fields = _fields(entry, number, client_id, base, owner="review_id")
+    model = ConsensusIn if mode == "consensus" else RatingIn
+    return model.model_validate(fields)
+
+
+def _fields(
+    entry: dict[str, Any], number: int, client_id: str, base: object, *, owner: str
+) -> dict[str, Any]:
+    """What every change must name (its review or round, its item, a body) and rest on,
+    checked; its body with its id and base revision."""
     if base is None:
         # Every change from a tablet rests on a revision (0 for a first rating); one
         # without, or resting on a change refused here, is never saved unchecked.
         raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
-    mode = entry.get("mode")
-    if mode not in REVIEW_MODES:
-        raise Invalid.of("err_outbox_entry", number=number, reason="mode")
-    if not _is_id(entry.get("review_id")):
-        raise Invalid.of("err_outbox_entry", number=number, reason="review_id")
+    if not _is_id(entry.get(owner)):
+        raise Invalid.of("err_outbox_entry", number=number, reason=owner)
     item_key = entry.get("item_key")
     if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
         raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
     given = entry.get("body")
     if not isinstance(given, dict):  # not a change at all: never an empty rating
         raise Invalid.of("err_outbox_entry", number=number, reason="body")
-    model = ConsensusIn if mode == "consensus" else RatingIn
-    return model.model_validate({**given, "client_id": client_id, "base_revision": base})
+    return {**given, "client_id": client_id, "base_revision": base}
 
 
 def _round_change(entry: dict[str, Any], number: int, client_id: str, base: object) -> RoundChange:
     """A round's change, read as the round API reads its body."""
-    if base is None:  # as for a rating: never saved unchecked
-        raise Invalid.of("err_outbox_entry", number=number, reason="base_revision")
-    if not _is_id(entry.get("round_id")):
-        raise Invalid.of("err_outbox_entry", number=number, reason="round_id")
-    item_key = entry.get("item_key")
-    if not isinstance(item_key, str) or not _KEY.fullmatch(item_key):
-        raise Invalid.of("err_outbox_entry", number=number, reason="item_key")
-    given = entry.get("body")
-    if not isinstance(given, dict):
-        raise Invalid.of("err_outbox_entry", number=number, reason="body")
-    fields = {**given, "client_id": client_id, "base_revision": base}
+    fields = _fields(entry, number, client_id, base, owner="round_id")
     mode = entry.get("mode")
     if mode == "figure":
         return FigureIn.model_validate(fields)

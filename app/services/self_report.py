@@ -444,16 +444,30 @@ def _replay(
 # What is stored -------------------------------------------------------------------------
 
 
-def _stored_point(
+def _point_row(
     session: Session, context: RoundContext, rater: ImplementationRater, item_key: str
-) -> Stored:
-    row = session.exec(
+) -> ImplementationRating | None:
+    return session.exec(
         select(ImplementationRating).where(
             ImplementationRating.round_id == context.id,
             ImplementationRating.item_key == item_key,
             ImplementationRating.rater == rater,
         )
     ).first()
+
+
+def _figure_row(session: Session, context: RoundContext, input_key: str) -> TeamFigure | None:
+    return session.exec(
+        select(TeamFigure).where(
+            TeamFigure.round_id == context.id, TeamFigure.input_key == input_key
+        )
+    ).first()
+
+
+def _stored_point(
+    session: Session, context: RoundContext, rater: ImplementationRater, item_key: str
+) -> Stored:
+    row = _point_row(session, context, rater, item_key)
     if row is None:
         body = {"level": None, "description": None, "evidence_date": None}
         return Stored(0, None, body | {"evidence_document": None})
@@ -470,11 +484,7 @@ def _stored_point(
 
 
 def _stored_figure(session: Session, context: RoundContext, input_key: str) -> Stored:
-    row = session.exec(
-        select(TeamFigure).where(
-            TeamFigure.round_id == context.id, TeamFigure.input_key == input_key
-        )
-    ).first()
+    row = _figure_row(session, context, input_key)
     if row is None:
         return Stored(0, None, {"value": None, "consultants": None, "note": None})
     body = {"value": row.value, "consultants": row.consultants, "note": row.note}
@@ -500,13 +510,7 @@ def _apply_point(
     item_key: str,
     content: dict[str, Any],
 ) -> bool:
-    row = session.exec(
-        select(ImplementationRating).where(
-            ImplementationRating.round_id == context.id,
-            ImplementationRating.item_key == item_key,
-            ImplementationRating.rater == rater,
-        )
-    ).first()
+    row = _point_row(session, context, rater, item_key)
     evidence = date.fromisoformat(content["evidence_date"]) if content["evidence_date"] else None
     values = (
         content["level"],
@@ -535,11 +539,7 @@ def _apply_figure(
     input_key: str,
     content: dict[str, Any],
 ) -> bool:
-    row = session.exec(
-        select(TeamFigure).where(
-            TeamFigure.round_id == context.id, TeamFigure.input_key == input_key
-        )
-    ).first()
+    row = _figure_row(session, context, input_key)
     values = (content["value"], content["consultants"], content["note"])
     if row is not None:
         if (row.value, row.consultants, row.note) == values:

@@ -27,6 +27,7 @@ from app.models import (
 )
 from tests.browser.conftest import TABLET, sign_in
 from tests.browser.test_accessibility import violations
+from tests.browser.test_offline import ready, waiting
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.browser
@@ -181,27 +182,6 @@ def test_the_ambassador_adjusts_a_point_and_confirms_the_status(
     expect(page.locator("#point-basic-training .differs-flag")).to_contain_text("ambassadørerne 1")
 
 
-def ready(page: Page) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.outbox === 'ready'")
-
-
-def _waiting(page: Page) -> int:
-    """How many changes the device still holds."""
-    return int(
-        page.evaluate(
-            """() => new Promise((resolve, reject) => {
-                 const open = indexedDB.open('ips-fidelity');
-                 open.onsuccess = () => {
-                   const all = open.result.transaction('outbox').objectStore('outbox').getAll();
-                   all.onsuccess = () => resolve(all.result.length);
-                   all.onerror = () => reject(all.error);
-                 };
-                 open.onerror = () => reject(open.error);
-               })"""
-        )
-    )
-
-
 def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_back(
     forgiving_tablet: Page, live_server: str, live_database: str
 ) -> None:
@@ -236,7 +216,7 @@ def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_b
     page.get_by_label("Implementeringsplan").tap()
     expect(page.locator("#state-documents")).to_contain_text("1 dokument valgt")
     expect(page.locator("#connection")).to_contain_text("6 ændringer venter på at blive sendt")
-    assert _waiting(page) == 6  # each field left is a change; the contacts twice
+    assert waiting(page) == 6  # each field left is a change; the contacts twice
 
     # Submitting now would leave the changes behind: the page says so, nothing is sent.
     page.get_by_role("button", name="Indsend teamets del").tap()
@@ -261,7 +241,7 @@ def test_the_teams_part_filled_in_offline_is_kept_and_sent_when_the_network_is_b
         expect(state).to_contain_text("Gemt på serveren", timeout=15000)
     expect(page.locator("#state-documents")).to_contain_text("Gemt på serveren")
     expect(page.locator("#connection")).to_contain_text("Alle ændringer er gemt på serveren")
-    assert _waiting(page) == 0
+    assert waiting(page) == 0
     measurement, points, figures = _stored(live_database, round_id)
     assert points == {"regional-agreement": 3}
     assert figures["consultant-fte"] == 4.5 and figures["employer-contacts"] is None
