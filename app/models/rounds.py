@@ -35,7 +35,7 @@ class MeasurementRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: int = Field(foreign_key="team.id")
     year: int = Field(ge=2000, le=2100)
-    instrument_id: int = Field(foreign_key="scale_version.id")
+    instrument_id: int = Field(foreign_key="scale_version.id", index=True)
     review_id: int | None = Field(default=None, foreign_key="review.id", unique=True)
     status: str = Field(default=RoundStatus.OPEN, max_length=20)
     deadline: date

@@ -10,14 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, NotFound
-from app.models import Channel, ScaleKind, ScaleStatus, ScaleVersion, utcnow
+from app.models import (
+    Channel,
+    MeasurementRound,
+    Review,
+    Role,
+    ScaleKind,
+    ScaleStatus,
+    ScaleVersion,
+    utcnow,
+)
 from app.scales.implementation import ImplementationDefinition
 from app.scales.loader import AnyDefinition, fingerprint
 from app.scales.schema import ScaleDefinition
 from app.services import audit
+from app.services.access import Principal
 
 Outcome = Literal["published", "drafted", "unchanged"]
 
@@ -167,6 +178,80 @@ def list_scale_versions(
         statement = statement.where(ScaleVersion.status == ScaleStatus.PUBLISHED)
     rows = session.exec(statement).all()
     return sorted(rows, key=lambda row: (row.scale_key, _version_sort_key(row.version)))
+
+
+@dataclass(frozen=True)
+class VersionUse:
+    """A stored version as the list of versions shows it: the row (its definition not
+    read) and how many reviews (a fidelity scale) or measurements (an instrument) were
+    made with it."""
+
+    id: int
+    scale_key: str
+    version: str
+    kind: str
+    status: str
+    title_da: str
+    title_en: str
+    item_count: int
+    created_at: Any
+    published_at: Any
+    retired_at: Any
+    uses: int
+
+
+def may_see_drafts(principal: Principal) -> bool:
+    """Drafts are their authors' business: the administrators and the ambassadors, who
+    carry the measurement out, read them; nobody else learns of them."""
+    return principal.role in (Role.ADMIN, Role.AMBASSADOR)
+
+
+def version_uses(session: Session, *, principal: Principal) -> list[VersionUse]:
+    """Every version of every scale and instrument ``principal`` may see (drafts only for
+    those who may), by kind, key and then newest version first, each with its uses. Two
+    counts grouped by version over indexed columns; the definitions are not read."""
+    columns = (
+        col(ScaleVersion.id),
+        col(ScaleVersion.scale_key),
+        col(ScaleVersion.version),
+        col(ScaleVersion.kind),
+        col(ScaleVersion.status),
+        col(ScaleVersion.title_da),
+        col(ScaleVersion.title_en),
+        col(ScaleVersion.item_count),
+        col(ScaleVersion.created_at),
+        col(ScaleVersion.published_at),
+        col(ScaleVersion.retired_at),
+    )
+    statement = sa.select(*columns)
+    if not may_see_drafts(principal):
+        statement = statement.where(col(ScaleVersion.status) != ScaleStatus.DRAFT)
+    reviews = dict(
+        session.exec(
+            select(col(Review.scale_version_id), func.count()).group_by(
+                col(Review.scale_version_id)
+            )
+        ).all()
+    )
+    rounds = dict(
+        session.exec(
+            select(col(MeasurementRound.instrument_id), func.count()).group_by(
+                col(MeasurementRound.instrument_id)
+            )
+        ).all()
+    )
+    found = []
+    for row in session.execute(statement).mappings():
+        counts = rounds if row["kind"] == ScaleKind.IMPLEMENTATION else reviews
+        found.append(VersionUse(**row, uses=int(counts.get(row["id"], 0))))
+    return sorted(
+        found,
+        key=lambda use: (
+            use.kind != ScaleKind.FIDELITY,
+            use.scale_key,
+            _version_sort_key(use.version),
+        ),
+    )
 
 
 def definition_of(row: ScaleVersion) -> ScaleDefinition:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
-from app.models import Role
+from app.models import Role, ScaleKind
 from app.scales.schema import Item, Principle, Section
 from app.services import (
     action_plan,
@@ -94,6 +94,17 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
     return render(request, "home/index.html", context)
 
 
+@router.get("/scales", response_class=HTMLResponse, name="scale_list")
+def scale_list(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    versions = scale_service.version_uses(session, principal=principal)
+    context = {
+        "fidelity": [v for v in versions if v.kind == ScaleKind.FIDELITY],
+        "instruments": [v for v in versions if v.kind == ScaleKind.IMPLEMENTATION],
+        "with_drafts": scale_service.may_see_drafts(principal),
+    }
+    return render(request, "scales/index.html", context)
+
+
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")
 def scale_detail(
     request: Request,
@@ -103,7 +114,10 @@ def scale_detail(
     version: str,
     group: Literal["section", "principle"] = "section",
 ) -> Response:
-    row = scale_service.get_scale_version(session, key=key, version=version, visible_only=True)
+    drafts = scale_service.may_see_drafts(principal)
+    row = scale_service.get_scale_version(
+        session, key=key, version=version, visible_only=not drafts
+    )
     scale = scale_service.definition_of(row)
     groups: list[tuple[Section | Principle, list[Item]]]
     if group == "principle":

@@ -3,7 +3,8 @@ document choice (0: nothing chosen yet), as points and figures have one, so that
 made on an older one (the leader and a consultant both choosing documents) is shown as a
 conflict to settle instead of overwriting the other unseen; and, on each recorded change,
 the revision it left, which a change sent twice is answered with (not the field group's
-latest, which may be someone else's since).
+latest, which may be someone else's since). And an index on a round's instrument, which
+the list of scale versions counts the measurements of.
 
 Revision ID: 0013
 Revises: 0012
@@ -28,9 +29,11 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("round_change") as batch:
         batch.add_column(sa.Column("revision", sa.Integer(), nullable=True))
+    op.create_index("ix_measurement_round_instrument_id", "measurement_round", ["instrument_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_measurement_round_instrument_id", table_name="measurement_round")
     with op.batch_alter_table("round_change") as batch:
         batch.drop_column("revision")
     with op.batch_alter_table("measurement_round") as batch:

@@ -43,6 +43,8 @@ SIGNED_IN_PAGES = [
     "/national?lang=en&year=2024&sort=total&order=desc",
     "/reviews/1/feedback?lang=en",
     "/account",
+    "/scales",
+    "/scales?lang=en",
     "/scales/ips-25/2019",
     "/scales/ips-25/2019?group=principle",
     "/scales/ips-lignende/2024?lang=en",
@@ -59,6 +61,7 @@ ADMIN_PAGES = [
     "/admin/audit?lang=en",
     "/admin/outbox",
     "/admin/outbox?lang=en",
+    "/scales",
 ]
 
 

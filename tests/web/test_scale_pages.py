@@ -1,0 +1,100 @@
+"""The list of every scale and instrument version (issue 19's first step): what each
+version is, where it stands and how much has been measured with it; drafts only for those
+who may read them, and a draft's own page saying it is one."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, func, select
+
+from app.models import MeasurementRound, Review, Role, ScaleVersion, Team
+from tests.factories import (
+    make_instrument_version,
+    make_review,
+    make_scale_version,
+    make_team,
+    make_user,
+)
+from tests.web.signin import parse, sign_in
+
+
+def _rows(html: str, table: str) -> list[list[str]]:
+    page = parse(html)
+    return [
+        [cell.get_text(" ", strip=True) for cell in row.select("th, td")]
+        for row in page.select(f"table#{table} tbody tr")
+    ]
+
+
+def _world(session: Session) -> tuple[ScaleVersion, ScaleVersion, ScaleVersion]:
+    published = make_scale_version(session)
+    draft = make_scale_version(session, key="ips-lignende", version="2024", draft=True)
+    instrument = make_instrument_version(session)
+    team: Team = make_team(session)
+    for year in (2024, 2025):
+        make_review(session, team=team, visit_date=date(year, 3, 1), finalised=year == 2024)
+        session.add(
+            MeasurementRound(
+                team_id=team.id or 0,
+                year=year,
+                instrument_id=instrument.id or 0,
+                deadline=date(year, 2, 1),
+            )
+        )
+    session.commit()
+    return published, draft, instrument
+
+
+def test_every_version_is_listed_with_its_status_and_how_much_was_measured_with_it(
+    client: TestClient, session: Session
+) -> None:
+    published, draft, instrument = _world(session)
+    sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    response = client.get("/scales")
+    assert response.status_code == 200
+    reviews = session.exec(
+        select(func.count()).select_from(Review).where(Review.scale_version_id == published.id)
+    ).one()
+    assert reviews == 2
+    fidelity = _rows(response.text, "fidelity-versions")
+    assert [row[1:4] for row in fidelity] == [
+        ["2019", "offentliggjort", "25"],
+        ["2024", "kladde", str(draft.item_count)],
+    ]
+    assert fidelity[0][5] == "2 reviews" and fidelity[1][5] == "0 reviews"
+    assert fidelity[0][4].startswith("registreret ") and "offentliggjort" in fidelity[0][4]
+    page = parse(response.text)
+    links = [a["href"] for a in page.select("table#fidelity-versions tbody a")]
+    assert links == ["/scales/ips-25/2019", "/scales/ips-lignende/2024"]
+    assert "Kladder er også med" in page.select_one("main .hint").get_text()  # type: ignore[union-attr]
+    [row] = _rows(response.text, "instrument-versions")
+    assert row[1:4] == ["2026", "offentliggjort", str(instrument.item_count)]
+    assert row[5] == "2 målinger"
+    nav = page.select_one('nav.main-nav a[href="/scales"]')
+    assert nav is not None and nav.get("aria-current") == "page"
+
+    english = _rows(client.get("/scales?lang=en").text, "fidelity-versions")
+    assert english[1][2] == "draft" and english[0][5] == "2 reviews"
+
+
+def test_a_draft_is_shown_as_one_to_an_ambassador_and_to_nobody_else(
+    client: TestClient, session: Session
+) -> None:
+    _world(session)
+    sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    page = parse(client.get("/scales/ips-lignende/2024").text)
+    notice = page.select_one("main p.notice")
+    assert notice is not None and "Denne version er en kladde" in notice.get_text()
+    client.cookies.clear()
+
+    for role in (Role.TEAM_LEADER, Role.ANALYST, Role.CONSULTANT):
+        team = make_team(session)
+        user = make_user(session, role=role, teams=(team,) if role != Role.ANALYST else ())
+        sign_in(client, user.username)
+        listed = _rows(client.get("/scales").text, "fidelity-versions")
+        assert [row[1] for row in listed] == ["2019"], role
+        assert client.get("/scales/ips-lignende/2024").status_code == 404, role
+        assert client.get("/scales/ips-25/2019").status_code == 200, role
+        client.cookies.clear()
