@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
 from app.models import Role, ScaleKind
+from app.scales.compare import compare as compare_versions
 from app.scales.schema import Item, Principle, Section
 from app.services import (
     action_plan,
@@ -103,6 +104,40 @@ def scale_list(request: Request, session: SessionDep, principal: CurrentPrincipa
         "with_drafts": scale_service.may_see_drafts(principal),
     }
     return render(request, "scales/index.html", context)
+
+
+@router.get("/scales/compare", response_class=HTMLResponse, name="scale_compare")
+def scale_compare(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    before: Annotated[str, Query(max_length=100)] = "",
+    after: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    versions = [
+        v
+        for v in scale_service.version_uses(session, principal=principal)
+        if v.kind == ScaleKind.FIDELITY
+    ]
+    comparison = None
+    if before and after:
+        drafts = scale_service.may_see_drafts(principal)
+        chosen = []
+        for value in (before, after):
+            key, _, version = value.partition(":")
+            row = scale_service.get_scale_version(
+                session, key=key, version=version, visible_only=not drafts,
+                kind=ScaleKind.FIDELITY,
+            )  # fmt: skip
+            chosen.append(scale_service.definition_of(row))
+        comparison = compare_versions(chosen[0], chosen[1])
+    context = {
+        "versions": versions,
+        "before": before,
+        "after": after,
+        "comparison": comparison,
+    }
+    return render(request, "scales/compare.html", context)
 
 
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")

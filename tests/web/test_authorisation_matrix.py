@@ -445,6 +445,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/teams/{team_id}"): team_read(),
     ("GET", "/reviews/{review_id}"): review_read(),
     ("GET", "/scales"): anyone_signed_in(),
+    ("GET", "/scales/compare"): anyone_signed_in(),
     ("GET", "/scales/{key}/{version}"): Rule(
         {"any": EVERYONE}, target=lambda w, s: {"key": "ips-25", "version": "2019"}
     ),

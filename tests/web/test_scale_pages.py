@@ -98,3 +98,52 @@ def test_a_draft_is_shown_as_one_to_an_ambassador_and_to_nobody_else(
         assert client.get("/scales/ips-lignende/2024").status_code == 404, role
         assert client.get("/scales/ips-25/2019").status_code == 200, role
         client.cookies.clear()
+
+
+def test_two_versions_compared_on_a_page_with_the_changed_words_marked(
+    client: TestClient, session: Session
+) -> None:
+    _world(session)
+    sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    form = parse(client.get("/scales/compare").text)
+    options = [o["value"] for o in form.select("select#compare-before option") if o["value"]]
+    assert options == ["ips-25:2019", "ips-lignende:2024"]  # the draft too, for an ambassador
+    assert form.select_one('label[for="compare-after"]') is not None
+    assert form.select_one("#compare-summary") is None
+
+    response = client.get("/scales/compare?before=ips-25:2019&after=ips-lignende:2024")
+    assert response.status_code == 200
+    page = parse(response.text)
+    summary = {
+        div.dt.get_text(strip=True): div.dd.get_text(strip=True)
+        for div in page.select("#compare-summary > div")
+        if div.dt and div.dd
+    }
+    assert summary["Items tilføjet"] == "2" and summary["Items fjernet"] == "2"
+    added = page.select_one("#change-collaboration-treatment-provider-contact .flag")
+    assert added is not None and added.get_text(strip=True) == "tilføjet"
+    remapped = page.select_one("#change-caseworker-collaboration")
+    assert remapped is not None and "Principper p3-integration-with-treatment før" in (
+        remapped.get_text(" ", strip=True)
+    )
+    marked = page.select("#change-zero-exclusion-criteria .diff ins")
+    assert marked and all(m.select_one(".visually-hidden") for m in marked)
+    assert page.select("#change-zero-exclusion-criteria .diff del")
+
+    english = parse(client.get("/scales/compare?before=ips-25:2019&after=ips-25:2019&lang=en").text)
+    assert english.select_one("main .empty").get_text(strip=True) == (  # type: ignore[union-attr]
+        "Every item is the same in both versions."
+    )
+
+
+def test_a_draft_cannot_be_compared_by_those_who_may_not_see_it(
+    client: TestClient, session: Session
+) -> None:
+    _world(session)
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+    form = parse(client.get("/scales/compare").text)
+    options = [o["value"] for o in form.select("select#compare-before option") if o["value"]]
+    assert options == ["ips-25:2019"]
+    refused = client.get("/scales/compare?before=ips-25:2019&after=ips-lignende:2024")
+    assert refused.status_code == 404
+    assert client.get("/scales/compare?before=nonsense&after=ips-25:2019").status_code == 404

@@ -1,0 +1,175 @@
+"""Two versions of a fidelity scale side by side: which items were added and removed, and
+for each item both have (by key) whether it was reworded, re-banded, re-mapped to the
+principles or moved, with the words that changed marked. Plain functions over the parsed
+definitions: no database, nothing stored.
+
+An item is the same item in both versions when it has the same key; that is the promise
+a key makes (README, *Scales*). Whether a reworded item still measures the same thing is
+the expert panel's call, not this module's: it says what changed, in words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.scales.schema import Item, ScaleDefinition, Text
+
+Language = Literal["da", "en"]
+Mark = Literal["same", "removed", "added"]
+ItemState = Literal["added", "removed", "changed", "same"]
+_WORDS = re.compile(r"\s+|[^\s]+")
+
+
+@dataclass(frozen=True)
+class Reworded:
+    """One text of an item that reads differently: which (``title``, ``description``,
+    ``anchor 3``, ``checklist nurse``, ``banding label``), in which language, and its words
+    marked as kept, removed or added."""
+
+    what: str
+    language: Language
+    before: str
+    after: str
+
+    def marked(self) -> list[tuple[Mark, str]]:
+        """The text as runs of words kept, removed and added, in reading order."""
+        old, new = _WORDS.findall(self.before), _WORDS.findall(self.after)
+        runs: list[tuple[Mark, str]] = []
+        matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                runs.append(("same", "".join(old[i1:i2])))
+                continue
+            if i2 > i1:
+                runs.append(("removed", "".join(old[i1:i2])))
+            if j2 > j1:
+                runs.append(("added", "".join(new[j1:j2])))
+        return runs
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """What became of one item key from one version to the other."""
+
+    key: str
+    before: Item | None
+    after: Item | None
+    reworded: list[Reworded] = field(default_factory=list)
+    rebanded: bool = False  # how its score is worked out: kind, levels' bands, ticks' scores
+    principles: tuple[list[str], list[str]] | None = None  # before, after; None: the same
+    section: tuple[str, str] | None = None
+    number: tuple[int, int] | None = None
+
+    @property
+    def state(self) -> ItemState:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        changed = self.reworded or self.rebanded or self.principles or self.section
+        return "changed" if changed or self.number else "same"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two versions compared, item by item (the newer version's order, then what it no
+    longer has), with what changed about the scale as a whole."""
+
+    before: ScaleDefinition
+    after: ScaleDefinition
+    items: list[ItemChange]
+    levels_changed: bool
+    threshold: tuple[int, int] | None
+
+    def count(self, state: ItemState) -> int:
+        return sum(1 for item in self.items if item.state == state)
+
+    @property
+    def reworded(self) -> int:
+        return sum(1 for item in self.items if item.reworded)
+
+    @property
+    def rebanded(self) -> int:
+        return sum(1 for item in self.items if item.rebanded)
+
+    @property
+    def remapped(self) -> int:
+        return sum(1 for item in self.items if item.principles)
+
+
+def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
+    """``before`` and ``after`` compared by item key."""
+    old = {item.key: item for item in before.items}
+    new = {item.key: item for item in after.items}
+    items = [_item(old.get(item.key), item) for item in after.items]
+    items += [ItemChange(key, item, None) for key, item in old.items() if key not in new]
+    threshold = before.recommendation_threshold, after.recommendation_threshold
+    return Comparison(
+        before=before,
+        after=after,
+        items=items,
+        levels_changed=before.levels != after.levels,
+        threshold=threshold if threshold[0] != threshold[1] else None,
+    )
+
+
+def _item(before: Item | None, after: Item) -> ItemChange:
+    if before is None:
+        return ItemChange(after.key, None, after)
+    principles = (list(before.principles), list(after.principles))
+    return ItemChange(
+        key=after.key,
+        before=before,
+        after=after,
+        reworded=_reworded(before, after),
+        rebanded=_scoring(before) != _scoring(after),
+        principles=principles if set(principles[0]) != set(principles[1]) else None,
+        section=(before.section, after.section) if before.section != after.section else None,
+        number=(before.number, after.number) if before.number != after.number else None,
+    )
+
+
+def _texts(item: Item) -> dict[str, Text]:
+    """Every text of an item that a reviewer reads, by what it is."""
+    texts = {"title": item.title, "description": item.description}
+    for level, anchor in sorted((item.anchors or {}).items()):
+        texts[f"anchor {level}"] = anchor
+    if item.banding is not None:
+        texts["banding label"] = item.banding.label
+        texts["banding unit"] = item.banding.unit
+    if item.checklist is not None:
+        for entry in item.checklist.entries:
+            texts[f"checklist {entry.key}"] = entry.text
+    return texts
+
+
+def _reworded(before: Item, after: Item) -> list[Reworded]:
+    old, new = _texts(before), _texts(after)
+    found = []
+    for what in [*new, *(w for w in old if w not in new)]:
+        for language in ("da", "en"):
+            was = getattr(old[what], language) if what in old else ""
+            now = getattr(new[what], language) if what in new else ""
+            if was != now:
+                found.append(Reworded(what, language, was, now))
+    return found
+
+
+def _scoring(item: Item) -> object:
+    """What an item's score is worked out from, its wording aside."""
+    banding = item.banding
+    checklist = item.checklist
+    return (
+        item.kind,
+        item.per_consultant,
+        sorted(item.anchors or {}),
+        None
+        if banding is None
+        else (banding.precision, banding.minimum, banding.maximum, banding.bands),
+        None
+        if checklist is None
+        else ([entry.key for entry in checklist.entries], sorted(checklist.scores.items())),
+    )

@@ -1,0 +1,89 @@
+"""Two scale versions compared item by item, on crafted pairs made from the shipped IPS-25:
+each kind of change is found where it was made and nowhere else."""
+
+from __future__ import annotations
+
+from app.scales.compare import compare
+from app.scales.schema import Item, ScaleDefinition, ScoreBand, Text
+from tests.factories import shipped_scale
+
+
+def _with(scale: ScaleDefinition, *changed: Item, drop: str | None = None) -> ScaleDefinition:
+    by_key = {item.key: item for item in changed}
+    items = [by_key.get(item.key, item) for item in scale.items if item.key != drop]
+    items += [item for item in changed if item.key not in {i.key for i in scale.items}]
+    return scale.model_copy(update={"items": items, "version": "2027"})
+
+
+def _item(scale: ScaleDefinition, key: str) -> Item:
+    return next(item for item in scale.items if item.key == key)
+
+
+def test_the_same_version_has_no_differences() -> None:
+    scale = shipped_scale()
+    same = compare(scale, scale)
+    assert [item.state for item in same.items] == ["same"] * 25
+    assert (same.reworded, same.rebanded, same.remapped, same.levels_changed) == (0, 0, 0, False)
+    assert same.threshold is None
+
+
+def test_a_reworded_title_is_found_with_its_words_marked() -> None:
+    scale = shipped_scale()
+    first = scale.items[0]
+    title = Text(da=first.title.da + " i teamet", en=first.title.en)
+    result = compare(scale, _with(scale, first.model_copy(update={"title": title})))
+    [change] = [item for item in result.items if item.state != "same"]
+    assert change.key == first.key and not change.rebanded and change.principles is None
+    [reworded] = change.reworded
+    assert (reworded.what, reworded.language) == ("title", "da")
+    marked = reworded.marked()
+    assert marked[-1] == ("added", " i teamet") or ("added", "i teamet") in marked
+    assert "".join(text for mark, text in marked if mark != "added") == first.title.da
+    assert "".join(text for mark, text in marked if mark != "removed") == title.da
+
+
+def test_new_bands_are_a_new_way_of_scoring_and_nothing_else() -> None:
+    scale = shipped_scale()
+    banded = _item(scale, "caseload-size")
+    assert banded.banding is not None
+    bands = list(banded.banding.bands)
+    bands[0] = ScoreBand(score=bands[0].score, min=bands[0].min, max=(bands[0].max or 0) + 1)
+    bands[1] = ScoreBand(score=bands[1].score, min=(bands[1].min or 0) + 1, max=bands[1].max)
+    rebanded = banded.model_copy(
+        update={"banding": banded.banding.model_copy(update={"bands": bands})}
+    )
+    result = compare(scale, _with(scale, rebanded))
+    [change] = [item for item in result.items if item.state != "same"]
+    assert change.key == "caseload-size" and change.rebanded and change.reworded == []
+    assert result.rebanded == 1 and result.reworded == 0
+
+
+def test_other_principles_a_removed_item_and_an_added_one() -> None:
+    scale = shipped_scale()
+    third = scale.items[2]
+    other = [p.key for p in scale.principles if p.key not in third.principles][:1]
+    remapped = third.model_copy(update={"principles": other})
+    added = scale.items[0].model_copy(update={"key": "education-goal", "number": 26})
+    removed = scale.items[-1].key
+    result = compare(scale, _with(scale, remapped, added, drop=removed))
+    states = {item.key: item.state for item in result.items if item.state != "same"}
+    assert states == {third.key: "changed", "education-goal": "added", removed: "removed"}
+    change = next(item for item in result.items if item.key == third.key)
+    assert change.principles == (list(third.principles), other)
+    assert (result.count("added"), result.count("removed"), result.remapped) == (1, 1, 1)
+    assert result.items[-1].key == removed  # what the newer version no longer has, last
+
+
+def test_the_ips_like_variant_replaces_the_psychiatry_items_with_its_own() -> None:
+    """The shipped IPS-like scale has its own items for working with the treatment
+    provider where the IPS-25 has the team's integration with psychiatry, and rewords
+    some others."""
+    result = compare(shipped_scale(), shipped_scale("ips-lignende", "2024"))
+    added = {item.key for item in result.items if item.state == "added"}
+    removed = {item.key for item in result.items if item.state == "removed"}
+    assert added == {
+        "collaboration-treatment-provider-assignment",
+        "collaboration-treatment-provider-contact",
+    }
+    assert removed == {"integration-team-assignment", "integration-team-contact"}
+    assert result.reworded >= 1 and result.count("same") >= 15
