@@ -56,6 +56,12 @@ class Review(SQLModel, table=True):
             sqlite_where=text("status != 'finalised'"),
             postgresql_where=text("status != 'finalised'"),
         ),
+        Index(  # the reviews under way by scale version: few, whatever the history
+            "ix_review_open_scale_version",
+            "scale_version_id",
+            sqlite_where=text("status != 'finalised'"),
+            postgresql_where=text("status != 'finalised'"),
+        ),
         Index(  # finalised reviews by date: the national figures read only this index
             "ix_review_finalised_visit",
             "visit_date",

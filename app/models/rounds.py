@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import JsonType, timestamp
@@ -30,6 +30,13 @@ class MeasurementRound(SQLModel, table=True):
         ),
         Index("uq_measurement_round_team_id_year", "team_id", "year", unique=True),
         Index("ix_measurement_round_year_team_id", "year", "team_id"),
+        # The rounds still to be confirmed, by instrument: few, whatever the history.
+        Index(
+            "ix_measurement_round_unconfirmed",
+            "instrument_id",
+            sqlite_where=text("assessed_at IS NULL"),
+            postgresql_where=text("assessed_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

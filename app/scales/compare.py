@@ -61,7 +61,8 @@ class ItemChange:
     rebanded: bool = False  # how its score is worked out: kind, levels' bands, ticks' scores
     principles: tuple[list[str], list[str]] | None = None  # before, after; None: the same
     section: tuple[str, str] | None = None
-    number: tuple[int, int] | None = None
+    evidence: tuple[list[str], list[str]] | None = None  # the sources a reviewer uses
+    number: tuple[int, int] | None = None  # said, but alone not a change of the item
 
     @property
     def state(self) -> ItemState:
@@ -69,8 +70,8 @@ class ItemChange:
             return "added"
         if self.after is None:
             return "removed"
-        changed = self.reworded or self.rebanded or self.principles or self.section
-        return "changed" if changed or self.number else "same"
+        changed = self.reworded or self.rebanded or self.principles or self.section or self.evidence
+        return "changed" if changed else "same"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,25 @@ class Comparison:
     def remapped(self) -> int:
         return sum(1 for item in self.items if item.principles)
 
+    def principle_names(self, keys: list[str], language: Language) -> str:
+        """Principles by number and title ("3. Integration …"), as either version names
+        them; a key neither knows, as it is."""
+        titles = {
+            p.key: f"{p.number}. {p.title.get(language)}"
+            for p in [*self.before.principles, *self.after.principles]
+        }
+        return "; ".join(titles.get(key, key) for key in keys)
+
+    def section_name(self, key: str, language: Language) -> str:
+        titles = {
+            s.key: s.title.get(language) for s in [*self.before.sections, *self.after.sections]
+        }
+        return titles.get(key, key)
+
+    def other_language_only(self, item: ItemChange, language: Language) -> bool:
+        """Whether an item's words changed only in the other language."""
+        return bool(item.reworded) and all(r.language != language for r in item.reworded)
+
 
 def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
     """``before`` and ``after`` compared by item key."""
@@ -111,7 +131,7 @@ def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
         before=before,
         after=after,
         items=items,
-        levels_changed=before.levels != after.levels,
+        levels_changed=_bands(before) != _bands(after),
         threshold=threshold if threshold[0] != threshold[1] else None,
     )
 
@@ -128,7 +148,20 @@ def _item(before: Item | None, after: Item) -> ItemChange:
         rebanded=_scoring(before) != _scoring(after),
         principles=principles if set(principles[0]) != set(principles[1]) else None,
         section=(before.section, after.section) if before.section != after.section else None,
+        evidence=(list(before.evidence), list(after.evidence))
+        if set(before.evidence) != set(after.evidence)
+        else None,
         number=(before.number, after.number) if before.number != after.number else None,
+    )
+
+
+def _bands(scale: ScaleDefinition) -> object:
+    """How a total or mean becomes a level, the levels' names aside."""
+    levels = scale.levels
+    return (
+        levels.basis,
+        levels.precision,
+        sorted((band.key, band.min, band.max) for band in levels.bands),
     )
 
 

@@ -18,6 +18,7 @@ from app.models import (
     Channel,
     MeasurementRound,
     Review,
+    ReviewStatus,
     Role,
     ScaleKind,
     ScaleStatus,
@@ -206,44 +207,44 @@ def may_see_drafts(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.AMBASSADOR)
 
 
-def version_uses(session: Session, *, principal: Principal) -> list[VersionUse]:
-    """Every version of every scale and instrument ``principal`` may see (drafts only for
-    those who may), by kind, key and then newest version first, each with its uses. Two
-    counts grouped by version over indexed columns; the definitions are not read."""
-    columns = (
-        col(ScaleVersion.id),
-        col(ScaleVersion.scale_key),
-        col(ScaleVersion.version),
-        col(ScaleVersion.kind),
-        col(ScaleVersion.status),
-        col(ScaleVersion.title_da),
-        col(ScaleVersion.title_en),
-        col(ScaleVersion.item_count),
-        col(ScaleVersion.created_at),
-        col(ScaleVersion.published_at),
-        col(ScaleVersion.retired_at),
-    )
-    statement = sa.select(*columns)
+def may_see_uses(principal: Principal) -> bool:
+    """How many finalised reviews and confirmed measurements a version has is a national
+    figure: for those with a national view, not for a team's own people."""
+    return principal.role in (Role.ADMIN, Role.AMBASSADOR, Role.ANALYST)
+
+
+_VERSION_COLUMNS = (
+    col(ScaleVersion.id),
+    col(ScaleVersion.scale_key),
+    col(ScaleVersion.version),
+    col(ScaleVersion.kind),
+    col(ScaleVersion.status),
+    col(ScaleVersion.title_da),
+    col(ScaleVersion.title_en),
+    col(ScaleVersion.item_count),
+    col(ScaleVersion.created_at),
+    col(ScaleVersion.published_at),
+    col(ScaleVersion.retired_at),
+)
+
+
+def version_uses(
+    session: Session, *, principal: Principal, kind: ScaleKind | None = None, counted: bool = True
+) -> list[VersionUse]:
+    """Every version (of ``kind``, or of every kind) ``principal`` may see (drafts only for
+    those who may), by kind, key and then newest version first, their definitions not
+    read. With ``counted``, and for those who may see them, each with its finalised
+    reviews or confirmed measurements (else 0)."""
+    statement = sa.select(*_VERSION_COLUMNS)
+    if kind is not None:
+        statement = statement.where(col(ScaleVersion.kind) == kind)
     if not may_see_drafts(principal):
         statement = statement.where(col(ScaleVersion.status) != ScaleStatus.DRAFT)
-    reviews = dict(
-        session.exec(
-            select(col(Review.scale_version_id), func.count()).group_by(
-                col(Review.scale_version_id)
-            )
-        ).all()
-    )
-    rounds = dict(
-        session.exec(
-            select(col(MeasurementRound.instrument_id), func.count()).group_by(
-                col(MeasurementRound.instrument_id)
-            )
-        ).all()
-    )
-    found = []
-    for row in session.execute(statement).mappings():
-        counts = rounds if row["kind"] == ScaleKind.IMPLEMENTATION else reviews
-        found.append(VersionUse(**row, uses=int(counts.get(row["id"], 0))))
+    counts = _uses(session) if counted and may_see_uses(principal) else {}
+    found = [
+        VersionUse(**row, uses=counts.get(row["id"], 0))
+        for row in session.execute(statement).mappings()
+    ]
     return sorted(
         found,
         key=lambda use: (
@@ -252,6 +253,31 @@ def version_uses(session: Session, *, principal: Principal) -> list[VersionUse]:
             _version_sort_key(use.version),
         ),
     )
+
+
+def _uses(session: Session) -> dict[int, int]:
+    """Finalised reviews per scale version and confirmed rounds per instrument version.
+    Each is all of them (a covering index) less those still under way (a partial index of
+    the few): a count by version that reads few table rows, whatever the history."""
+    review = col(Review.scale_version_id)
+    instrument = col(MeasurementRound.instrument_id)
+    all_reviews = session.exec(select(review, func.count()).group_by(review)).all()
+    open_reviews = session.exec(
+        select(review, func.count())
+        .where(col(Review.status) != ReviewStatus.FINALISED)
+        .group_by(review)
+    ).all()
+    all_rounds = session.exec(select(instrument, func.count()).group_by(instrument)).all()
+    unconfirmed = session.exec(
+        select(instrument, func.count())
+        .where(col(MeasurementRound.assessed_at).is_(None))
+        .group_by(instrument)
+    ).all()
+    counts: dict[int, int] = {}
+    for rows, sign in ((all_reviews, 1), (open_reviews, -1), (all_rounds, 1), (unconfirmed, -1)):
+        for version_id, count in rows:
+            counts[version_id] = counts.get(version_id, 0) + sign * int(count)
+    return counts
 
 
 def definition_of(row: ScaleVersion) -> ScaleDefinition:

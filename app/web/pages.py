@@ -102,6 +102,7 @@ def scale_list(request: Request, session: SessionDep, principal: CurrentPrincipa
         "fidelity": [v for v in versions if v.kind == ScaleKind.FIDELITY],
         "instruments": [v for v in versions if v.kind == ScaleKind.IMPLEMENTATION],
         "with_drafts": scale_service.may_see_drafts(principal),
+        "with_uses": scale_service.may_see_uses(principal),
     }
     return render(request, "scales/index.html", context)
 
@@ -114,11 +115,9 @@ def scale_compare(
     before: Annotated[str, Query(max_length=100)] = "",
     after: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    versions = [
-        v
-        for v in scale_service.version_uses(session, principal=principal)
-        if v.kind == ScaleKind.FIDELITY
-    ]
+    versions = scale_service.version_uses(
+        session, principal=principal, kind=ScaleKind.FIDELITY, counted=False
+    )
     comparison = None
     if before and after:
         drafts = scale_service.may_see_drafts(principal)

@@ -87,3 +87,37 @@ def test_the_ips_like_variant_replaces_the_psychiatry_items_with_its_own() -> No
     }
     assert removed == {"integration-team-assignment", "integration-team-contact"}
     assert result.reworded >= 1 and result.count("same") >= 15
+
+
+def test_other_evidence_is_a_change_and_a_new_number_alone_is_not() -> None:
+    scale = shipped_scale()
+    first = scale.items[0]
+    other = [source for source in ("OBS", "ISP", "MIS") if source not in first.evidence][:1]
+    evidence = first.model_copy(update={"evidence": other})
+    result = compare(scale, _with(scale, evidence))
+    [change] = [item for item in result.items if item.state != "same"]
+    assert change.evidence == (list(first.evidence), other)
+    # An item put first renumbers the rest: they are the same items.
+    added = first.model_copy(update={"key": "new-first", "number": 1})
+    shifted = [item.model_copy(update={"number": item.number + 1}) for item in scale.items]
+    moved = scale.model_copy(update={"items": [added, *shifted], "version": "2027"})
+    result = compare(scale, moved)
+    assert result.count("added") == 1 and result.count("same") == 25
+    assert next(i for i in result.items if i.key == first.key).number == (1, 2)
+
+
+def test_a_level_renamed_is_not_new_bands() -> None:
+    scale = shipped_scale()
+    bands = list(scale.levels.bands)
+    bands[0] = bands[0].model_copy(update={"title": Text(da="Fremragende", en="Excellent")})
+    renamed = scale.model_copy(
+        update={"levels": scale.levels.model_copy(update={"bands": bands}), "version": "2027"}
+    )
+    assert not compare(scale, renamed).levels_changed
+    moved = list(scale.levels.bands)
+    moved[0] = moved[0].model_copy(update={"min": moved[0].min + 1})
+    moved[1] = moved[1].model_copy(update={"max": moved[1].max + 1})
+    rebanded = scale.model_copy(
+        update={"levels": scale.levels.model_copy(update={"bands": moved}), "version": "2027"}
+    )
+    assert compare(scale, rebanded).levels_changed
