@@ -207,6 +207,20 @@ def may_see_drafts(principal: Principal) -> bool:
     return principal.role in (Role.ADMIN, Role.AMBASSADOR)
 
 
+def readable_version(
+    session: Session,
+    *,
+    principal: Principal,
+    key: str,
+    version: str,
+    kind: ScaleKind | None = None,
+) -> ScaleVersion:
+    """The stored version if ``principal`` may read it (a draft only if they may see
+    drafts); NotFound otherwise, for a draft as for a version that does not exist."""
+    drafts = may_see_drafts(principal)
+    return get_scale_version(session, key=key, version=version, visible_only=not drafts, kind=kind)
+
+
 def may_see_uses(principal: Principal) -> bool:
     """How many finalised reviews and confirmed measurements a version has is a national
     figure: for those with a national view, not for a team's own people."""

@@ -120,14 +120,12 @@ def scale_compare(
     )
     comparison = None
     if before and after:
-        drafts = scale_service.may_see_drafts(principal)
         chosen = []
         for value in (before, after):
             key, _, version = value.partition(":")
-            row = scale_service.get_scale_version(
-                session, key=key, version=version, visible_only=not drafts,
-                kind=ScaleKind.FIDELITY,
-            )  # fmt: skip
+            row = scale_service.readable_version(
+                session, principal=principal, key=key, version=version, kind=ScaleKind.FIDELITY
+            )
             chosen.append(scale_service.definition_of(row))
         comparison = compare_versions(chosen[0], chosen[1])
     context = {
@@ -148,10 +146,7 @@ def scale_detail(
     version: str,
     group: Literal["section", "principle"] = "section",
 ) -> Response:
-    drafts = scale_service.may_see_drafts(principal)
-    row = scale_service.get_scale_version(
-        session, key=key, version=version, visible_only=not drafts
-    )
+    row = scale_service.readable_version(session, principal=principal, key=key, version=version)
     scale = scale_service.definition_of(row)
     groups: list[tuple[Section | Principle, list[Item]]]
     if group == "principle":
