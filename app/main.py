@@ -38,6 +38,7 @@ from app.web import (
     planning_pages,
     review_pages,
     round_pages,
+    scale_pages,
     scoring_pages,
     signin,
     team_pages,
@@ -58,6 +59,7 @@ ROUTERS = (
     planning_pages.router,  # before review_pages: /reviews/new is not /reviews/{review_id}
     scoring_pages.router,
     pages.router,
+    scale_pages.router,
     team_pages.router,
     review_pages.router,
     feedback_pages.router,

@@ -75,6 +75,7 @@ ROLES = {
     "ambassador": "amb.hovedstaden",
     "team_leader": "leder.kobenhavn",
     "analyst": "analytiker.star",
+    "panel_member": "panel.bjerg",
 }
 HTMX = {"HX-Request": "true"}
 DOWNLOAD_TYPES = ("text/csv", "application/pdf", "spreadsheetml", "application/zip")
@@ -326,6 +327,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         # can be measured (the page that says so)
         "token": ["no-such-invitation"],
         "scale": scales,
+        "item_key": ["caseload-size", "team-leader-role", "rapid-education-contact"],
         "mode": ["score", "consensus"],
         # query parameters: each value below becomes a variant of the route
         "year": [str(int(years[0]) - 5)] if years and years[0] else [],
@@ -413,10 +415,16 @@ def _paths(template: str, values: dict[str, list[str]]) -> Iterator[str]:
     if not names:
         yield template
         return
-    if names == ["key", "version"]:
+    if names[:2] == ["key", "version"]:
         for scale in values["scale"]:
             key, version = scale.split("|")
-            yield template.replace("{key}", key).replace("{version}", version)
+            path = template.replace("{key}", key).replace("{version}", version)
+            if names[2:] == ["item_key"]:
+                # the first item of each kind, in whichever version has it
+                for item in values["item_key"]:
+                    yield path.replace("{item_key}", item)
+            else:
+                yield path
         return
     missing = [name for name in names if not values.get(name)]
     if missing:

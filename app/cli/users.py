@@ -31,7 +31,10 @@ def _read_password(password_stdin: bool) -> str | None:
 @cli.command("create")
 def users_create(
     username: str,
-    role: Annotated[str, typer.Option(help="admin, ambassador, team_leader or analyst.")],
+    role: Annotated[
+        str,
+        typer.Option(help="admin, ambassador, team_leader, analyst, consultant or panel_member."),
+    ],
     region: Annotated[
         list[int] | None,
         typer.Option(help="Official region code (e.g. 1084), for ambassadors; repeatable."),

@@ -23,7 +23,9 @@ from app.models.feedback import ActionItem, TeamComment
 from app.models.kinds import (
     FINALISED,
     ActionStatus,
+    Approval,
     Channel,
+    Decision,
     ImplementationRater,
     ProgramType,
     RaterKind,
@@ -53,13 +55,16 @@ from app.models.rounds import (
     TeamFigure,
 )
 from app.models.trail import AuditEvent, FiguresVersion
+from app.models.workshop import ScaleComment, ScaleDecision
 
 __all__ = [
     "ActionItem",
     "ActionStatus",
+    "Approval",
     "ApiToken",
     "AuditEvent",
     "Channel",
+    "Decision",
     "FINALISED",
     "FiguresVersion",
     "ImplementationRater",
@@ -80,6 +85,8 @@ __all__ = [
     "Role",
     "RoundChange",
     "RoundStatus",
+    "ScaleComment",
+    "ScaleDecision",
     "ScaleKind",
     "ScaleStatus",
     "ScaleVersion",

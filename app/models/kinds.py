@@ -19,10 +19,31 @@ class Role(StrEnum):
     TEAM_LEADER = "team_leader"
     ANALYST = "analyst"
     CONSULTANT = "consultant"  # a team's consultant, invited by its leader for the self-report
+    PANEL_MEMBER = "panel_member"  # the expert panel or working group: drafts scale versions
 
 
 class ScaleStatus(StrEnum):
     DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Approval(StrEnum):
+    """Where a draft stands on its way to publication (a published or retired version
+    keeps the state it was published from: approved)."""
+
+    EDITING = "editing"  # the panel is working on it
+    AWAITING = "awaiting"  # sent for approval; not edited until approved or sent back
+    APPROVED = "approved"  # an administrator may publish it
+
+
+class Decision(StrEnum):
+    """A step on a draft's way, as its history lists them."""
+
+    SENT = "sent"  # sent for approval
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"  # sent back to the panel with a reason
+    WITHDRAWN = "withdrawn"  # taken back by the panel to go on editing
     PUBLISHED = "published"
     RETIRED = "retired"
 

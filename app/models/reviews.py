@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.models.columns import JsonType, timestamp
-from app.models.kinds import RaterKind, ReviewStatus, ScaleKind, ScaleStatus, one_of
+from app.models.kinds import Approval, RaterKind, ReviewStatus, ScaleKind, ScaleStatus, one_of
 
 
 class ScaleVersion(SQLModel, table=True):
@@ -20,6 +20,7 @@ class ScaleVersion(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(one_of("status", ScaleStatus), name="status"),
         CheckConstraint(one_of("kind", ScaleKind), name="kind"),
+        CheckConstraint(one_of("approval", Approval), name="approval"),
         Index("uq_scale_version_scale_key_version", "scale_key", "version", unique=True),
     )
 
@@ -41,6 +42,20 @@ class ScaleVersion(SQLModel, table=True):
     created_at: datetime = timestamp()
     published_at: datetime | None = timestamp(nullable=True)
     retired_at: datetime | None = timestamp(nullable=True)
+    # The workshop: where a draft stands, how often it was changed (a form made on an
+    # older revision is a conflict, not an overwrite), what it was started from, and who
+    # made, approved and published it.
+    approval: str = Field(
+        default=Approval.EDITING,
+        max_length=20,
+        sa_column_kwargs={"server_default": Approval.EDITING.value},
+    )
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    based_on_id: int | None = Field(default=None, foreign_key="scale_version.id")
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    approved_at: datetime | None = timestamp(nullable=True)
+    published_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
 
 class Review(SQLModel, table=True):

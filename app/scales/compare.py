@@ -65,6 +65,12 @@ class ItemChange:
     number: tuple[int, int] | None = None  # said, but alone not a change of the item
 
     @property
+    def meaning_changed(self) -> bool:
+        """Whether what the item measures may have changed: its words or how it is scored
+        (principles, section and sources aside)."""
+        return bool(self.reworded or self.rebanded)
+
+    @property
     def state(self) -> ItemState:
         if self.before is None:
             return "added"
@@ -136,6 +142,27 @@ def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
     )
 
 
+def comparable_keys(one: ScaleDefinition, other: ScaleDefinition) -> frozenset[str]:
+    """The items whose scores in ``one`` and ``other`` may be compared (the trend charts'
+    question): within a version, all; across versions, those with the same key whose words
+    and scoring are the same, and those the panel marked comparable in the newer version's
+    crosswalk over the older."""
+    if one is other or (one.key == other.key and one.version == other.version):
+        return frozenset(item.key for item in one.items)
+    marked: set[str] = set()
+    for newer, older in ((one, other), (other, one)):
+        crosswalk = newer.crosswalk
+        if crosswalk is not None and newer.key == older.key and crosswalk.base == older.version:
+            marked.update(crosswalk.comparable)
+    theirs = {item.key: item for item in other.items}
+    return frozenset(
+        item.key
+        for item in one.items
+        if item.key in theirs
+        and (item.key in marked or not _item(theirs[item.key], item).meaning_changed)
+    )
+
+
 def _item(before: Item | None, after: Item) -> ItemChange:
     if before is None:
         return ItemChange(after.key, None, after)
@@ -176,6 +203,10 @@ def _texts(item: Item) -> dict[str, Text]:
     if item.checklist is not None:
         for entry in item.checklist.entries:
             texts[f"checklist {entry.key}"] = entry.text
+    if item.target is not None:
+        texts["target"] = item.target.label
+        texts["target met"] = item.target.met
+        texts["target cases"] = item.target.cases
     return texts
 
 
@@ -205,4 +236,7 @@ def _scoring(item: Item) -> object:
         None
         if checklist is None
         else ([entry.key for entry in checklist.entries], sorted(checklist.scores.items())),
+        None
+        if item.target is None
+        else (item.target.share, item.target.precision, item.target.bands),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,20 @@ def load_definition_file(path: Path) -> AnyDefinition:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScaleFileError([Problem(shown, 1, f"cannot read the file: {error}")]) from None
+    return load_definition_text(text, shown=shown, path=path)
+
+
+MoreRules = Callable[[AnyDefinition], list[tuple[Loc, str]]]
+
+
+def load_definition_text(
+    text: str, *, shown: str, path: Path | None = None, more_rules: MoreRules | None = None
+) -> AnyDefinition:
+    """The scale or instrument ``text`` defines (a file's contents, or an upload named
+    ``shown`` in the problems), or :class:`ScaleFileError` with every problem. With a
+    ``path``, the key and version must also match where the file lies; ``more_rules``
+    are rules beyond the file itself (how it stands to the versions before it), asked
+    only of a definition that is valid on its own, their problems placed at lines too."""
     try:
         tree = YAML(typ="rt", pure=True).load(text)
     except MarkedYAMLError as error:
@@ -85,7 +100,7 @@ def load_definition_file(path: Path) -> AnyDefinition:
         raise ScaleFileError([Problem(shown, line, f"YAML: {what}")]) from None
     if not isinstance(tree, CommentedMap):
         raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
-    problems = _placement_problems(path, tree)
+    problems = _placement_problems(path, tree) if path is not None else []
     model: type[AnyDefinition] = (
         ImplementationDefinition if tree.get("kind") == "implementation" else ScaleDefinition
     )
@@ -93,6 +108,9 @@ def load_definition_file(path: Path) -> AnyDefinition:
         scale = model.model_validate(_plain(tree))
     except ValidationError as error:
         problems += _problems(shown, tree, error)
+    else:
+        for loc, message in more_rules(scale) if more_rules is not None else []:
+            problems.append(Problem(shown, _line(tree, loc), message))
     if problems:
         raise ScaleFileError(sorted(problems, key=lambda problem: problem.line))
     return scale
@@ -171,12 +189,19 @@ def _map_key(node: CommentedMap, part: str | int) -> Any:
 
 
 def _problems(path: str, tree: CommentedMap, error: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
+    return [Problem(path, _line(tree, loc), message) for loc, message in located_problems(error)]
+
+
+def located_problems(error: ValidationError) -> list[tuple[Loc, str]]:
+    """Every problem a validation found, each with the location of the field it concerns
+    (where a file puts it on a line and a form beside a field)."""
+    problems: list[tuple[Loc, str]] = []
     for detail in error.errors():
         loc: Loc = tuple(part for part in detail["loc"] if part != "[key]")
         if detail["type"] == "scale_rules":
-            for rule_loc, message in detail["ctx"]["problems"]:
-                problems.append(Problem(path, _line(tree, rule_loc), message))
+            problems += [
+                (tuple(rule_loc), message) for rule_loc, message in detail["ctx"]["problems"]
+            ]
             continue
         where = _dotted(loc)
         if detail["type"] == "extra_forbidden":
@@ -187,8 +212,24 @@ def _problems(path: str, tree: CommentedMap, error: ValidationError) -> list[Pro
             message = f"missing field {where!r}"
         else:
             message = f"{where}: {detail['msg']}" if where else detail["msg"]
-        problems.append(Problem(path, _line(tree, loc), message))
+        problems.append((loc, message))
     return problems
+
+
+def validate_data(
+    data: dict[str, Any], *, more_rules: MoreRules | None = None
+) -> tuple[AnyDefinition | None, list[tuple[Loc, str]]]:
+    """A definition from plain data (a form's), checked exactly as a file is: the
+    definition, or None and every problem at the location it concerns."""
+    model: type[AnyDefinition] = (
+        ImplementationDefinition if data.get("kind") == "implementation" else ScaleDefinition
+    )
+    try:
+        definition = model.model_validate(data)
+    except ValidationError as error:
+        return None, located_problems(error)
+    problems = more_rules(definition) if more_rules is not None else []
+    return (None if problems else definition), problems
 
 
 def _dotted(loc: Loc) -> str:

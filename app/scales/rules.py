@@ -17,7 +17,14 @@ from typing import Any
 
 from app.errors import Invalid
 from app.scales.schema import FIGURE_LIMIT, Item, to_precision
-from app.scales.scoring import ScoringError, band_value, checklist_score, consultant_average
+from app.scales.scoring import (
+    ScoringError,
+    band_value,
+    checklist_score,
+    consultant_average,
+    target_score,
+    target_share,
+)
 
 EVIDENCE_SOURCES = ("MIS", "DOC", "INT", "OBS", "ISP")
 NOTE_MAX = 5000
@@ -131,7 +138,7 @@ def _score(
         return None
     if derived is None:
         return score
-    if item.kind == "checklist" or item.per_consultant:
+    if item.kind in ("checklist", "target") or item.per_consultant:
         if score is not None and score != derived:
             raise Invalid.of("err_derived_score", number=item.number, derived=_plain(derived))
         return derived
@@ -157,6 +164,8 @@ def _inputs(
         if item.kind == "banded"
         else {"ticked"}
         if item.kind == "checklist"
+        else {"met", "cases", "share"}
+        if item.kind == "target"
         else set()
     )
     unknown = sorted(set(raw) - allowed)
@@ -186,6 +195,8 @@ def _inputs(
             assert item.checklist is not None
             keys = sorted(set(ticked))
             return {"ticked": keys}, float(checklist_score(item.checklist, keys))
+        if item.kind == "target":
+            return _target(item, raw)
     except ScoringError as error:
         raise Invalid(
             f"item {item.number}: {error}",
@@ -194,6 +205,33 @@ def _inputs(
             reason=str(error),
         ) from None
     return None, None
+
+
+def _target(item: Item, raw: Mapping[str, Any]) -> tuple[dict[str, Any] | None, float | None]:
+    """A target item's cases: how many met the target of how many (both whole numbers),
+    or the share that did, in per cent; and the score that share earns."""
+    assert item.target is not None
+    met, cases, share = raw.get("met"), raw.get("cases"), raw.get("share")
+    if met is None and cases is None and share is None:
+        return None, None
+    if share is not None and (met is not None or cases is not None):
+        raise Invalid.of("err_target_both", number=item.number)
+    if share is None:
+        if not isinstance(met, int) or not isinstance(cases, int) or not _whole(met, cases):
+            raise Invalid.of("err_target_counts", number=item.number)
+        if cases < 1 or not 0 <= met <= cases or cases > FIGURE_LIMIT:
+            raise Invalid.of("err_target_counts", number=item.number)
+        reached = target_share(met=met, cases=cases)
+        return {"met": met, "cases": cases}, float(target_score(item.target, reached))
+    if isinstance(share, bool) or not isinstance(share, int | float) or not math.isfinite(share):
+        raise Invalid.of("err_target_share", number=item.number)
+    if not 0 <= share <= 100 or to_precision(share, 1) != to_precision(share, 6):
+        raise Invalid.of("err_target_share", number=item.number)
+    return {"share": float(share)}, float(target_score(item.target, share))
+
+
+def _whole(*values: Any) -> bool:
+    return all(isinstance(value, int) and not isinstance(value, bool) for value in values)
 
 
 def _figure(item: Item, raw: Any) -> float:

@@ -24,7 +24,7 @@ Bound = Annotated[float, Field(allow_inf_nan=False, ge=-FIGURE_LIMIT, le=FIGURE_
 Score = Annotated[int, Field(strict=True, ge=1, le=5)]
 EvidenceSource = Literal["MIS", "DOC", "INT", "OBS", "ISP"]
 ProgramType = Literal["ips", "ips_lignende"]
-ItemKind = Literal["anchored", "banded", "checklist"]
+ItemKind = Literal["anchored", "banded", "checklist", "target"]
 Loc = tuple[str | int, ...]
 
 SCORE_LEVELS = (1, 2, 3, 4, 5)
@@ -110,6 +110,29 @@ class Checklist(_Strict):
     scores: dict[int, Score]
 
 
+class Target(_Strict):
+    """A process target, as other STAR programmes state fidelity: the share of cases that
+    met it (``met`` of ``cases``), against the share aimed for (``share``, in per cent).
+    The score is the band of how much of the target was reached: the share reached as a
+    percentage of ``share``, rounded (half up) to ``precision`` decimals, so 100 is the
+    target met and 90 nine tenths of it. ``bands`` are on that percentage, from 0 up;
+    the highest may stay open, as reaching beyond the target is still reaching it."""
+
+    label: Text
+    met: Text
+    cases: Text
+    share: Annotated[float, Field(allow_inf_nan=False, gt=0, le=100)]
+    precision: int = Field(default=0, ge=0, le=2)
+    bands: list[ScoreBand] = Field(min_length=2)
+
+    def as_banding(self) -> Banding:
+        """The bands as a banding of the percentage reached (which starts at 0)."""
+        unit = Text(da="% af målet", en="% of the target")
+        return Banding(
+            label=self.label, unit=unit, precision=self.precision, minimum=0, bands=self.bands
+        )
+
+
 class Item(_Strict):
     key: Key
     number: int = Field(ge=1)
@@ -123,6 +146,18 @@ class Item(_Strict):
     anchors: dict[int, Text] | None = None
     banding: Banding | None = None
     checklist: Checklist | None = None
+    target: Target | None = None
+
+
+class Crosswalk(_Strict):
+    """The expert panel's word on which items still measure what they measured in an
+    earlier version, ``base``, although their words or bands changed. An item with the
+    same key and the same meaning is comparable anyway; an item listed here keeps its key
+    across a rewording, and the trend charts go on comparing it. Any other reworded item
+    needs a new key."""
+
+    base: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=32)]
+    comparable: list[Key] = Field(default_factory=list)
 
 
 class ScaleDefinition(_Strict):
@@ -138,6 +173,7 @@ class ScaleDefinition(_Strict):
     principles: list[Principle] = Field(min_length=1)
     levels: Levels
     items: list[Item] = Field(min_length=1)
+    crosswalk: Crosswalk | None = None
 
     @model_validator(mode="after")
     def _check_rules(self, info: ValidationInfo) -> ScaleDefinition:
@@ -198,6 +234,7 @@ def rule_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
     problems += _key_problems(scale)
     problems += _reference_problems(scale)
     problems += _level_problems(scale)
+    problems += _crosswalk_problems(scale)
     for index, item in enumerate(scale.items):
         problems += [(("items", index, *loc), msg) for loc, msg in _item_problems(item)]
     return problems
@@ -250,6 +287,26 @@ def _reference_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
     for index, principle in enumerate(scale.principles):
         if principle.key not in used_principles:
             problems.append((("principles", index), f"no item maps to principle {principle.key!r}"))
+    return problems
+
+
+def _crosswalk_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
+    crosswalk = scale.crosswalk
+    if crosswalk is None:
+        return []
+    problems: list[tuple[Loc, str]] = []
+    if crosswalk.base == scale.version:
+        problems.append(
+            (("crosswalk", "base"), "the crosswalk's base must be an earlier version, not this one")
+        )
+    items = {item.key for item in scale.items}
+    for index, key in enumerate(crosswalk.comparable):
+        if key not in items:
+            problems.append(
+                (("crosswalk", "comparable", index), f"{key!r} is not an item of this version")
+            )
+        elif key in crosswalk.comparable[:index]:
+            problems.append((("crosswalk", "comparable", index), f"{key!r} is listed twice"))
     return problems
 
 
@@ -317,14 +374,23 @@ def _level_problems(scale: ScaleDefinition) -> list[tuple[Loc, str]]:
 
 def _item_problems(item: Item) -> list[tuple[Loc, str]]:
     problems: list[tuple[Loc, str]] = []
-    required = {"anchored": "anchors", "banded": "banding", "checklist": "checklist"}[item.kind]
+    required = {
+        "anchored": "anchors",
+        "banded": "banding",
+        "checklist": "checklist",
+        "target": "target",
+    }[item.kind]
     if getattr(item, required) is None:
         problems.append(((required,), f"a {item.kind} item needs {required}"))
-    for other in ("banding", "checklist"):
+    for other, kind in (("banding", "banded"), ("checklist", "checklist"), ("target", "target")):
         if other != required and getattr(item, other) is not None:
             problems.append(
-                ((other,), f"{other} belongs only on {other}-kind items, not on a {item.kind} item")
+                ((other,), f"{other} belongs only on {kind} items, not on a {item.kind} item")
             )
+    if item.kind == "target" and item.per_consultant:
+        problems.append(
+            (("per_consultant",), "a target item counts the team's cases; it is not per consultant")
+        )
     if item.anchors is not None:
         missing = sorted(set(SCORE_LEVELS) - set(item.anchors))
         extra = sorted(set(item.anchors) - set(SCORE_LEVELS))
@@ -345,6 +411,19 @@ def _item_problems(item: Item) -> list[tuple[Loc, str]]:
         problems += [(("banding", *loc), msg) for loc, msg in banding_problems(item.banding)]
     if item.kind == "checklist" and item.checklist is not None:
         problems += [(("checklist", *loc), msg) for loc, msg in _checklist_problems(item.checklist)]
+    if item.kind == "target" and item.target is not None:
+        problems += [(("target", *loc), msg) for loc, msg in _target_problems(item.target)]
+    return problems
+
+
+def _target_problems(target: Target) -> list[tuple[Loc, str]]:
+    """A target's share written finer than a tenth of a per cent, and its bands checked as
+    a banding of the percentage reached (from 0, every value given one score)."""
+    problems: list[tuple[Loc, str]] = []
+    if _inexact(target.share, 1):
+        problems.append((("share",), f"share {target.share:g} has more than one decimal"))
+    for loc, message in banding_problems(target.as_banding()):
+        problems.append((loc if loc != ("minimum",) else ("bands",), message))
     return problems
 
 

@@ -25,6 +25,7 @@ from app.scales.schema import (
     LevelBand,
     Levels,
     ScaleDefinition,
+    Target,
     Text,
     to_precision,
 )
@@ -126,6 +127,29 @@ def band_value(banding: Banding, value: float) -> int:
         if low and high:
             return band.score
     raise ScoringError(f"no band covers {value:g}")  # unreachable for a validated scale
+
+
+def target_share(*, met: int, cases: int) -> Decimal:
+    """The share of ``cases`` that met a target, in per cent (exact)."""
+    if cases < 1:
+        raise ScoringError("a share needs at least one case")
+    if not 0 <= met <= cases:
+        raise ScoringError(f"{met} cases cannot have met the target out of {cases}")
+    return Decimal(met) * 100 / Decimal(cases)
+
+
+def target_reached(target: Target, share: Decimal | float) -> Decimal:
+    """How much of ``target`` a share (per cent) reached, as a percentage of the target's
+    share, rounded half up to the target's precision: 100 is the target met."""
+    value = Decimal(str(share))
+    if not 0 <= value <= 100:
+        raise ScoringError(f"a share of {share}% is not between 0 and 100")
+    return to_precision(value * 100 / Decimal(str(target.share)), target.precision)
+
+
+def target_score(target: Target, share: Decimal | float) -> int:
+    """The score a share (per cent of the cases) earns against ``target``."""
+    return band_value(target.as_banding(), float(target_reached(target, share)))
 
 
 def checklist_score(checklist: Checklist, ticked: Collection[str]) -> int:

@@ -48,6 +48,15 @@ class InputsIn(Body):
     consultants: list[ConsultantIn] | None = Field(
         None, max_length=rules.MAX_CONSULTANTS, description="A per-consultant item's ratings"
     )
+    met: Annotated[int, Field(strict=True)] | None = Field(
+        None, description="A target item's cases that met the target"
+    )
+    cases: Annotated[int, Field(strict=True)] | None = Field(
+        None, description="A target item's cases in all (with met)"
+    )
+    share: float | None = Field(
+        None, description="Or a target item's share of cases that met it, in per cent"
+    )
 
 
 class RatingIn(Body):
@@ -198,6 +207,14 @@ def _inputs(item: Item, form: FormData) -> dict[str, Any]:
     if item.kind == "banded":
         text = str(form.get("figure") or "").strip().replace(",", ".")
         return {"figure": _number(item, text)} if text else {}
+    if item.kind == "target":
+        counts = {name: str(form.get(name) or "").strip() for name in ("met", "cases")}
+        share = str(form.get("share") or "").strip().replace(",", ".")
+        if any(counts.values()):
+            if not all(text.isdigit() for text in counts.values()):
+                raise Invalid.of("err_target_counts", number=item.number)
+            return {name: int(text) for name, text in counts.items()}
+        return {"share": _number(item, share)} if share else {}
     if item.kind == "checklist":
         ticked = [str(v) for v in form.getlist("ticked")]
         # Nothing ticked is a score only when the reviewer says none of them is present.

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.models import RaterKind, Rating, Review, ReviewReviewer, ReviewStatus, ScaleVersion, User
+from app.scales.compare import comparable_keys
 from app.scales.schema import LevelBand, ScaleDefinition
 from app.services import access
 from app.services import scales as scale_service
@@ -76,13 +77,20 @@ class ReviewResult:
     def year(self) -> int:
         return self.visit_date.year
 
+    def comparable_with(self, other: ReviewResult) -> frozenset[str]:
+        """The item keys whose scores here and in ``other`` may be set side by side."""
+        return comparable_keys(self.definition, other.definition)
+
     def shared_total(self, other: ReviewResult) -> tuple[float, int]:
-        """This review's total over the items it shares with ``other`` and rated in both,
-        and how many items that is."""
+        """This review's total over the items it shares with ``other`` (comparable across
+        their versions: the crosswalk's question) and rated in both, and how many items
+        that is."""
+        comparable = self.comparable_with(other)
         keys = [
             key
             for key, result in self.items.items()
             if result.score is not None
+            and key in comparable
             and key in other.items
             and other.items[key].score is not None
         ]

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from app.errors import Conflict, NotFound
 from app.models import (
+    Approval,
     Channel,
     MeasurementRound,
     Review,
@@ -91,7 +92,9 @@ def register_scale(
         row.sha256, row.item_count = sha, len(scale.items)
         row.title_da, row.title_en = scale.title.da, scale.title.en
     if status == "published":
+        # The operator's own publication from a file is its approval.
         row.status, row.published_at = ScaleStatus.PUBLISHED, utcnow()
+        row.approval, row.approved_at = Approval.APPROVED, row.published_at
     session.flush()
     audit.record(
         session,
@@ -198,13 +201,15 @@ class VersionUse:
     created_at: Any
     published_at: Any
     retired_at: Any
+    approval: str
     uses: int
 
 
 def may_see_drafts(principal: Principal) -> bool:
-    """Drafts are their authors' business: the administrators and the ambassadors, who
-    carry the measurement out, read them; nobody else learns of them."""
-    return principal.role in (Role.ADMIN, Role.AMBASSADOR)
+    """Drafts are their authors' business: the expert panel and the administrators, who
+    make them, and the ambassadors, who carry the measurement out and read them; nobody
+    else learns of them."""
+    return principal.role in (Role.ADMIN, Role.AMBASSADOR, Role.PANEL_MEMBER)
 
 
 def readable_version(
@@ -223,8 +228,9 @@ def readable_version(
 
 def may_see_uses(principal: Principal) -> bool:
     """How many finalised reviews and confirmed measurements a version has is a national
-    figure: for those with a national view, not for a team's own people."""
-    return principal.role in (Role.ADMIN, Role.AMBASSADOR, Role.ANALYST)
+    figure: for those with a national view (and the panel developing the scales), not for
+    a team's own people."""
+    return principal.role in (Role.ADMIN, Role.AMBASSADOR, Role.ANALYST, Role.PANEL_MEMBER)
 
 
 _VERSION_COLUMNS = (
@@ -239,6 +245,7 @@ _VERSION_COLUMNS = (
     col(ScaleVersion.created_at),
     col(ScaleVersion.published_at),
     col(ScaleVersion.retired_at),
+    col(ScaleVersion.approval),
 )
 
 

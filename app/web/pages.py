@@ -1,5 +1,5 @@
-"""The signed-in pages: the front page, a scale's items and one's own account (a team's
-pages are ``team_pages``, a review's ``review_pages``).
+"""The signed-in pages: the front page and one's own account (a scale's pages are
+``scale_pages``, a team's ``team_pages``, a review's ``review_pages``).
 
 Every route takes the caller (``CurrentPrincipal``) and asks the services, which filter
 by the caller's scope; a team or review outside it is a 404 like a missing one.
@@ -7,17 +7,15 @@ by the caller's scope; a team or review outside it is a 404 like a missing one.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Invalid, TooManyAttempts
-from app.models import Role, ScaleKind
-from app.scales.compare import compare as compare_versions
-from app.scales.schema import Item, Principle, Section
+from app.models import Role
 from app.services import (
     action_plan,
     follow_up,
@@ -93,74 +91,6 @@ def home(request: Request, session: SessionDep, principal: CurrentPrincipal) -> 
         "today": today,
     }
     return render(request, "home/index.html", context)
-
-
-@router.get("/scales", response_class=HTMLResponse, name="scale_list")
-def scale_list(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    versions = scale_service.version_uses(session, principal=principal)
-    context = {
-        "fidelity": [v for v in versions if v.kind == ScaleKind.FIDELITY],
-        "instruments": [v for v in versions if v.kind == ScaleKind.IMPLEMENTATION],
-        "with_drafts": scale_service.may_see_drafts(principal),
-        "with_uses": scale_service.may_see_uses(principal),
-    }
-    return render(request, "scales/index.html", context)
-
-
-@router.get("/scales/compare", response_class=HTMLResponse, name="scale_compare")
-def scale_compare(
-    request: Request,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    before: Annotated[str, Query(max_length=100)] = "",
-    after: Annotated[str, Query(max_length=100)] = "",
-) -> Response:
-    versions = scale_service.version_uses(
-        session, principal=principal, kind=ScaleKind.FIDELITY, counted=False
-    )
-    comparison = None
-    if before and after:
-        chosen = []
-        for value in (before, after):
-            key, _, version = value.partition(":")
-            row = scale_service.readable_version(
-                session, principal=principal, key=key, version=version, kind=ScaleKind.FIDELITY
-            )
-            chosen.append(scale_service.definition_of(row))
-        comparison = compare_versions(chosen[0], chosen[1])
-    context = {
-        "versions": versions,
-        "before": before,
-        "after": after,
-        "comparison": comparison,
-    }
-    return render(request, "scales/compare.html", context)
-
-
-@router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")
-def scale_detail(
-    request: Request,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    key: str,
-    version: str,
-    group: Literal["section", "principle"] = "section",
-) -> Response:
-    row = scale_service.readable_version(session, principal=principal, key=key, version=version)
-    scale = scale_service.definition_of(row)
-    groups: list[tuple[Section | Principle, list[Item]]]
-    if group == "principle":
-        groups = [
-            (principle, [item for item in scale.items if principle.key in item.principles])
-            for principle in sorted(scale.principles, key=lambda p: p.number)
-        ]
-    else:
-        groups = [
-            (section, [item for item in scale.items if item.section == section.key])
-            for section in scale.sections
-        ]
-    context = {"row": row, "scale": scale, "group": group, "groups": groups}
-    return render(request, "scales/detail.html", context, fragment="items")
 
 
 @router.get("/account", response_class=HTMLResponse, name="account")

@@ -68,6 +68,28 @@ ADMIN_PAGES = [
 ]
 
 
+# The workshop, as the expert panel meets it: the demo's two drafts, their forms (every
+# item kind), the sandbox, in both languages.
+PANEL_PAGES = [
+    "/",
+    "/scales",
+    "/scales?lang=en",
+    "/scales/ips-25/2026",
+    "/scales/ips-25/2026?lang=en",
+    "/scales/ips-25/2026/edit",
+    "/scales/ips-25/2026/edit?lang=en",
+    "/scales/ips-25/2026/items/caseload-size",
+    "/scales/ips-25/2026/items/team-leader-role?lang=en",
+    "/scales/ips-25/2026/items/vocational-generalists",
+    "/scales/ips-unge-uddannelse/2026",
+    "/scales/ips-unge-uddannelse/2026/items/rapid-education-contact",
+    "/scales/ips-unge-uddannelse/2026/items/rapid-education-contact?lang=en",
+    "/scales/ips-25/2026/preview",
+    "/scales/ips-unge-uddannelse/2026/preview?lang=en",
+    "/scales/compare?before=ips-25:2019&after=ips-25:2026",
+]
+
+
 @pytest.mark.parametrize(
     "path", ["/login", "/login?next=%2Fteams&expired=1", "/login?lang=en", "/offline"]
 )
@@ -90,4 +112,14 @@ def test_admin_page_has_no_wcag_violations(
 ) -> None:
     sign_in(anonymous_tablet, live_server, "admin")
     anonymous_tablet.goto(live_server + path)
+    assert violations(anonymous_tablet) == []
+
+
+@pytest.mark.parametrize("path", PANEL_PAGES)
+def test_panel_page_has_no_wcag_violations(
+    live_server: str, anonymous_tablet: Page, path: str
+) -> None:
+    sign_in(anonymous_tablet, live_server, "panel.bjerg")
+    response = anonymous_tablet.goto(live_server + path)
+    assert response is not None and response.status == 200, path  # the page, not an error
     assert violations(anonymous_tablet) == []

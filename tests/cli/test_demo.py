@@ -18,7 +18,7 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     code, out, _ = run("db", "upgrade")
     assert code == 0 and "is at migration" in out
     code, out, _ = run("demo", "--if-empty")
-    assert code == 0 and out.startswith("demo data loaded: 12 teams, 10 users, 3 scale versions")
+    assert code == 0 and out.startswith("demo data loaded: 12 teams, 12 users, 5 scale versions")
     code, out, _ = run("demo", "--if-empty")
     assert code == 0 and "already holds data" in out
     code, out, _ = run("demo")
@@ -31,7 +31,9 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     assert rows == [
         ["implementeringsstatus", "2026", "implementation", "published", "17"],
         ["ips-25", "2019", "fidelity", "published", "25"],
+        ["ips-25", "2026", "fidelity", "draft", "25"],
         ["ips-lignende", "2024", "fidelity", "published", "25"],
+        ["ips-unge-uddannelse", "2026", "fidelity", "draft", "6"],
     ]
 
 

@@ -222,6 +222,13 @@ test("a form becomes the API's body by the same rules as the page's own form rou
   assert.deepEqual(core.bodyOf([["ticked", "a"], ["ticked", "b"]], checklist, "rating").body.inputs, { ticked: ["a", "b"] });
   assert.deepEqual(core.bodyOf([["none_present", "1"]], checklist, "rating").body.inputs, { ticked: [] });
   assert.equal(core.bodyOf([], checklist, "rating").body.inputs, null);
+  // A target: how many met it of how many, or else the share; the score is worked out.
+  const target = { kind: "target", perConsultant: false };
+  const counted = core.bodyOf([["met", "81"], ["cases", "90"], ["share", ""]], target, "rating").body;
+  assert.deepEqual(counted.inputs, { met: 81, cases: 90 });
+  assert.equal(counted.score, null);
+  assert.deepEqual(core.bodyOf([["share", "87,5"]], target, "rating").body.inputs, { share: 87.5 });
+  assert.deepEqual(core.bodyOf([["met", "8"], ["cases", "x"]], target, "rating"), { error: "figure" });
   // Per consultant: empty rows are left out.
   const consultants = { kind: "anchored", perConsultant: true };
   assert.deepEqual(

@@ -121,3 +121,36 @@ def test_a_level_renamed_is_not_new_bands() -> None:
         update={"levels": scale.levels.model_copy(update={"bands": moved}), "version": "2027"}
     )
     assert compare(scale, rebanded).levels_changed
+
+
+def test_across_versions_only_the_crosswalked_or_unchanged_items_are_comparable() -> None:
+    """The trend charts' question: a reworded item is compared with its earlier self only
+    when the newer version's crosswalk over the older marks it comparable."""
+    from app.scales.compare import comparable_keys
+    from app.scales.schema import Crosswalk
+
+    old = shipped_scale("ips-25", "2019")
+    first, second, third = old.items[0], old.items[1], old.items[2]
+    reworded = [
+        first.model_copy(update={"title": first.title.model_copy(update={"da": "Ny titel"})}),
+        second.model_copy(
+            update={"description": second.description.model_copy(update={"en": "New."})}
+        ),
+        third,
+        *old.items[3:],
+    ]
+    marked = old.model_copy(
+        update={
+            "version": "2026",
+            "items": reworded,
+            "crosswalk": Crosswalk(base="2019", comparable=[first.key]),
+        }
+    )
+    keys = comparable_keys(marked, old)
+    assert first.key in keys  # reworded, marked comparable
+    assert second.key not in keys  # reworded, not marked
+    assert third.key in keys  # unchanged
+    assert keys == comparable_keys(old, marked)  # either way round
+    unmarked = marked.model_copy(update={"crosswalk": None})
+    assert first.key not in comparable_keys(unmarked, old)
+    assert comparable_keys(old, old) == {item.key for item in old.items}

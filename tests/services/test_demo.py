@@ -8,7 +8,17 @@ from pathlib import Path
 
 from sqlmodel import Session, func, select
 
-from app.models import AuditEvent, RaterKind, Rating, Review, ReviewStatus, Team, User
+from app.models import (
+    AuditEvent,
+    RaterKind,
+    Rating,
+    Review,
+    ReviewStatus,
+    ScaleComment,
+    ScaleVersion,
+    Team,
+    User,
+)
 from app.scales import scoring
 from app.security import verify_password
 from app.services import demo, scales
@@ -22,7 +32,7 @@ def count(session: Session, model: type) -> int:
 def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert demo.is_database_empty(session)
     first = demo.load_demo(session, scales_dir=SCALES_DIR)
-    assert (first.teams, first.users, first.scales) == (12, 10, 3)
+    assert (first.teams, first.users, first.scales) == (12, 12, 5)
     assert not demo.is_database_empty(session)
     totals = (
         count(session, Team),
@@ -42,6 +52,13 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert (
         len(session.exec(select(AuditEvent).where(AuditEvent.action == "demo.loaded")).all()) == 1
     )
+    # The panel's first drafts, with their comments, once.
+    drafts = session.exec(select(ScaleVersion).where(ScaleVersion.status == "draft")).all()
+    assert sorted((d.scale_key, d.version, d.approval) for d in drafts) == [
+        ("ips-25", "2026", "editing"),
+        ("ips-unge-uddannelse", "2026", "editing"),
+    ]
+    assert count(session, ScaleComment) == 3
 
     reviews = session.exec(select(Review)).all()
     statuses = Counter(r.status for r in reviews)
@@ -97,6 +114,7 @@ def test_demo_uses_registered_versions_and_ignores_other_files(
     scales.register_scale(session, scale=shipped_scale("ips-25", "2019"), channel="cli")
     scales.retire_scale(session, key="ips-25", version="2019", channel="cli")
     summary = demo.load_demo(session, scales_dir=scales_dir)
-    assert summary.scales == 2 and summary.teams == 12  # ips-lignende and the instrument
+    # ips-lignende, the instrument and the two drafts
+    assert summary.scales == 4 and summary.teams == 12
     assert scales.get_scale_version(session, key="ips-25", version="2019").status == "retired"
     assert demo.has_demo_users(session)

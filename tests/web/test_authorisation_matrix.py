@@ -42,6 +42,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.scales.schema import ScaleDefinition
 from app.services.access import Principal
 from app.services.tokens import create_token
 from tests.factories import (
@@ -56,8 +57,21 @@ from tests.factories import (
 from tests.web.signin import sign_in
 
 # admin acts last; the team leader before the consultant (a submission is the leader's)
-ROLES = ("anonymous", "analyst", "team_leader", "consultant", "ambassador", "admin")
-EVERYONE = frozenset({"admin", "ambassador", "team_leader", "consultant", "analyst"})
+ROLES = (
+    "anonymous",
+    "analyst",
+    "team_leader",
+    "consultant",
+    "panel_member",
+    "ambassador",
+    "admin",
+)
+EVERYONE = frozenset(
+    {"admin", "ambassador", "team_leader", "consultant", "analyst", "panel_member"}
+)
+DRAFTERS = frozenset({"admin", "panel_member"})
+# Those with teams in their scope: a panel member has none (they develop the scales).
+SCOPED = EVERYONE - {"panel_member"}
 TEAM = frozenset({"team_leader", "consultant"})
 ADMIN = frozenset({"admin"})
 Params = dict[str, Any]
@@ -93,6 +107,8 @@ class Rule:
     files: Callable[[World, str], Params] | None = None
 
     def denial(self, role: str, scope: str) -> int:
+        if role == "panel_member" and scope != "any" and self.allowed.get("own", ADMIN) - ADMIN:
+            return 404  # a team's record: a panel member has no team in scope
         return self.denied if isinstance(self.denied, int) else self.denied(role, scope)
 
 
@@ -106,7 +122,7 @@ def public() -> Rule:
 
 def team_read() -> Rule:
     return Rule(
-        {"own": EVERYONE, "other": frozenset({"admin", "analyst"})},
+        {"own": SCOPED, "other": frozenset({"admin", "analyst"})},
         denied=404,
         target=lambda w, scope: {"team_id": (w.team_a if scope == "own" else w.team_b).id},
     )
@@ -116,7 +132,7 @@ def review_read() -> Rule:
     reviews = {"own": "final_a", "other": "final_b", "own_in_progress": "open_a"}
     return Rule(
         {
-            "own": EVERYONE,
+            "own": SCOPED,
             "other": frozenset({"admin", "analyst"}),
             "own_in_progress": frozenset({"admin", "ambassador"}),
         },
@@ -129,7 +145,7 @@ def report_read() -> Rule:
     """A finalised review's report, PDF and score sheet: whoever may read the review."""
     reviews = {"own": "final_a", "other": "final_b"}
     return Rule(
-        {"own": EVERYONE, "other": frozenset({"admin", "analyst"})},
+        {"own": SCOPED, "other": frozenset({"admin", "analyst"})},
         denied=404,
         target=lambda w, scope: {"review_id": getattr(w, reviews[scope]).id},
     )
@@ -334,7 +350,7 @@ def round_read() -> Rule:
         {
             "own": frozenset({"admin", "ambassador"}) | TEAM,
             "other": ADMIN,
-            "own_confirmed": EVERYONE,
+            "own_confirmed": SCOPED,
             "other_confirmed": frozenset({"admin", "analyst"}),
         },
         denied=404,
@@ -430,6 +446,104 @@ def leaders_team(
     )
 
 
+def fresh_draft(world: World, scope: str, *, thread: bool = False) -> Params:
+    """A draft of its own for each request (a step or a save changes it), with a thread
+    on an item if asked."""
+    from app.services import workshop
+
+    base = world.session.exec(
+        select(ScaleVersion).where(
+            ScaleVersion.scale_key == "ips-25", ScaleVersion.version == "2019"
+        )
+    ).one()
+    row = workshop.start_draft(
+        world.session, principal=Principal.system(), base=base, version=f"d{uuid.uuid4().hex[:12]}"
+    )
+    params: Params = {"key": row.scale_key, "version": row.version}
+    if thread:
+        comment = workshop.add_comment(
+            world.session, principal=Principal.system(), row=row, body="?", item_key="caseload-size"
+        )
+        params["thread_id"] = comment.id
+    world.session.commit()
+    return params
+
+
+def drafting(
+    data: Callable[[World, str], Params] | None = None,
+    files: Callable[[World, str], Params] | None = None,
+    target: Callable[[World, str], Params] | None = None,
+) -> Rule:
+    """The workshop's writes: panel members and administrators; an ambassador reads drafts
+    but may not change them (403); nobody else learns that a draft exists (404)."""
+    return Rule(
+        {"any": DRAFTERS},
+        denied=lambda role, scope: 403 if role == "ambassador" or target is None else 404,
+        target=target or (lambda w, s: {}),
+        data=data,
+        files=files,
+    )
+
+
+def _published(world: World) -> ScaleDefinition:
+    from app.services import scales as scale_service
+
+    row = world.session.exec(select(ScaleVersion).where(ScaleVersion.version == "2019")).one()
+    return scale_service.definition_of(row)
+
+
+def draft_form(world: World, scope: str) -> Params:
+    from app.scales import forms
+
+    return {"revision": "1", **forms.scale_values(_published(world))}
+
+
+def draft_item_form(world: World, scope: str) -> Params:
+    from app.scales import forms
+
+    return {"revision": "1", **forms.item_values(_published(world).item("caseload-size"))}
+
+
+def new_item_form(world: World, scope: str) -> Params:
+    """A new anchored item, with the level bands moved to the range 26 items give."""
+    from app.scales import forms
+
+    levels = forms.levels_values(_published(world))
+    levels |= {"levels-bands-0-max": "130", "levels-bands-3-min": "26"}
+    anchors = {f"anchors-{n}-{lang}": f"{n}" for n in range(1, 6) for lang in ("da", "en")}
+    return {
+        "revision": "1",
+        "key": "new-item",
+        "section": "services",
+        "kind": "anchored",
+        "title-da": "Nyt",
+        "title-en": "New",
+        "description-da": "Nyt item.",
+        "description-en": "A new item.",
+        "principles": "p2-competitive-employment",
+        "evidence": "INT",
+        **anchors,
+        **levels,
+    }
+
+
+def removal_levels(world: World) -> Params:
+    """The level bands moved to the range 24 items give."""
+    from app.scales import forms
+
+    levels = forms.levels_values(_published(world))
+    return levels | {"levels-bands-0-max": "120", "levels-bands-3-min": "24"}
+
+
+def scale_upload(world: World, scope: str) -> Params:
+    from app.scales.writer import definition_yaml
+
+    text = definition_yaml(shipped_scale("ips-25", "2019")).replace(
+        'version: "2019"', f'version: "u{uuid.uuid4().hex[:12]}"'
+    )
+    return {"file": ("draft.yaml", text.encode(), "application/yaml")}
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/docs"): anyone_signed_in(),
@@ -448,6 +562,50 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/scales/compare"): anyone_signed_in(),
     ("GET", "/scales/{key}/{version}"): Rule(
         {"any": EVERYONE}, target=lambda w, s: {"key": "ips-25", "version": "2019"}
+    ),
+    ("GET", "/scales/{key}/{version}/file"): Rule(
+        {"any": EVERYONE}, target=lambda w, s: {"key": "ips-25", "version": "2019"}
+    ),
+    ("POST", "/scales/drafts"): drafting(
+        data=lambda w, s: {"base": "ips-25:2019", "version": f"n{uuid.uuid4().hex[:12]}"}
+    ),
+    ("POST", "/scales/upload"): drafting(files=scale_upload),
+    ("GET", "/scales/{key}/{version}/edit"): drafting(target=fresh_draft),
+    ("POST", "/scales/{key}/{version}/edit"): drafting(target=fresh_draft, data=draft_form),
+    ("GET", "/scales/{key}/{version}/items/{item_key}"): drafting(
+        target=lambda w, s: {**fresh_draft(w, s), "item_key": "caseload-size"}
+    ),
+    ("POST", "/scales/{key}/{version}/items/{item_key}"): drafting(
+        target=lambda w, s: {**fresh_draft(w, s), "item_key": "caseload-size"},
+        data=draft_item_form,
+    ),
+    ("GET", "/scales/{key}/{version}/items/new"): drafting(target=fresh_draft),
+    ("POST", "/scales/{key}/{version}/items/new"): drafting(target=fresh_draft, data=new_item_form),
+    ("GET", "/scales/{key}/{version}/items/{item_key}/remove"): drafting(
+        target=lambda w, s: {**fresh_draft(w, s), "item_key": "caseload-size"}
+    ),
+    ("POST", "/scales/{key}/{version}/items/{item_key}/remove"): drafting(
+        target=lambda w, s: {**fresh_draft(w, s), "item_key": "caseload-size"},
+        data=lambda w, s: {"revision": "1", **removal_levels(w)},
+    ),
+    # The sandbox reads any version one may read and stores nothing: a published one for
+    # everyone signed in.
+    ("GET", "/scales/{key}/{version}/preview"): Rule(
+        {"any": EVERYONE}, target=lambda w, s: {"key": "ips-25", "version": "2019"}
+    ),
+    ("POST", "/scales/{key}/{version}/preview"): Rule(
+        {"any": EVERYONE},
+        target=lambda w, s: {"key": "ips-25", "version": "2019"},
+        data=lambda w, s: {"caseload-size:figure": "18"},
+    ),
+    ("POST", "/scales/{key}/{version}/decision"): drafting(
+        target=fresh_draft, data=lambda w, s: {"action": "send", "revision": "1"}
+    ),
+    ("POST", "/scales/{key}/{version}/comments"): drafting(
+        target=fresh_draft, data=lambda w, s: {"item_key": "caseload-size", "body": "Hvorfor 20?"}
+    ),
+    ("POST", "/scales/{key}/{version}/comments/{thread_id}/resolve"): drafting(
+        target=lambda w, s: fresh_draft(w, s, thread=True), data=lambda w, s: {"resolved": "1"}
     ),
     ("GET", "/account"): anyone_signed_in(),
     ("POST", "/account/password"): anyone_signed_in(
@@ -530,7 +688,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/reviews/{review_id}/reopen"): Rule(
         {"own": ADMIN, "other": ADMIN},
         denied=lambda role, scope: (
-            404 if role in TEAM or scope == "other" and role == "ambassador" else 403
+            404
+            if role in TEAM or role == "panel_member" or scope == "other" and role == "ambassador"
+            else 403
         ),
         target=lambda w, scope: review_in(w, scope, "finalised"),
         json=lambda w, s: {"reason": "Et item var talt forkert"},
@@ -581,7 +741,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/reviews/{review_id}/reopen"): Rule(
         {"own": ADMIN, "other": ADMIN},
         denied=lambda role, scope: (
-            404 if role in TEAM or scope == "other" and role == "ambassador" else 403
+            404
+            if role in TEAM or role == "panel_member" or scope == "other" and role == "ambassador"
+            else 403
         ),
         target=lambda w, scope: review_in(w, scope, "finalised"),
         data=lambda w, s: {"reason": "Et item var talt forkert"},
@@ -731,6 +893,7 @@ def world(app: FastAPI, session: Session) -> World:
         "team_leader": make_user(session, role=Role.TEAM_LEADER, teams=(team_a,)),
         "consultant": make_user(session, role=Role.CONSULTANT, teams=(team_a,)),
         "analyst": make_user(session, role=Role.ANALYST),
+        "panel_member": make_user(session, role=Role.PANEL_MEMBER),
     }
     victims = {scope: make_user(session, role=Role.ANALYST) for scope in ("own", "other")}
     tokens = {

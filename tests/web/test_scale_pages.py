@@ -61,13 +61,15 @@ def test_every_version_is_listed_with_its_status_and_how_much_was_measured_with_
     fidelity = _rows(response.text, "fidelity-versions")
     assert [row[1:4] for row in fidelity] == [
         ["2019", "offentliggjort", "25"],
-        ["2024", "kladde", str(draft.item_count)],
+        ["2024", "kladde under arbejde", str(draft.item_count)],
     ]
     assert fidelity[0][5] == "1 review" and fidelity[1][5] == "0 reviews"
     assert fidelity[0][4].startswith("registreret ") and "offentliggjort" in fidelity[0][4]
     page = parse(response.text)
-    links = [a["href"] for a in page.select("table#fidelity-versions tbody a")]
+    links = [a["href"] for a in page.select("table#fidelity-versions tbody th a")]
     assert links == ["/scales/ips-25/2019", "/scales/ips-lignende/2024"]
+    files = [a["href"] for a in page.select("table#fidelity-versions tbody td a[download]")]
+    assert files == ["/scales/ips-25/2019/file", "/scales/ips-lignende/2024/file"]
     assert "Kladder er også med" in page.select_one("main .hint").get_text()  # type: ignore[union-attr]
     [row] = _rows(response.text, "instrument-versions")
     assert row[1:4] == ["2026", "offentliggjort", str(instrument.item_count)]
@@ -76,7 +78,7 @@ def test_every_version_is_listed_with_its_status_and_how_much_was_measured_with_
     assert nav is not None and nav.get("aria-current") == "page"
 
     english = _rows(client.get("/scales?lang=en").text, "fidelity-versions")
-    assert english[1][2] == "draft" and english[0][5] == "1 review"
+    assert english[1][2] == "draft being worked on" and english[0][5] == "1 review"
 
 
 def test_a_draft_is_shown_as_one_to_an_ambassador_and_to_nobody_else(

@@ -1,6 +1,7 @@
 """Demo data: a dozen teams across the five regions, three years of finalised reviews,
 one review in progress, a yearly measurement (the team's own part and the ambassadors'
-assessment of the implementation status) beside each review, and one user of each kind.
+assessment of the implementation status) beside each review, one user of each kind, and
+the expert panel's first two drafts of new scale versions.
 
 Everything is derived from a seeded random generator, so a run produces the same data on
 every machine, and each piece is looked up by its natural key before it is made: running
@@ -9,8 +10,8 @@ there is no data about citizens.
 
 This package's face is ``load_demo`` and the checks around it; each of its modules makes
 one kind of thing: ``people`` (users and their scopes), ``teams``, ``reviews`` (with their
-ratings), ``plans`` (the teams' actions and comments) and ``rounds`` (the yearly
-measurements).
+ratings), ``plans`` (the teams' actions and comments), ``rounds`` (the yearly
+measurements) and ``workshop`` (the panel's drafts).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from app.services.demo.reviews import DemoScales, add_finalised_reviews, add_rev
 from app.services.demo.rounds import add_rounds
 from app.services.demo.summary import DemoSummary
 from app.services.demo.teams import add_teams
+from app.services.demo.workshop import add_drafts
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -74,6 +76,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     )
     add_action_plans(session, users=users, teams=teams)
     add_rounds(session, summary=summary, users=users, teams=teams, today=date.today())
+    add_drafts(session, scales_dir=scales_dir, users=users, summary=summary)
     if summary.created_anything:
         audit.record(
             session,

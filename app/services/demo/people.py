@@ -1,6 +1,6 @@
-"""The demo's people: an administrator, an ambassador for each region, two team leaders
-and an analyst, all with the public demo password; their scopes; and which two
-ambassadors review a team in a region.
+"""The demo's people: an administrator, an ambassador for each region, two team leaders,
+a consultant, an analyst and two members of the expert panel, all with the public demo
+password; their scopes; and which two ambassadors review a team in a region.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ DEMO_USERS: list[tuple[str, str, Role, tuple[int, ...]]] = [
     ("leder.kobenhavn", "Karen Krogh (teamleder, København)", Role.TEAM_LEADER, ()),
     ("konsulent.aarhus", "Kim Kjær (IPS-konsulent, Aarhus)", Role.CONSULTANT, ()),
     ("analytiker.star", "Anders Andersen (analytiker, STAR)", Role.ANALYST, ()),
+    ("panel.bjerg", "Birgitte Bjerg (ekspertpanelet)", Role.PANEL_MEMBER, ()),
+    ("panel.dahl", "David Dahl (ekspertpanelet)", Role.PANEL_MEMBER, ()),
 ]
 
 # The team leaders' scope: Aarhus sees its own reviews only; København's leader does not

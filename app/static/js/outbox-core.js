@@ -257,7 +257,8 @@ function missing(body, rules) {
 // A form's fields (name, value pairs) as the rating API's body, following the same rules
 // as the page's own form route: "not rated" excludes a score and its inputs; a figure,
 // ticks or consultants' ratings are what the score is worked out from; the score itself
-// goes along only for anchored and banded items. `item` = { kind, perConsultant }.
+// goes along only for anchored and banded items (a target's, like a checklist's, is
+// worked out from its counts). `item` = { kind, perConsultant }.
 // Returns { body } or { error: "figure" } for a figure that is not a number.
 const FIGURE = /^-?[0-9]{1,9}(\.[0-9]{1,6})?$/;
 
@@ -313,6 +314,18 @@ function bodyOf(fields, item, mode) {
   } else if (item.kind === "checklist") {
     const ticked = all("ticked");
     if (ticked.length || one("none_present") === "1") inputs = { ticked };
+  } else if (item.kind === "target") {
+    // How many met the target of how many, or else the share that did (per cent).
+    const met = one("met");
+    const cases = one("cases");
+    const share = one("share").replace(",", ".");
+    if (met || cases) {
+      if (!/^[0-9]{1,9}$/.test(met) || !/^[0-9]{1,9}$/.test(cases)) return { error: "figure" };
+      inputs = { met: Number(met), cases: Number(cases) };
+    } else if (share) {
+      if (!FIGURE.test(share)) return { error: "figure" };
+      inputs = { share: Number(share) };
+    }
   }
   body.inputs = inputs;
   body.score = inputs === null || item.kind === "banded" ? score : null;

@@ -32,7 +32,12 @@ def items_chart(profile: TeamProfile, language: str, t: Any) -> Chart:
     data = [_latest_bars(latest, labels, t)]
     previous_scores: list[float | None] = []
     if previous is not None:
-        previous_scores = [_score(previous, item.key) for item in definition.items]
+        # Only where the crosswalk says the item measures the same thing in both versions.
+        comparable = latest.comparable_with(previous)
+        previous_scores = [
+            _score(previous, item.key) if item.key in comparable else None
+            for item in definition.items
+        ]
         data.append(_previous_marks(previous, previous_scores, labels, t))
     # The national marks go last, over the bars (beneath them they were hard to see).
     if profile.national:
@@ -142,15 +147,17 @@ def _rows(
     """The table: per item the latest score, the previous one and the national spread."""
     latest, previous, national = profile.latest, profile.previous, profile.national
     assert latest is not None
+    comparable = latest.comparable_with(previous) if previous is not None else frozenset()
     rows = []
     for index, item in enumerate(latest.definition.items):
         row = [labels[index], _score_text(latest, item.key, language, t)]
         if previous is not None:
-            row.append(
-                number_text(previous_scores[index], language)
-                if item.key in previous.items
-                else t("not_in_version")
-            )
+            if item.key not in previous.items:
+                row.append(t("not_in_version"))
+            elif item.key not in comparable:
+                row.append(t("not_comparable"))
+            else:
+                row.append(number_text(previous_scores[index], language))
         if national:
             row += _spread_cells(national.get(item.key), language)
         rows.append(row)

@@ -1,0 +1,414 @@
+"""A scale version's parts as the fields of a form, and a form's fields back as scale data.
+
+The workshop edits a draft in two forms: one for the scale as a whole (its texts, the
+recommendation threshold, the level bands, the sections and principles and the
+crosswalk) and one per item (its texts, anchors, banding or checklist, principles and
+sources). A field is named by where its value lies, the parts of its location joined
+with ``-``: ``title-da``, ``anchors-3-en``, ``banding-bands-1-min``. That makes a
+problem the scale rules report at a location (``items.4.banding.bands.1.min``) land
+beside the field it concerns (:func:`place_problems`).
+
+Reading a form gives plain data for the one scale model to check, as a file's is
+checked: no rule lives here. What cannot be read as a number is passed on as typed, so
+the model says what is wrong with it where it stands. Rows left empty (a blank band,
+checklist entry, level, section or principle: the form offers a spare one of each) are
+left out. The form of an item read back gives the item again (tests/scales/test_forms.py
+checks every item of every shipped scale).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from app.scales.schema import SCORE_LEVELS, Item, Loc, ScaleDefinition, ScoreBand
+
+Values = dict[str, str | list[str]]
+Form = Mapping[str, Sequence[str]]  # every value posted under each name
+SPARE_ROWS = 2  # empty rows a form offers to add a band, an entry, a level, …
+LANGUAGES = ("da", "en")
+_TITLES = ("title-da", "title-en")
+_INT = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+
+
+def number_text(value: float | int | None) -> str:
+    """A number as a form shows it: 20 not 20.0; nothing for none."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _text_values(prefix: str, text: Mapping[str, str] | None) -> Values:
+    return {f"{prefix}-{lang}": (text or {}).get(lang, "") for lang in LANGUAGES}
+
+
+# An item.
+
+
+def item_values(item: Item) -> Values:
+    """The fields of an item's form, filled with the item."""
+    data = item.model_dump(mode="python", exclude_none=True)
+    values: Values = {
+        "key": item.key,
+        "number": str(item.number),
+        "section": item.section,
+        "principles": list(item.principles),
+        "evidence": list(item.evidence),
+        "kind": item.kind,
+        "per_consultant": "1" if item.per_consultant else "",
+    }
+    values |= _text_values("title", data["title"])
+    values |= _text_values("description", data["description"])
+    anchors = data.get("anchors", {})
+    for level in SCORE_LEVELS:
+        values |= _text_values(f"anchors-{level}", anchors.get(level))
+    banding = item.banding
+    if banding is not None:
+        values |= _text_values("banding-label", data["banding"]["label"])
+        values |= _text_values("banding-unit", data["banding"]["unit"])
+        values["banding-precision"] = str(banding.precision)
+        values["banding-minimum"] = number_text(banding.minimum)
+        values["banding-maximum"] = number_text(banding.maximum)
+        values |= _band_values("banding-bands", banding.bands)
+    target = item.target
+    if target is not None:
+        for part in ("label", "met", "cases"):
+            values |= _text_values(f"target-{part}", data["target"][part])
+        values["target-share"] = number_text(target.share)
+        values["target-precision"] = str(target.precision)
+        values |= _band_values("target-bands", target.bands)
+    checklist = item.checklist
+    if checklist is not None:
+        for index, entry in enumerate(checklist.entries):
+            values[f"checklist-entries-{index}-key"] = entry.key
+            values |= _text_values(f"checklist-entries-{index}-text", entry.text.model_dump())
+        for count, score in checklist.scores.items():
+            values[f"checklist-scores-{count}"] = str(score)
+    return values
+
+
+def _band_values(prefix: str, bands: Sequence[ScoreBand]) -> Values:
+    values: Values = {}
+    for index, band in enumerate(bands):
+        values[f"{prefix}-{index}-score"] = str(band.score)
+        values[f"{prefix}-{index}-min"] = number_text(band.min)
+        values[f"{prefix}-{index}-max"] = number_text(band.max)
+    return values
+
+
+def item_rows(values: Values) -> dict[str, int]:
+    """How many rows of bands and checklist entries the form shows (those filled, and
+    spare ones), and how many checklist counts it offers a score for."""
+    bands = len(_indexes(values, "banding-bands"))
+    entries = len(_indexes(values, "checklist-entries"))
+    return {
+        "bands": bands + SPARE_ROWS,
+        "target_bands": len(_indexes(values, "target-bands")) + SPARE_ROWS,
+        "entries": entries + SPARE_ROWS,
+        "counts": entries + SPARE_ROWS + 1,
+    }
+
+
+def item_from_form(form: Form, *, before: Item | None = None) -> dict[str, Any]:
+    """The item a form describes, as plain data (unchecked). ``before`` keeps the order
+    of the principles and sources the item already had."""
+    get = _getter(form)
+    data: dict[str, Any] = {
+        "key": get("key"),
+        "number": _number(get("number"), whole=True),
+        "section": get("section"),
+        "principles": _ordered(form.get("principles", []), before.principles if before else []),
+        "evidence": _ordered(form.get("evidence", []), before.evidence if before else []),
+        "title": _text(get, "title"),
+        "description": _text(get, "description"),
+        "kind": get("kind"),
+        "per_consultant": bool(get("per_consultant")),
+    }
+    anchors = {
+        level: _text(get, f"anchors-{level}")
+        for level in SCORE_LEVELS
+        if any(get(f"anchors-{level}-{lang}") for lang in LANGUAGES)
+    }
+    if anchors:
+        data["anchors"] = anchors
+    if data["kind"] == "banded" or _filled(form, "banding-"):
+        data["banding"] = _banding(form, get)
+    if data["kind"] == "checklist" or _filled(form, "checklist-"):
+        data["checklist"] = _checklist(form, get)
+    if data["kind"] == "target" or _filled(form, "target-"):
+        data["target"] = _target(form, get)
+    return data
+
+
+def _target(form: Form, get: Any) -> dict[str, Any]:
+    target: dict[str, Any] = {
+        part: _text(get, f"target-{part}") for part in ("label", "met", "cases")
+    }
+    target["share"] = _number(get("target-share"))
+    target["precision"] = _number(get("target-precision"), whole=True, blank=0)
+    target["bands"] = _bands(form, get, "target-bands")
+    return target
+
+
+def _banding(form: Form, get: Any) -> dict[str, Any]:
+    banding: dict[str, Any] = {
+        "label": _text(get, "banding-label"),
+        "unit": _text(get, "banding-unit"),
+        "precision": _number(get("banding-precision"), whole=True, blank=0),
+    }
+    for name in ("minimum", "maximum"):
+        if get(f"banding-{name}"):
+            banding[name] = _number(get(f"banding-{name}"))
+    banding["bands"] = _bands(form, get, "banding-bands")
+    return banding
+
+
+def _bands(form: Form, get: Any, prefix: str) -> list[dict[str, Any]]:
+    """The score bands of a banding or a target; a row left empty is left out."""
+    bands = []
+    for index in _indexes(form, prefix):
+        row = {part: get(f"{prefix}-{index}-{part}") for part in ("score", "min", "max")}
+        if not any(row.values()):
+            continue
+        band: dict[str, Any] = {"score": _number(row["score"], whole=True)}
+        for bound in ("min", "max"):
+            if row[bound]:
+                band[bound] = _number(row[bound])
+        bands.append(band)
+    return bands
+
+
+def _checklist(form: Form, get: Any) -> dict[str, Any]:
+    entries = []
+    for index in _indexes(form, "checklist-entries"):
+        prefix = f"checklist-entries-{index}"
+        if not any(get(f"{prefix}-{part}") for part in ("key", "text-da", "text-en")):
+            continue
+        entries.append({"key": get(f"{prefix}-key"), "text": _text(get, f"{prefix}-text")})
+    scores = {
+        int(name.rsplit("-", 1)[1]): _number(get(name), whole=True)
+        for name in form
+        if re.fullmatch(r"checklist-scores-\d+", name) and get(name)
+    }
+    return {"entries": entries, "scores": dict(sorted(scores.items()))}
+
+
+# The scale as a whole.
+
+
+def scale_values(scale: ScaleDefinition) -> Values:
+    """The fields of the scale-wide form, filled with the scale."""
+    data = scale.model_dump(mode="python", exclude_none=True)
+    values: Values = {
+        "program_types": list(scale.program_types),
+        "recommendation_threshold": str(scale.recommendation_threshold),
+        "levels-basis": scale.levels.basis,
+        "levels-precision": str(scale.levels.precision),
+        "crosswalk-base": scale.crosswalk.base if scale.crosswalk else "",
+        "crosswalk-comparable": list(scale.crosswalk.comparable) if scale.crosswalk else [],
+    }
+    values |= _text_values("title", data["title"])
+    values |= _text_values("source", data["source"])
+    for index, band in enumerate(scale.levels.bands):
+        values[f"levels-bands-{index}-key"] = band.key
+        values[f"levels-bands-{index}-min"] = number_text(band.min)
+        values[f"levels-bands-{index}-max"] = number_text(band.max)
+        values |= _text_values(f"levels-bands-{index}-title", band.title.model_dump())
+    for index, section in enumerate(scale.sections):
+        values[f"sections-{index}-key"] = section.key
+        values |= _text_values(f"sections-{index}-title", section.title.model_dump())
+    for index, principle in enumerate(scale.principles):
+        values[f"principles-{index}-key"] = principle.key
+        values[f"principles-{index}-number"] = str(principle.number)
+        values |= _text_values(f"principles-{index}-title", principle.title.model_dump())
+    return values
+
+
+def scale_rows(values: Values) -> dict[str, int]:
+    """How many rows of level bands, sections and principles the form shows."""
+    return {
+        "levels": len(_indexes(values, "levels-bands")) + 1,
+        "sections": len(_indexes(values, "sections")) + 1,
+        "principles": len(_indexes(values, "principles")) + 1,
+    }
+
+
+def scale_from_form(form: Form, *, scale: ScaleDefinition) -> dict[str, Any]:
+    """The whole scale as plain data: ``scale`` (the stored draft: key, version and items)
+    with what the scale-wide form says in place of the rest."""
+    get = _getter(form)
+    data = scale.model_dump(mode="json", exclude_none=True)
+    data |= {
+        "title": _text(get, "title"),
+        "source": _text(get, "source"),
+        "program_types": _ordered(form.get("program_types", []), scale.program_types),
+        "recommendation_threshold": _number(get("recommendation_threshold"), whole=True),
+        "levels": levels_from_form(form),
+        "sections": [
+            {"key": get(f"sections-{i}-key"), "title": _text(get, f"sections-{i}-title")}
+            for i in _indexes(form, "sections")
+            if _row_filled(get, f"sections-{i}", ("key", "title-da", "title-en"))
+        ],
+        "principles": [
+            {
+                "key": get(f"principles-{i}-key"),
+                "number": _number(get(f"principles-{i}-number"), whole=True),
+                "title": _text(get, f"principles-{i}-title"),
+            }
+            for i in _indexes(form, "principles")
+            if _row_filled(get, f"principles-{i}", ("key", "number", "title-da", "title-en"))
+        ],
+    }
+    base = get("crosswalk-base")
+    if base:
+        data["crosswalk"] = {
+            "base": base,
+            "comparable": _ordered(
+                form.get("crosswalk-comparable", []),
+                scale.crosswalk.comparable if scale.crosswalk else [],
+            ),
+        }
+    else:
+        data.pop("crosswalk", None)
+    return data
+
+
+def levels_values(scale: ScaleDefinition) -> Values:
+    """The level fields of the scale-wide form alone (the forms that add or remove an
+    item show them too when the levels are on the total, whose range then moves)."""
+    return {
+        name: value for name, value in scale_values(scale).items() if name.startswith("levels-")
+    }
+
+
+def levels_from_form(form: Form) -> dict[str, Any]:
+    """The levels a form describes (a row left empty is left out)."""
+    get = _getter(form)
+    return {
+        "basis": get("levels-basis"),
+        "precision": _number(get("levels-precision"), whole=True, blank=0),
+        "bands": [
+            {
+                "key": get(f"levels-bands-{i}-key"),
+                "min": _number(get(f"levels-bands-{i}-min")),
+                "max": _number(get(f"levels-bands-{i}-max")),
+                "title": _text(get, f"levels-bands-{i}-title"),
+            }
+            for i in _indexes(form, "levels-bands")
+            if _row_filled(get, f"levels-bands-{i}", ("key", "min", "max", *_TITLES))
+        ],
+    }
+
+
+def with_item_added(scale: ScaleDefinition, item: dict[str, Any]) -> dict[str, Any]:
+    """The scale's data with ``item`` as its last item (numbered after the others)."""
+    data = scale.model_dump(mode="json", exclude_none=True)
+    data["items"].append({**item, "number": len(scale.items) + 1})
+    return data
+
+
+def with_item_removed(scale: ScaleDefinition, key: str) -> dict[str, Any]:
+    """The scale's data without item ``key``: the items after it move up a number, and the
+    crosswalk no longer names it."""
+    data = scale.model_dump(mode="json", exclude_none=True)
+    removed = scale.item(key).number
+    data["items"] = [item for item in data["items"] if item["key"] != key]
+    for item in data["items"]:
+        if item["number"] > removed:
+            item["number"] -= 1
+    if "crosswalk" in data:
+        data["crosswalk"]["comparable"] = [k for k in data["crosswalk"]["comparable"] if k != key]
+    return data
+
+
+# Problems beside their fields.
+
+
+def field_name(loc: Loc) -> str:
+    return "-".join(str(part) for part in loc)
+
+
+def place_problems(
+    problems: Iterable[tuple[Loc, str]], fields: Iterable[str], *, within: Loc = ()
+) -> dict[str, list[str]]:
+    """Each problem under the form's field it concerns: the field its location names, or
+    the nearest one above it (a band's row, the bands, the banding); ``""`` for one the
+    form has no field for (shown above the form). ``within`` is the part of the location
+    the form stands for (``("items", 4)`` for an item's form)."""
+    known = set(fields)
+    placed: dict[str, list[str]] = {}
+    for loc, message in problems:
+        if tuple(loc[: len(within)]) != within:
+            placed.setdefault("", []).append(message)
+            continue
+        rest = tuple(loc[len(within) :])
+        target = ""
+        for end in range(len(rest), 0, -1):
+            name = field_name(rest[:end])
+            if name in known:
+                target = name
+                break
+        placed.setdefault(target, []).append(message)
+    return placed
+
+
+# Reading the posted values.
+
+
+def _getter(form: Form) -> Any:
+    def get(name: str, *, exact: bool = False) -> str:
+        """A field's value; a text area's (``exact``) as written, its line ends made
+        plain, and any other without the spaces around it."""
+        found = (form.get(name) or [""])[-1].replace("\r\n", "\n")
+        return found if exact and found.strip() else found.strip()
+
+    return get
+
+
+# Texts written in a text area, which keep their line breaks (the scale's source, an
+# item's description and anchors); titles and labels are one line.
+_AREAS = ("source", "description", "anchors-")
+
+
+def _text(get: Any, prefix: str) -> dict[str, str]:
+    exact = prefix.startswith(_AREAS)
+    return {lang: get(f"{prefix}-{lang}", exact=exact) for lang in LANGUAGES}
+
+
+def _number(text: str, *, whole: bool = False, blank: Any = None) -> Any:
+    """``text`` as a number where it is one (a decimal comma read as a point), else as
+    typed, for the model to refuse where it stands."""
+    if text == "":
+        return blank if blank is not None else text
+    if _INT.match(text):
+        return int(text)
+    if not whole and _DECIMAL.match(text):
+        return float(text.replace(",", "."))
+    return text
+
+
+def _ordered(chosen: Sequence[str], before: Sequence[str]) -> list[str]:
+    """The chosen values, those the item had before in their old order first."""
+    picked = list(dict.fromkeys(chosen))
+    return [v for v in before if v in picked] + [v for v in picked if v not in before]
+
+
+def _indexes(form: Form | Values, prefix: str) -> list[int]:
+    found = set()
+    for name in form:
+        match = re.fullmatch(rf"{re.escape(prefix)}-(\d+)-.+", name)
+        if match:
+            found.add(int(match.group(1)))
+    return sorted(found)
+
+
+def _row_filled(get: Any, prefix: str, parts: Sequence[str]) -> bool:
+    return any(get(f"{prefix}-{part}") for part in parts)
+
+
+def _filled(form: Form, prefix: str) -> bool:
+    return any(name.startswith(prefix) and any(v.strip() for v in form[name]) for name in form)

@@ -1,0 +1,132 @@
+"""The workshop in a real browser, at tablet and desktop size: a panel member starts a
+draft, edits an item (and is told beside the field what is wrong), tries it in the
+sandbox, compares it, discusses an item and sends it for approval; another panel member
+approves it; an administrator publishes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from app.services.demo import DEMO_PASSWORD
+from tests.browser.conftest import TABLET
+
+pytestmark = pytest.mark.browser
+
+DEVICES = {
+    "tablet": {"viewport": TABLET, "has_touch": True, "is_mobile": True},
+    "desktop": {"viewport": {"width": 1366, "height": 900}, "has_touch": False},
+}
+
+
+class Person:
+    """One person at their own device (their own cookies), tapping or clicking."""
+
+    def __init__(self, browser: Browser, device: str, live_server: str, username: str) -> None:
+        self.context = browser.new_context(locale="da-DK", **DEVICES[device])  # type: ignore[arg-type]
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.touch = DEVICES[device]["has_touch"]
+        self.server = live_server
+        self.page.goto(f"{live_server}/login?next=/")
+        self.page.get_by_label("Brugernavn").fill(username)
+        self.page.get_by_label("Adgangskode").fill(DEMO_PASSWORD)
+        self.press(self.page.get_by_role("button", name="Log ind"))
+        self.page.wait_for_url(live_server + "/")
+
+    def press(self, target: Locator) -> None:
+        if self.touch:
+            target.tap()
+        else:
+            target.click()
+
+    def goto(self, path: str) -> Page:
+        self.page.goto(self.server + path)
+        return self.page
+
+
+@pytest.fixture(params=list(DEVICES))
+def device(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def people(browser: Browser, live_server: str, device: str) -> Iterator[dict[str, Person]]:
+    found = {
+        name: Person(browser, device, live_server, name)
+        for name in ("panel.bjerg", "panel.dahl", "admin")
+    }
+    yield found
+    for person in found.values():
+        assert person.errors == [], person.errors
+        person.context.close()
+
+
+def test_a_draft_goes_from_proposal_to_publication(people: dict[str, Person], device: str) -> None:
+    version = f"2030{device[0]}"  # one draft per device size
+    bjerg = people["panel.bjerg"]
+    page = bjerg.goto("/scales")
+    page.get_by_label("Udgangspunkt").select_option("ips-25:2019")
+    page.get_by_label("Det nye udkasts version").fill(version)
+    bjerg.press(page.get_by_role("button", name="Start udkastet"))
+    expect(page).to_have_url(f"{bjerg.server}/scales/ips-25/{version}")
+    expect(page.locator("#workshop")).to_contain_text("under arbejde")
+
+    # An item edited: a gap between bands is refused beside its field, nothing saved.
+    bjerg.press(page.locator("#workshop-caseload-size").get_by_role("link", name="Rediger item 1"))
+    band = page.locator("#f-banding-bands-1-min")
+    band.fill("23")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(band).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#problem-banding-bands-1-min")).to_contain_text("gap between bands")
+    expect(page.locator("#form-problems")).to_be_focused()
+    band.fill("21")
+    page.locator("input[name=evidence][value=OBS]").check()
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(page.locator("p.notice[role=status]")).to_contain_text("Ændringen er gemt")
+
+    # The sandbox: a figure of 18 citizens per consultant scores 5; nothing is stored.
+    bjerg.press(page.get_by_role("link", name="Prøv versionen som bedømmer"))
+    page.get_by_label("Borgere pr. fuldtidskonsulent (borgere)").fill("18")
+    bjerg.press(page.get_by_role("button", name="Beregn"))
+    expect(page.locator("#preview-score-caseload-size")).to_have_text("Score: 5")
+    expect(page.locator("#sandbox-principles tbody tr")).to_have_count(8)
+
+    # Compared with the version it started from: the item's new evidence source shows.
+    page = bjerg.goto(f"/scales/ips-25/{version}")
+    bjerg.press(page.get_by_role("link", name="Sammenlign med 2019"))
+    expect(page.locator("#compare-summary")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Sagsstammens størrelse")
+
+    # A comment on the item, then the draft sent for approval.
+    page = bjerg.goto(f"/scales/ips-25/{version}")
+    discussion = page.locator("#workshop-caseload-size details.discussion")
+    bjerg.press(discussion.locator("summary"))
+    discussion.get_by_label("Ny kommentar til dette item").fill("OBS tilføjet: bør besøget ses?")
+    bjerg.press(discussion.get_by_role("button", name="Kommenter"))
+    expect(page.locator("#workshop-caseload-size .thread")).to_contain_text("OBS tilføjet")
+    bjerg.press(page.get_by_role("button", name="Send til godkendelse"))
+    expect(page.locator("#workshop")).to_contain_text("sendt til godkendelse")
+    expect(page.get_by_role("button", name="Godkend")).to_have_count(0)  # not one's own
+
+    dahl = people["panel.dahl"]
+    page = dahl.goto(f"/scales/ips-25/{version}")
+    dahl.press(page.get_by_role("button", name="Godkend"))
+    expect(page.locator("#workshop")).to_contain_text("godkendt, venter på udgivelse")
+
+    admin = people["admin"]
+    page = admin.goto(f"/scales/ips-25/{version}")
+    admin.press(page.get_by_role("button", name="Udgiv versionen"))
+    expect(page.locator("h1 .badge")).to_have_text("offentliggjort")
+    history = page.locator("ol.history li")
+    expect(history).to_have_count(3)
+    expect(history.nth(1)).to_contain_text("David Dahl")
+    expect(page.get_by_role("link", name="Rediger skalaen som helhed")).to_have_count(0)
+
+    # Retired again, so the version stops being offered (and the shared demo server's
+    # other tests find the scales they expect).
+    admin.press(page.get_by_role("button", name="Udfas versionen"))
+    expect(page.locator("h1 .badge")).to_have_text("udgået")

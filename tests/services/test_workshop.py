@@ -1,0 +1,264 @@
+"""The workshop's rules (issue 19): drafts started, uploaded and saved as whole checked
+definitions, a conflict instead of an overwrite, a key never taking a new meaning
+unseen, and the way draft → awaiting → approved → published → retired with its history
+and audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, Forbidden, Invalid
+from app.models import (
+    Approval,
+    AuditEvent,
+    Decision,
+    Role,
+    ScaleComment,
+    ScaleDecision,
+    ScaleStatus,
+    ScaleVersion,
+)
+from app.scales.loader import ScaleFileError
+from app.scales.writer import definition_yaml
+from app.services import planning, workshop
+from app.services import scales as scale_service
+from app.services.access import Principal, principal_for
+from app.services.workshop import Refused
+from tests.factories import make_scale_version, make_team, make_user
+
+
+def _who(session: Session, role: Role = Role.PANEL_MEMBER, name: str = "Panel") -> Principal:
+    return principal_for(session, user=make_user(session, role=role, display_name=name))
+
+
+def _draft(session: Session, panel: Principal, version: str = "2026") -> ScaleVersion:
+    base = make_scale_version(session)
+    row = workshop.start_draft(session, principal=panel, base=base, version=version)
+    session.commit()
+    return row
+
+
+def _data(row: ScaleVersion) -> dict[str, Any]:
+    return workshop.definition_of(row).model_dump(mode="json", exclude_none=True)
+
+
+def test_a_draft_starts_as_a_copy_with_a_crosswalk_over_its_base(session: Session) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    definition = scale_service.definition_of(row)
+    base = scale_service.definition_of(make_scale_version(session))
+    assert (row.status, row.approval, row.revision) == ("draft", "editing", 1)
+    assert definition.items == base.items
+    assert definition.crosswalk is not None and definition.crosswalk.base == "2019"
+    assert row.based_on_id is not None and row.created_by_id == panel.user_id
+    with pytest.raises(Conflict):
+        workshop.start_draft(
+            session, principal=panel, base=make_scale_version(session), version="2026"
+        )
+    with pytest.raises(Invalid):
+        workshop.start_draft(
+            session, principal=panel, base=make_scale_version(session), version="20 26"
+        )
+
+
+@pytest.mark.parametrize("role", [Role.AMBASSADOR, Role.ANALYST, Role.TEAM_LEADER])
+def test_only_the_panel_and_administrators_draft(session: Session, role: Role) -> None:
+    who = principal_for(session, user=make_user(session, role=role))
+    with pytest.raises(Forbidden):
+        workshop.start_draft(
+            session, principal=who, base=make_scale_version(session), version="2026"
+        )
+    assert scale_service.find_scale_version(session, key="ips-25", version="2026") is None
+
+
+def test_a_saved_change_raises_the_revision_and_an_older_one_is_a_conflict(
+    session: Session,
+) -> None:
+    first, second = _who(session, name="Første"), _who(session, name="Anden")
+    row = _draft(session, first)
+    data = _data(row)
+    data["items"][0]["title"]["da"] = "Sagsstamme pr. konsulent"
+    data["crosswalk"]["comparable"] = ["caseload-size"]
+    saved = workshop.save(session, principal=first, row=row, data=data, revision=1)
+    session.commit()
+    assert isinstance(saved, ScaleVersion) and saved.revision == 2
+    stale = _data(row)
+    stale["items"][1]["title"]["da"] = "Noget andet"
+    with pytest.raises(Conflict) as refused:
+        workshop.save(session, principal=second, row=row, data=stale, revision=1)
+    assert "Første" in refused.value.message("da")
+    session.rollback()
+    stored = scale_service.definition_of(session.get(ScaleVersion, row.id))  # type: ignore[arg-type]
+    assert stored.items[0].title.da == "Sagsstamme pr. konsulent"
+    assert stored.items[1].title.da != "Noget andet"
+
+
+def test_a_form_change_with_problems_is_refused_with_their_places_and_nothing_stored(
+    session: Session,
+) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    data = _data(row)
+    data["items"][0]["banding"]["bands"][1]["min"] = 23  # a gap after 20
+    data["levels"]["bands"][0]["min"] = 30  # the lowest total is 25
+    refused = workshop.save(session, principal=panel, row=row, data=data, revision=1)
+    assert isinstance(refused, Refused)
+    places = dict(refused.problems)
+    assert ("items", 0, "banding", "bands", 1, "min") in places
+    assert "gap" in places[("items", 0, "banding", "bands", 1, "min")]
+    assert ("levels", "bands", 0, "min") in places
+    assert row.revision == 1
+
+
+def test_a_reworded_item_keeps_its_key_only_when_the_crosswalk_marks_it_comparable(
+    session: Session,
+) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    data = _data(row)
+    data["items"][2]["description"]["en"] = "Something else entirely."
+    refused = workshop.save(session, principal=panel, row=row, data=data, revision=1)
+    assert isinstance(refused, Refused)
+    [(loc, message)] = refused.problems
+    assert loc == ("items", 2, "key") and "crosswalk" in message
+    data["crosswalk"]["comparable"] = [data["items"][2]["key"]]
+    assert isinstance(
+        workshop.save(session, principal=panel, row=row, data=data, revision=1), ScaleVersion
+    )
+
+
+def test_an_upload_with_problems_names_their_lines_and_stores_nothing(session: Session) -> None:
+    panel = _who(session)
+    make_scale_version(session)
+    text = definition_yaml(scale_service.definition_of(make_scale_version(session)))
+    text = text.replace('version: "2019"', 'version: "2027"', 1)
+    broken = text.replace("  - key: caseload-size\n", "  - key: caseload-size\n    colour: red\n")
+    with pytest.raises(ScaleFileError) as refused:
+        workshop.upload(session, principal=panel, data=broken.encode(), filename="ny.yaml")
+    [problem] = refused.value.problems
+    assert problem.path == "ny.yaml" and "colour" in problem.message
+    assert broken.splitlines()[problem.line - 1].strip() == "colour: red"
+    with pytest.raises(ScaleFileError) as refused:
+        workshop.upload(session, principal=panel, data=b"key: [1\n", filename="x.yaml")
+    assert refused.value.problems[0].message.startswith("YAML")
+    with pytest.raises(ScaleFileError) as refused:
+        workshop.upload(session, principal=panel, data=b"key: a\nkey: b\n", filename="x.yaml")
+    assert "duplicate key" in refused.value.problems[0].message
+    with pytest.raises(Invalid):
+        workshop.upload(session, principal=panel, data=b"\xff\xfe", filename="x.yaml")
+    with pytest.raises(Invalid):
+        workshop.upload(
+            session, principal=panel, data=b"#" * (workshop.MAX_UPLOAD_BYTES + 1), filename="x"
+        )
+    assert scale_service.find_scale_version(session, key="ips-25", version="2027") is None
+    row = workshop.upload(session, principal=panel, data=text.encode(), filename="ok.yaml")
+    assert (row.version, row.status, row.revision) == ("2027", "draft", 1)
+
+
+def test_a_downloaded_draft_uploaded_again_is_the_same_draft(session: Session) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    text = definition_yaml(workshop.definition_of(row))
+    again = workshop.upload(session, principal=panel, data=text.encode(), filename="2026.yaml")
+    assert again.id == row.id and definition_yaml(workshop.definition_of(again)) == text
+
+
+def test_a_published_version_takes_no_upload(session: Session) -> None:
+    panel = _who(session)
+    text = definition_yaml(scale_service.definition_of(make_scale_version(session)))
+    with pytest.raises(Conflict):
+        workshop.upload(session, principal=panel, data=text.encode(), filename="2019.yaml")
+
+
+def test_the_way_from_draft_to_retired(session: Session) -> None:
+    sender, approver = _who(session, name="Sender"), _who(session, name="Godkender")
+    admin = _who(session, Role.ADMIN, "Admin")
+    row = _draft(session, sender)
+    with pytest.raises(Conflict):  # not approved yet
+        workshop.publish(session, principal=admin, row=row)
+    workshop.send_for_approval(session, principal=sender, row=row, revision=1)
+    with pytest.raises(Conflict):  # not edited while awaiting approval
+        workshop.save(session, principal=sender, row=row, data=_data(row), revision=1)
+    with pytest.raises(Forbidden):  # four eyes
+        workshop.approve(session, principal=sender, row=row, revision=1)
+    workshop.request_changes(session, principal=approver, row=row, note="Item 3: skarpere")
+    assert row.approval == Approval.EDITING
+    workshop.send_for_approval(session, principal=sender, row=row, revision=1)
+    workshop.approve(session, principal=approver, row=row, revision=1)
+    assert row.approval == Approval.APPROVED and row.approved_by_id == approver.user_id
+    with pytest.raises(Forbidden):  # only an administrator publishes
+        workshop.publish(session, principal=approver, row=row)
+    workshop.publish(session, principal=admin, row=row)
+    session.commit()
+    assert row.status == ScaleStatus.PUBLISHED and row.published_by_id == admin.user_id
+    team = make_team(session)
+    assert "2026" in [v.version for v in planning.scales_for(session, team=team)]
+    with pytest.raises(Conflict):  # immutable from now on
+        workshop.save(session, principal=sender, row=row, data=_data(row), revision=1)
+    workshop.retire(session, principal=admin, row=row)
+    session.commit()
+    assert row.status == ScaleStatus.RETIRED
+    assert "2026" not in [v.version for v in planning.scales_for(session, team=team)]
+    steps = [step.decision for step in workshop.history(session, row)]
+    assert steps == [
+        Decision.SENT,
+        Decision.CHANGES_REQUESTED,
+        Decision.SENT,
+        Decision.APPROVED,
+        Decision.PUBLISHED,
+        Decision.RETIRED,
+    ]
+    actions = session.exec(
+        select(AuditEvent.action)
+        .where(AuditEvent.entity_type == "scale_version", AuditEvent.entity_id == str(row.id))
+        .order_by(col(AuditEvent.id))
+    ).all()
+    assert actions == [
+        "scale_version.drafted",
+        "scale_version.sent",
+        "scale_version.changes_requested",
+        "scale_version.sent",
+        "scale_version.approved",
+        "scale_version.published",
+        "scale_version.retired",
+    ]
+
+
+def test_a_request_for_changes_needs_a_reason(session: Session) -> None:
+    sender, other = _who(session), _who(session)
+    row = _draft(session, sender)
+    workshop.send_for_approval(session, principal=sender, row=row, revision=1)
+    with pytest.raises(Invalid):
+        workshop.request_changes(session, principal=other, row=row, note="  ")
+    assert row.approval == Approval.AWAITING
+    assert len(session.exec(select(ScaleDecision)).all()) == 1
+
+
+def test_comments_are_threads_per_item_resolved_and_reopened(session: Session) -> None:
+    first, second = _who(session, name="Første"), _who(session, name="Anden")
+    row = _draft(session, first)
+    thread = workshop.add_comment(
+        session, principal=first, row=row, body="Skal 20 være 15?", item_key="caseload-size"
+    )
+    assert thread.id is not None
+    workshop.add_comment(session, principal=second, row=row, body="Nej.", thread_id=thread.id)
+    workshop.resolve(session, principal=second, row=row, thread_id=thread.id, resolved=True)
+    workshop.add_comment(session, principal=first, row=row, body="Hele udkastet: fint.")
+    [on_item, whole] = workshop.threads(session, row)
+    assert on_item.item_key == "caseload-size" and not on_item.open
+    assert [c.author for c in on_item.comments] == ["Første", "Anden"]
+    assert on_item.resolved_by == "Anden"
+    assert whole.item_key is None and whole.open
+    workshop.add_comment(session, principal=first, row=row, body="Alligevel…", thread_id=thread.id)
+    assert workshop.threads(session, row)[0].open  # an answer opens it again
+    with pytest.raises(Invalid):
+        workshop.add_comment(session, principal=first, row=row, body="x", item_key="no-such")
+    with pytest.raises(Invalid):
+        workshop.add_comment(session, principal=first, row=row, body="   ")
+    ambassador = _who(session, Role.AMBASSADOR)
+    with pytest.raises(Forbidden):
+        workshop.add_comment(session, principal=ambassador, row=row, body="Må jeg?")
+    assert len(session.exec(select(ScaleComment)).all()) == 4
