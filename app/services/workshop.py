@@ -667,4 +667,5 @@ def _thread(session: Session, row: ScaleVersion, thread_id: int) -> ScaleComment
 
 
 def _item_keys(row: ScaleVersion) -> set[str]:
-    return {str(item["key"]) for item in row.definition.get("items", [])}
+    """The keys of a version's items (a scale's items, an instrument's points)."""
+    return {item.key for item in definition_of(row).items}

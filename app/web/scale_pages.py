@@ -113,7 +113,67 @@ def scale_detail(
     group: Literal["section", "principle"] = "section",
 ) -> Response:
     row = scale_service.readable_version(session, principal=principal, key=key, version=version)
+    if row.kind == ScaleKind.IMPLEMENTATION:
+        return _instrument_page(request, session, principal, row)
     return _detail_page(request, session, principal, row, group=group)
+
+
+def _instrument_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    row: ScaleVersion,
+    *,
+    error: DomainError | None = None,
+    form: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    """An implementation-status instrument's version: its elements and points, and its
+    place in the workshop (changed by uploading a new file; there are no edit forms)."""
+    context = {
+        **_workshop_context(request, session, principal, row, error, form, values),
+        "instrument": scale_service.instrument_of(row),
+        "editable": False,
+    }
+    status = error.status_code if error else 200
+    return render(request, "scales/instrument.html", context, status_code=status)
+
+
+def _workshop_context(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    row: ScaleVersion,
+    error: DomainError | None,
+    form: str | None,
+    values: dict[str, str] | None,
+) -> dict[str, Any]:
+    """What the workshop panel of a version's page shows: its steps, its threads, what
+    the reader may do, and a refused form's message where it was sent from."""
+    in_workshop = scale_service.may_see_drafts(principal)
+    threads = workshop.threads(session, row) if in_workshop else []
+    error_item = None  # the item whose discussion a refused comment was for
+    if form and form.startswith("new-"):
+        error_item = form.removeprefix("new-")
+    elif form and form.startswith("thread-"):
+        error_item = next((t.item_key for t in threads if f"thread-{t.id}" == form), None)
+    return {
+        "row": row,
+        "workshop": in_workshop,
+        "may_draft": workshop.may_draft(principal),
+        "may_publish": workshop.may_publish(principal),
+        "sent_by_me": row.approval == Approval.AWAITING
+        and workshop.sent_by(session, row) == principal.user_id,
+        "history": workshop.history(session, row) if in_workshop else [],
+        "threads": threads,
+        "scale_threads": [t for t in threads if t.item_key is None],
+        "base": session.get(ScaleVersion, row.based_on_id) if row.based_on_id else None,
+        "error": error.message(request.state.language) if error else None,
+        "error_form": form,
+        "error_item": error_item,
+        "values": values or {},
+        "saved": request.query_params.get("saved"),
+    }
 
 
 def _detail_page(
@@ -139,38 +199,30 @@ def _detail_page(
             (section, [item for item in scale.items if item.section == section.key])
             for section in scale.sections
         ]
-    in_workshop = scale_service.may_see_drafts(principal)
-    threads = workshop.threads(session, row) if in_workshop else []
-    error_item = None  # the item whose discussion a refused comment was for
-    if form and form.startswith("new-"):
-        error_item = form.removeprefix("new-")
-    elif form and form.startswith("thread-"):
-        error_item = next((t.item_key for t in threads if f"thread-{t.id}" == form), None)
     context = {
-        "row": row,
+        **_workshop_context(request, session, principal, row, error, form, values),
         "scale": scale,
         "group": group,
         "groups": groups,
-        "workshop": in_workshop,
-        "may_draft": workshop.may_draft(principal),
-        "may_publish": workshop.may_publish(principal),
-        "sent_by_me": row.approval == Approval.AWAITING
-        and workshop.sent_by(session, row) == principal.user_id,
-        "history": workshop.history(session, row) if in_workshop else [],
-        "threads": threads,
-        "base": session.get(ScaleVersion, row.based_on_id) if row.based_on_id else None,
-        "error": error.message(request.state.language) if error else None,
-        "error_form": form,
-        "error_item": error_item,
-        "values": values or {},
         "editable": row.status == ScaleStatus.DRAFT
         and row.approval == Approval.EDITING
         and workshop.may_draft(principal),
-        "saved": request.query_params.get("saved"),
-        "scale_threads": [t for t in threads if t.item_key is None],
     }
     status = error.status_code if error else 200
     return render(request, "scales/detail.html", context, fragment="items", status_code=status)
+
+
+def _version_page(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    row: ScaleVersion,
+    **refused: Any,
+) -> Response:
+    """A version's own page (a scale's or an instrument's), with a refused form's answer."""
+    if row.kind == ScaleKind.IMPLEMENTATION:
+        return _instrument_page(request, session, principal, row, **refused)
+    return _detail_page(request, session, principal, row, **refused)
 
 
 # Starting a draft: from a stored version, or from a file.
@@ -670,7 +722,7 @@ def decide(
             raise
         session.rollback()
         session.refresh(row)
-        return _detail_page(
+        return _version_page(
             request, session, principal, row, error=error, form="decision", values={"note": note}
         )
     return RedirectResponse(_version_path(request, row) + "#workshop", status_code=303)
@@ -705,7 +757,7 @@ def comment(
         if error.status_code not in (404, 409, 422):
             raise
         session.rollback()
-        return _detail_page(
+        return _version_page(
             request, session, principal, row, error=error, form=where, values={"body": body}
         )
     anchor = f"thread-{added.parent_id or added.id}"

@@ -422,3 +422,44 @@ def test_an_item_added_with_the_level_bands_it_moves_and_removed_again(
     stored = scale_service.definition_of(_stored(session))
     assert "caseload-size" not in {item.key for item in stored.items}
     assert [item.number for item in stored.items] == list(range(1, 26))
+
+
+def test_an_instrument_draft_has_its_page_its_discussion_and_its_way_to_publication(
+    client: TestClient, session: Session
+) -> None:
+    from tests.factories import make_instrument_version
+
+    make_instrument_version(session)
+    csrf = _panel(client, session)
+    response = client.post(
+        "/scales/drafts",
+        data={"csrf_token": csrf, "base": "implementeringsstatus:2026", "version": "2027"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/scales/implementeringsstatus/2027"
+    page = parse(client.get("/scales/implementeringsstatus/2027").text)
+    assert page.select_one("#workshop") is not None
+    point = page.select_one("article.item")
+    assert point is not None
+    key = point["id"].removeprefix("point-")
+    response = client.post(
+        "/scales/implementeringsstatus/2027/comments",
+        data={"csrf_token": csrf, "item_key": key, "body": "Skal punktet deles i to?"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page = parse(client.get("/scales/implementeringsstatus/2027").text)
+    assert "Skal punktet deles i to?" in page.select_one(f"#workshop-{key}").get_text()
+    assert page.select_one("a[href$='/preview']") is None  # a scale's sandbox only
+    client.post(
+        "/scales/implementeringsstatus/2027/decision",
+        data={"csrf_token": csrf, "action": "send", "revision": "1"},
+    )
+    assert _stored_any(session, "implementeringsstatus", "2027").approval == "awaiting"
+
+
+def _stored_any(session: Session, key: str, version: str) -> ScaleVersion:
+    session.expire_all()
+    row = scale_service.find_scale_version(session, key=key, version=version)
+    assert row is not None
+    return row
