@@ -178,3 +178,65 @@ def test_a_change_counts_only_the_items_rated_in_both_reviews(session: Session) 
     change = profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0).change()
 
     assert change == profiles.Change(1.0, True, 23)  # not -7: 93 has two items missing
+
+
+def test_across_two_versions_of_a_scale_only_crosswalked_items_are_compared(
+    session: Session,
+) -> None:
+    """The crosswalk is what the trend uses: of two reworded items, the one the panel
+    marked comparable is compared with its earlier self; the other is not."""
+    from app.scales.schema import Crosswalk
+    from app.services import scales as scale_service
+    from app.web.charts.items import items_chart
+
+    team = make_team(session)
+    finalised(session, team, date(2024, 4, 1), {}, default=3)
+    old = shipped_scale()
+    first, second = old.items[0], old.items[1]
+    items = [
+        first.model_copy(update={"title": first.title.model_copy(update={"da": "Ny titel"})}),
+        second.model_copy(update={"title": second.title.model_copy(update={"da": "Andet"})}),
+        *old.items[2:],
+    ]
+    newer = old.model_copy(
+        update={
+            "version": "2027",
+            "items": items,
+            "crosswalk": Crosswalk(base="2019", comparable=[first.key]),
+        }
+    )
+    row = scale_service.register_scale(session, scale=newer, channel="cli").scale_version
+    review = Review(
+        team_id=team.id or 0,
+        scale_version_id=row.id or 0,
+        visit_date=date(2025, 4, 1),
+        status=ReviewStatus.FINALISED,
+        finalised_at=datetime(2025, 4, 28, tzinfo=UTC),
+        total_score=100.0,
+        level_key="good",
+    )
+    session.add(review)
+    session.commit()
+    for item in newer.items:
+        session.add(
+            Rating(
+                review_id=review.id or 0,
+                item_key=item.key,
+                rater_kind=RaterKind.CONSENSUS,
+                score=4.0,
+            )
+        )
+    session.commit()
+
+    profile = profiles.team_profile(session, principal=ADMIN, team_id=team.id or 0)
+    change = profile.change()
+    assert change is not None and change.compared_items == len(old.items) - 1
+    assert change.difference == len(old.items) - 1  # one point up on each compared item
+    rows = items_chart(profile, "da", _danish()).rows
+    assert rows[0][2] == "3" and rows[1][2] == "Ændret siden; sammenlignes ikke"
+
+
+def _danish():  # type: ignore[no-untyped-def]
+    from app.i18n import translator
+
+    return translator("da")
