@@ -29,8 +29,10 @@ Form = Mapping[str, Sequence[str]]  # every value posted under each name
 SPARE_ROWS = 2  # empty rows a form offers to add a band, an entry, a level, …
 LANGUAGES = ("da", "en")
 _TITLES = ("title-da", "title-en")
-_INT = re.compile(r"^[+-]?\d+$")
-_DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+# Numbers as people type them, of a sensible length (anything longer goes to the model as
+# typed, which refuses it where it stands).
+_INT = re.compile(r"^[+-]?[0-9]{1,15}$")
+_DECIMAL = re.compile(r"^[+-]?([0-9]{1,15}([.,][0-9]{0,15})?|[.,][0-9]{1,15})$")
 
 
 def number_text(value: float | int | None) -> str:
@@ -135,11 +137,13 @@ def item_from_form(form: Form, *, before: Item | None = None) -> dict[str, Any]:
     }
     if anchors:
         data["anchors"] = anchors
-    if data["kind"] == "banded" or _filled(form, "banding-"):
+    # Only the posted kind's part: fields of the kind it had before (still on the page
+    # when the kind was changed) are left behind.
+    if data["kind"] == "banded":
         data["banding"] = _banding(form, get)
-    if data["kind"] == "checklist" or _filled(form, "checklist-"):
+    if data["kind"] == "checklist":
         data["checklist"] = _checklist(form, get)
-    if data["kind"] == "target" or _filled(form, "target-"):
+    if data["kind"] == "target":
         data["target"] = _target(form, get)
     return data
 
@@ -192,7 +196,7 @@ def _checklist(form: Form, get: Any) -> dict[str, Any]:
     scores = {
         int(name.rsplit("-", 1)[1]): _number(get(name), whole=True)
         for name in form
-        if re.fullmatch(r"checklist-scores-\d+", name) and get(name)
+        if re.fullmatch(r"checklist-scores-[0-9]{1,4}", name) and get(name)
     }
     return {"entries": entries, "scores": dict(sorted(scores.items()))}
 
@@ -400,7 +404,7 @@ def _ordered(chosen: Sequence[str], before: Sequence[str]) -> list[str]:
 def _indexes(form: Form | Values, prefix: str) -> list[int]:
     found = set()
     for name in form:
-        match = re.fullmatch(rf"{re.escape(prefix)}-(\d+)-.+", name)
+        match = re.fullmatch(rf"{re.escape(prefix)}-([0-9]{{1,4}})-.+", name)
         if match:
             found.add(int(match.group(1)))
     return sorted(found)
@@ -408,7 +412,3 @@ def _indexes(form: Form | Values, prefix: str) -> list[int]:
 
 def _row_filled(get: Any, prefix: str, parts: Sequence[str]) -> bool:
     return any(get(f"{prefix}-{part}") for part in parts)
-
-
-def _filled(form: Form, prefix: str) -> bool:
-    return any(name.startswith(prefix) and any(v.strip() for v in form[name]) for name in form)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,8 +99,17 @@ def load_definition_text(
         line = mark.line + 1 if mark is not None else 1
         what = error.problem or error.context or "not valid YAML"
         raise ScaleFileError([Problem(shown, line, f"YAML: {what}")]) from None
+    except (ValueError, RecursionError) as error:
+        # A value YAML reads as something it cannot make (a date like 2020-13-45, a number
+        # of thousands of digits), or nesting deeper than any scale file has.
+        what = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise ScaleFileError([Problem(shown, 1, f"YAML: {what}")]) from None
     if not isinstance(tree, CommentedMap):
         raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
+    if _uses_aliases(text):
+        raise ScaleFileError(
+            [Problem(shown, 1, "YAML anchors and aliases (& and *) are not used in scale files")]
+        )
     problems = _placement_problems(path, tree) if path is not None else []
     model: type[AnyDefinition] = (
         ImplementationDefinition if tree.get("kind") == "implementation" else ScaleDefinition
@@ -144,6 +154,31 @@ def canonical_json(scale: AnyDefinition) -> str:
 
 def fingerprint(scale: AnyDefinition) -> str:
     return hashlib.sha256(canonical_json(scale).encode("utf-8")).hexdigest()
+
+
+_ALIAS = re.compile(r"(^|[\s\[{,:-])[&*][A-Za-z0-9_-]")
+
+
+def _uses_aliases(text: str) -> bool:
+    """Whether the text defines or uses a YAML anchor: one that expanded would repeat its
+    content at every use, so a small file could stand for an enormous one. A scale file
+    never needs one; a quoted text that merely contains "&" or "*" is not one (checked
+    by ruamel's own reading: an alias in the tree is a node met twice)."""
+    if not _ALIAS.search(text):
+        return False
+    tree = YAML(typ="rt", pure=True).load(text)
+    seen: set[int] = set()
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            values = node.values() if isinstance(node, dict) else node
+            return any(walk(value) for value in values)
+        return False
+
+    return walk(tree)
 
 
 def _plain(node: Any) -> Any:

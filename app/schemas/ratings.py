@@ -211,7 +211,7 @@ def _inputs(item: Item, form: FormData) -> dict[str, Any]:
         counts = {name: str(form.get(name) or "").strip() for name in ("met", "cases")}
         share = str(form.get("share") or "").strip().replace(",", ".")
         if any(counts.values()):
-            if not all(text.isdigit() for text in counts.values()):
+            if not all(_COUNT.fullmatch(text) for text in counts.values()):
                 raise Invalid.of("err_target_counts", number=item.number)
             return {name: int(text) for name, text in counts.items()}
         return {"share": _number(item, share)} if share else {}
@@ -220,6 +220,9 @@ def _inputs(item: Item, form: FormData) -> dict[str, Any]:
         # Nothing ticked is a score only when the reviewer says none of them is present.
         return {"ticked": ticked} if ticked or form.get("none_present") == "1" else {}
     return {}
+
+
+_COUNT = re.compile(r"[0-9]{1,9}")  # a count of cases, in plain digits
 
 
 def _number(item: Item, text: str) -> float:

@@ -88,6 +88,9 @@ def register_scale(
         row, before = existing, {"status": existing.status, "sha256": existing.sha256}
         if row.sha256 == sha and status == "draft":
             return RegisterResult(row, "unchanged")
+        _refuse_around_the_workshop(row, publish=status == "published", same=row.sha256 == sha)
+        if row.sha256 != sha:
+            row.revision += 1  # an open form made on the old content is now a conflict
         row.definition = scale.model_dump(mode="json")
         row.sha256, row.item_count = sha, len(scale.items)
         row.title_da, row.title_en = scale.title.da, scale.title.en
@@ -112,6 +115,25 @@ def register_scale(
         },
     )
     return RegisterResult(row, "published" if status == "published" else "drafted")
+
+
+def _refuse_around_the_workshop(row: ScaleVersion, *, publish: bool, same: bool) -> None:
+    """A draft the workshop has taken up (made or changed there) is the panel's: a file
+    may replace it only while the panel is editing it, and the command line publishes it
+    only as approved there, with the content approved."""
+    in_workshop = row.created_by_id is not None or row.revision > 1
+    if not in_workshop:
+        return
+    if publish and (row.approval != Approval.APPROVED or not same):
+        raise Conflict(
+            f"{row.scale_key} {row.version} is a draft in the workshop: it is published there, "
+            "by an administrator, once approved, and with the content approved"
+        )
+    if not publish and row.approval != Approval.EDITING:
+        raise Conflict(
+            f"{row.scale_key} {row.version} is {row.approval} in the workshop and cannot be "
+            "replaced now; withdraw it there first"
+        )
 
 
 def retire_scale(

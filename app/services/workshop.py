@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -53,6 +54,7 @@ from app.scales.loader import (
     validate_data,
 )
 from app.scales.schema import Crosswalk, Loc, ScaleDefinition
+from app.scales.writer import definition_yaml
 from app.services import audit
 from app.services import scales as scale_service
 from app.services.access import Principal
@@ -83,6 +85,15 @@ def ensure_editable(row: ScaleVersion) -> None:
         raise Conflict.of("err_version_immutable", scale=row.scale_key, version=row.version)
     if row.approval != Approval.EDITING:
         raise Conflict.of("err_draft_in_approval", scale=row.scale_key, version=row.version)
+
+
+def _lock(session: Session, row: ScaleVersion) -> None:
+    """Queue behind any other writer of this version (PostgreSQL: its row locked until
+    commit), then read it as that writer left it: the revision and approval checked next
+    are the stored ones, not those of a moment ago. (SQLite: every write transaction
+    begins with BEGIN IMMEDIATE, one writer at a time.)"""
+    session.exec(select(ScaleVersion.id).where(ScaleVersion.id == row.id).with_for_update()).first()
+    session.refresh(row)
 
 
 def _current(session: Session, row: ScaleVersion, revision: int) -> None:
@@ -117,6 +128,8 @@ def start_draft(
     """A new draft ``version`` of ``base``'s scale, a copy of ``base`` to work from. A
     fidelity scale's copy has a crosswalk over ``base`` that marks nothing yet."""
     _require_drafter(principal)
+    if base.status == ScaleStatus.DRAFT:
+        raise Conflict.of("err_base_draft", scale=base.scale_key, version=base.version)
     version = version.strip()
     _new_version(session, key=base.scale_key, version=version)
     data = _stored_definition(base).model_dump(mode="json", exclude_none=True)
@@ -154,7 +167,7 @@ def upload(
     if not text.strip():
         raise ScaleFileError([Problem(shown, 1, "the file is empty")])
     definition = load_definition_text(
-        text, shown=shown, more_rules=lambda found: cross_version_problems(session, found)
+        text, shown=shown, more_rules=lambda found: workshop_problems(session, found)
     )
     existing = scale_service.find_scale_version(
         session, key=definition.key, version=definition.version
@@ -168,8 +181,13 @@ def upload(
         )
     if existing.kind != _kind_of(definition):
         raise Conflict.of("err_kind_taken", scale=existing.scale_key, version=existing.version)
+    _lock(session, existing)
     ensure_editable(existing)
-    _current(session, existing, existing.revision if revision is None else revision)
+    if revision is None:
+        # Replacing a draft is done from its own page, which says which revision it
+        # replaces: a file made from an older one must not undo a colleague's saves unseen.
+        raise Conflict.of("err_upload_replaces", scale=existing.scale_key, version=existing.version)
+    _current(session, existing, revision)
     return _store(session, principal=principal, row=existing, definition=definition, how="uploaded")
 
 
@@ -191,15 +209,43 @@ def save(
     """The draft with ``data`` as its whole new definition (a form's change, made on
     ``revision``), or what is wrong with it (nothing stored). Key and version stay."""
     _require_drafter(principal)
+    _lock(session, row)
     ensure_editable(row)
     _current(session, row, revision)
     data = {**data, "key": row.scale_key, "version": row.version}
     definition, problems = validate_data(
-        data, more_rules=lambda found: cross_version_problems(session, found)
+        data, more_rules=lambda found: workshop_problems(session, found)
     )
     if definition is None:
         return Refused(problems)
     return _store(session, principal=principal, row=row, definition=definition, how="edited")
+
+
+# Item keys the workshop's pages use themselves ("/items/new", "#new-scale",
+# "#workshop-heading"): an item by that name could not be told from them.
+RESERVED_KEYS = frozenset({"new", "scale", "heading"})
+
+
+def workshop_problems(session: Session, definition: AnyDefinition) -> list[tuple[Loc, str]]:
+    """What the workshop asks of a draft beyond the file's own rules: how it stands to
+    the version before it, no item named like one of the pages' own parts, and a size
+    that its file can be uploaded again at."""
+    problems = cross_version_problems(session, definition)
+    items = definition.items if isinstance(definition, ScaleDefinition) else []
+    for index, item in enumerate(items):
+        if item.key in RESERVED_KEYS:
+            problems.append(
+                (("items", index, "key"), f"the key {item.key!r} is kept for the workshop's pages")
+            )
+    if len(definition_yaml(definition).encode("utf-8")) > MAX_UPLOAD_BYTES:
+        problems.append(
+            (
+                (),
+                f"the draft's file would be larger than the {MAX_UPLOAD_BYTES // 1024} kB "
+                "a file may be; shorten its texts",
+            )
+        )
+    return problems
 
 
 def cross_version_problems(session: Session, definition: AnyDefinition) -> list[tuple[Loc, str]]:
@@ -221,6 +267,13 @@ def cross_version_problems(session: Session, definition: AnyDefinition) -> list[
         ]
     if base_row is None or base_row.kind != ScaleKind.FIDELITY:
         return []
+    if base_row.status == ScaleStatus.DRAFT:
+        return [
+            (
+                ("crosswalk", "base"),
+                f"{base_row.version} is a draft itself; a crosswalk is over a published version",
+            )
+        ]
     base = scale_service.definition_of(base_row)
     marked = set(crosswalk.comparable) if crosswalk is not None else set()
     positions = {item.key: index for index, item in enumerate(definition.items)}
@@ -302,7 +355,12 @@ def _add_draft(
         created_by_id=principal.user_id,
     )
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # someone registered the same version a moment before
+        raise Conflict.of(
+            "err_version_taken", scale=definition.key, version=definition.version
+        ) from None
     audit.record(
         session,
         action="scale_version.drafted",
@@ -354,6 +412,7 @@ def send_for_approval(
     session: Session, *, principal: Principal, row: ScaleVersion, revision: int, note: str = ""
 ) -> ScaleVersion:
     _require_drafter(principal)
+    _lock(session, row)
     ensure_editable(row)
     _current(session, row, revision)
     return _step(session, principal, row, Decision.SENT, Approval.AWAITING, note)
@@ -362,6 +421,7 @@ def send_for_approval(
 def withdraw(session: Session, *, principal: Principal, row: ScaleVersion) -> ScaleVersion:
     """The panel takes a draft back from approval to go on working on it."""
     _require_drafter(principal)
+    _lock(session, row)
     _draft_awaiting(row, Approval.AWAITING, Approval.APPROVED)
     return _step(session, principal, row, Decision.WITHDRAWN, Approval.EDITING, "")
 
@@ -371,6 +431,7 @@ def approve(
 ) -> ScaleVersion:
     """Approve the draft as sent: by someone other than the one who sent it (four eyes)."""
     _require_drafter(principal)
+    _lock(session, row)
     _draft_awaiting(row, Approval.AWAITING)
     _current(session, row, revision)
     if sent_by(session, row) == principal.user_id:
@@ -384,6 +445,7 @@ def request_changes(
 ) -> ScaleVersion:
     """Send the draft back to the panel, saying what should change."""
     _require_drafter(principal)
+    _lock(session, row)
     _draft_awaiting(row, Approval.AWAITING, Approval.APPROVED)
     note = note.strip()
     if not note:
@@ -392,15 +454,20 @@ def request_changes(
     return _step(session, principal, row, Decision.CHANGES_REQUESTED, Approval.EDITING, note)
 
 
-def publish(session: Session, *, principal: Principal, row: ScaleVersion) -> ScaleVersion:
-    """Publish an approved draft: from now on it never changes and is offered for new
-    reviews (a fidelity scale) or rounds (an instrument)."""
+def publish(
+    session: Session, *, principal: Principal, row: ScaleVersion, revision: int
+) -> ScaleVersion:
+    """Publish an approved draft, as it stood when the administrator's page was loaded
+    (``revision``): from now on it never changes and is offered for new reviews (a
+    fidelity scale) or rounds (an instrument)."""
     if not may_publish(principal):
         raise Forbidden.of("err_publish_forbidden")
+    _lock(session, row)
     if row.status != ScaleStatus.DRAFT:
         raise Conflict.of("err_version_immutable", scale=row.scale_key, version=row.version)
     if row.approval != Approval.APPROVED:
         raise Conflict.of("err_publish_unapproved", scale=row.scale_key, version=row.version)
+    _current(session, row, revision)
     row.status, row.published_at, row.published_by_id = (
         ScaleStatus.PUBLISHED,
         utcnow(),
@@ -427,6 +494,7 @@ def publish(session: Session, *, principal: Principal, row: ScaleVersion) -> Sca
 def retire(session: Session, *, principal: Principal, row: ScaleVersion) -> ScaleVersion:
     if not may_publish(principal):
         raise Forbidden.of("err_publish_forbidden")
+    _lock(session, row)
     if row.status != ScaleStatus.PUBLISHED:
         raise Conflict.of("err_retire_unpublished", scale=row.scale_key, version=row.version)
     scale_service.retire_scale(

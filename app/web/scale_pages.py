@@ -10,6 +10,7 @@ service's and the scale model's; nothing here decides what a valid scale is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -152,11 +153,19 @@ def _workshop_context(
     the reader may do, and a refused form's message where it was sent from."""
     in_workshop = scale_service.may_see_drafts(principal)
     threads = workshop.threads(session, row) if in_workshop else []
+    items = {item.key for item in workshop.definition_of(row).items}
+    # Threads on an item the version no longer has (removed, or renamed by an upload)
+    # are listed with the version's own, saying which item they were about.
+    gone = {t.item_key for t in threads if t.item_key is not None and t.item_key not in items}
     error_item = None  # the item whose discussion a refused comment was for
+    placed = form == "decision"
     if form and form.startswith("new-"):
         error_item = form.removeprefix("new-")
+        placed = error_item in items or error_item == "scale"
     elif form and form.startswith("thread-"):
-        error_item = next((t.item_key for t in threads if f"thread-{t.id}" == form), None)
+        thread = next((t for t in threads if f"thread-{t.id}" == form), None)
+        error_item = thread.item_key if thread else None
+        placed = thread is not None
     return {
         "row": row,
         "workshop": in_workshop,
@@ -166,7 +175,9 @@ def _workshop_context(
         and workshop.sent_by(session, row) == principal.user_id,
         "history": workshop.history(session, row) if in_workshop else [],
         "threads": threads,
-        "scale_threads": [t for t in threads if t.item_key is None],
+        "scale_threads": [t for t in threads if t.item_key is None or t.item_key in gone],
+        "gone_items": gone,
+        "error_unplaced": error is not None and not placed,
         "base": session.get(ScaleVersion, row.based_on_id) if row.based_on_id else None,
         "error": error.message(request.state.language) if error else None,
         "error_form": form,
@@ -273,7 +284,7 @@ def draft_upload(
             principal=principal,
             data=data,
             filename=file.filename,
-            revision=int(revision) if revision.isdigit() else None,
+            revision=_count(revision),
         )
     except ScaleFileError as refused:
         session.rollback()
@@ -361,7 +372,9 @@ def _scale_form(
     others = [
         v.version
         for v in scale_service.list_scale_versions(session, kind=ScaleKind.FIDELITY)
-        if v.scale_key == row.scale_key and v.version != row.version
+        if v.scale_key == row.scale_key
+        and v.version != row.version
+        and v.status != ScaleStatus.DRAFT
     ]
     context = {
         "row": row,
@@ -710,7 +723,9 @@ def decide(
         "changes": lambda: workshop.request_changes(
             session, principal=principal, row=row, note=note
         ),
-        "publish": lambda: workshop.publish(session, principal=principal, row=row),
+        "publish": lambda: workshop.publish(
+            session, principal=principal, row=row, revision=revision
+        ),
         "retire": lambda: workshop.retire(session, principal=principal, row=row),
     }
     try:
@@ -751,7 +766,7 @@ def comment(
             row=row,
             body=body,
             item_key=item_key or None,
-            thread_id=int(thread) if thread.isdigit() else None,
+            thread_id=_thread_id(thread),
         )
     except DomainError as error:
         if error.status_code not in (404, 409, 422):
@@ -846,14 +861,34 @@ def _field_names(values: forms.Values) -> list[str]:
     return sorted(names)
 
 
+def _count(text: str) -> int | None:
+    """A revision or an id as a form carries it: plain digits of a size the database
+    holds; anything else is None."""
+    return int(text) if _DIGITS.fullmatch(text) else None
+
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+def _thread_id(text: str) -> int | None:
+    """The thread a comment answers (none: a new thread); one that is no thread's id is
+    answered as a thread that does not exist."""
+    if not text:
+        return None
+    found = _count(text)
+    if found is None:
+        raise Invalid.of("err_no_thread", id=text[:20])
+    return found
+
+
 def _revision(form: FormData) -> int:
-    value = _field(form, "revision")
-    return int(value) if value.isdigit() else -1
+    found = _count(_field(form, "revision"))
+    return -1 if found is None else found
 
 
 def _revision_of(posted: dict[str, list[str]]) -> int:
-    value = (posted.get("revision") or [""])[-1].strip()
-    return int(value) if value.isdigit() else -1
+    found = _count((posted.get("revision") or [""])[-1].strip())
+    return -1 if found is None else found
 
 
 def _indexes_of(values: forms.Values, prefix: str) -> set[str]:

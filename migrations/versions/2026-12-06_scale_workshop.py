@@ -148,7 +148,11 @@ def downgrade() -> None:
             "approval",
         ):
             batch_op.drop_column(column)
-    op.execute("DELETE FROM user_account WHERE role = 'panel_member'")
+    # Panel members' accounts stay (their sign-ins and audit events point at them), closed
+    # and as analysts, a role the schema before this migration knows.
+    op.execute(
+        "UPDATE user_account SET role = 'analyst', is_active = false WHERE role = 'panel_member'"
+    )
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_user_account_role"), type_="check")
         batch_op.create_check_constraint(op.f("ck_user_account_role"), ROLES_BEFORE)

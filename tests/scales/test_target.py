@@ -5,10 +5,11 @@ body like the other kinds."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.datastructures import FormData
 
@@ -22,6 +23,7 @@ from app.schemas.ratings import from_form
 YOUTH = Path("scales/ips-unge-uddannelse/2026.yaml")
 
 
+@cache
 def _item():  # type: ignore[no-untyped-def]
     return load_scale_file(YOUTH).item("rapid-education-contact")
 
@@ -37,6 +39,7 @@ def test_the_share_reached_is_banded_as_a_part_of_the_target() -> None:
     assert target_score(target, 100) == 5  # beyond the target is still the target
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=10_000), st.data())
 def test_every_count_gets_exactly_one_score(cases: int, data: st.DataObject) -> None:
     met = data.draw(st.integers(min_value=0, max_value=cases))

@@ -162,8 +162,17 @@ def test_a_downloaded_draft_uploaded_again_is_the_same_draft(session: Session) -
     panel = _who(session)
     row = _draft(session, panel)
     text = definition_yaml(workshop.definition_of(row))
-    again = workshop.upload(session, principal=panel, data=text.encode(), filename="2026.yaml")
+    with pytest.raises(Conflict):  # replacing a draft says which revision it replaces
+        workshop.upload(session, principal=panel, data=text.encode(), filename="2026.yaml")
+    again = workshop.upload(
+        session, principal=panel, data=text.encode(), filename="2026.yaml", revision=1
+    )
     assert again.id == row.id and definition_yaml(workshop.definition_of(again)) == text
+    assert again.revision == 2
+    with pytest.raises(Conflict):  # a file made from revision 1 no longer replaces it
+        workshop.upload(
+            session, principal=panel, data=text.encode(), filename="2026.yaml", revision=1
+        )
 
 
 def test_a_published_version_takes_no_upload(session: Session) -> None:
@@ -178,7 +187,7 @@ def test_the_way_from_draft_to_retired(session: Session) -> None:
     admin = _who(session, Role.ADMIN, "Admin")
     row = _draft(session, sender)
     with pytest.raises(Conflict):  # not approved yet
-        workshop.publish(session, principal=admin, row=row)
+        workshop.publish(session, principal=admin, row=row, revision=1)
     workshop.send_for_approval(session, principal=sender, row=row, revision=1)
     with pytest.raises(Conflict):  # not edited while awaiting approval
         workshop.save(session, principal=sender, row=row, data=_data(row), revision=1)
@@ -190,8 +199,8 @@ def test_the_way_from_draft_to_retired(session: Session) -> None:
     workshop.approve(session, principal=approver, row=row, revision=1)
     assert row.approval == Approval.APPROVED and row.approved_by_id == approver.user_id
     with pytest.raises(Forbidden):  # only an administrator publishes
-        workshop.publish(session, principal=approver, row=row)
-    workshop.publish(session, principal=admin, row=row)
+        workshop.publish(session, principal=approver, row=row, revision=1)
+    workshop.publish(session, principal=admin, row=row, revision=1)
     session.commit()
     assert row.status == ScaleStatus.PUBLISHED and row.published_by_id == admin.user_id
     team = make_team(session)
@@ -262,3 +271,49 @@ def test_comments_are_threads_per_item_resolved_and_reopened(session: Session) -
     with pytest.raises(Forbidden):
         workshop.add_comment(session, principal=ambassador, row=row, body="Må jeg?")
     assert len(session.exec(select(ScaleComment)).all()) == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[" * 20000, "nested too deeply"),
+        ("key: 2020-13-45\n", "month must be in 1..12"),
+        ("a: &x [1, 2]\nb: *x\nc: *x\n", "anchors and aliases"),
+        ("version: " + "9" * 5000 + "\n", "digits"),
+    ],
+)
+def test_an_upload_that_would_trip_the_reader_is_refused_with_its_reason(
+    session: Session, text: str, said: str
+) -> None:
+    with pytest.raises(ScaleFileError) as refused:
+        workshop.upload(session, principal=_who(session), data=text.encode(), filename="x.yaml")
+    assert said in refused.value.problems[0].message
+
+
+def test_keys_the_pages_use_themselves_are_refused_for_items(session: Session) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    data = _data(row)
+    data["items"][0]["key"] = "new"
+    refused = workshop.save(session, principal=panel, row=row, data=data, revision=1)
+    assert isinstance(refused, Refused)
+    assert (("items", 0, "key"), "the key 'new' is kept for the workshop's pages") in [
+        (loc, message) for loc, message in refused.problems
+    ]
+
+
+def test_the_command_line_neither_publishes_nor_replaces_a_draft_the_workshop_holds(
+    session: Session,
+) -> None:
+    panel = _who(session)
+    row = _draft(session, panel)
+    definition = workshop.definition_of(row)
+    with pytest.raises(Conflict):  # not approved in the workshop
+        scale_service.register_scale(session, scale=definition, channel="cli")
+    workshop.send_for_approval(session, principal=panel, row=row, revision=1)
+    changed = definition.model_copy(
+        update={"title": definition.title.model_copy(update={"da": "Ny titel"})}
+    )
+    with pytest.raises(Conflict):  # awaiting approval: not replaced behind it
+        scale_service.register_scale(session, scale=changed, status="draft", channel="cli")
+    assert workshop.definition_of(row).title.da == definition.title.da

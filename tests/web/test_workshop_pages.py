@@ -144,13 +144,25 @@ def test_a_file_downloaded_and_uploaded_again_is_the_same_and_a_bad_one_names_it
     assert download.headers["content-type"].startswith("application/yaml")
     assert "ips-25-2026.yaml" in download.headers["content-disposition"]
     text = download.text
+    # Uploaded over the draft from its own page, which names the revision it replaces …
+    page = parse(client.get("/scales/ips-25/2026").text)
+    replace = page.select_one("form#replace-draft")
+    assert replace is not None and replace.select_one("input[name=revision]")["value"] == "1"
     response = client.post(
         "/scales/upload",
-        data={"csrf_token": csrf},
+        data={"csrf_token": csrf, "revision": "1"},
         files={"file": ("2026.yaml", text.encode(), "application/yaml")},
         follow_redirects=False,
     )
     assert response.status_code == 303
+    # … and not from the list, which does not know what it would undo.
+    response = client.post(
+        "/scales/upload",
+        data={"csrf_token": csrf},
+        files={"file": ("2026.yaml", text.encode(), "application/yaml")},
+    )
+    assert response.status_code == 409
+    assert "ips-25 2026" in parse(response.text).select_one("#upload-error").get_text()
     assert client.get("/scales/ips-25/2026/file").text == text
     assert _stored(session).revision == 2
 
@@ -463,3 +475,60 @@ def _stored_any(session: Session, key: str, version: str) -> ScaleVersion:
     row = scale_service.find_scale_version(session, key=key, version=version)
     assert row is not None
     return row
+
+
+def test_odd_form_values_get_an_answer_not_an_error(client: TestClient, session: Session) -> None:
+    make_scale_version(session)
+    csrf = _panel(client, session)
+    _start(client, csrf)
+    response = client.post(
+        "/scales/ips-25/2026/comments",
+        data={"csrf_token": csrf, "body": "Svar", "thread_id": "²"},
+    )
+    assert response.status_code == 422
+    assert parse(response.text).select_one("#workshop-error") is not None
+    posted = _item_form(client, "/scales/ips-25/2026/items/caseload-size")
+    posted["revision"] = ["9" * 5000]
+    posted["recommendation_threshold"] = ["9" * 5000]
+    posted["banding-bands-" + "9" * 5000 + "-min"] = ["1"]
+    response = client.post("/scales/ips-25/2026/items/caseload-size", data=posted)
+    assert response.status_code == 409  # an impossible revision is an older one
+
+
+def test_a_kind_changed_in_the_form_is_saved_in_one_go(
+    client: TestClient, session: Session
+) -> None:
+    make_scale_version(session)
+    csrf = _panel(client, session)
+    _start(client, csrf)
+    scale_form = _item_form(client, "/scales/ips-25/2026/edit")
+    scale_form["crosswalk-comparable"] = ["caseload-size"]
+    client.post("/scales/ips-25/2026/edit", data=scale_form)
+    posted = _item_form(client, "/scales/ips-25/2026/items/caseload-size")
+    posted["kind"] = ["anchored"]  # the banding's fields are still on the page
+    response = client.post(
+        "/scales/ips-25/2026/items/caseload-size", data=posted, follow_redirects=False
+    )
+    assert response.status_code == 303
+    item = scale_service.definition_of(_stored(session)).item("caseload-size")
+    assert item.kind == "anchored" and item.banding is None
+
+
+def test_the_discussion_of_a_removed_item_stays_in_view(
+    client: TestClient, session: Session
+) -> None:
+    make_scale_version(session)
+    csrf = _panel(client, session)
+    _start(client, csrf)
+    client.post(
+        "/scales/ips-25/2026/comments",
+        data={"csrf_token": csrf, "item_key": "caseload-size", "body": "Fjern det?"},
+    )
+    removal = _item_form(client, "/scales/ips-25/2026/items/caseload-size/remove")
+    removal["levels-bands-0-max"] = ["120"]
+    removal["levels-bands-3-min"] = ["24"]
+    client.post("/scales/ips-25/2026/items/caseload-size/remove", data=removal)
+    page = parse(client.get("/scales/ips-25/2026").text)
+    thread = page.select_one("#workshop .thread")
+    assert thread is not None and "Fjern det?" in thread.get_text()
+    assert "caseload-size" in thread.select_one("h4").get_text()

@@ -110,7 +110,7 @@ function write(form, name, value) {
   if (field && field.type !== "hidden") field.value = value || "";
 }
 
-// What a score is worked out from: a figure, or the ticks of a checklist.
+// What a score is worked out from: a figure, the ticks of a checklist, a target's counts.
 function fillInputs(form, inputs) {
   const figure = form.querySelector('input[name="figure"]');
   if (figure) figure.value = inputs.figure === undefined ? "" : number(inputs.figure);
@@ -119,6 +119,13 @@ function fillInputs(form, inputs) {
     check(form, 'input[name="ticked"]', (input) => ticked.has(input.value));
     check(form, 'input[name="none_present"]', () => Array.isArray(inputs.ticked) && !inputs.ticked.length);
   }
+  // A target item: how many met it of how many, or the share.
+  for (const name of ["met", "cases"]) {
+    const field = form.querySelector(`input[name="${name}"]`);
+    if (field) field.value = inputs[name] === undefined ? "" : String(inputs[name]);
+  }
+  const share = form.querySelector('input[name="share"]');
+  if (share) share.value = inputs.share === undefined ? "" : number(inputs.share);
 }
 
 // The consultants' rows, added until there are as many as the change holds.

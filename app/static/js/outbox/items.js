@@ -45,6 +45,10 @@ function describe(body) {
     text = `${strings.figure} ${number(body.inputs.figure)}`;
   } else if (body.inputs && Array.isArray(body.inputs.ticked)) {
     text = `${body.inputs.ticked.length} ✓`;
+  } else if (body.inputs && body.inputs.cases !== undefined) {
+    text = `${body.inputs.met}/${body.inputs.cases}`;
+  } else if (body.inputs && body.inputs.share !== undefined) {
+    text = `${number(body.inputs.share)} %`;
   } else if (body.kept_score) {
     text = `${strings.score} ${number(body.kept_score)}`;
   } else {
