@@ -106,7 +106,7 @@ def load_definition_text(
         raise ScaleFileError([Problem(shown, 1, f"YAML: {what}")]) from None
     if not isinstance(tree, CommentedMap):
         raise ScaleFileError([Problem(shown, 1, "a scale file must be a mapping of fields")])
-    if _uses_aliases(text):
+    if _ALIAS.search(text) and _shares_nodes(tree):
         raise ScaleFileError(
             [Problem(shown, 1, "YAML anchors and aliases (& and *) are not used in scale files")]
         )
@@ -159,26 +159,21 @@ def fingerprint(scale: AnyDefinition) -> str:
 _ALIAS = re.compile(r"(^|[\s\[{,:-])[&*][A-Za-z0-9_-]")
 
 
-def _uses_aliases(text: str) -> bool:
-    """Whether the text defines or uses a YAML anchor: one that expanded would repeat its
-    content at every use, so a small file could stand for an enormous one. A scale file
-    never needs one; a quoted text that merely contains "&" or "*" is not one (checked
-    by ruamel's own reading: an alias in the tree is a node met twice)."""
-    if not _ALIAS.search(text):
-        return False
-    tree = YAML(typ="rt", pure=True).load(text)
+def _shares_nodes(tree: Any) -> bool:
+    """Whether the file uses a YAML anchor: an alias is the same node met twice, and one
+    expanded would repeat its content at every use, so a small file could stand for an
+    enormous one. A scale file never needs one. (Only a text that could hold one, with
+    "&" or "*" before a name, is walked.)"""
     seen: set[int] = set()
-
-    def walk(node: Any) -> bool:
+    pending = [tree]
+    while pending:
+        node = pending.pop()
         if isinstance(node, dict | list):
             if id(node) in seen:
                 return True
             seen.add(id(node))
-            values = node.values() if isinstance(node, dict) else node
-            return any(walk(value) for value in values)
-        return False
-
-    return walk(tree)
+            pending.extend(node.values() if isinstance(node, dict) else node)
+    return False
 
 
 def _plain(node: Any) -> Any:

@@ -28,7 +28,6 @@ from app.scales import forms
 from app.scales.compare import compare as compare_versions
 from app.scales.loader import ScaleFileError
 from app.scales.schema import Item, Principle, ScaleDefinition, Section
-from app.scales.writer import definition_yaml
 from app.services import sandbox, workshop
 from app.services import scales as scale_service
 from app.services.access import Principal
@@ -317,7 +316,7 @@ def scale_file(
 ) -> Response:
     """The version as a scale file: the workshop's exchange format, at any time."""
     row = scale_service.readable_version(session, principal=principal, key=key, version=version)
-    text = definition_yaml(workshop.definition_of(row))
+    text = workshop.file_text(row)
     name = f"{row.scale_key}-{row.version}.yaml"
     return Response(
         text,
