@@ -130,3 +130,69 @@ def test_a_draft_goes_from_proposal_to_publication(people: dict[str, Person], de
     # other tests find the scales they expect).
     admin.press(page.get_by_role("button", name="Udfas versionen"))
     expect(page.locator("h1 .badge")).to_have_text("udgået")
+
+
+def test_a_target_item_is_scored_through_the_tablets_outbox(
+    browser: Browser, live_server: str, live_database: str
+) -> None:
+    """The new kind on the real scoring screen: the counts typed on a tablet go through
+    the outbox, the server works the score out, and a reload puts the counts back."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from app.db.engines import create_db_engine
+    from app.models import Review, ReviewReviewer, Role
+    from app.services import scales as scale_service
+    from tests.conftest import settings_for
+    from tests.factories import PASSWORD, make_team, make_user, shipped_scale
+
+    engine = create_db_engine(settings_for(live_database))
+    try:
+        with Session(engine) as session:
+            youth = shipped_scale("ips-unge-uddannelse", "2026")
+            row = scale_service.register_scale(
+                session, scale=youth.model_copy(update={"version": "2026t"}), channel="cli"
+            ).scale_version
+            reviewer = make_user(session, role=Role.AMBASSADOR)
+            team = make_team(session, municipalities=(101,))
+            review = Review(
+                team_id=team.id or 0, scale_version_id=row.id or 0, visit_date=date(2026, 3, 1)
+            )
+            session.add(review)
+            session.commit()
+            session.add(
+                ReviewReviewer(review_id=review.id or 0, user_id=reviewer.id or 0, is_lead=True)
+            )
+            session.commit()
+            review_id, username = review.id, reviewer.username
+    finally:
+        engine.dispose()
+
+    context = browser.new_context(locale="da-DK", **DEVICES["tablet"])  # type: ignore[arg-type]
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        page.goto(f"{live_server}/login?next=/")
+        page.get_by_label("Brugernavn").fill(username)
+        page.get_by_label("Adgangskode").fill(PASSWORD)
+        page.get_by_role("button", name="Log ind").tap()
+        page.wait_for_url(live_server + "/")
+        page.goto(f"{live_server}/reviews/{review_id}/score")
+        page.wait_for_function("() => document.documentElement.dataset.outbox === 'ready'")
+        card = page.locator("#item-rapid-education-contact")
+        card.get_by_label("Unge med kontakt inden for otte uger").fill("54")
+        card.get_by_label("Unge med uddannelsesmål, optaget i perioden").fill("75")
+        card.get_by_label("Unge med uddannelsesmål, optaget i perioden").blur()
+        expect(card.locator(".save-state")).to_contain_text("Gemt på serveren", timeout=15000)
+        answer = page.request.get(f"{live_server}/api/v1/reviews/{review_id}")
+        mine = answer.json()["my_ratings"]["rapid-education-contact"]
+        assert mine["score"] == 4  # 72% of the cases: nine tenths of the 80% target
+        page.reload()
+        page.wait_for_function("() => document.documentElement.dataset.outbox === 'ready'")
+        expect(card.locator('input[name="met"]')).to_have_value("54")
+        expect(card.locator('input[name="cases"]')).to_have_value("75")
+    finally:
+        context.close()
+    assert errors == [], errors
