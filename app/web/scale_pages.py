@@ -448,9 +448,7 @@ def item_remove_page(
     version: str,
     item_key: str,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
-    item = _item(scale, item_key)
+    row, scale, item = _draft_item(session, principal, key, version, item_key)
     values = _moving_levels(scale)
     return _remove_form(request, row, scale, item, values)
 
@@ -465,9 +463,7 @@ def item_remove(
     item_key: str,
     form: PostedForm,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
-    item = _item(scale, item_key)
+    row, scale, item = _draft_item(session, principal, key, version, item_key)
     posted = _lists(form)
     data = forms.with_item_removed(scale, item.key)
     if "levels-basis" in posted:
@@ -525,9 +521,7 @@ def item_edit(
     version: str,
     item_key: str,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
-    item = _item(scale, item_key)
+    row, scale, item = _draft_item(session, principal, key, version, item_key)
     return _item_form(request, row, scale, item, forms.item_values(item))
 
 
@@ -541,9 +535,7 @@ def item_save(
     item_key: str,
     form: PostedForm,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
-    item = _item(scale, item_key)
+    row, scale, item = _draft_item(session, principal, key, version, item_key)
     posted = _lists(form)
     posted["key"], posted["number"] = [item.key], [str(item.number)]
     changed = forms.item_from_form(posted, before=item)
@@ -818,6 +810,15 @@ def _draft_to_edit(
         raise Forbidden.of("err_workshop_forbidden")
     workshop.ensure_editable(row)
     return row
+
+
+def _draft_item(
+    session: SessionDep, principal: Principal, key: str, version: str, item_key: str
+) -> tuple[ScaleVersion, ScaleDefinition, Item]:
+    """The draft ``principal`` may edit now, its definition and its item ``item_key``."""
+    row = _draft_to_edit(session, principal, key, version)
+    scale = scale_service.definition_of(row)
+    return row, scale, _item(scale, item_key)
 
 
 def _item(scale: ScaleDefinition, item_key: str) -> Item:
