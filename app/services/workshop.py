@@ -440,7 +440,21 @@ def send_for_approval(
     _lock(session, row)
     ensure_editable(row)
     _current(session, row, revision)
+    _still_stands(session, row)
     return _step(session, principal, row, Decision.SENT, Approval.AWAITING, note)
+
+
+def _still_stands(session: Session, row: ScaleVersion) -> None:
+    """Refuse to send a draft that no longer stands beside the versions before it (one
+    published since it was last saved may have given a key another meaning)."""
+    problems = workshop_problems(session, definition_of(row))
+    if problems:
+        raise Conflict.of(
+            "err_draft_no_longer_stands",
+            scale=row.scale_key,
+            version=row.version,
+            problems="; ".join(message for _, message in problems),
+        )
 
 
 def withdraw(session: Session, *, principal: Principal, row: ScaleVersion) -> ScaleVersion:

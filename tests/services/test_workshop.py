@@ -21,7 +21,8 @@ from app.models import (
     ScaleStatus,
     ScaleVersion,
 )
-from app.scales.loader import ScaleFileError
+from app.scales.loader import ScaleFileError, fingerprint
+from app.scales.schema import ScaleDefinition
 from app.scales.writer import definition_yaml
 from app.services import planning, workshop
 from app.services import scales as scale_service
@@ -317,3 +318,35 @@ def test_the_command_line_neither_publishes_nor_replaces_a_draft_the_workshop_ho
     with pytest.raises(Conflict):  # awaiting approval: not replaced behind it
         scale_service.register_scale(session, scale=changed, status="draft", channel="cli")
     assert workshop.definition_of(row).title.da == definition.title.da
+
+
+def test_a_draft_that_no_longer_stands_beside_a_newer_base_is_not_sent(session: Session) -> None:
+    """A version published after the draft was saved may reword an item the draft keeps:
+    the draft is checked again when it is sent."""
+    panel = _who(session)
+    row = _draft(session, panel)
+    base = scale_service.find_scale_version(session, key="ips-25", version="2019")
+    assert base is not None
+    old = scale_service.definition_of(base)
+    first = old.items[0]
+    reworded = old.model_copy(
+        update={
+            "version": "2025",
+            "items": [
+                first.model_copy(update={"title": first.title.model_copy(update={"en": "X"})}),
+                *old.items[1:],
+            ],
+        }
+    )
+    scale_service.register_scale(session, scale=reworded, channel="cli")
+    data = _data(row)
+    data["crosswalk"] = {"base": "2025", "comparable": []}
+    # as if saved before 2025 was published (the fingerprint names the content)
+    row.definition = data
+    row.sha256 = fingerprint(ScaleDefinition.model_validate(data))
+    session.add(row)
+    session.flush()
+    with pytest.raises(Conflict) as refused:
+        workshop.send_for_approval(session, principal=panel, row=row, revision=1)
+    assert "crosswalk" in refused.value.message("en")
+    assert row.approval == Approval.EDITING
