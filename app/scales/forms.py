@@ -110,6 +110,7 @@ def item_rows(values: Values) -> dict[str, int]:
     return {
         "bands": bands + SPARE_ROWS,
         "target_bands": len(_indexes(values, "target-bands")) + SPARE_ROWS,
+        "levels": len(_indexes(values, "levels-bands")) + 1,  # on the add and remove forms
         "entries": entries + SPARE_ROWS,
         "counts": entries + SPARE_ROWS + 1,
     }

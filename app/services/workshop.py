@@ -303,6 +303,23 @@ def cross_version_problems(session: Session, definition: AnyDefinition) -> list[
     return problems
 
 
+def based_on(session: Session, row: ScaleVersion) -> ScaleVersion | None:
+    """The version a draft was started from, if any."""
+    return session.get(ScaleVersion, row.based_on_id) if row.based_on_id else None
+
+
+def crosswalk_bases(session: Session, row: ScaleVersion) -> list[str]:
+    """The versions a draft's crosswalk may be over: the scale's other versions that are
+    published or retired (a draft is not a base)."""
+    return [
+        other.version
+        for other in scale_service.list_scale_versions(session, kind=ScaleKind.FIDELITY)
+        if other.scale_key == row.scale_key
+        and other.version != row.version
+        and other.status != ScaleStatus.DRAFT
+    ]
+
+
 def _base_of(session: Session, definition: AnyDefinition) -> ScaleVersion | None:
     """The version a definition is measured against: its crosswalk's base, or else the
     newest published version of the same scale."""

@@ -177,7 +177,7 @@ def _workshop_context(
         "scale_threads": [t for t in threads if t.item_key is None or t.item_key in gone],
         "gone_items": gone,
         "error_unplaced": error is not None and not placed,
-        "base": session.get(ScaleVersion, row.based_on_id) if row.based_on_id else None,
+        "base": workshop.based_on(session, row),
         "error": error.message(request.state.language) if error else None,
         "error_form": form,
         "error_item": error_item,
@@ -335,8 +335,7 @@ def scale_file(
 def scale_edit(
     request: Request, session: SessionDep, principal: CurrentPrincipal, key: str, version: str
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
+    row, scale = _draft_scale(session, principal, key, version)
     return _scale_form(request, session, row, scale, forms.scale_values(scale))
 
 
@@ -349,8 +348,7 @@ def scale_edit_save(
     version: str,
     form: PostedForm,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
+    row, scale = _draft_scale(session, principal, key, version)
     posted = _lists(form)
     data = forms.scale_from_form(posted, scale=scale)
     show = partial(_scale_form, request, session, row, scale)
@@ -368,13 +366,6 @@ def _scale_form(
     problems: dict[str, list[str]] | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    others = [
-        v.version
-        for v in scale_service.list_scale_versions(session, kind=ScaleKind.FIDELITY)
-        if v.scale_key == row.scale_key
-        and v.version != row.version
-        and v.status != ScaleStatus.DRAFT
-    ]
     context = {
         "row": row,
         "scale": scale,
@@ -382,7 +373,7 @@ def _scale_form(
         "rows": forms.scale_rows(values),
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "bases": others,
+        "bases": workshop.crosswalk_bases(session, row),
         "revision": row.revision,
     }
     status = 409 if error else (422 if problems else 200)
@@ -403,8 +394,7 @@ def item_new(
     version: str,
     kind: Literal["anchored", "banded", "checklist", "target"] = "anchored",
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
+    row, scale = _draft_scale(session, principal, key, version)
     values: forms.Values = {
         "kind": kind,
         "section": scale.sections[0].key,
@@ -423,8 +413,7 @@ def item_add(
     version: str,
     form: PostedForm,
 ) -> Response:
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
+    row, scale = _draft_scale(session, principal, key, version)
     posted = _lists(form)
     item = forms.item_from_form(posted)
     data = forms.with_item_added(scale, item)
@@ -625,7 +614,6 @@ def _item_form(
         "revision": row.revision,
         "evidence_sources": ["MIS", "DOC", "INT", "OBS", "ISP"],
         "kinds": ["anchored", "banded", "checklist", "target"],
-        "level_count": len(_indexes_of(values, "levels-bands")) + 1,
         "range_after": _total_range(len(scale.items) + 1),
     }
     status = 409 if error else (422 if problems else 200)
@@ -812,12 +800,19 @@ def _draft_to_edit(
     return row
 
 
+def _draft_scale(
+    session: SessionDep, principal: Principal, key: str, version: str
+) -> tuple[ScaleVersion, ScaleDefinition]:
+    """The draft ``principal`` may edit now, and its definition."""
+    row = _draft_to_edit(session, principal, key, version)
+    return row, scale_service.definition_of(row)
+
+
 def _draft_item(
     session: SessionDep, principal: Principal, key: str, version: str, item_key: str
 ) -> tuple[ScaleVersion, ScaleDefinition, Item]:
     """The draft ``principal`` may edit now, its definition and its item ``item_key``."""
-    row = _draft_to_edit(session, principal, key, version)
-    scale = scale_service.definition_of(row)
+    row, scale = _draft_scale(session, principal, key, version)
     return row, scale, _item(scale, item_key)
 
 
@@ -889,10 +884,6 @@ def _revision(form: FormData) -> int:
 def _revision_of(posted: dict[str, list[str]]) -> int:
     found = _count((posted.get("revision") or [""])[-1].strip())
     return -1 if found is None else found
-
-
-def _indexes_of(values: forms.Values, prefix: str) -> set[str]:
-    return {name.split("-")[2] for name in values if name.startswith(prefix + "-")}
 
 
 def _version_path(request: Request, row: ScaleVersion) -> str:

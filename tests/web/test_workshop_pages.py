@@ -493,6 +493,8 @@ def test_odd_form_values_get_an_answer_not_an_error(client: TestClient, session:
     posted["banding-bands-" + "9" * 5000 + "-min"] = ["1"]
     response = client.post("/scales/ips-25/2026/items/caseload-size", data=posted)
     assert response.status_code == 409  # an impossible revision is an older one
+    assert "Intet er gemt" in parse(response.text).select_one("#form-problems").get_text()
+    assert _stored(session).revision == 1  # and nothing was stored
 
 
 def test_a_kind_changed_in_the_form_is_saved_in_one_go(
