@@ -20,6 +20,9 @@ def test_browse_a_scale_on_a_tablet(live_server: str, tablet: Page) -> None:
     expect(tablet).to_have_url(live_server + "/scales/ips-25/2019")
     expect(tablet.locator("#items article.item")).to_have_count(25)
     expect(tablet.locator("#items section.group h3")).to_have_count(3)
+    # The URL and the items are there as soon as the page is parsed; htmx binds its links
+    # only once the document has loaded, so a tap before then would be an ordinary link.
+    tablet.wait_for_load_state("load")
 
     # Grouping by principle swaps only #items through htmx: the page is not reloaded.
     tablet.evaluate("window.__kept = true")
