@@ -34,6 +34,7 @@ from app.web import (
     health,
     national_pages,
     offline,
+    outcome_pages,
     pages,
     planning_pages,
     review_pages,
@@ -66,6 +67,7 @@ ROUTERS = (
     round_pages.router,
     consultant_pages.router,
     national_pages.router,
+    outcome_pages.router,
     admin.router,
     api_docs.router,
 )

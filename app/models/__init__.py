@@ -36,6 +36,7 @@ from app.models.kinds import (
     ScaleStatus,
     one_of,
 )
+from app.models.outcomes import MEASURES, OutcomeFigure, OutcomeImport
 from app.models.people import (
     ApiToken,
     Invitation,
@@ -72,8 +73,11 @@ __all__ = [
     "ImplementationStatus",
     "Invitation",
     "JsonType",
+    "MEASURES",
     "MeasurementRound",
     "Municipality",
+    "OutcomeFigure",
+    "OutcomeImport",
     "ProgramType",
     "RaterKind",
     "Rating",

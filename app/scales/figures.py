@@ -38,7 +38,7 @@ def read_figure(text: str, *, entry: TeamInput, language: str = "da") -> float:
     number, suffix = found.group(1), found.group(2).strip()
     if suffix and suffix.casefold() not in {entry.unit.da.casefold(), entry.unit.en.casefold()}:
         raise Invalid.of("err_figure_unit", label=label, unit=unit, given=suffix[:40])
-    value = _number(number)
+    value = parse_number(number)
     if value is None:
         raise Invalid.of("err_figure_not_number", label=label, text=typed[:40], unit=unit)
     return check_figure(value, entry=entry, language=language)
@@ -95,7 +95,8 @@ def score_from_team(
         return None
 
 
-def _number(text: str) -> float | None:
+def parse_number(text: str) -> float | None:
+    """A number as people type it (Danish or English decimals, Danish thousands), or None."""
     if re.search(r"\d[\s\u00a0]+\d", text) and not _SPACED.match(text):
         return None  # "12 5" is not a number written with a thousands space
     digits = re.sub(r"[\s\u00a0]", "", text)

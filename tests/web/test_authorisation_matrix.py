@@ -12,6 +12,7 @@ authorisation, not the CSRF check.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from app.models import (
     ApiToken,
     ImplementationRating,
     MeasurementRound,
+    OutcomeFigure,
+    OutcomeImport,
     Rating,
     Review,
     ReviewReviewer,
@@ -43,6 +46,7 @@ from app.models import (
     utcnow,
 )
 from app.scales.schema import ScaleDefinition
+from app.services import outcomes
 from app.services.access import Principal
 from app.services.tokens import create_token
 from tests.factories import (
@@ -544,6 +548,74 @@ def scale_upload(world: World, scope: str) -> Params:
     return {"file": ("draft.yaml", text.encode(), "application/yaml")}
 
 
+IMPORTERS = frozenset({"admin", "analyst"})
+_OUTCOME_QUARTERS = itertools.count(2001 * 4)  # a quarter of its own for every removal
+
+
+def outcome_file(world: World, scope: str) -> bytes:
+    year, quarter = outcomes.recent_quarters(date.today())[0]
+    return (
+        f"Kvartal;Kommune;Målgruppe;Borgere i indsatsen;Ordinære timer\r\n"
+        f"{year}K{quarter};101;IPS;40;12\r\n"
+    ).encode()
+
+
+def outcome_upload(world: World, scope: str) -> Params:
+    return {"file": ("kvartal.csv", outcome_file(world, scope), "text/csv")}
+
+
+def outcome_store(world: World, scope: str) -> Params:
+    content = base64.b64encode(outcome_file(world, scope)).decode()
+    return {"filename": "kvartal.csv", "content": content}
+
+
+def stored_import(world: World, scope: str) -> Params:
+    imported = OutcomeImport(filename="k.csv", sha256="0" * 64, content=b"Kvartal\r\n")
+    world.session.add(imported)
+    world.session.commit()
+    return {"import_id": imported.id}
+
+
+def importers_only(
+    target: Callable[[World, str], Params] | None = None,
+    data: Callable[[World, str], Params] | None = None,
+    files: Callable[[World, str], Params] | None = None,
+) -> Rule:
+    return Rule({"any": IMPORTERS}, target=target or (lambda w, s: {}), data=data, files=files)
+
+
+def own_outcomes(world: World, scope: str) -> Params:
+    year, quarter = outcomes.recent_quarters(date.today())[0]
+    return {"quarter": f"{year}K{quarter}", "participants": "20", "paid_hours": "6"}
+
+
+def own_quarter(world: World, scope: str) -> Params:
+    """A quarter of the team's own figures to take back, made afresh for each request."""
+    team = world.team_a if scope == "own" else world.team_b
+    year, quarter = divmod(next(_OUTCOME_QUARTERS), 4)
+    figure = OutcomeFigure(
+        year=year, quarter=quarter + 1, target_group="ips", team_id=team.id, participants=5
+    )
+    world.session.add(figure)
+    world.session.commit()
+    return {"team_id": team.id, "year": year, "quarter": quarter + 1}
+
+
+def team_outcome_writers(
+    target: Callable[[World, str], Params], data: Callable[[World, str], Params] | None = None
+) -> Rule:
+    """The team's own leader and administrators; whoever else sees the team is refused
+    (403), anyone else may not see it (404)."""
+    return Rule(
+        {"own": frozenset({"team_leader", "admin"}), "other": ADMIN},
+        denied=lambda role, scope: (
+            404 if scope == "other" and role in ("team_leader", "consultant", "ambassador") else 403
+        ),
+        target=target,
+        data=data,
+    )
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/docs"): anyone_signed_in(),
@@ -850,6 +922,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/rounds/{round_id}/reopen"): round_step(
         "assessed", json=lambda w, s: {"reason": "Punkt 5 var forkert"}
+    ),
+    ("GET", "/outcomes"): importers_only(),
+    ("GET", "/outcomes/example.csv"): importers_only(),
+    ("POST", "/outcomes/preview"): importers_only(files=outcome_upload),
+    ("POST", "/outcomes/store"): importers_only(data=outcome_store),
+    ("GET", "/outcomes/imports/{import_id}/file"): importers_only(target=stored_import),
+    ("GET", "/teams/{team_id}/outcomes"): team_read(),
+    ("POST", "/teams/{team_id}/outcomes"): team_outcome_writers(team_of, data=own_outcomes),
+    ("POST", "/teams/{team_id}/outcomes/{year}/{quarter}/remove"): team_outcome_writers(
+        own_quarter
     ),
 }
 
