@@ -54,7 +54,8 @@ def demo(
     typer.echo(
         f"demo data loaded: {summary.teams} teams, {summary.users} users, "
         f"{summary.scales} scale versions, {summary.reviews} reviews, "
-        f"{summary.ratings} ratings, {summary.rounds} yearly measurements"
+        f"{summary.ratings} ratings, {summary.rounds} yearly measurements, "
+        f"{summary.outcome_quarters} quarters of outcomes"
     )
 
 

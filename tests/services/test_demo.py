@@ -10,6 +10,8 @@ from sqlmodel import Session, func, select
 
 from app.models import (
     AuditEvent,
+    OutcomeFigure,
+    OutcomeImport,
     RaterKind,
     Rating,
     Review,
@@ -32,13 +34,14 @@ def count(session: Session, model: type) -> int:
 def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert demo.is_database_empty(session)
     first = demo.load_demo(session, scales_dir=SCALES_DIR)
-    assert (first.teams, first.users, first.scales) == (12, 12, 5)
+    assert (first.teams, first.users, first.scales, first.outcome_quarters) == (12, 12, 5, 12)
     assert not demo.is_database_empty(session)
     totals = (
         count(session, Team),
         count(session, User),
         count(session, Review),
         count(session, Rating),
+        count(session, OutcomeFigure),
     )
 
     second = demo.load_demo(session, scales_dir=SCALES_DIR)
@@ -48,6 +51,7 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
         count(session, User),
         count(session, Review),
         count(session, Rating),
+        count(session, OutcomeFigure),
     ) == totals
     assert (
         len(session.exec(select(AuditEvent).where(AuditEvent.action == "demo.loaded")).all()) == 1
@@ -73,6 +77,28 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert verify_password(admin.password_hash, demo.DEMO_PASSWORD)
     assert not verify_password(admin.password_hash, "wrong")
     _assert_stored_results_agree_with_the_scoring_core(session)
+    _assert_outcomes_follow_the_teams(session)
+
+
+def _assert_outcomes_follow_the_teams(session: Session) -> None:
+    """Twelve quarters for each demo team's municipalities, through one import; Hjørring's
+    latest quarter is its team's own; the better teams get more into work or education."""
+    [imported] = session.exec(select(OutcomeImport)).all()
+    assert len(imported.quarters) == 12 and imported.row_count == 13 * 12 - 1
+    own = session.exec(select(OutcomeFigure).where(OutcomeFigure.team_id.is_not(None))).all()  # type: ignore[union-attr]
+    assert [(f.year, f.quarter) for f in own] == [
+        tuple(int(part) for part in imported.quarters[-1].split("K"))
+    ]
+    shares = {
+        code: [
+            f.work_or_education_share
+            for f in session.exec(
+                select(OutcomeFigure).where(OutcomeFigure.municipality_code == code)
+            ).all()
+        ]
+        for code in (461, 370)  # Odense's team is the demo's best, Næstved's its weakest
+    }
+    assert sum(shares[461]) / 12 > sum(shares[370]) / 12 + 10
 
 
 def _assert_stored_results_agree_with_the_scoring_core(session: Session) -> None:

@@ -15,7 +15,10 @@ class DemoSummary:
     reviews: int = 0
     ratings: int = 0
     rounds: int = 0
+    outcome_quarters: int = 0
 
     @property
     def created_anything(self) -> bool:
-        return any((self.users, self.teams, self.scales, self.reviews, self.rounds))
+        return any(
+            (self.users, self.teams, self.scales, self.reviews, self.rounds, self.outcome_quarters)
+        )
