@@ -1,5 +1,6 @@
-"""/api/v1/exports: the finalised reviews and their ratings, and the confirmed yearly
-measurements and their implementation ratings, streamed, for analysis."""
+"""/api/v1/exports: the finalised reviews and their ratings, the confirmed yearly
+measurements and their implementation ratings, and the quarterly outcomes, streamed, for
+analysis."""
 
 from __future__ import annotations
 
@@ -116,3 +117,25 @@ def export_implementation_ratings(
     return _export(
         request, session, principal, "implementation_ratings", filters, format, sep, labels
     )
+
+
+@router.get(
+    "/exports/outcomes",
+    summary="The quarterly outcomes, one row per figure: a municipality's from STAR's "
+    "monitoring or a team's own; the people in the effort, and for paid hours, employment, "
+    "education and paid hours or education the count (when given) and the share in percent",
+    response_description="JSON in machine keys; CSV (UTF-8 with BOM) or an Excel workbook "
+    "in the caller's language (`labels=keys`: in machine keys too), streamed. The year "
+    "(the quarter's), region and program (target group) filters apply; the scale filter "
+    "does not",
+)
+def export_outcomes(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    filters: downloads.Filtered,
+    format: Format = "json",  # noqa: A002
+    sep: Separator = ";",
+    labels: downloads.LabelsParam = "words",
+) -> Response:
+    return _export(request, session, principal, "outcomes", filters, format, sep, labels)

@@ -1,4 +1,5 @@
-"""/api/v1/teams: the teams in the caller's scope, one team, its profile and action plan."""
+"""/api/v1/teams: the teams in the caller's scope, one team, its profile, action plan and
+quarterly outcomes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import BackgroundTasks, Request, Response
 from app.api.base import CursorParam, next_link, v1_router
 from app.db import SessionDep
 from app.models import ActionStatus
+from app.schemas.outcomes import OutcomeQuarterOut, TeamOutcomesOut
 from app.schemas.teams import (
     ActionOut,
     GroupScoreOut,
@@ -19,7 +21,7 @@ from app.schemas.teams import (
     TeamOut,
     TeamPage,
 )
-from app.services import action_plan, paging, profiles, teams
+from app.services import action_plan, outcomes, paging, profiles, teams
 from app.web.auth import CurrentPrincipal, record_view
 from app.web.params import LimitParam, PathId, SearchParam
 
@@ -178,4 +180,41 @@ def action_out(planned: action_plan.PlannedAction, today: date) -> ActionOut:
         created_at=planned.action.created_at,
         updated_at=planned.action.updated_at,
         completed_at=planned.action.completed_at,
+    )
+
+
+@router.get(
+    "/teams/{team_id}/outcomes",
+    response_model=TeamOutcomesOut,
+    summary="A team's outcomes quarter by quarter: its municipalities' figures from STAR's "
+    "monitoring for its target group where all are in, its own figures otherwise",
+)
+def team_outcomes(
+    request: Request, session: SessionDep, principal: CurrentPrincipal, team_id: PathId
+) -> TeamOutcomesOut:
+    found = outcomes.team_outcomes(
+        session,
+        principal=principal,
+        team_id=team_id,
+        today=request.app.state.settings.today(),
+    )
+    return TeamOutcomesOut(
+        team_id=team_id,
+        program_type=found.team.program_type,
+        municipalities=found.municipalities,
+        goal=outcomes.GOAL,
+        end_goal=outcomes.END_GOAL,
+        quarters=[
+            OutcomeQuarterOut(
+                quarter=q.label,
+                year=q.year,
+                number=q.quarter,
+                source=q.source,
+                municipalities_in=q.municipalities_in,
+                participants=q.participants,
+                shares=q.shares,
+                counts=q.counts,
+            )
+            for q in found.quarters
+        ],
     )

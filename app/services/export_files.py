@@ -20,12 +20,15 @@ from app.services import (
     exports,
     implementation_exports,
     national_filters,
+    outcome_exports,
     xlsx,
 )
 from app.services.access import Principal
 from app.services.exports import Scope
 
-Kind = Literal["reviews", "ratings", "implementation", "implementation_ratings", "workbook"]
+Kind = Literal[
+    "reviews", "ratings", "implementation", "implementation_ratings", "outcomes", "workbook"
+]
 Format = Literal["json", "csv", "xlsx"]
 Separator = Literal[";", ","]
 Labels = Literal["words", "keys"]
@@ -74,6 +77,8 @@ def _read(connection: Connection, kind: Kind, scope: Scope) -> exports.Table:
             return implementation_exports.rounds(connection, scope=scope)
         case "implementation_ratings":
             return implementation_exports.ratings(connection, scope=scope)
+        case "outcomes":
+            return outcome_exports.outcomes(connection, scope=scope)
     return exports.reviews(connection, scope=scope)
 
 
@@ -83,6 +88,8 @@ def _for(
     """The table with its headers and levels in words, unless machine keys were asked for."""
     if labels == "keys":
         return table
+    if table.name == "outcomes":
+        return outcome_exports.readable(table, t=t)
     if table.name.startswith("implementation"):
         return implementation_exports.readable(
             table, connection=connection, language=t.language, t=t
@@ -100,6 +107,7 @@ def _sheets(
         ("ratings", "xlsx_ratings"),
         ("implementation", "xlsx_implementation_rounds"),
         ("implementation_ratings", "xlsx_implementation_ratings"),
+        ("outcomes", "xlsx_outcomes"),
     )
     for part, sheet_name in parts:
         if kind in (part, "workbook"):

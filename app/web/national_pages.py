@@ -24,6 +24,7 @@ from app.services import (
     national_overview,
     national_small_numbers,
     national_teams,
+    outcome_figures,
     paging,
 )
 from app.web import charts, downloads
@@ -69,6 +70,10 @@ def national_page(
         session, principal=principal, filters=filters
     )
 
+    national_outcomes = outcome_figures.national_outcomes(
+        session, filters=filters, teams=found.teams
+    )
+
     def link(**changes: object) -> str:
         """This page with the same filters and other sorting or paging."""
         return f"{base}?{urlencode(filters.as_query() | {k: str(v) for k, v in changes.items()})}"
@@ -86,6 +91,11 @@ def national_page(
         "implementation_charts": charts.implementation_charts(
             implementation, language, translator(language)
         ),
+        "outcomes": national_outcomes,
+        "outcome_charts": charts.national_outcome_charts(
+            national_outcomes, language, translator(language)
+        ),
+        "outcome_minimum": outcome_figures.MINIMUM_PEOPLE,
         "rows": rows[start : start + national_teams.TEAMS_PER_PAGE],
         "team_count": len(rows),
         "sort": sort,

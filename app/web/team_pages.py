@@ -15,6 +15,7 @@ from app.services import (
     action_plan,
     comparison,
     implementation_figures,
+    outcomes,
     paging,
     profiles,
     reviews,
@@ -83,6 +84,14 @@ def team_detail(
         "rounds": round_list,
         "implementation_charts": charts.team_implementation_charts(
             implementation_figures.team_history(session, principal=principal, team_id=team_id),
+            language,
+            translator(language),
+        ),
+        "outcome_charts": charts.team_outcome_charts(
+            outcomes.team_outcomes(
+                session, principal=principal, team_id=team_id, today=settings.today()
+            ),
+            profile,
             language,
             translator(language),
         ),

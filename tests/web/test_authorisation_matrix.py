@@ -691,6 +691,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/teams"): anyone_signed_in(),
     ("GET", "/api/v1/teams/{team_id}"): team_read(),
     ("GET", "/api/v1/teams/{team_id}/profile"): team_read(),
+    ("GET", "/api/v1/teams/{team_id}/outcomes"): team_read(),
     ("GET", "/reviews/{review_id}/report"): report_read(),
     ("GET", "/reviews/{review_id}/report.pdf"): report_read(),
     ("GET", "/reviews/{review_id}/scoresheet.xlsx"): report_read(),
@@ -840,6 +841,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/exports/reviews"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/ratings"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/implementation"): Rule({"any": frozenset({"admin", "analyst"})}),
+    ("GET", "/api/v1/exports/outcomes"): Rule({"any": frozenset({"admin", "analyst"})}),
     ("GET", "/api/v1/exports/implementation-ratings"): Rule(
         {"any": frozenset({"admin", "analyst"})}
     ),

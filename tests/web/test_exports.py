@@ -66,6 +66,7 @@ def test_the_workbook_holds_what_the_database_holds(client: TestClient, session:
         "Scorer",
         "Målinger",
         "Implementeringsvurderinger",
+        "Resultater",
         "Items",
         "Filtre",
     ]
@@ -122,6 +123,7 @@ def test_the_workbook_speaks_the_readers_language(client: TestClient, session: S
         "Ratings",
         "Measurements",
         "Implementation ratings",
+        "Outcomes",
         "Items",
         "Filters",
     ]

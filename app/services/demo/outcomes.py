@@ -100,7 +100,7 @@ def demo_file(quarters: list[tuple[int, int]]) -> bytes:
 def _figures(draw: random.Random, quality: float, n: int, people: int) -> dict[str, float]:
     """One quarter's counts: the share in paid hours or education follows quality."""
     participants = max(10, people + draw.randint(-12, 15) + 2 * n)
-    share = 0.18 + 0.09 * (quality - 2.5) + 0.007 * n + draw.uniform(-0.05, 0.05)
+    share = 0.2 + 0.11 * (quality - 2.5) + 0.006 * n + draw.uniform(-0.05, 0.05)
     share = min(max(share, 0.05), 0.8)
     either = round(participants * share)
     education = round(either * draw.uniform(0.25, 0.4))

@@ -1,6 +1,7 @@
 """The charts of the team page and the national overview, as Plotly figures (plain
 dicts): which charts a page has, in what order. Each figure is built in a module of its
-own (totals.py, items.py, means.py, stacked.py, implementation.py) on what common.py
+own (totals.py, items.py, means.py, stacked.py, implementation.py, outcomes.py) on what
+common.py
 shares.
 
 A page embeds each figure as JSON and ``static/js/charts.js`` only hands it to Plotly, so
@@ -17,8 +18,10 @@ from typing import Any
 
 from app.services.implementation_figures import NationalImplementation, TeamHistory
 from app.services.national_overview import Overview
+from app.services.outcome_figures import NationalOutcomes
+from app.services.outcomes import TeamOutcomes
 from app.services.profiles import TeamProfile
-from app.web.charts import implementation, means, stacked
+from app.web.charts import implementation, means, outcomes, stacked
 from app.web.charts.common import Chart
 from app.web.charts.items import items_chart
 from app.web.charts.totals import totals_chart
@@ -68,3 +71,24 @@ def implementation_charts(
         implementation.national_status_chart(found, language, t),
         implementation.coverage_chart(found, language, t),
     ]
+
+
+def team_outcome_charts(
+    found: TeamOutcomes, profile: TeamProfile, language: str, t: Any
+) -> list[Chart]:
+    """The team page's outcomes beside its fidelity totals (none before its first figures)."""
+    chart = outcomes.team_outcome_chart(found, profile, language, t)
+    return [] if chart is None else [chart]
+
+
+def national_outcome_charts(found: NationalOutcomes, language: str, t: Any) -> list[Chart]:
+    """The national overview's outcomes over the quarters, each region's, and the teams'
+    fidelity against their outcome share: those with something to show."""
+    charts = []
+    if found.quarters:
+        charts.append(outcomes.national_outcome_chart(found.quarters, language, t))
+    if len(found.regions) > 1:
+        charts.append(outcomes.region_outcome_chart(found, language, t))
+    if found.points:
+        charts.append(outcomes.fidelity_outcome_chart(found, language, t))
+    return charts
