@@ -203,11 +203,13 @@ def build(folder: Path, reviews: int, *, fresh: bool) -> tuple[dict[str, str], P
         print(f"using the database already in {folder} (--fresh builds it again)")
         run_cli(["db", "upgrade"], env=env, cwd=folder)
         add_history(database)
+        add_outcomes(database)
         return env, database
     started = time.monotonic()
     run_cli(["db", "upgrade"], env=env, cwd=folder)
     print(run_cli(["demo", "--synthetic-reviews", str(reviews)], env=env, cwd=folder).strip())
     add_history(database)
+    add_outcomes(database)
     print(f"built in {time.monotonic() - started:.0f} s")
     return env, database
 
@@ -279,6 +281,41 @@ def add_history(database: Path, events: int = HISTORY_EVENTS) -> None:
     print(f"audit trail: {events - present} events added ({time.monotonic() - started:.0f} s)")
 
 
+# Ten years of STAR's quarterly monitoring: every municipality, both target groups, forty
+# quarters (the demo holds the latest twelve of its teams' municipalities).
+OUTCOME_QUARTERS = 40
+
+
+def add_outcomes(database: Path, quarters: int = OUTCOME_QUARTERS) -> None:
+    """Quarterly outcome figures for every municipality and target group, unless there."""
+    db = sqlite3.connect(database)
+    with db:
+        if db.execute("SELECT count(*) FROM outcome_figure").fetchone()[0] > 1_000:
+            return
+        codes = [row[0] for row in db.execute("SELECT code FROM municipality")]
+        latest = db.execute("SELECT max(year * 4 + quarter - 1) FROM outcome_figure").fetchone()[0]
+        last = latest if latest is not None else 2026 * 4 + 1
+        draw = random.Random(20)
+        rows = []
+        for index in range(last - quarters + 1, last + 1):
+            year, quarter = divmod(index, 4)
+            for code in codes:
+                for group in ("ips", "ips_lignende"):
+                    people = draw.randint(10, 300)
+                    either = round(people * draw.uniform(0.15, 0.6))
+                    rows.append(
+                        (year, quarter + 1, group, code, people, either,
+                         round(100 * either / people, 1), "2026-12-07 00:00:00")
+                    )  # fmt: skip
+        db.executemany(
+            "INSERT OR IGNORE INTO outcome_figure (year, quarter, target_group, "
+            "municipality_code, participants, work_or_education, work_or_education_share, "
+            "entered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    db.close()
+
+
 def candidates(database: Path) -> dict[str, list[str]]:
     """Real values for every path and query parameter the routes use, most telling first:
     a team with the longest history, its newest review, reviews in progress, and so on.
@@ -323,6 +360,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "token_id": ids("SELECT id FROM api_token ORDER BY id LIMIT 1"),
         "action_id": ids("SELECT id FROM action_item ORDER BY id LIMIT 1"),
         "round_id": rounds[:8],
+        "import_id": ids("SELECT id FROM outcome_import ORDER BY id DESC LIMIT 1"),
         # an invitation link's token is stored only as its sha256: an unknown one is what
         # can be measured (the page that says so)
         "token": ["no-such-invitation"],

@@ -85,9 +85,10 @@ def readable(table: Table, *, t: Callable[[str], str]) -> Table:
         if column in ("team_id", "team", "year"):
             return t(f"export_col_{column}")
         if column.endswith("_share"):
-            return f"{t('outcome_' + column.removesuffix('_share'))} (%)"
+            measure = column.removesuffix("_share")
+            return t(f"outcome_{measure}") + " (%)"
         if column in MEASURES:
-            return f"{t('outcome_' + column)} ({t('export_outcome_count')})"
+            return t(f"outcome_{column}") + f" ({t('export_outcome_count')})"
         return t(f"export_outcome_{column}")
 
     words: dict[int, dict[Any, Any]] = {

@@ -42,8 +42,11 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
     page.get_by_role("link", name="Landsoverblik").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Landsoverblik")
 
-    # four fidelity charts, then implementation status over the years and coverage
-    expect(page.locator(".chart[data-drawn='true']")).to_have_count(6)
+    # four fidelity charts, implementation status over the years and coverage, then the
+    # outcomes over the quarters, region by region, and fidelity against outcomes
+    expect(page.locator(".chart[data-drawn='true']")).to_have_count(9)
+    for key in ("outcomes", "outcomes-regions", "fidelity-outcomes"):
+        expect(page.locator(f"#chart-{key} .js-plotly-plot .main-svg").first).to_be_visible()
     # The page never scrolls sideways (a tablet would zoom it all out); the table does.
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     # The bars are there to see, in their colours (a pattern can hide the colour).
@@ -81,6 +84,7 @@ def test_an_analyst_reads_the_national_picture_and_downloads_it(
         "Scorer",
         "Målinger",
         "Implementeringsvurderinger",
+        "Resultater",
         "Items",
         "Filtre",
     ]

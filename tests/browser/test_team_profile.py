@@ -65,7 +65,9 @@ def test_a_team_leader_sees_the_profile_drawn_from_the_database(
     expect(page.locator(".level-badge")).to_be_visible()
 
     drawn = page.locator(".chart[data-drawn='true']")
-    expect(drawn).to_have_count(5)  # four fidelity charts and the implementation status
+    # four fidelity charts, the outcomes beside fidelity and the implementation status
+    expect(drawn).to_have_count(6)
+    expect(page.locator("#chart-outcomes .scatterlayer .trace")).not_to_have_count(0)
     for key in ("totals", "principles", "sections", "items"):
         chart = page.locator(f"#chart-{key} .js-plotly-plot")
         expect(chart).to_have_count(1)
@@ -113,6 +115,11 @@ def test_a_team_without_a_finalised_review_shows_a_helpful_empty_state(
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/teams")
     page.get_by_role("link", name="IPS-team Bornholm (ny)").tap()
-    expect(page.locator(".empty-state")).to_contain_text("endnu ikke et afsluttet review")
+    expect(page.locator(".team-result .empty-state")).to_contain_text(
+        "endnu ikke et afsluttet review"
+    )
+    expect(page.locator(".team-outcomes .empty-state")).to_have_text(
+        "Der er endnu ingen tal for teamet."
+    )
     expect(page.locator(".chart")).to_have_count(0)
     assert page.evaluate("typeof window.Plotly") == "undefined", "no charts, no plotly.js"

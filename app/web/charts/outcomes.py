@@ -91,7 +91,7 @@ def team_outcome_chart(
         if all(v is None for v in values):
             continue
         colour, symbol, dash, width = MEASURE_LINES[measure]
-        name = t("outcome_" + measure)
+        name = t(f"outcome_{measure}")
         data.append(
             {
                 "type": "scatter",
@@ -126,7 +126,7 @@ def team_outcome_chart(
         t("outcome_quarter"),
         t("outcome_source"),
         t("outcome_participants"),
-        *(t("outcome_" + m) for m in MEASURES),
+        *(t(f"outcome_{m}") for m in MEASURES),
         t("chart_fidelity_total"),
     ]
     rows = []
@@ -139,7 +139,7 @@ def team_outcome_chart(
                     count=quarter.municipalities_in, total=found.municipalities
                 )
                 if quarter.source == "star_partial"
-                else t("outcome_source_" + quarter.source)
+                else t(f"outcome_source_{quarter.source}")
             )
         rows.append(
             [
@@ -169,7 +169,7 @@ def national_outcome_chart(quarters: list[QuarterShares], language: str, t: Any)
         if all(v is None for v in values):
             continue
         colour, symbol, dash, width = MEASURE_LINES[measure]
-        name = t("outcome_" + measure)
+        name = t(f"outcome_{measure}")
         data.append(
             {
                 "type": "scatter",
@@ -190,7 +190,7 @@ def national_outcome_chart(quarters: list[QuarterShares], language: str, t: Any)
         t("outcome_quarter"),
         t("municipalities"),
         t("outcome_participants"),
-        *(t("outcome_" + m) for m in MEASURES),
+        *(t(f"outcome_{m}") for m in MEASURES),
     ]
     rows = [
         [
@@ -252,7 +252,7 @@ def fidelity_outcome_chart(found: NationalOutcomes, language: str, t: Any) -> Ch
         points = [p for p in found.points if p.program_type == program]
         if not points:
             continue
-        name = t("program_" + program)
+        name = t(f"program_{program}")
         data.append(
             {
                 "type": "scatter",
