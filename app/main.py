@@ -30,6 +30,7 @@ from app.web import (
     admin,
     api_docs,
     consultant_pages,
+    corps_pages,
     feedback_pages,
     health,
     national_pages,
@@ -68,6 +69,7 @@ ROUTERS = (
     consultant_pages.router,
     national_pages.router,
     outcome_pages.router,
+    corps_pages.router,
     admin.router,
     api_docs.router,
 )

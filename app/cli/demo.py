@@ -55,7 +55,8 @@ def demo(
         f"demo data loaded: {summary.teams} teams, {summary.users} users, "
         f"{summary.scales} scale versions, {summary.reviews} reviews, "
         f"{summary.ratings} ratings, {summary.rounds} yearly measurements, "
-        f"{summary.outcome_quarters} quarters of outcomes"
+        f"{summary.outcome_quarters} quarters of outcomes, "
+        f"{summary.corps_work} agreements and activities of the corps"
     )
 
 

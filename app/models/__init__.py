@@ -19,10 +19,12 @@ unique indexes keep one row per rater and item.
 from __future__ import annotations
 
 from app.models.columns import JsonType, UTCDateTime, folded, metadata, table_of, timestamp, utcnow
+from app.models.corps import AgreementMunicipality, CollaborationAgreement, CorpsActivity
 from app.models.feedback import ActionItem, TeamComment
 from app.models.kinds import (
     FINALISED,
     ActionStatus,
+    ActivityKind,
     Approval,
     Channel,
     Decision,
@@ -61,10 +63,14 @@ from app.models.workshop import ScaleComment, ScaleDecision
 __all__ = [
     "ActionItem",
     "ActionStatus",
+    "ActivityKind",
+    "AgreementMunicipality",
     "Approval",
     "ApiToken",
     "AuditEvent",
     "Channel",
+    "CollaborationAgreement",
+    "CorpsActivity",
     "Decision",
     "FINALISED",
     "FiguresVersion",

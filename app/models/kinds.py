@@ -79,6 +79,18 @@ class RaterKind(StrEnum):
     CONSENSUS = "consensus"
 
 
+class ActivityKind(StrEnum):
+    """What the ambassador corps did in a region, as the half-year report counts it."""
+
+    COURSE = "course"  # participants by kind: consultants, leaders, psychiatry staff
+    SUPERVISION = "supervision"  # sessions and attendees
+    NETWORK = "network"  # a professional network meeting
+    MANAGEMENT_NETWORK = "management_network"
+    CONFERENCE = "conference"
+    WEBINAR = "webinar"
+    MATERIAL = "material"  # guidance material published
+
+
 class ActionStatus(StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"

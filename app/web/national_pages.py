@@ -4,6 +4,7 @@ and its workbook download."""
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Literal
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from app.models import ProgramType
 from app.services import (
     access,
     comparison,
+    corps,
     export_files,
     implementation_figures,
     national_filters,
@@ -96,6 +98,11 @@ def national_page(
             national_outcomes, language, translator(language)
         ),
         "outcome_minimum": outcome_figures.MINIMUM_PEOPLE,
+        "agreements": corps.coverage(
+            session,
+            on=min(settings.today(), date(found.year, 12, 31)),
+            region_code=filters.region,
+        ),
         "rows": rows[start : start + national_teams.TEAMS_PER_PAGE],
         "team_count": len(rows),
         "sort": sort,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session, func, select
 
 from app.models import (
     AuditEvent,
+    CollaborationAgreement,
+    CorpsActivity,
     OutcomeFigure,
     OutcomeImport,
     RaterKind,
@@ -23,7 +26,7 @@ from app.models import (
 )
 from app.scales import scoring
 from app.security import verify_password
-from app.services import demo, scales
+from app.services import corps, demo, scales
 from tests.factories import SCALES_DIR, shipped_scale
 
 
@@ -78,6 +81,14 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert not verify_password(admin.password_hash, "wrong")
     _assert_stored_results_agree_with_the_scoring_core(session)
     _assert_outcomes_follow_the_teams(session)
+    assert first.corps_work == count(session, CollaborationAgreement) + count(
+        session, CorpsActivity
+    )
+    coverage = corps.coverage(session, on=date.today())
+    assert 0.35 < coverage.share < 0.75, coverage
+    assert {a.region_code for a in session.exec(select(CorpsActivity)).all()} == {
+        1081, 1082, 1083, 1084, 1085
+    }  # fmt: skip
 
 
 def _assert_outcomes_follow_the_teams(session: Session) -> None:

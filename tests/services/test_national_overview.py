@@ -151,6 +151,7 @@ def test_every_change_to_the_figures_moves_their_version_and_nothing_else_does(
         "demo.synthetic_reviews", "review.created", "review.reviewer_replaced",
         "review.reviewer_removed", "round.assessed", "round.assessment_reopened",
         "outcomes.imported", "outcomes.team_saved", "outcomes.team_removed",
+        "agreement.saved", "agreement.deleted",
     } == audit.FIGURES_CHANGED  # fmt: skip
     before = audit.figures_version(session)
     for action in sorted(audit.FIGURES_CHANGED):

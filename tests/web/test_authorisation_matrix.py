@@ -30,7 +30,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from app.main import ROUTERS
 from app.models import (
     ActionItem,
+    AgreementMunicipality,
     ApiToken,
+    CollaborationAgreement,
+    CorpsActivity,
     ImplementationRating,
     MeasurementRound,
     OutcomeFigure,
@@ -616,6 +619,56 @@ def team_outcome_writers(
     )
 
 
+READERS = frozenset({"admin", "analyst", "ambassador"})
+REGIONS = {"region": 1084, "elsewhere": 1081}  # the ambassador's region, and another
+RECORDERS = {"region": frozenset({"admin", "ambassador"}), "elsewhere": ADMIN}
+
+
+def corps_rule(
+    target: Callable[[World, str], Params], data: Callable[[World, str], Params] | None = None
+) -> Rule:
+    """The corps' work: the ambassador records in their region, an administrator in any;
+    anyone else who may read it is refused (403), and so is everyone else."""
+    return Rule(RECORDERS, target=target, data=data)
+
+
+def corps_region(world: World, scope: str) -> Params:
+    return {"region_code": REGIONS[scope]}
+
+
+def fresh_activity(world: World, scope: str) -> Params:
+    activity = CorpsActivity(
+        region_code=REGIONS[scope], kind="webinar", held_on=date(2026, 1, 5), title="Webinar",
+        attendees=30,
+    )  # fmt: skip
+    world.session.add(activity)
+    world.session.commit()
+    return {"activity_id": activity.id}
+
+
+def activity_form(world: World, scope: str) -> Params:
+    return {"kind": "course", "held_on": date.today().isoformat(), "title": "IPS-grundkursus",
+            "consultants": "12"}  # fmt: skip
+
+
+def fresh_agreement(world: World, scope: str) -> Params:
+    agreement = CollaborationAgreement(
+        region_code=REGIONS[scope], partner=f"Partner {uuid.uuid4().hex[:8]}",
+        signed_on=date(2025, 1, 1),
+    )  # fmt: skip
+    world.session.add(agreement)
+    world.session.commit()
+    code = 101 if scope == "region" else 851
+    world.session.add(AgreementMunicipality(agreement_id=agreement.id or 0, municipality_code=code))
+    world.session.commit()
+    return {"agreement_id": agreement.id}
+
+
+def agreement_form(world: World, scope: str) -> Params:
+    return {"partner": f"Partner {uuid.uuid4().hex[:8]}", "signed_on": "2025-01-01",
+            "municipalities": ["101" if scope == "region" else "851"]}  # fmt: skip
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/docs"): anyone_signed_in(),
@@ -931,6 +984,26 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/outcomes/store"): importers_only(data=outcome_store),
     ("GET", "/outcomes/imports/{import_id}/file"): importers_only(target=stored_import),
     ("GET", "/teams/{team_id}/outcomes"): team_read(),
+    ("GET", "/corps"): Rule({"any": READERS}),
+    ("GET", "/corps/regions/{region_code}"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=corps_region
+    ),
+    ("POST", "/corps/regions/{region_code}/activities"): corps_rule(
+        corps_region, data=activity_form
+    ),
+    ("GET", "/corps/activities/{activity_id}"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=fresh_activity
+    ),
+    ("POST", "/corps/activities/{activity_id}"): corps_rule(fresh_activity, data=activity_form),
+    ("POST", "/corps/activities/{activity_id}/delete"): corps_rule(fresh_activity),
+    ("POST", "/corps/regions/{region_code}/agreements"): corps_rule(
+        corps_region, data=agreement_form
+    ),
+    ("GET", "/corps/agreements/{agreement_id}"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=fresh_agreement
+    ),
+    ("POST", "/corps/agreements/{agreement_id}"): corps_rule(fresh_agreement, data=agreement_form),
+    ("POST", "/corps/agreements/{agreement_id}/delete"): corps_rule(fresh_agreement),
     ("POST", "/teams/{team_id}/outcomes"): team_outcome_writers(team_of, data=own_outcomes),
     ("POST", "/teams/{team_id}/outcomes/{year}/{quarter}/remove"): team_outcome_writers(
         own_quarter

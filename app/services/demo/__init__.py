@@ -1,8 +1,9 @@
 """Demo data: a dozen teams across the five regions, three years of finalised reviews,
 one review in progress, a yearly measurement (the team's own part and the ambassadors'
 assessment of the implementation status) beside each review, one user of each kind,
-the expert panel's first two drafts of new scale versions, and three years of STAR's
-quarterly outcome figures for the teams' municipalities.
+the expert panel's first two drafts of new scale versions, three years of STAR's
+quarterly outcome figures for the teams' municipalities, and the corps' agreements and a
+year of its activities in each region.
 
 Everything is derived from a seeded random generator, so a run produces the same data on
 every machine, and each piece is looked up by its natural key before it is made: running
@@ -12,8 +13,8 @@ there is no data about citizens.
 This package's face is ``load_demo`` and the checks around it; each of its modules makes
 one kind of thing: ``people`` (users and their scopes), ``teams``, ``reviews`` (with their
 ratings), ``plans`` (the teams' actions and comments), ``rounds`` (the yearly
-measurements), ``workshop`` (the panel's drafts) and ``outcomes`` (STAR's quarterly
-figures).
+measurements), ``workshop`` (the panel's drafts), ``outcomes`` (STAR's quarterly
+figures) and ``corps`` (agreements and activities).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlmodel import Session, col, func, select
 from app.models import ScaleVersion, Team, User
 from app.scales.loader import load_definition_file, load_scale_file, scale_file_path
 from app.services import audit, scales
+from app.services.demo.corps import add_corps_work
 from app.services.demo.outcomes import add_outcomes
 from app.services.demo.people import DEMO_PASSWORD, DEMO_USERS, add_scopes, add_users
 from app.services.demo.plans import add_action_plans
@@ -81,6 +83,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     add_rounds(session, summary=summary, users=users, teams=teams, today=date.today())
     add_drafts(session, scales_dir=scales_dir, users=users, summary=summary)
     add_outcomes(session, summary=summary, users=users, today=date.today())
+    summary.corps_work += add_corps_work(session, users=users, today=date.today())
     if summary.created_anything:
         audit.record(
             session,
@@ -94,6 +97,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
                 "ratings": summary.ratings,
                 "rounds": summary.rounds,
                 "outcome_quarters": summary.outcome_quarters,
+                "corps_work": summary.corps_work,
             },
         )
     return summary

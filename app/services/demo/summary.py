@@ -16,9 +16,18 @@ class DemoSummary:
     ratings: int = 0
     rounds: int = 0
     outcome_quarters: int = 0
+    corps_work: int = 0  # agreements and activities
 
     @property
     def created_anything(self) -> bool:
         return any(
-            (self.users, self.teams, self.scales, self.reviews, self.rounds, self.outcome_quarters)
+            (
+                self.users,
+                self.teams,
+                self.scales,
+                self.reviews,
+                self.rounds,
+                self.outcome_quarters,
+                self.corps_work,
+            )  # fmt: skip
         )
