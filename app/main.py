@@ -43,6 +43,7 @@ from app.web import (
     scale_pages,
     scoring_pages,
     signin,
+    status_report_pages,
     team_pages,
 )
 from app.web.error_handlers import add_error_handlers
@@ -70,6 +71,7 @@ ROUTERS = (
     national_pages.router,
     outcome_pages.router,
     corps_pages.router,
+    status_report_pages.router,
     admin.router,
     api_docs.router,
 )

@@ -361,6 +361,10 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "action_id": ids("SELECT id FROM action_item ORDER BY id LIMIT 1"),
         "round_id": rounds[:8],
         "import_id": ids("SELECT id FROM outcome_import ORDER BY id DESC LIMIT 1"),
+        "region_code": regions[:1],
+        "activity_id": ids("SELECT id FROM corps_activity ORDER BY id DESC LIMIT 1"),
+        "agreement_id": ids("SELECT id FROM collaboration_agreement ORDER BY id LIMIT 1"),
+        "report_id": ids("SELECT id FROM status_report ORDER BY id DESC LIMIT 1"),
         # an invitation link's token is stored only as its sha256: an unknown one is what
         # can be measured (the page that says so)
         "token": ["no-such-invitation"],
@@ -370,6 +374,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         # query parameters: each value below becomes a variant of the route
         "year": [str(int(years[0]) - 5)] if years and years[0] else [],
         "region": regions[:1],
+        "half": ["2025H1"],
         "scale_version": scales[:1],
         "program_type": ["ips_lignende"],
         "page": ["2", "400"],

@@ -57,6 +57,7 @@ from app.models.rounds import (
     RoundChange,
     TeamFigure,
 )
+from app.models.status import StatusReport
 from app.models.trail import AuditEvent, FiguresVersion
 from app.models.workshop import ScaleComment, ScaleDecision
 
@@ -101,6 +102,7 @@ __all__ = [
     "ScaleStatus",
     "ScaleVersion",
     "SignInAttempt",
+    "StatusReport",
     "Team",
     "TeamComment",
     "TeamFigure",

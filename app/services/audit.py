@@ -87,6 +87,7 @@ ACTIONS: tuple[str, ...] = (
     "agreement.deleted",
     "activity.saved",
     "activity.deleted",
+    "status_report.sent",
     "export.downloaded",
     "audit.exported",
     "demo.loaded",

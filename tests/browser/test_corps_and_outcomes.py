@@ -98,6 +98,9 @@ ANALYST_PAGES = [
     "/corps?lang=en",
     "/corps/regions/1084",
     "/corps/regions/1084?lang=en",
+    "/reports/status",
+    "/reports/status?lang=en",
+    "/reports/status/1",
 ]
 ADMIN_PAGES = [
     "/teams/12/outcomes",
@@ -109,6 +112,9 @@ ADMIN_PAGES = [
     "/corps/agreements/1",
     "/corps/agreements/1?lang=en",
     "/national",
+    "/reports/status?region=1083",
+    "/reports/status?region=1083&lang=en",
+    "/reports/status/1?lang=en",
 ]
 
 

@@ -21,6 +21,7 @@ from app.models import (
     ReviewStatus,
     ScaleComment,
     ScaleVersion,
+    StatusReport,
     Team,
     User,
 )
@@ -81,9 +82,13 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert not verify_password(admin.password_hash, "wrong")
     _assert_stored_results_agree_with_the_scoring_core(session)
     _assert_outcomes_follow_the_teams(session)
-    assert first.corps_work == count(session, CollaborationAgreement) + count(
-        session, CorpsActivity
+    assert first.corps_work == (
+        count(session, CollaborationAgreement)
+        + count(session, CorpsActivity)
+        + count(session, StatusReport)
     )
+    editions = session.exec(select(StatusReport.region_code, StatusReport.edition)).all()
+    assert sorted(editions) == [(1081, 1), (1082, 1), (1083, 1), (1083, 2), (1084, 1), (1085, 1)]
     coverage = corps.coverage(session, on=date.today())
     assert 0.35 < coverage.share < 0.75, coverage
     assert {a.region_code for a in session.exec(select(CorpsActivity)).all()} == {

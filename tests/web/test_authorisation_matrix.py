@@ -49,8 +49,9 @@ from app.models import (
     utcnow,
 )
 from app.scales.schema import ScaleDefinition
-from app.services import outcomes
+from app.services import outcomes, status_reports
 from app.services.access import Principal
+from app.services.corps import Half
 from app.services.tokens import create_token
 from tests.factories import (
     PASSWORD,
@@ -669,6 +670,19 @@ def agreement_form(world: World, scope: str) -> Params:
             "municipalities": ["101" if scope == "region" else "851"]}  # fmt: skip
 
 
+def status_form(world: World, scope: str) -> Params:
+    return {"region": str(REGIONS[scope]), "half": Half.of(date.today()).key}
+
+
+def sent_report(world: World, scope: str) -> Params:
+    sent = status_reports.send(
+        world.session, principal=Principal.system(), region_code=REGIONS[scope],
+        half=Half.of(date.today()), today=date.today(),
+    )  # fmt: skip
+    world.session.commit()
+    return {"report_id": sent.id}
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/healthz"): public(),
     ("GET", "/docs"): anyone_signed_in(),
@@ -1004,6 +1018,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/corps/agreements/{agreement_id}"): corps_rule(fresh_agreement, data=agreement_form),
     ("POST", "/corps/agreements/{agreement_id}/delete"): corps_rule(fresh_agreement),
+    ("GET", "/reports/status"): Rule({"any": READERS}),
+    ("GET", "/reports/status/pdf"): Rule({"any": READERS}),
+    ("GET", "/reports/status/xlsx"): Rule({"any": READERS}),
+    ("POST", "/reports/status/send"): corps_rule(lambda w, s: {}, data=status_form),
+    ("GET", "/reports/status/{report_id}"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=sent_report
+    ),
+    ("GET", "/reports/status/{report_id}/pdf"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=sent_report
+    ),
+    ("GET", "/reports/status/{report_id}/xlsx"): Rule(
+        {"region": READERS, "elsewhere": READERS}, target=sent_report
+    ),
     ("POST", "/teams/{team_id}/outcomes"): team_outcome_writers(team_of, data=own_outcomes),
     ("POST", "/teams/{team_id}/outcomes/{year}/{quarter}/remove"): team_outcome_writers(
         own_quarter

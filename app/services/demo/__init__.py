@@ -27,7 +27,7 @@ from sqlmodel import Session, col, func, select
 from app.models import ScaleVersion, Team, User
 from app.scales.loader import load_definition_file, load_scale_file, scale_file_path
 from app.services import audit, scales
-from app.services.demo.corps import add_corps_work
+from app.services.demo.corps import add_corps_work, add_status_reports
 from app.services.demo.outcomes import add_outcomes
 from app.services.demo.people import DEMO_PASSWORD, DEMO_USERS, add_scopes, add_users
 from app.services.demo.plans import add_action_plans
@@ -84,6 +84,7 @@ def load_demo(session: Session, *, scales_dir: Path) -> DemoSummary:
     add_drafts(session, scales_dir=scales_dir, users=users, summary=summary)
     add_outcomes(session, summary=summary, users=users, today=date.today())
     summary.corps_work += add_corps_work(session, users=users, today=date.today())
+    summary.corps_work += add_status_reports(session, users=users, today=date.today())
     if summary.created_anything:
         audit.record(
             session,

@@ -1,6 +1,7 @@
 """The demo's corps work: collaboration agreements signed over three years (about half
-the country's municipalities by now, one of them ended and renewed), and a year of each
-region's activities, recorded by its ambassador through the same service the pages use.
+the country's municipalities by now, one of them ended and renewed), a year of each
+region's activities, recorded by its ambassador through the same service the pages use,
+and each region's status report of the half year before this one, as sent.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from app.models import CollaborationAgreement, Municipality, Role, User
+from app.models import CollaborationAgreement, Municipality, Role, StatusReport, User
 from app.services import corps
 from app.services.access import Principal
 
@@ -127,4 +128,35 @@ def _activities(
                 values={**values, "held_on": day.isoformat()}, today=today,
             )  # fmt: skip
             made += 1
+    return made
+
+
+def add_status_reports(session: Session, *, users: dict[str, User], today: date) -> int:
+    """Each region's report of the half year before this one, sent by its ambassador;
+    Syddanmark's sent twice (a course recorded late made a second edition)."""
+    from app.services import status_reports  # noqa: PLC0415 - the demo's last step
+
+    if session.exec(select(func.count()).select_from(StatusReport)).one():
+        return 0
+    half = corps.Half.of(today).previous()
+    made = 0
+    for region_code, username in AMBASSADORS.items():
+        user = users[username]
+        by = Principal(
+            user_id=user.id, username=user.username, display_name=user.display_name,
+            role=Role.AMBASSADOR, regions=frozenset({region_code}), channel="cli",
+        )  # fmt: skip
+        status_reports.send(session, principal=by, region_code=region_code, half=half, today=today)
+        made += 1
+        if region_code == 1083:
+            late = (half.last_day - timedelta(days=3)).isoformat()
+            corps.save_activity(
+                session, principal=by, region_code=region_code, today=today,
+                values={"kind": "course", "held_on": late, "leaders": "9", "consultants": "2",
+                        "title": "IPS for ledere (registreret efter udsendelsen)"},
+            )  # fmt: skip
+            status_reports.send(
+                session, principal=by, region_code=region_code, half=half, today=today
+            )
+            made += 2
     return made
