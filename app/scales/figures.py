@@ -109,9 +109,10 @@ def parse_number(text: str) -> float | None:
     if digits.count(".") > 1:
         return None
     try:
-        return float(Decimal(digits))
-    except InvalidOperation:
+        value = float(Decimal(digits))
+    except (InvalidOperation, ValueError):  # ValueError: "sNaN"
         return None
+    return value if math.isfinite(value) else None  # "NaN", "Infinity": no figure
 
 
 def _plain(value: float, language: str) -> str:

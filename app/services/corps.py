@@ -81,7 +81,7 @@ def region(session: Session, *, principal: Principal, region_code: int) -> Regio
     require_read(principal)
     found = session.get(Region, region_code)
     if found is None:
-        raise NotFound.of("err_unknown_region", region=region_code)
+        raise NotFound.of("err_corps_unknown_region", region=region_code)
     return found
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.models import MEASURES, Municipality, OutcomeFigure, Region, TeamMunicipality
 from app.services.national_filters import Filters
@@ -70,11 +70,16 @@ class NationalOutcomes:
 
 
 def national_outcomes(
-    session: Session, *, filters: Filters, teams: list[TeamRow]
+    session: Session, *, filters: Filters, teams: list[TeamRow], year: int | None = None
 ) -> NationalOutcomes:
     """Outcomes over the quarters within the region and program filters (the year and
     scale filters are about a year's fidelity, and do not narrow these), each region's
-    beside the others' when no region is chosen, and the teams' points."""
+    beside the others' when no region is chosen, and the teams' points. With ``year``,
+    only that year's quarters of the country or region (a half-year report's)."""
+    if year is not None:
+        return NationalOutcomes(
+            quarters=_quarters(session, filters, by_region=False, year=year)[None]
+        )
     found = NationalOutcomes(quarters=_quarters(session, filters, by_region=False)[None])
     if filters.region is None:
         names = dict(session.exec(select(Region.code, Region.name)).all())
@@ -87,7 +92,7 @@ def national_outcomes(
 
 
 def _quarters(
-    session: Session, filters: Filters, *, by_region: bool
+    session: Session, filters: Filters, *, by_region: bool, year: int | None = None
 ) -> dict[int | None, list[QuarterShares]]:
     figure = OutcomeFigure
     region = col(Municipality.region_code)
@@ -115,6 +120,8 @@ def _quarters(
         statement = statement.where(region == filters.region)
     if filters.program_type is not None:
         statement = statement.where(col(figure.target_group) == filters.program_type)
+    if year is not None:
+        statement = statement.where(col(figure.year) == year)
     found: dict[int | None, list[QuarterShares]] = defaultdict(list)
     for row in session.connection().execute(statement):
         year, quarter, *rest = row
@@ -147,15 +154,23 @@ def _points(session: Session, teams: list[TeamRow]) -> tuple[list[TeamPoint], in
     ).all():
         codes[team_id].append(code)
     every_code = sorted({code for found in codes.values() for code in found})
+    # A point is over a team's latest four quarters with figures: the last three years
+    # hold them for any team still reported on, whatever the length of the history.
+    newest = session.exec(select(func.max(OutcomeFigure.year))).one()
+    since = (newest or 0) - 2
     star: dict[tuple[int, str], dict[tuple[int, int], OutcomeFigure]] = defaultdict(dict)
     for figure in session.exec(
-        select(OutcomeFigure).where(col(OutcomeFigure.municipality_code).in_(every_code))
+        select(OutcomeFigure).where(
+            col(OutcomeFigure.municipality_code).in_(every_code), col(OutcomeFigure.year) >= since
+        )
     ).all():
         key = (figure.municipality_code or 0, figure.target_group)
         star[key][(figure.year, figure.quarter)] = figure
     own: dict[int, dict[tuple[int, int], OutcomeFigure]] = defaultdict(dict)
     for figure in session.exec(
-        select(OutcomeFigure).where(col(OutcomeFigure.team_id).in_(ids))
+        select(OutcomeFigure).where(
+            col(OutcomeFigure.team_id).in_(ids), col(OutcomeFigure.year) >= since
+        )
     ).all():
         own[figure.team_id or 0][(figure.year, figure.quarter)] = figure
     points = []

@@ -29,6 +29,8 @@ from app.scales.figures import parse_number
 
 MAX_FILE = 512 * 1024  # a preview re-posts the file; a quarter of the country is ~20 kB
 MAX_ROWS = 5_000
+MAX_UNPACKED = 20 * 1024 * 1024  # a workbook's parts unpacked
+MAX_PEOPLE = 1_000_000  # more than the country's people in any effort: a slip
 
 Cell = str | float | date | None
 
@@ -146,11 +148,21 @@ def _csv_cells(text: str) -> list[tuple[int, list[Cell]]]:
 
 
 def _workbook_cells(raw: bytes) -> list[tuple[int, list[Cell]]]:
+    from xml.etree.ElementTree import ParseError  # noqa: PLC0415
+
     from openpyxl import load_workbook  # a workbook is rare beside CSV; load openpyxl then
 
     try:
+        unpacked = sum(entry.file_size for entry in zipfile.ZipFile(io.BytesIO(raw)).infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as broken:
+        raise Invalid.of("err_outcome_file_not_sheet") from broken
+    if unpacked > MAX_UNPACKED:  # a small file that unpacks to an enormous one
+        raise Invalid.of("err_outcome_file_large", size=MAX_FILE // 1024)
+    broken_file = (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, ParseError,
+                   EOFError)  # fmt: skip
+    try:
         book = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as broken:
+    except broken_file as broken:
         raise Invalid.of("err_outcome_file_not_sheet") from broken
     try:
         sheet = book.worksheets[0] if book.worksheets else None
@@ -162,6 +174,8 @@ def _workbook_cells(raw: bytes) -> list[tuple[int, list[Cell]]]:
                 raise Invalid.of("err_outcome_file_rows", max=MAX_ROWS)
             rows.append((number, [_cell(cell) for cell in cells]))
         return rows
+    except broken_file as broken:  # a sheet cut off or damaged inside a sound archive
+        raise Invalid.of("err_outcome_file_not_sheet") from broken
     finally:
         book.close()
 
@@ -527,7 +541,7 @@ def _period(row: Row, said: Cell, year: Cell, today: date) -> None:
         row.problems.append(
             Problem("err_outcome_quarter_early", {"quarter": label, "year": FIRST_YEAR}, "quarter")
         )
-    elif quarter_end(*found) >= today:
+    elif row.year > today.year or quarter_end(*found) >= today:  # (year 9999 has no end)
         row.problems.append(Problem("err_outcome_quarter_future", {"quarter": label}, "quarter"))
 
 
@@ -538,13 +552,28 @@ def _figures(row: Row, cell: Any) -> None:
         key = "err_outcome_participants_missing" if said is None else "err_outcome_participants"
         row.problems.append(Problem(key, {"given": _short(said)}, "participants"))
         row.participants = None
+    elif row.participants > MAX_PEOPLE:
+        row.problems.append(
+            Problem(
+                "err_outcome_too_large", {"given": _short(said), "max": MAX_PEOPLE}, "participants"
+            )  # fmt: skip
+        )
+        row.participants = None
     given = False
     for measure in MEASURES:
         count_cell, share_cell = cell(measure), cell(measure + "_share")
         if count_cell is not None:
             given = True
             count = read_count(count_cell)
-            if count is None or count < 0:
+            if count is not None and count > MAX_PEOPLE:
+                row.problems.append(
+                    Problem(
+                        "err_outcome_too_large",
+                        {"given": _short(count_cell), "max": MAX_PEOPLE},
+                        measure,
+                    )  # fmt: skip
+                )
+            elif count is None or count < 0:
                 row.problems.append(
                     Problem("err_outcome_count", {"given": _short(count_cell)}, measure)
                 )

@@ -175,7 +175,8 @@ def _measurements(session: Session, filters: Filters, half: Half, until: date) -
     recent = (
         select(Review.team_id)
         .where(Review.status == FINALISED,
-               col(Review.visit_date) > until - timedelta(days=DUE_AFTER_DAYS))
+               col(Review.visit_date) > until - timedelta(days=DUE_AFTER_DAYS),
+               col(Review.visit_date) <= until)
     )  # fmt: skip
     due = session.exec(
         select(func.count()).select_from(Team).where(
@@ -219,7 +220,9 @@ def _fidelity(session: Session, filters: Filters, half: Half) -> dict[str, Any]:
 
 
 def _outcomes(session: Session, filters: Filters, half: Half) -> list[dict[str, Any]]:
-    quarters = outcome_figures.national_outcomes(session, filters=filters, teams=[]).quarters
+    quarters = outcome_figures.national_outcomes(
+        session, filters=filters, teams=[], year=half.year
+    ).quarters
     first = (half.half - 1) * 2 + 1  # the half's first quarter: 1 or 3
     return [
         {"quarter": q.label, "participants": q.participants, "municipalities": q.municipalities,

@@ -82,7 +82,7 @@ def _region(
     context = {
         "region": found,
         "half": half,
-        "halves": _halves(today),
+        "halves": _halves(today) if half in _halves(today) else [half, *_halves(today)],
         "coverage": corps.coverage(session, on=today, region_code=region_code),
         "agreements": corps.agreements(session, principal=principal, region_code=region_code),
         "activities": corps.activities(

@@ -45,9 +45,9 @@ def _today(request: Request) -> date:
 def _region_code(text: str | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
-        raise Invalid.of("err_unknown_region", region=text[:10])
-    return int(text)
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        raise Invalid.of("err_corps_unknown_region", region=text[:10])
+    return int(text)  # a code that names no region is answered by corps.region: 404
 
 
 def _chosen(request: Request, region: str | None, half: str | None) -> tuple[int | None, Half]:
@@ -72,7 +72,7 @@ def status_page(
         "regions": corps.regions_of(session, principal=principal),
         "region_code": region_code,
         "half": chosen,
-        "halves": _halves(today),
+        "halves": _halves(today) if chosen in _halves(today) else [chosen, *_halves(today)],
         "sent": status_reports.sent_reports(
             session, principal=principal, half=chosen, region_code=region_code
         )

@@ -7,6 +7,7 @@ figures or its own."""
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 
 import pytest
@@ -126,6 +127,52 @@ def test_every_awkward_row_is_named_and_nothing_is_stored(session: Session) -> N
     assert refused.value.key == "err_outcome_not_clean"
     assert session.exec(select(OutcomeFigure)).all() == []
     assert session.exec(select(OutcomeImport)).all() == []
+
+
+def test_numbers_and_quarters_beyond_reason_are_named_not_crashed_on(session: Session) -> None:
+    raw = csv_file(
+        "9999K4;Odense;IPS;10;1;1;",  # 2: a year with no end in the calendar
+        "2026K2;Odense;IPS;snan;1;1;",  # 3
+        "2026K2;Vejle;IPS;NaN;1;1;",  # 4
+        "2026K2;Kolding;IPS;1e30;1;1;",  # 5
+        "2026K2;Aarhus;IPS;1.000.000.000;1;1;",  # 6: a billion people
+        "2026K2;Herning;IPS;10;1;1;Infinity",  # 7
+    )
+    assert problems_of(session, raw) == {
+        2: ["err_outcome_quarter_future"],
+        3: ["err_outcome_participants"],
+        4: ["err_outcome_participants"],
+        5: ["err_outcome_too_large"],
+        6: ["err_outcome_too_large"],
+        7: ["err_outcome_share"],
+    }
+
+
+def test_a_damaged_or_swollen_workbook_is_refused(session: Session) -> None:
+    sound = workbook([["Kvartal", "Kommune", "Målgruppe", "Borgere", "Ordinære timer"],
+                      ["2026K2", 101, "IPS", 10, 2]])  # fmt: skip
+    parts = zipfile.ZipFile(io.BytesIO(sound))
+    cut, swollen = io.BytesIO(), io.BytesIO()
+    with (
+        zipfile.ZipFile(cut, "w") as out,
+        zipfile.ZipFile(swollen, "w", zipfile.ZIP_DEFLATED) as big,
+    ):
+        for entry in parts.infolist():
+            name = entry.filename  # by name: a ZipInfo written to one archive is changed
+            data = parts.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                out.writestr(name, data[: len(data) // 2])
+                big.writestr(
+                    name, data.replace(b"</sheetData>", b"</sheetData>" + b" " * 25_000_000)
+                )
+            else:
+                out.writestr(name, data)
+                big.writestr(name, data)
+    for raw, key in ((cut.getvalue(), "err_outcome_file_not_sheet"),
+                     (swollen.getvalue(), "err_outcome_file_large")):  # fmt: skip
+        with pytest.raises(Invalid) as refused:
+            outcomes.preview_file(session, principal=analyst(session), raw=raw, today=TODAY)
+        assert refused.value.key == key
 
 
 def test_a_share_beside_its_count_must_agree_with_it(session: Session) -> None:

@@ -88,6 +88,12 @@ def test_the_reports_figures_are_the_databases(session: Session) -> None:
         status_reports.compute(
             session, principal=AMBASSADOR, region_code=SYD, half=Half(2027, 1), today=TODAY
         )
+    # Half a year earlier Odense's team had no review in the year before (its reviews
+    # came after): both teams were due then, whatever happened later.
+    before = status_reports.compute(
+        session, principal=AMBASSADOR, region_code=SYD, half=Half(2025, 2), today=TODAY
+    )
+    assert before["measurements"]["teams_due"] == 2
 
 
 def test_a_sent_report_is_frozen_and_a_correction_is_a_new_edition(session: Session) -> None:

@@ -119,3 +119,17 @@ def test_the_overview_counts_agreements_beside_measured_teams(
     assert page.select_one("#figure-coverage") is not None  # measured teams, as before
     region = parse(client.get("/national?region=1081").text)
     assert "3 af 11 kommuner" in region.select_one("#figure-agreements").get_text()  # type: ignore[union-attr]
+
+
+def test_unknown_regions_and_halves_are_answered_not_crashed_on(
+    client: TestClient, session: Session
+) -> None:
+    sign_in(client, make_user(session, role=Role.ANALYST).username)
+    missing = client.get("/corps/regions/9")
+    assert missing.status_code == 404 and "Regionen »9« findes ikke" in missing.text
+    for query in ("region=abc", "region=%C2%B2", "region=99999999999", "half=2026H9"):
+        answer = client.get(f"/reports/status?{query}")
+        assert answer.status_code in (404, 422), query
+        assert parse(answer.text).select_one("h1") is not None
+    old = parse(client.get("/corps/regions/1084?half=2019H1").text)
+    assert old.select_one("#half option[selected]")["value"] == "2019H1"  # type: ignore[index]
