@@ -33,7 +33,13 @@ from app.db import get_session
 from app.db.engines import create_db_engine
 from app.db.migrate import alembic_config
 from app.main import create_app
-from app.services import comparison, follow_up, implementation_figures, national_overview
+from app.services import (
+    comparison,
+    follow_up,
+    implementation_figures,
+    national_overview,
+    outcome_figures,
+)
 
 # A busy CI machine runs an example slower than a quiet one: no deadline there, so a
 # property test fails on what it checks, never on the machine's load.
@@ -144,6 +150,7 @@ def figures_forgotten() -> Iterator[None]:
     follow_up.forget_figures()
     national_overview.forget_figures()
     implementation_figures.forget_figures()
+    outcome_figures.forget_figures()
 
 
 @pytest.fixture

@@ -14,14 +14,18 @@ of the overview's table, which is already the caller's scope.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from app.models import MEASURES, Municipality, OutcomeFigure, Region, TeamMunicipality
+from app.models import MEASURES, Municipality, OutcomeFigure, Region, Role, TeamMunicipality
+from app.services import audit
+from app.services.access import Principal
 from app.services.national_filters import Filters
 from app.services.national_teams import TeamRow
 from app.services.outcome_sheet import quarter_label
@@ -67,6 +71,39 @@ class NationalOutcomes:
     regions: list[tuple[str, list[QuarterShares]]] = field(default_factory=list)
     points: list[TeamPoint] = field(default_factory=list)
     teams_without: int = 0  # teams with a fidelity total but no outcome share to show
+
+
+KEPT = 16  # a few filters for a few scopes, as the overview keeps them
+_KEPT: OrderedDict[tuple[Any, ...], NationalOutcomes] = OrderedDict()
+_KEEPING = threading.Lock()
+
+
+def forget_figures() -> None:
+    """Drop the outcomes kept between requests (tests roll back what they made)."""
+    _KEPT.clear()
+
+
+def kept_outcomes(
+    session: Session, *, principal: Principal, filters: Filters, teams: list[TeamRow], today: date
+) -> NationalOutcomes:
+    """``national_outcomes`` for the national overview, kept between requests under the
+    figures' version (an import, a team's own figures and a review finalised all move
+    it), for the caller's scope and filters: the teams' points are the overview's rows,
+    ten thousand of them in a country of synthetic teams."""
+    assigned = principal.user_id if principal.role == Role.AMBASSADOR else None
+    scope = (principal.role, principal.regions, principal.teams, assigned)
+    key = (scope, filters, today, audit.figures_version(session))
+    with _KEEPING:
+        found = _KEPT.get(key)
+        if found is not None:
+            _KEPT.move_to_end(key)
+            return found
+    found = national_outcomes(session, filters=filters, teams=teams)
+    with _KEEPING:
+        _KEPT[key] = found
+        while len(_KEPT) > KEPT:
+            _KEPT.popitem(last=False)
+    return found
 
 
 def national_outcomes(

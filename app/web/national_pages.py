@@ -72,8 +72,8 @@ def national_page(
         session, principal=principal, filters=filters
     )
 
-    national_outcomes = outcome_figures.national_outcomes(
-        session, filters=filters, teams=found.teams
+    national_outcomes = outcome_figures.kept_outcomes(
+        session, principal=principal, filters=filters, teams=found.teams, today=settings.today()
     )
 
     def link(**changes: object) -> str:

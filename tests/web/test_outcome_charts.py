@@ -123,3 +123,20 @@ def test_the_export_and_the_api_carry_the_figures(client: TestClient, session: S
         ("2026K2", "star", 80, {"paid_hours": 25.0, "work_or_education": 50.0}),
         ("2026K3", "team", 30, {"paid_hours": 20.0}),
     ]  # fmt: skip
+
+
+def test_the_scatters_table_lists_the_highest_totals_and_says_how_many_more() -> None:
+    from app.i18n import translator
+    from app.services.outcome_figures import NationalOutcomes, TeamPoint
+    from app.web.charts.outcomes import TABLE_TEAMS, fidelity_outcome_chart
+
+    points = [
+        TeamPoint(
+            n, f"Team {n:03}", "ips", "Region Syddanmark", float(n), None, 40.0, 20, ["2026K2"]
+        )
+        for n in range(TABLE_TEAMS + 5)
+    ]
+    chart = fidelity_outcome_chart(NationalOutcomes([], points=points), "da", translator("da"))
+    assert len(chart.figure["data"][0]["x"]) == TABLE_TEAMS + 5  # every team is drawn
+    assert chart.rows[0][0] == f"Team {TABLE_TEAMS + 4:03}" and len(chart.rows) == TABLE_TEAMS + 1
+    assert chart.rows[-1][0] == "… og 5 teams mere (alle står i eksporten af resultater)"

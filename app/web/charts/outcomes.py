@@ -26,6 +26,7 @@ MEASURE_LINES = {
     "education": (ORANGE, "triangle-up", "dashdot", 2),
 }
 HEIGHT = 380
+TABLE_TEAMS = 100  # the scatter's table lists the highest totals; the export has every team
 
 
 def _percent(value: float | None, language: str) -> str:
@@ -288,6 +289,7 @@ def fidelity_outcome_chart(found: NationalOutcomes, language: str, t: Any) -> Ch
         t("chart_outcome_point_share"),
         t("chart_outcome_point_quarters"),
     ]
+    ranked = sorted(found.points, key=lambda p: (-p.total, p.name))
     rows = [
         [
             p.name,
@@ -296,8 +298,11 @@ def fidelity_outcome_chart(found: NationalOutcomes, language: str, t: Any) -> Ch
             _percent(p.share, language),
             f"{p.quarters[0]}–{p.quarters[-1]}" if len(p.quarters) > 1 else p.quarters[0],
         ]
-        for p in sorted(found.points, key=lambda p: (-p.total, p.name))
+        for p in ranked[:TABLE_TEAMS]
     ]
+    if len(ranked) > TABLE_TEAMS:
+        more = t("chart_more_teams").format(count=len(ranked) - TABLE_TEAMS)
+        rows.append([more, "", "", "", ""])
     return Chart(
         "fidelity-outcomes", t("chart_fidelity_outcomes"), {"data": data, "layout": layout},
         columns, rows, HEIGHT,
