@@ -124,6 +124,15 @@ class Half:
         return cls(day.year, 1 if day.month <= 6 else 2)
 
     @classmethod
+    def choices(cls, today: date, *, chosen: Half | None = None) -> list[Half]:
+        """The current half year and the five before it, for a chooser, with ``chosen``
+        first when it is older than those."""
+        halves = [cls.of(today)]
+        while len(halves) < 6:
+            halves.append(halves[-1].previous())
+        return halves if chosen is None or chosen in halves else [chosen, *halves]
+
+    @classmethod
     def parse(cls, text: str | None, *, today: date) -> Half:
         """The half year a query names (2026H2), the current one when none is named."""
         if not text:

@@ -82,7 +82,7 @@ def _region(
     context = {
         "region": found,
         "half": half,
-        "halves": _halves(today) if half in _halves(today) else [half, *_halves(today)],
+        "halves": corps.Half.choices(today, chosen=half),
         "coverage": corps.coverage(session, on=today, region_code=region_code),
         "agreements": corps.agreements(session, principal=principal, region_code=region_code),
         "activities": corps.activities(
@@ -110,14 +110,6 @@ def _refusal(
         "error_fields": fields,
         "values": values or {},
     }
-
-
-def _halves(today: date) -> list[corps.Half]:
-    """The current half year and the five before it, for the chooser."""
-    halves = [corps.Half.of(today)]
-    while len(halves) < 6:
-        halves.append(halves[-1].previous())
-    return halves
 
 
 def _municipalities(session: SessionDep, region_code: int) -> list[Municipality]:

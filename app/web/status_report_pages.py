@@ -54,6 +54,20 @@ def _chosen(request: Request, region: str | None, half: str | None) -> tuple[int
     return _region_code(region), Half.parse(half, today=_today(request))
 
 
+def _live(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    region: str | None,
+    half: str | None,
+) -> dict[str, Any]:
+    """The report of the region (or country) and half year a query names, worked out now."""
+    region_code, chosen = _chosen(request, region, half)
+    return status_reports.compute(
+        session, principal=principal, region_code=region_code, half=chosen, today=_today(request)
+    )
+
+
 @router.get("/reports/status", response_class=HTMLResponse, name="status_reports")
 def status_page(
     request: Request,
@@ -72,7 +86,7 @@ def status_page(
         "regions": corps.regions_of(session, principal=principal),
         "region_code": region_code,
         "half": chosen,
-        "halves": _halves(today) if chosen in _halves(today) else [chosen, *_halves(today)],
+        "halves": Half.choices(today, chosen=chosen),
         "sent": status_reports.sent_reports(
             session, principal=principal, half=chosen, region_code=region_code
         )
@@ -87,13 +101,6 @@ def status_page(
     return render(request, "status/index.html", context)
 
 
-def _halves(today: date) -> list[Half]:
-    halves = [Half.of(today)]
-    while len(halves) < 6:
-        halves.append(halves[-1].previous())
-    return halves
-
-
 @router.get("/reports/status/pdf", name="status_report_live_pdf")
 def live_pdf(
     request: Request,
@@ -102,11 +109,7 @@ def live_pdf(
     region: RegionParam = None,
     half: HalfParam = None,
 ) -> Response:
-    region_code, chosen = _chosen(request, region, half)
-    content = status_reports.compute(
-        session, principal=principal, region_code=region_code, half=chosen, today=_today(request)
-    )
-    return _pdf(request, content, sent=None)
+    return _pdf(request, _live(request, session, principal, region, half), sent=None)
 
 
 @router.get("/reports/status/xlsx", name="status_report_live_xlsx")
@@ -117,11 +120,7 @@ def live_workbook(
     region: RegionParam = None,
     half: HalfParam = None,
 ) -> Response:
-    region_code, chosen = _chosen(request, region, half)
-    content = status_reports.compute(
-        session, principal=principal, region_code=region_code, half=chosen, today=_today(request)
-    )
-    return _workbook(request, content)
+    return _workbook(request, _live(request, session, principal, region, half))
 
 
 @router.post("/reports/status/send", response_class=HTMLResponse, name="status_report_send")

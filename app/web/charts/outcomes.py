@@ -10,6 +10,7 @@ team's name on hover and in the table, and the two programmes differ in shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.models import MEASURES
@@ -47,6 +48,34 @@ def _goal_lines(x: list[str], t: Any) -> list[dict[str, Any]]:
         }
         for goal, dash in ((GOAL, "dash"), (END_GOAL, "longdash"))
     ]
+
+
+def _measure_lines(
+    x: list[str], share: Callable[[str, str], float | None], t: Any
+) -> list[dict[str, Any]]:
+    """A line per outcome with a share in some quarter (``share(label, measure)``); a
+    quarter without one is bridged."""
+    lines = []
+    for measure in MEASURES:
+        values = [share(label, measure) for label in x]
+        if all(v is None for v in values):
+            continue
+        colour, symbol, dash, width = MEASURE_LINES[measure]
+        name = t(f"outcome_{measure}")
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": x,
+                "y": values,
+                "connectgaps": True,
+                "marker": {"size": 9, "symbol": symbol, "color": colour},
+                "line": {"dash": dash, "color": colour, "width": width},
+                "hovertemplate": "%{x}: %{y} %<extra>" + name + "</extra>",
+            }
+        )
+    return lines
 
 
 def _share_axis(t: Any) -> dict[str, Any]:
@@ -87,25 +116,8 @@ def team_outcome_chart(
             }
         )
     by_label = {q.label: q for q in found.quarters}
-    for measure in MEASURES:
-        values = [by_label[label].shares.get(measure) if label in by_label else None for label in x]
-        if all(v is None for v in values):
-            continue
-        colour, symbol, dash, width = MEASURE_LINES[measure]
-        name = t(f"outcome_{measure}")
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": name,
-                "x": x,
-                "y": values,
-                "connectgaps": True,
-                "marker": {"size": 9, "symbol": symbol, "color": colour},
-                "line": {"dash": dash, "color": colour, "width": width},
-                "hovertemplate": "%{x}: %{y} %<extra>" + name + "</extra>",
-            }
-        )
+    shares = {label: q.shares for label, q in by_label.items()}
+    data += _measure_lines(x, lambda label, measure: shares.get(label, {}).get(measure), t)
     data += _goal_lines(x, t)
     maxima = [review.maximum for review in profile.reviews]
     layout = base_layout(
@@ -164,25 +176,8 @@ def team_outcome_chart(
 def national_outcome_chart(quarters: list[QuarterShares], language: str, t: Any) -> Chart:
     """The share of the people in the effort with each outcome, quarter by quarter."""
     x = [q.label for q in quarters]
-    data: list[dict[str, Any]] = []
-    for measure in MEASURES:
-        values = [q.shares.get(measure) for q in quarters]
-        if all(v is None for v in values):
-            continue
-        colour, symbol, dash, width = MEASURE_LINES[measure]
-        name = t(f"outcome_{measure}")
-        data.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": name,
-                "x": x,
-                "y": values,
-                "marker": {"size": 9, "symbol": symbol, "color": colour},
-                "line": {"dash": dash, "color": colour, "width": width},
-                "hovertemplate": "%{x}: %{y} %<extra>" + name + "</extra>",
-            }
-        )
+    by_label = {q.label: q for q in quarters}
+    data = _measure_lines(x, lambda label, measure: by_label[label].shares.get(measure), t)
     data += _goal_lines(x, t)
     layout = base_layout(
         HEIGHT, xaxis={"type": "category", "fixedrange": True}, yaxis=_share_axis(t)
