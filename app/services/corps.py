@@ -34,7 +34,7 @@ from app.models import (
     folded,
     utcnow,
 )
-from app.services import audit
+from app.services import audit, teams
 from app.services.access import Principal
 
 GOAL_SHARE = 2 / 3  # of the country's municipalities with an IPS agreement
@@ -90,6 +90,12 @@ def regions_of(session: Session, *, principal: Principal) -> list[Region]:
     require_read(principal)
     every = session.exec(select(Region).order_by(col(Region.code))).all()
     return sorted(every, key=lambda r: (r.code not in principal.regions, r.code))
+
+
+def municipalities(session: Session, *, region_code: int) -> list[Municipality]:
+    """A region's municipalities by name: what an agreement there may cover."""
+    found = teams.all_municipalities(session)
+    return next((places for r, places in found if r.code == region_code), [])
 
 
 # Half years ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from app.db import SessionDep
 from app.errors import Invalid
-from app.models import ActivityKind, Municipality, Role
+from app.models import ActivityKind, Role
 from app.services import corps
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
@@ -88,7 +88,7 @@ def _region(
         "activities": corps.activities(
             session, principal=principal, region_code=region_code, half=half
         ),
-        "municipalities": _municipalities(session, region_code),
+        "municipalities": corps.municipalities(session, region_code=region_code),
         "may_record": corps.may_record(principal, region_code),
         "kinds": list(ActivityKind),
         "done": done if done in DONE else None,
@@ -110,18 +110,6 @@ def _refusal(
         "error_fields": fields,
         "values": values or {},
     }
-
-
-def _municipalities(session: SessionDep, region_code: int) -> list[Municipality]:
-    from sqlmodel import select  # noqa: PLC0415 - one query, for the agreement form
-
-    return list(
-        session.exec(
-            select(Municipality)
-            .where(Municipality.region_code == region_code)
-            .order_by(Municipality.name)
-        ).all()
-    )
 
 
 def _typed(form: PostedForm, names: tuple[str, ...]) -> dict[str, str]:
@@ -300,7 +288,7 @@ def _agreement_page(
     context = {
         "agreement": found,
         "region": corps.region(session, principal=principal, region_code=region_code),
-        "municipalities": _municipalities(session, region_code),
+        "municipalities": corps.municipalities(session, region_code=region_code),
         "may_record": corps.may_record(principal, region_code),
         "today": _today(request),
         **_refusal(request, "agreement", refused, values),
