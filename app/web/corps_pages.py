@@ -21,7 +21,7 @@ from app.models import ActivityKind, Role
 from app.services import corps
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
-from app.web.params import PathId, PostedForm
+from app.web.params import PathId, PostedForm, today_of
 
 router = APIRouter()
 
@@ -31,18 +31,13 @@ AGREEMENT_FIELDS = ("partner", "signed_on", "ended_on", "document", "note")
 DONE = frozenset({"activity_saved", "activity_deleted", "agreement_saved", "agreement_deleted"})
 
 
-def _today(request: Request) -> date:
-    today: date = request.app.state.settings.today()
-    return today
-
-
 @router.get("/corps", response_class=HTMLResponse, name="corps")
 def corps_page(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
     regions = corps.regions_of(session, principal=principal)
     if principal.role is Role.AMBASSADOR and len(principal.regions) == 1:
         target = request.url_for("corps_region", region_code=regions[0].code).path
         return RedirectResponse(target, status_code=303)
-    today = _today(request)
+    today = today_of(request)
     context = {
         "regions": [(r, corps.coverage(session, on=today, region_code=r.code)) for r in regions],
         "country": corps.coverage(session, on=today),
@@ -60,7 +55,7 @@ def region_page(
     half: HalfParam = None,
     done: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    chosen = corps.Half.parse(half, today=_today(request))
+    chosen = corps.Half.parse(half, today=today_of(request))
     return _region(request, session, principal, region_code, chosen, done=done)
 
 
@@ -78,7 +73,7 @@ def _region(
     status_code: int = 200,
 ) -> Response:
     found = corps.region(session, principal=principal, region_code=region_code)
-    today = _today(request)
+    today = today_of(request)
     context = {
         "region": found,
         "half": half,
@@ -152,10 +147,10 @@ def new_activity(
     try:
         saved = corps.save_activity(
             session, principal=principal, region_code=region_code, values=values,
-            today=_today(request),
+            today=today_of(request),
         )  # fmt: skip
     except Invalid as refused:
-        half = corps.Half.of(_today(request))
+        half = corps.Half.of(today_of(request))
         return _region(request, session, principal, region_code, half, form="activity",
                        refused=refused, values=values, status_code=422)  # fmt: skip
     return _back(request, region_code, "activity_saved", saved.held_on)
@@ -187,7 +182,7 @@ def _activity_page(
         "region": corps.region(session, principal=principal, region_code=found.region_code),
         "may_record": corps.may_record(principal, found.region_code),
         "kinds": list(ActivityKind),
-        "today": _today(request),
+        "today": today_of(request),
         **_refusal(request, "activity", refused, values),
     }
     return render(request, "corps/activity.html", context, status_code=422 if refused else 200)
@@ -208,7 +203,7 @@ def save_activity(
     try:
         saved = corps.save_activity(
             session, principal=principal, region_code=found.region_code, values=values,
-            today=_today(request), activity_id=activity_id,
+            today=today_of(request), activity_id=activity_id,
         )  # fmt: skip
     except Invalid as refused:
         session.rollback()
@@ -248,10 +243,10 @@ def new_agreement(
     try:
         corps.save_agreement(
             session, principal=principal, region_code=region_code, values=values,
-            municipalities=codes, today=_today(request),
+            municipalities=codes, today=today_of(request),
         )  # fmt: skip
     except Invalid as refused:
-        half = corps.Half.of(_today(request))
+        half = corps.Half.of(today_of(request))
         values["municipalities"] = codes
         return _region(request, session, principal, region_code, half, form="agreement",
                        refused=refused, values=values, status_code=422)  # fmt: skip
@@ -290,7 +285,7 @@ def _agreement_page(
         "region": corps.region(session, principal=principal, region_code=region_code),
         "municipalities": corps.municipalities(session, region_code=region_code),
         "may_record": corps.may_record(principal, region_code),
-        "today": _today(request),
+        "today": today_of(request),
         **_refusal(request, "agreement", refused, values),
     }
     return render(request, "corps/agreement.html", context, status_code=422 if refused else 200)
@@ -312,7 +307,7 @@ def save_agreement(
     try:
         corps.save_agreement(
             session, principal=principal, region_code=found.agreement.region_code,
-            values=values, municipalities=codes, today=_today(request),
+            values=values, municipalities=codes, today=today_of(request),
             agreement_id=agreement_id,
         )  # fmt: skip
     except Invalid as refused:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -28,17 +27,12 @@ from app.services.outcome_sheet import MAX_FILE, TEAM_FIELDS, quarter_label
 from app.web.auth import CurrentPrincipal
 from app.web.downloads import attachment
 from app.web.htmx import render
-from app.web.params import PathId, PostedForm
+from app.web.params import PathId, PostedForm, today_of
 
 router = APIRouter()
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "static" / "examples" / "kvartalstal.csv"
 SHOWN_ROWS = 200  # clean rows shown in a preview; every row with a problem is shown
-
-
-def _settings_today(request: Request) -> date:
-    today: date = request.app.state.settings.today()
-    return today
 
 
 @router.get("/outcomes", response_class=HTMLResponse, name="outcomes")
@@ -83,7 +77,7 @@ def _preview(
 ) -> Response:
     try:
         preview = outcomes.preview_file(
-            session, principal=principal, raw=raw, today=_settings_today(request)
+            session, principal=principal, raw=raw, today=today_of(request)
         )
     except Invalid as refused:
         message = refused.message(request.state.language)
@@ -115,7 +109,7 @@ def store_upload(
             principal=principal,
             filename=filename,
             raw=raw,
-            today=_settings_today(request),
+            today=today_of(request),
         )
     except Invalid:
         return _preview(request, session, principal, filename, raw)
@@ -175,7 +169,7 @@ def _team_page(
     status_code: int = 200,
 ) -> Response:
     found = outcomes.team_outcomes(
-        session, principal=principal, team_id=team_id, today=_settings_today(request)
+        session, principal=principal, team_id=team_id, today=today_of(request)
     )
     context = {
         "outcomes": found,
@@ -224,7 +218,7 @@ def save_team_quarter(
             principal=principal,
             team_id=team_id,
             values=values,
-            today=_settings_today(request),
+            today=today_of(request),
         )
     except (Invalid, Conflict) as refused:
         session.rollback()

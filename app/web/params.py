@@ -3,6 +3,7 @@ integer), so an absurd id in a URL or form is a 404 or 422, never a driver overf
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Form, Path, Query, Request
@@ -25,6 +26,12 @@ LimitParam = Annotated[
 SearchParam = Annotated[
     str | None, Query(max_length=200, description="part of a name, in any case")
 ]
+
+
+def today_of(request: Request) -> date:
+    """The day it is where the service runs (``Settings.today``: the configured zone)."""
+    found: date = request.app.state.settings.today()
+    return found
 
 
 async def _read_form(request: Request) -> FormData:

@@ -26,7 +26,7 @@ from app.schemas.ratings import form_revision
 from app.services import round_view, rounds, self_report, teams
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
-from app.web.params import PathId, PostedForm
+from app.web.params import PathId, PostedForm, today_of
 
 router = APIRouter()
 
@@ -40,11 +40,6 @@ LIST_FIELDS = (
     "consultant",
     "document",
 )  # three weeks for the team, unless the ambassador says otherwise
-
-
-def _today(request: Request) -> date:
-    today: date = request.app.state.settings.today()
-    return today
 
 
 def _date(raw: str) -> date | None:
@@ -92,7 +87,7 @@ def round_open(
             team_id=team_id,
             year=_year(year),
             deadline=_date(deadline),
-            today=_today(request),
+            today=today_of(request),
         )
     except DomainError as error:
         if error.status_code not in (409, 422):
@@ -116,7 +111,7 @@ def _new_page(
     summary = teams.team_summary(session, principal=principal, team_id=team_id)
     if not rounds.can_plan(session, principal=principal, team=summary.team):
         raise Forbidden.of("err_round_cannot_open")
-    today = _today(request)
+    today = today_of(request)
     default = {
         "year": str(today.year),
         "deadline": (today + timedelta(days=DEFAULT_DAYS)).isoformat(),
@@ -156,7 +151,7 @@ def round_deadline(
             principal=principal,
             round_id=round_id,
             deadline=_date(deadline),
-            today=_today(request),
+            today=today_of(request),
         )
 
     return _act(request, session, principal, round_id, move, "deadline", "rounds/detail.html")
@@ -215,7 +210,7 @@ def round_figure_save(
             round_id=round_id,
             change=change,
             client_id=str(form.get("client_id", "")) or None,
-            today=_today(request),
+            today=today_of(request),
             language=request.state.language,
             base_revision=form_revision(form.get("base_revision")),
         )
@@ -244,7 +239,7 @@ def round_documents_save(
             round_id=round_id,
             change=change,
             client_id=str(form.get("client_id", "")) or None,
-            today=_today(request),
+            today=today_of(request),
             base_revision=form_revision(form.get("base_revision")),
         )
 
@@ -256,7 +251,9 @@ def round_submit(
     request: Request, session: SessionDep, principal: CurrentPrincipal, round_id: PathId
 ) -> Response:
     def submit() -> object:
-        return rounds.submit(session, principal=principal, round_id=round_id, today=_today(request))
+        return rounds.submit(
+            session, principal=principal, round_id=round_id, today=today_of(request)
+        )
 
     return _act(request, session, principal, round_id, submit, "submitted", "rounds/team.html")
 
@@ -297,7 +294,7 @@ def round_confirm(
 ) -> Response:
     def confirm() -> object:
         return rounds.confirm_assessment(
-            session, principal=principal, round_id=round_id, note=note, today=_today(request)
+            session, principal=principal, round_id=round_id, note=note, today=today_of(request)
         )
 
     page = "rounds/assessment.html"
@@ -350,7 +347,7 @@ def _save_point(
             change=change,
             rater=rater,
             client_id=str(form.get("client_id", "")) or None,
-            today=_today(request),
+            today=today_of(request),
             base_revision=form_revision(form.get("base_revision")),
         )
 
@@ -430,7 +427,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     view = round_view.round_view(
-        session, principal=principal, round_id=round_id, today=_today(request)
+        session, principal=principal, round_id=round_id, today=today_of(request)
     )
     done = request.query_params.get("done", "")
     context = {
@@ -442,6 +439,6 @@ def _page(
         "done": done
         if done in {"opened", "deadline", "submitted", "confirmed", "reopened"}
         else "",
-        "today": _today(request),
+        "today": today_of(request),
     }
     return render(request, template, context, status_code=status)

@@ -9,7 +9,6 @@ which would otherwise take "pdf" for an id.
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -27,7 +26,7 @@ from app.services.corps import Half
 from app.web import downloads
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
-from app.web.params import PathId, PostedForm
+from app.web.params import PathId, PostedForm, today_of
 
 router = APIRouter()
 
@@ -35,11 +34,6 @@ RegionParam = Annotated[
     str | None, Query(max_length=10, description="a region's code; none: the country")
 ]
 HalfParam = Annotated[str | None, Query(max_length=20, description="a half year: 2026H2")]
-
-
-def _today(request: Request) -> date:
-    today: date = request.app.state.settings.today()
-    return today
 
 
 def _region_code(text: str | None) -> int | None:
@@ -51,7 +45,7 @@ def _region_code(text: str | None) -> int | None:
 
 
 def _chosen(request: Request, region: str | None, half: str | None) -> tuple[int | None, Half]:
-    return _region_code(region), Half.parse(half, today=_today(request))
+    return _region_code(region), Half.parse(half, today=today_of(request))
 
 
 def _live(
@@ -64,7 +58,7 @@ def _live(
     """The report of the region (or country) and half year a query names, worked out now."""
     region_code, chosen = _chosen(request, region, half)
     return status_reports.compute(
-        session, principal=principal, region_code=region_code, half=chosen, today=_today(request)
+        session, principal=principal, region_code=region_code, half=chosen, today=today_of(request)
     )
 
 
@@ -77,7 +71,7 @@ def status_page(
     half: HalfParam = None,
 ) -> Response:
     region_code, chosen = _chosen(request, region, half)
-    today = _today(request)
+    today = today_of(request)
     content = status_reports.compute(
         session, principal=principal, region_code=region_code, half=chosen, today=today
     )
@@ -130,9 +124,9 @@ def send_report(
     region_code = _region_code(str(form.get("region") or "")[:10])
     if region_code is None:
         raise Invalid.of("err_report_region_needed")
-    chosen = Half.parse(str(form.get("half") or "")[:20] or None, today=_today(request))
+    chosen = Half.parse(str(form.get("half") or "")[:20] or None, today=today_of(request))
     sent = status_reports.send(
-        session, principal=principal, region_code=region_code, half=chosen, today=_today(request)
+        session, principal=principal, region_code=region_code, half=chosen, today=today_of(request)
     )
     target = request.url_for("status_report", report_id=sent.id).path
     return RedirectResponse(target + "?done=sent", status_code=303)
