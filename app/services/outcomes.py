@@ -475,13 +475,15 @@ def save_team_quarter(
         raise Forbidden.of("err_outcome_enter_forbidden")
     row = read_team_row(values, today=today)
     if row.problems:
-        raise Invalid.all_of([(p.key, dict(p.params)) for p in row.problems])
+        raise Invalid.all_of([(p.key, {**p.params, "field": p.column}) for p in row.problems])
     assert row.year is not None and row.quarter is not None
     if (row.year, row.quarter) not in recent_quarters(today):
-        raise Invalid.of("err_outcome_own_old", quarter=row.period, quarters=OWN_QUARTERS)
+        raise Invalid.of(
+            "err_outcome_own_old", quarter=row.period, quarters=OWN_QUARTERS, field="quarter"
+        )
     outcomes = team_outcomes(session, principal=principal, team_id=team_id, today=today)
     if (row.year, row.quarter) not in outcomes.open_quarters:
-        raise Conflict.of("err_outcome_own_star", quarter=row.period)
+        raise Conflict.of("err_outcome_own_star", quarter=row.period, field="quarter")
     figure = session.exec(
         select(OutcomeFigure).where(
             OutcomeFigure.team_id == team_id,

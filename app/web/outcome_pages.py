@@ -188,19 +188,12 @@ def _team_page(
 
 
 def _error_fields(error: DomainError | None) -> set[str]:
-    """The form's fields a refusal is about, so only they are marked invalid."""
+    """The form's fields a refusal names, so only they are marked invalid (a share's
+    problem marks its count, the field the form has)."""
     if error is None:
         return set()
-    keys = [key for key, _ in error.parts] or [error.key or ""]
-    fields = set()
-    for key in keys:
-        if "quarter" in key or key in ("err_outcome_own_old", "err_outcome_own_star"):
-            fields.add("quarter")
-        elif "participants" in key:
-            fields.add("participants")
-    if not fields:
-        fields.update(m for m in MEASURES)
-    return fields
+    named = [params.get("field") for _, params in error.parts] or [error.params.get("field")]
+    return {str(field).removesuffix("_share") for field in named if field}
 
 
 @router.post("/teams/{team_id}/outcomes", response_class=HTMLResponse, name="team_outcomes_save")

@@ -135,6 +135,7 @@ def test_a_leader_enters_and_takes_back_the_teams_own_quarter(
     assert "større end de 12" in page.select_one("[role=alert]").get_text()  # type: ignore[union-attr]
     assert page.select_one("#own-participants")["value"] == "12"  # type: ignore[index]
     assert page.select_one("#own-paid_hours")["aria-invalid"] == "true"  # type: ignore[index]
+    assert page.select_one("#own-participants").get("aria-invalid") is None  # type: ignore[union-attr]
     assert session.exec(select(OutcomeFigure)).all() == []
 
     saved = client.post(
