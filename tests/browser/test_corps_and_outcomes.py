@@ -61,7 +61,7 @@ def test_an_analyst_imports_a_quarter(
     wrong.write_bytes(f"\ufeff{header}\r\n2015K1;Dragør;IPS;30;45\r\n".encode())
     page.get_by_label("Fil (CSV eller XLSX").set_input_files(wrong)
     page.get_by_role("button", name="Vis rækkerne").tap()
-    expect(page.get_by_role("alert")).to_contain_text("1 rækker har fejl")
+    expect(page.get_by_role("alert")).to_contain_text("Rækker med fejl: 1")
     expect(page.locator("tr.has-problem")).to_contain_text("større end de 30")
     assert violations(page) == []
 
