@@ -44,7 +44,7 @@ def number_text(value: float | int | None) -> str:
     return str(value)
 
 
-def _text_values(prefix: str, text: Mapping[str, str] | None) -> Values:
+def text_values(prefix: str, text: Mapping[str, str] | None) -> Values:
     return {f"{prefix}-{lang}": (text or {}).get(lang, "") for lang in LANGUAGES}
 
 
@@ -63,15 +63,15 @@ def item_values(item: Item) -> Values:
         "kind": item.kind,
         "per_consultant": "1" if item.per_consultant else "",
     }
-    values |= _text_values("title", data["title"])
-    values |= _text_values("description", data["description"])
+    values |= text_values("title", data["title"])
+    values |= text_values("description", data["description"])
     anchors = data.get("anchors", {})
     for level in SCORE_LEVELS:
-        values |= _text_values(f"anchors-{level}", anchors.get(level))
+        values |= text_values(f"anchors-{level}", anchors.get(level))
     banding = item.banding
     if banding is not None:
-        values |= _text_values("banding-label", data["banding"]["label"])
-        values |= _text_values("banding-unit", data["banding"]["unit"])
+        values |= text_values("banding-label", data["banding"]["label"])
+        values |= text_values("banding-unit", data["banding"]["unit"])
         values["banding-precision"] = str(banding.precision)
         values["banding-minimum"] = number_text(banding.minimum)
         values["banding-maximum"] = number_text(banding.maximum)
@@ -79,7 +79,7 @@ def item_values(item: Item) -> Values:
     target = item.target
     if target is not None:
         for part in ("label", "met", "cases"):
-            values |= _text_values(f"target-{part}", data["target"][part])
+            values |= text_values(f"target-{part}", data["target"][part])
         values["target-share"] = number_text(target.share)
         values["target-precision"] = str(target.precision)
         values |= _band_values("target-bands", target.bands)
@@ -87,7 +87,7 @@ def item_values(item: Item) -> Values:
     if checklist is not None:
         for index, entry in enumerate(checklist.entries):
             values[f"checklist-entries-{index}-key"] = entry.key
-            values |= _text_values(f"checklist-entries-{index}-text", entry.text.model_dump())
+            values |= text_values(f"checklist-entries-{index}-text", entry.text.model_dump())
         for count, score in checklist.scores.items():
             values[f"checklist-scores-{count}"] = str(score)
     return values
@@ -105,12 +105,12 @@ def _band_values(prefix: str, bands: Sequence[ScoreBand]) -> Values:
 def item_rows(values: Values) -> dict[str, int]:
     """How many rows of bands and checklist entries the form shows (those filled, and
     spare ones), and how many checklist counts it offers a score for."""
-    bands = len(_indexes(values, "banding-bands"))
-    entries = len(_indexes(values, "checklist-entries"))
+    bands = len(row_indexes(values, "banding-bands"))
+    entries = len(row_indexes(values, "checklist-entries"))
     return {
         "bands": bands + SPARE_ROWS,
-        "target_bands": len(_indexes(values, "target-bands")) + SPARE_ROWS,
-        "levels": len(_indexes(values, "levels-bands")) + 1,  # on the add and remove forms
+        "target_bands": len(row_indexes(values, "target-bands")) + SPARE_ROWS,
+        "levels": len(row_indexes(values, "levels-bands")) + 1,  # on the add and remove forms
         "entries": entries + SPARE_ROWS,
         "counts": entries + SPARE_ROWS + 1,
     }
@@ -119,20 +119,20 @@ def item_rows(values: Values) -> dict[str, int]:
 def item_from_form(form: Form, *, before: Item | None = None) -> dict[str, Any]:
     """The item a form describes, as plain data (unchecked). ``before`` keeps the order
     of the principles and sources the item already had."""
-    get = _getter(form)
+    get = getter(form)
     data: dict[str, Any] = {
         "key": get("key"),
-        "number": _number(get("number"), whole=True),
+        "number": number_of(get("number"), whole=True),
         "section": get("section"),
-        "principles": _ordered(form.get("principles", []), before.principles if before else []),
-        "evidence": _ordered(form.get("evidence", []), before.evidence if before else []),
-        "title": _text(get, "title"),
-        "description": _text(get, "description"),
+        "principles": ordered(form.get("principles", []), before.principles if before else []),
+        "evidence": ordered(form.get("evidence", []), before.evidence if before else []),
+        "title": text_of(get, "title"),
+        "description": text_of(get, "description"),
         "kind": get("kind"),
         "per_consultant": bool(get("per_consultant")),
     }
     anchors = {
-        level: _text(get, f"anchors-{level}")
+        level: text_of(get, f"anchors-{level}")
         for level in SCORE_LEVELS
         if any(get(f"anchors-{level}-{lang}") for lang in LANGUAGES)
     }
@@ -151,23 +151,23 @@ def item_from_form(form: Form, *, before: Item | None = None) -> dict[str, Any]:
 
 def _target(form: Form, get: Any) -> dict[str, Any]:
     target: dict[str, Any] = {
-        part: _text(get, f"target-{part}") for part in ("label", "met", "cases")
+        part: text_of(get, f"target-{part}") for part in ("label", "met", "cases")
     }
-    target["share"] = _number(get("target-share"))
-    target["precision"] = _number(get("target-precision"), whole=True, blank=0)
+    target["share"] = number_of(get("target-share"))
+    target["precision"] = number_of(get("target-precision"), whole=True, blank=0)
     target["bands"] = _bands(form, get, "target-bands")
     return target
 
 
 def _banding(form: Form, get: Any) -> dict[str, Any]:
     banding: dict[str, Any] = {
-        "label": _text(get, "banding-label"),
-        "unit": _text(get, "banding-unit"),
-        "precision": _number(get("banding-precision"), whole=True, blank=0),
+        "label": text_of(get, "banding-label"),
+        "unit": text_of(get, "banding-unit"),
+        "precision": number_of(get("banding-precision"), whole=True, blank=0),
     }
     for name in ("minimum", "maximum"):
         if get(f"banding-{name}"):
-            banding[name] = _number(get(f"banding-{name}"))
+            banding[name] = number_of(get(f"banding-{name}"))
     banding["bands"] = _bands(form, get, "banding-bands")
     return banding
 
@@ -175,27 +175,27 @@ def _banding(form: Form, get: Any) -> dict[str, Any]:
 def _bands(form: Form, get: Any, prefix: str) -> list[dict[str, Any]]:
     """The score bands of a banding or a target; a row left empty is left out."""
     bands = []
-    for index in _indexes(form, prefix):
+    for index in row_indexes(form, prefix):
         row = {part: get(f"{prefix}-{index}-{part}") for part in ("score", "min", "max")}
         if not any(row.values()):
             continue
-        band: dict[str, Any] = {"score": _number(row["score"], whole=True)}
+        band: dict[str, Any] = {"score": number_of(row["score"], whole=True)}
         for bound in ("min", "max"):
             if row[bound]:
-                band[bound] = _number(row[bound])
+                band[bound] = number_of(row[bound])
         bands.append(band)
     return bands
 
 
 def _checklist(form: Form, get: Any) -> dict[str, Any]:
     entries = []
-    for index in _indexes(form, "checklist-entries"):
+    for index in row_indexes(form, "checklist-entries"):
         prefix = f"checklist-entries-{index}"
         if not any(get(f"{prefix}-{part}") for part in ("key", "text-da", "text-en")):
             continue
-        entries.append({"key": get(f"{prefix}-key"), "text": _text(get, f"{prefix}-text")})
+        entries.append({"key": get(f"{prefix}-key"), "text": text_of(get, f"{prefix}-text")})
     scores = {
-        int(name.rsplit("-", 1)[1]): _number(get(name), whole=True)
+        int(name.rsplit("-", 1)[1]): number_of(get(name), whole=True)
         for name in form
         if re.fullmatch(r"checklist-scores-[0-9]{1,4}", name) and get(name)
     }
@@ -216,63 +216,63 @@ def scale_values(scale: ScaleDefinition) -> Values:
         "crosswalk-base": scale.crosswalk.base if scale.crosswalk else "",
         "crosswalk-comparable": list(scale.crosswalk.comparable) if scale.crosswalk else [],
     }
-    values |= _text_values("title", data["title"])
-    values |= _text_values("source", data["source"])
+    values |= text_values("title", data["title"])
+    values |= text_values("source", data["source"])
     for index, band in enumerate(scale.levels.bands):
         values[f"levels-bands-{index}-key"] = band.key
         values[f"levels-bands-{index}-min"] = number_text(band.min)
         values[f"levels-bands-{index}-max"] = number_text(band.max)
-        values |= _text_values(f"levels-bands-{index}-title", band.title.model_dump())
+        values |= text_values(f"levels-bands-{index}-title", band.title.model_dump())
     for index, section in enumerate(scale.sections):
         values[f"sections-{index}-key"] = section.key
-        values |= _text_values(f"sections-{index}-title", section.title.model_dump())
+        values |= text_values(f"sections-{index}-title", section.title.model_dump())
     for index, principle in enumerate(scale.principles):
         values[f"principles-{index}-key"] = principle.key
         values[f"principles-{index}-number"] = str(principle.number)
-        values |= _text_values(f"principles-{index}-title", principle.title.model_dump())
+        values |= text_values(f"principles-{index}-title", principle.title.model_dump())
     return values
 
 
 def scale_rows(values: Values) -> dict[str, int]:
     """How many rows of level bands, sections and principles the form shows."""
     return {
-        "levels": len(_indexes(values, "levels-bands")) + 1,
-        "sections": len(_indexes(values, "sections")) + 1,
-        "principles": len(_indexes(values, "principles")) + 1,
+        "levels": len(row_indexes(values, "levels-bands")) + 1,
+        "sections": len(row_indexes(values, "sections")) + 1,
+        "principles": len(row_indexes(values, "principles")) + 1,
     }
 
 
 def scale_from_form(form: Form, *, scale: ScaleDefinition) -> dict[str, Any]:
     """The whole scale as plain data: ``scale`` (the stored draft: key, version and items)
     with what the scale-wide form says in place of the rest."""
-    get = _getter(form)
+    get = getter(form)
     data = scale.model_dump(mode="json", exclude_none=True)
     data |= {
-        "title": _text(get, "title"),
-        "source": _text(get, "source"),
-        "program_types": _ordered(form.get("program_types", []), scale.program_types),
-        "recommendation_threshold": _number(get("recommendation_threshold"), whole=True),
+        "title": text_of(get, "title"),
+        "source": text_of(get, "source"),
+        "program_types": ordered(form.get("program_types", []), scale.program_types),
+        "recommendation_threshold": number_of(get("recommendation_threshold"), whole=True),
         "levels": levels_from_form(form),
         "sections": [
-            {"key": get(f"sections-{i}-key"), "title": _text(get, f"sections-{i}-title")}
-            for i in _indexes(form, "sections")
-            if _row_filled(get, f"sections-{i}", ("key", "title-da", "title-en"))
+            {"key": get(f"sections-{i}-key"), "title": text_of(get, f"sections-{i}-title")}
+            for i in row_indexes(form, "sections")
+            if row_filled(get, f"sections-{i}", ("key", "title-da", "title-en"))
         ],
         "principles": [
             {
                 "key": get(f"principles-{i}-key"),
-                "number": _number(get(f"principles-{i}-number"), whole=True),
-                "title": _text(get, f"principles-{i}-title"),
+                "number": number_of(get(f"principles-{i}-number"), whole=True),
+                "title": text_of(get, f"principles-{i}-title"),
             }
-            for i in _indexes(form, "principles")
-            if _row_filled(get, f"principles-{i}", ("key", "number", "title-da", "title-en"))
+            for i in row_indexes(form, "principles")
+            if row_filled(get, f"principles-{i}", ("key", "number", "title-da", "title-en"))
         ],
     }
     base = get("crosswalk-base")
     if base:
         data["crosswalk"] = {
             "base": base,
-            "comparable": _ordered(
+            "comparable": ordered(
                 form.get("crosswalk-comparable", []),
                 scale.crosswalk.comparable if scale.crosswalk else [],
             ),
@@ -292,19 +292,19 @@ def levels_values(scale: ScaleDefinition) -> Values:
 
 def levels_from_form(form: Form) -> dict[str, Any]:
     """The levels a form describes (a row left empty is left out)."""
-    get = _getter(form)
+    get = getter(form)
     return {
         "basis": get("levels-basis"),
-        "precision": _number(get("levels-precision"), whole=True, blank=0),
+        "precision": number_of(get("levels-precision"), whole=True, blank=0),
         "bands": [
             {
                 "key": get(f"levels-bands-{i}-key"),
-                "min": _number(get(f"levels-bands-{i}-min")),
-                "max": _number(get(f"levels-bands-{i}-max")),
-                "title": _text(get, f"levels-bands-{i}-title"),
+                "min": number_of(get(f"levels-bands-{i}-min")),
+                "max": number_of(get(f"levels-bands-{i}-max")),
+                "title": text_of(get, f"levels-bands-{i}-title"),
             }
-            for i in _indexes(form, "levels-bands")
-            if _row_filled(get, f"levels-bands-{i}", ("key", "min", "max", *_TITLES))
+            for i in row_indexes(form, "levels-bands")
+            if row_filled(get, f"levels-bands-{i}", ("key", "min", "max", *_TITLES))
         ],
     }
 
@@ -364,7 +364,9 @@ def place_problems(
 # Reading the posted values.
 
 
-def _getter(form: Form) -> Any:
+def getter(form: Form) -> Any:
+    """A reader of the form's fields by name (the last value posted under a name)."""
+
     def get(name: str, *, exact: bool = False) -> str:
         """A field's value; a text area's (``exact``) as written, its line ends made
         plain, and any other without the spaces around it."""
@@ -379,12 +381,14 @@ def _getter(form: Form) -> Any:
 _AREAS = ("source", "description", "anchors-")
 
 
-def _text(get: Any, prefix: str) -> dict[str, str]:
-    exact = prefix.startswith(_AREAS)
+def text_of(get: Any, prefix: str, *, area: bool | None = None) -> dict[str, str]:
+    """A text in both languages from the fields ``{prefix}-da`` and ``{prefix}-en``; one
+    written in a text area (``area``, or by its name) keeps its line breaks."""
+    exact = prefix.startswith(_AREAS) if area is None else area
     return {lang: get(f"{prefix}-{lang}", exact=exact) for lang in LANGUAGES}
 
 
-def _number(text: str, *, whole: bool = False, blank: Any = None) -> Any:
+def number_of(text: str, *, whole: bool = False, blank: Any = None) -> Any:
     """``text`` as a number where it is one (a decimal comma read as a point), else as
     typed, for the model to refuse where it stands."""
     if text == "":
@@ -396,13 +400,14 @@ def _number(text: str, *, whole: bool = False, blank: Any = None) -> Any:
     return text
 
 
-def _ordered(chosen: Sequence[str], before: Sequence[str]) -> list[str]:
+def ordered(chosen: Sequence[str], before: Sequence[str]) -> list[str]:
     """The chosen values, those the item had before in their old order first."""
     picked = list(dict.fromkeys(chosen))
     return [v for v in before if v in picked] + [v for v in picked if v not in before]
 
 
-def _indexes(form: Form | Values, prefix: str) -> list[int]:
+def row_indexes(form: Form | Values, prefix: str) -> list[int]:
+    """The row numbers a form has fields for under ``prefix`` (``bands-0-min`` is row 0)."""
     found = set()
     for name in form:
         match = re.fullmatch(rf"{re.escape(prefix)}-([0-9]{{1,4}})-.+", name)
@@ -411,5 +416,6 @@ def _indexes(form: Form | Values, prefix: str) -> list[int]:
     return sorted(found)
 
 
-def _row_filled(get: Any, prefix: str, parts: Sequence[str]) -> bool:
+def row_filled(get: Any, prefix: str, parts: Sequence[str]) -> bool:
+    """Whether any of a row's ``parts`` was filled in (an empty row is a spare one)."""
     return any(get(f"{prefix}-{part}") for part in parts)

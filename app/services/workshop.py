@@ -222,8 +222,8 @@ def save(
     return _store(session, principal=principal, row=row, definition=definition, how="edited")
 
 
-# Item keys the workshop's pages use themselves ("/items/new", "#new-scale",
-# "#workshop-heading"): an item by that name could not be told from them.
+# Item and point keys the workshop's pages use themselves ("/items/new", "/points/new",
+# "#new-scale", "#workshop-heading"): an item by that name could not be told from them.
 RESERVED_KEYS = frozenset({"new", "scale", "heading"})
 
 
@@ -232,12 +232,9 @@ def workshop_problems(session: Session, definition: AnyDefinition) -> list[tuple
     the version before it, no item named like one of the pages' own parts, and a size
     that its file can be uploaded again at."""
     problems = cross_version_problems(session, definition)
-    items = definition.items if isinstance(definition, ScaleDefinition) else []
-    for index, item in enumerate(items):
-        if item.key in RESERVED_KEYS:
-            problems.append(
-                (("items", index, "key"), f"the key {item.key!r} is kept for the workshop's pages")
-            )
+    for loc, key in _item_locations(definition):
+        if key in RESERVED_KEYS:
+            problems.append(((*loc, "key"), f"the key {key!r} is kept for the workshop's pages"))
     if _file_size_above(definition, MAX_UPLOAD_BYTES):
         problems.append(
             (
@@ -247,6 +244,17 @@ def workshop_problems(session: Session, definition: AnyDefinition) -> list[tuple
             )
         )
     return problems
+
+
+def _item_locations(definition: AnyDefinition) -> list[tuple[Loc, str]]:
+    """Where each item (a scale's) or point (an instrument's) lies, with its key."""
+    if isinstance(definition, ScaleDefinition):
+        return [(("items", index), item.key) for index, item in enumerate(definition.items)]
+    return [
+        (("elements", e_index, "items", i_index), item.key)
+        for e_index, element in enumerate(definition.elements)
+        for i_index, item in enumerate(element.items)
+    ]
 
 
 def _file_size_above(definition: AnyDefinition, limit: int) -> bool:

@@ -10,8 +10,6 @@ service's and the scale model's; nothing here decides what a valid scale is.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
@@ -22,7 +20,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from app.db import SessionDep
-from app.errors import DomainError, Forbidden, Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound
 from app.models import Approval, ScaleKind, ScaleStatus, ScaleVersion
 from app.scales import forms
 from app.scales.compare import compare as compare_versions
@@ -34,6 +32,13 @@ from app.services.access import Principal
 from app.web.auth import CurrentPrincipal
 from app.web.htmx import render
 from app.web.params import PathId, PostedForm
+from app.web.workshop_forms import (
+    count,
+    draft_to_edit,
+    posted_lists,
+    save_or_show,
+    version_path,
+)
 
 router = APIRouter()
 
@@ -129,11 +134,11 @@ def _instrument_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     """An implementation-status instrument's version: its elements and points, and its
-    place in the workshop (changed by uploading a new file; there are no edit forms)."""
+    place in the workshop (its forms are app/web/instrument_pages.py)."""
     context = {
         **_workshop_context(request, session, principal, row, error, form, values),
         "instrument": scale_service.instrument_of(row),
-        "editable": False,
+        "editable": _editable(principal, row),
     }
     status = error.status_code if error else 200
     return render(request, "scales/instrument.html", context, status_code=status)
@@ -214,12 +219,19 @@ def _detail_page(
         "scale": scale,
         "group": group,
         "groups": groups,
-        "editable": row.status == ScaleStatus.DRAFT
-        and row.approval == Approval.EDITING
-        and workshop.may_draft(principal),
+        "editable": _editable(principal, row),
     }
     status = error.status_code if error else 200
     return render(request, "scales/detail.html", context, fragment="items", status_code=status)
+
+
+def _editable(principal: Principal, row: ScaleVersion) -> bool:
+    """Whether the page offers ``principal`` the draft's forms now."""
+    return (
+        row.status == ScaleStatus.DRAFT
+        and row.approval == Approval.EDITING
+        and workshop.may_draft(principal)
+    )
 
 
 def _version_page(
@@ -283,7 +295,7 @@ def draft_upload(
             principal=principal,
             data=data,
             filename=file.filename,
-            revision=_count(revision),
+            revision=count(revision),
         )
     except ScaleFileError as refused:
         session.rollback()
@@ -349,11 +361,11 @@ def scale_edit_save(
     form: PostedForm,
 ) -> Response:
     row, scale = _draft_scale(session, principal, key, version)
-    posted = _lists(form)
+    posted = posted_lists(form)
     data = forms.scale_from_form(posted, scale=scale)
     show = partial(_scale_form, request, session, row, scale)
-    done = _version_path(request, row) + "?saved=1"
-    return _save_or_show(session, principal, row, data, posted, show, done=done)
+    done = version_path(request, row) + "?saved=1"
+    return save_or_show(session, principal, row, data, posted, show, done=done)
 
 
 def _scale_form(
@@ -414,7 +426,7 @@ def item_add(
     form: PostedForm,
 ) -> Response:
     row, scale = _draft_scale(session, principal, key, version)
-    posted = _lists(form)
+    posted = posted_lists(form)
     item = forms.item_from_form(posted)
     data = forms.with_item_added(scale, item)
     if "levels-basis" in posted:
@@ -453,13 +465,13 @@ def item_remove(
     form: PostedForm,
 ) -> Response:
     row, scale, item = _draft_item(session, principal, key, version, item_key)
-    posted = _lists(form)
+    posted = posted_lists(form)
     data = forms.with_item_removed(scale, item.key)
     if "levels-basis" in posted:
         data["levels"] = forms.levels_from_form(posted)
     show = partial(_remove_form, request, row, scale, item)
-    done = _version_path(request, row) + "?saved=1"
-    return _save_or_show(session, principal, row, data, posted, show, done=done)
+    done = version_path(request, row) + "?saved=1"
+    return save_or_show(session, principal, row, data, posted, show, done=done)
 
 
 def _moving_levels(scale: ScaleDefinition) -> forms.Values:
@@ -525,7 +537,7 @@ def item_save(
     form: PostedForm,
 ) -> Response:
     row, scale, item = _draft_item(session, principal, key, version, item_key)
-    posted = _lists(form)
+    posted = posted_lists(form)
     posted["key"], posted["number"] = [item.key], [str(item.number)]
     changed = forms.item_from_form(posted, before=item)
     data = scale.model_dump(mode="json", exclude_none=True)
@@ -549,48 +561,10 @@ def _save_item_change(
     again: the item's problems beside its fields, the levels' beside theirs."""
     show = partial(_item_form, request, row, scale, item)
     key = quote(str(data["items"][index]["key"]))
-    done = _version_path(request, row) + f"?saved=1#workshop-{key}"
-    return _save_or_show(
+    done = version_path(request, row) + f"?saved=1#workshop-{key}"
+    return save_or_show(
         session, principal, row, data, posted, show, done=done, within=("items", index)
     )
-
-
-def _save_or_show(
-    session: SessionDep,
-    principal: Principal,
-    row: ScaleVersion,
-    data: dict[str, Any],
-    posted: dict[str, list[str]],
-    show: Callable[..., Response],
-    *,
-    done: str,
-    within: tuple[str | int, ...] = (),
-) -> Response:
-    """Store ``data`` as the draft's whole definition and go to ``done``; or, with nothing
-    stored, ``show`` the form again with what was typed: a conflict's message above it, or
-    each problem beside its field (those within the form's part of the scale placed
-    relative to it)."""
-    values = _values(posted)
-    try:
-        saved = workshop.save(
-            session, principal=principal, row=row, data=data, revision=_revision_of(posted)
-        )
-    except DomainError as error:
-        if error.status_code != 409:
-            raise
-        session.rollback()
-        return show(values, error=error)
-    if isinstance(saved, workshop.Refused):
-        session.rollback()
-        fields = _field_names(values)
-        size = len(within)
-        inside = [(loc, m) for loc, m in saved.problems if size and loc[:size] == within]
-        others = [(loc, m) for loc, m in saved.problems if not size or loc[:size] != within]
-        placed = forms.place_problems(inside, fields, within=within) if size else {}
-        for name, messages in forms.place_problems(others, fields).items():
-            placed.setdefault(name, []).extend(messages)
-        return show(values, problems=placed)
-    return RedirectResponse(done, status_code=303)
 
 
 def _item_form(
@@ -648,7 +622,7 @@ def preview_score(
     )
     scale = scale_service.definition_of(row)
     result = sandbox.score(scale, form)
-    posted = _lists(form)
+    posted = posted_lists(form)
     return _preview_page(request, row, scale, result, posted)
 
 
@@ -719,7 +693,7 @@ def decide(
         return _version_page(
             request, session, principal, row, error=error, form="decision", values={"note": note}
         )
-    return RedirectResponse(_version_path(request, row) + "#workshop", status_code=303)
+    return RedirectResponse(version_path(request, row) + "#workshop", status_code=303)
 
 
 @router.post("/scales/{key}/{version}/comments", response_class=HTMLResponse, name="scale_comment")
@@ -755,7 +729,7 @@ def comment(
             request, session, principal, row, error=error, form=where, values={"body": body}
         )
     anchor = f"thread-{added.parent_id or added.id}"
-    return RedirectResponse(_version_path(request, row) + f"#{anchor}", status_code=303)
+    return RedirectResponse(version_path(request, row) + f"#{anchor}", status_code=303)
 
 
 @router.post(
@@ -780,7 +754,7 @@ def resolve(
         thread_id=thread_id,
         resolved=_field(form, "resolved") != "0",
     )
-    return RedirectResponse(_version_path(request, row) + f"#thread-{thread_id}", status_code=303)
+    return RedirectResponse(version_path(request, row) + f"#thread-{thread_id}", status_code=303)
 
 
 # Helpers.
@@ -789,15 +763,8 @@ def resolve(
 def _draft_to_edit(
     session: SessionDep, principal: Principal, key: str, version: str
 ) -> ScaleVersion:
-    """The draft, if ``principal`` may edit it now; a version they may read but not edit
-    is a 403 (drafting right) or 409 (published, or in approval) with the reason."""
-    row = scale_service.readable_version(
-        session, principal=principal, key=key, version=version, kind=ScaleKind.FIDELITY
-    )
-    if not workshop.may_draft(principal):
-        raise Forbidden.of("err_workshop_forbidden")
-    workshop.ensure_editable(row)
-    return row
+    """The fidelity scale's draft, if ``principal`` may edit it now."""
+    return draft_to_edit(session, principal, key=key, version=version, kind=ScaleKind.FIDELITY)
 
 
 def _draft_scale(
@@ -830,65 +797,21 @@ def _field(form: FormData, name: str, *, exact: bool = False) -> str:
     return value.replace("\r\n", "\n") if exact else value.strip()
 
 
-def _lists(form: FormData) -> dict[str, list[str]]:
-    """Every text value posted, by name."""
-    posted: dict[str, list[str]] = {}
-    for name, value in form.multi_items():
-        if isinstance(value, str) and name != "csrf_token":
-            posted.setdefault(name, []).append(value)
-    return posted
-
-
-def _values(posted: dict[str, list[str]]) -> forms.Values:
-    """The posted values as the form shows them again (several for a multiple choice)."""
-    multiple = {"principles", "evidence", "program_types", "crosswalk-comparable"}
-    return {name: values if name in multiple else values[-1] for name, values in posted.items()}
-
-
-def _field_names(values: forms.Values) -> list[str]:
-    """The names a problem can be placed beside: every field, and each group of them
-    (a band's row, the bands, the banding, the anchors)."""
-    names: set[str] = set()
-    for name in values:
-        parts = name.split("-")
-        for end in range(1, len(parts) + 1):
-            names.add("-".join(parts[:end]))
-    return sorted(names)
-
-
-def _count(text: str) -> int | None:
-    """A revision or an id as a form carries it: plain digits of a size the database
-    holds; anything else is None."""
-    return int(text) if _DIGITS.fullmatch(text) else None
-
-
-_DIGITS = re.compile(r"[0-9]{1,9}")
-
-
 def _thread_id(text: str) -> int | None:
     """The thread a comment answers (none: a new thread); one that is no thread's id is
     answered as a thread that does not exist."""
     if not text:
         return None
-    found = _count(text)
+    found = count(text)
     if found is None:
         raise Invalid.of("err_no_thread", id=text[:20])
     return found
 
 
 def _revision(form: FormData) -> int:
-    found = _count(_field(form, "revision"))
+    found = count(_field(form, "revision"))
     return -1 if found is None else found
-
-
-def _revision_of(posted: dict[str, list[str]]) -> int:
-    found = _count((posted.get("revision") or [""])[-1].strip())
-    return -1 if found is None else found
-
-
-def _version_path(request: Request, row: ScaleVersion) -> str:
-    return str(request.url_for("scale_detail", key=row.scale_key, version=row.version).path)
 
 
 def _to_version(request: Request, row: ScaleVersion) -> Response:
-    return RedirectResponse(_version_path(request, row), status_code=303)
+    return RedirectResponse(version_path(request, row), status_code=303)

@@ -477,6 +477,45 @@ def fresh_draft(world: World, scope: str, *, thread: bool = False) -> Params:
     return params
 
 
+def fresh_instrument_draft(world: World, scope: str) -> Params:
+    """A draft of the implementation-status instrument of its own for each request."""
+    from app.services import workshop
+
+    row = workshop.start_draft(
+        world.session,
+        principal=Principal.system(),
+        base=world.instrument,
+        version=f"d{uuid.uuid4().hex[:12]}",
+    )
+    world.session.commit()
+    return {"key": row.scale_key, "version": row.version}
+
+
+def _fresh_point(world: World, scope: str) -> Params:
+    return {**fresh_instrument_draft(world, scope), "point_key": IMPLEMENTATION_KEYS[-1]}
+
+
+def instrument_form(world: World, scope: str) -> Params:
+    from app.scales import instrument_forms
+
+    values = instrument_forms.instrument_values(shipped_instrument())
+    return {"revision": "1", **{k: v for k, v in values.items() if v != ""}}
+
+
+def point_form(world: World, scope: str) -> Params:
+    from app.scales import instrument_forms
+
+    instrument = shipped_instrument()
+    values = instrument_forms.point_values(instrument, instrument.item(IMPLEMENTATION_KEYS[-1]))
+    return {"revision": "1", **values}
+
+
+def new_point_form(world: World, scope: str) -> Params:
+    element = shipped_instrument().elements[0].key
+    texts = {f"{part}-{lang}": part for part in ("title", "description") for lang in ("da", "en")}
+    return {"revision": "1", "key": "new-point", "element": element, **texts}
+
+
 def drafting(
     data: Callable[[World, str], Params] | None = None,
     files: Callable[[World, str], Params] | None = None,
@@ -726,6 +765,22 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/scales/{key}/{version}/items/{item_key}/remove"): drafting(
         target=lambda w, s: {**fresh_draft(w, s), "item_key": "caseload-size"},
         data=lambda w, s: {"revision": "1", **removal_levels(w)},
+    ),
+    ("GET", "/scales/{key}/{version}/instrument"): drafting(target=fresh_instrument_draft),
+    ("POST", "/scales/{key}/{version}/instrument"): drafting(
+        target=fresh_instrument_draft, data=instrument_form
+    ),
+    ("GET", "/scales/{key}/{version}/points/new"): drafting(target=fresh_instrument_draft),
+    ("POST", "/scales/{key}/{version}/points/new"): drafting(
+        target=fresh_instrument_draft, data=new_point_form
+    ),
+    ("GET", "/scales/{key}/{version}/points/{point_key}"): drafting(target=_fresh_point),
+    ("POST", "/scales/{key}/{version}/points/{point_key}"): drafting(
+        target=_fresh_point, data=point_form
+    ),
+    ("GET", "/scales/{key}/{version}/points/{point_key}/remove"): drafting(target=_fresh_point),
+    ("POST", "/scales/{key}/{version}/points/{point_key}/remove"): drafting(
+        target=_fresh_point, data=lambda w, s: {"revision": "1"}
     ),
     # The sandbox reads any version one may read and stores nothing: a published one for
     # everyone signed in.
