@@ -72,12 +72,13 @@ def device(_context: Context, agent: str | None) -> str:
 
 
 @pass_context
-def number(_context: Context, value: float | int | None) -> str:
+def number(_context: Context, value: float | int | None, decimals: int | None = None) -> str:
     """A score as the reader writes numbers: 96,5 in Danish, 96.5 in English (also in a
-    macro imported without the page's context)."""
+    macro imported without the page's context); with ``decimals``, always that many (a
+    status band's 1,0)."""
     if value is None:
         return "–"
-    text = f"{value:g}"
+    text = f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
     return text.replace(".", ",") if current().language == "da" else text
 
 

@@ -85,6 +85,12 @@ def test_the_instrument_form_saves_the_status_bands_and_a_new_document_and_shows
     ]
     assert instrument.ladder[5].en == "In place and reviewed"
     assert instrument.documents[-1].key == "handlingsplan"
+    page = parse(client.get(PAGE).text)  # the page shows what the panel changed
+    bands = [row.get_text(" ", strip=True) for row in page.select("#status-heading + table tr")]
+    assert "Undervejs 2,0–3,2" in bands
+    assert (
+        page.select_one("#document-handlingsplan").get_text() == "Kommunens handlingsplan for IPS"
+    )
     events = session.exec(
         select(AuditEvent).where(AuditEvent.action == "scale_version.edited")
     ).all()
