@@ -68,8 +68,8 @@ ADMIN_PAGES = [
 ]
 
 
-# The workshop, as the expert panel meets it: the demo's two drafts, their forms (every
-# item kind), the sandbox, in both languages.
+# The workshop, as the expert panel meets it: the demo's drafts, their forms (every item
+# kind, the instrument and its points), the sandbox, in both languages.
 PANEL_PAGES = [
     "/",
     "/scales",
@@ -89,6 +89,16 @@ PANEL_PAGES = [
     "/scales/compare?before=ips-25:2019&after=ips-25:2026",
     "/scales/implementeringsstatus/2026",
     "/scales/implementeringsstatus/2026?lang=en",
+    "/scales/implementeringsstatus/2027",
+    "/scales/implementeringsstatus/2027?lang=en",
+    "/scales/implementeringsstatus/2027/instrument",
+    "/scales/implementeringsstatus/2027/instrument?lang=en",
+    "/scales/implementeringsstatus/2027/points/staff-work-by-principles",
+    "/scales/implementeringsstatus/2027/points/target-group-referral?lang=en",
+    "/scales/implementeringsstatus/2027/points/new",
+    "/scales/implementeringsstatus/2027/points/new?lang=en",
+    "/scales/implementeringsstatus/2027/points/target-group-referral/remove",
+    "/scales/implementeringsstatus/2027/points/target-group-referral/remove?lang=en",
 ]
 
 

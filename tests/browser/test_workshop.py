@@ -196,3 +196,55 @@ def test_a_target_item_is_scored_through_the_tablets_outbox(
     finally:
         context.close()
     assert errors == [], errors
+
+
+def test_an_instrument_draft_is_edited_in_its_forms(people: dict[str, Person], device: str) -> None:
+    """The implementation-status instrument: its status bands and a point changed, a point
+    added to an element, each refusal beside its field."""
+    version = f"2031{device[0]}"
+    bjerg = people["panel.bjerg"]
+    page = bjerg.goto("/scales")
+    page.get_by_label("Udgangspunkt").select_option("implementeringsstatus:2026")
+    page.get_by_label("Det nye udkasts version").fill(version)
+    bjerg.press(page.get_by_role("button", name="Start udkastet"))
+    expect(page).to_have_url(f"{bjerg.server}/scales/implementeringsstatus/{version}")
+
+    bjerg.press(page.get_by_role("link", name="Rediger instrumentet"))
+    low = page.locator("#f-status-bands-1-min")
+    low.fill("2,2")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(low).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#problem-status-bands-1-min")).to_contain_text("gap between status")
+    expect(page.locator("#form-problems")).to_be_focused()
+    low.fill("2,0")
+    page.locator("#f-status-bands-1-max").fill("3,9")
+    page.locator("#f-status-bands-2-min").fill("4,0")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(page.locator("p.notice[role=status]")).to_contain_text("Ændringen er gemt")
+    expect(page.locator("#status-heading + table")).to_contain_text("2,0–3,9")
+
+    # Point 1 gets its own words for step 3 and moves to the last element.
+    bjerg.press(page.get_by_role("link", name="Rediger punkt 1", exact=True))
+    page.locator("#f-levels-3-da").fill("Principperne er gennemgået med alle")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(page.locator("#f-levels-3-en")).to_have_attribute("aria-invalid", "true")
+    page.locator("#f-levels-3-en").fill("The principles are gone through with everyone")
+    page.get_by_label("Element", exact=True).select_option("data")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    point = page.locator("#point-staff-work-by-principles")
+    expect(point).to_contain_text("Principperne er gennemgået med alle")
+    expect(page.locator("#element-data").locator("..")).to_contain_text(
+        "Medarbejdere og samarbejdspartnere"
+    )
+
+    # A point added to element 2.
+    bjerg.press(page.get_by_role("link", name="Tilføj et punkt til element 2"))
+    page.get_by_label("Punktets nøgle").fill("faelles-ledelsesmoede")
+    title = page.locator("#group-title")
+    title.get_by_label("Dansk").fill("Fælles ledelsesmøde hvert kvartal")
+    title.get_by_label("Engelsk").fill("A joint management meeting every quarter")
+    text = page.locator("#group-description")
+    text.get_by_label("Dansk").fill("Jobcenter, psykiatri og teamet mødes på ledelsesniveau.")
+    text.get_by_label("Engelsk").fill("Job centre, psychiatry and the team meet as managers.")
+    bjerg.press(page.get_by_role("button", name="Gem"))
+    expect(page.locator("#point-faelles-ledelsesmoede")).to_contain_text("Fælles ledelsesmøde")

@@ -18,7 +18,7 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     code, out, _ = run("db", "upgrade")
     assert code == 0 and "is at migration" in out
     code, out, _ = run("demo", "--if-empty")
-    assert code == 0 and out.startswith("demo data loaded: 12 teams, 12 users, 5 scale versions")
+    assert code == 0 and out.startswith("demo data loaded: 12 teams, 12 users, 6 scale versions")
     code, out, _ = run("demo", "--if-empty")
     assert code == 0 and "already holds data" in out
     code, out, _ = run("demo")
@@ -30,6 +30,7 @@ def test_upgrade_then_demo_then_publish(env: str) -> None:
     rows = [line.split()[:5] for line in out.splitlines()[1:]]
     assert rows == [
         ["implementeringsstatus", "2026", "implementation", "published", "17"],
+        ["implementeringsstatus", "2027", "implementation", "draft", "17"],
         ["ips-25", "2019", "fidelity", "published", "25"],
         ["ips-25", "2026", "fidelity", "draft", "25"],
         ["ips-lignende", "2024", "fidelity", "published", "25"],

@@ -38,7 +38,7 @@ def count(session: Session, model: type) -> int:
 def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     assert demo.is_database_empty(session)
     first = demo.load_demo(session, scales_dir=SCALES_DIR)
-    assert (first.teams, first.users, first.scales, first.outcome_quarters) == (12, 12, 5, 12)
+    assert (first.teams, first.users, first.scales, first.outcome_quarters) == (12, 12, 6, 12)
     assert not demo.is_database_empty(session)
     totals = (
         count(session, Team),
@@ -63,10 +63,11 @@ def test_demo_loads_once_and_is_consistent(session: Session) -> None:
     # The panel's first drafts, with their comments, once.
     drafts = session.exec(select(ScaleVersion).where(ScaleVersion.status == "draft")).all()
     assert sorted((d.scale_key, d.version, d.approval) for d in drafts) == [
+        ("implementeringsstatus", "2027", "editing"),
         ("ips-25", "2026", "editing"),
         ("ips-unge-uddannelse", "2026", "editing"),
     ]
-    assert count(session, ScaleComment) == 3
+    assert count(session, ScaleComment) == 4
 
     reviews = session.exec(select(Review)).all()
     statuses = Counter(r.status for r in reviews)
@@ -156,7 +157,7 @@ def test_demo_uses_registered_versions_and_ignores_other_files(
     scales.register_scale(session, scale=shipped_scale("ips-25", "2019"), channel="cli")
     scales.retire_scale(session, key="ips-25", version="2019", channel="cli")
     summary = demo.load_demo(session, scales_dir=scales_dir)
-    # ips-lignende, the instrument and the two drafts
-    assert summary.scales == 4 and summary.teams == 12
+    # ips-lignende, the instrument, the two drafts from files and the one started from it
+    assert summary.scales == 5 and summary.teams == 12
     assert scales.get_scale_version(session, key="ips-25", version="2019").status == "retired"
     assert demo.has_demo_users(session)

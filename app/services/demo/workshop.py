@@ -1,6 +1,8 @@
 """The demo's workshop: the two first drafts the expert panel works on (a 2026 IPS-25 that
 settles the principle mapping as a proposal, and an education supplement for the youth
-teams), registered as drafts from their files, with a few of the panel's comments."""
+teams), registered as drafts from their files, and a 2027 draft of the implementation-
+status instrument started in the product from the published one, with a few of the
+panel's comments."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.models import User
+from app.models import ScaleVersion, User
 from app.scales.loader import load_definition_file, scale_file_path
 from app.services import scales, workshop
 from app.services.access import principal_for
 from app.services.demo.summary import DemoSummary
 
 DEMO_DRAFTS = (("ips-25", "2026"), ("ips-unge-uddannelse", "2026"))
+# A draft the panel starts from a published version, as the workshop's page does.
+DEMO_STARTED = (("implementeringsstatus", "2026", "2027"),)
 
 # (scale, version, item, who, what): the panel's first words on the drafts.
 DEMO_COMMENTS = (
@@ -33,6 +37,14 @@ DEMO_COMMENTS = (
         "panel.bjerg",
         "Forslaget ændrer kun koblingen til principperne. Ordlyd og grænser er som i 2019, så "
         "udviklingskurverne kan fortsætte uden brud.",
+    ),
+    (
+        "implementeringsstatus",
+        "2027",
+        None,
+        "panel.dahl",
+        "Statusgrænserne er et forslag. Skal et element først være forankret ved et "
+        "gennemsnit på 4,5, eller er 4,0 nok, når alle punkter er på plads?",
     ),
     (
         "ips-unge-uddannelse",
@@ -61,10 +73,23 @@ def add_drafts(
         row.revision = 1
         summary.scales += 1
         session.flush()
-        for scale_key, scale_version, item_key, username, body in DEMO_COMMENTS:
-            if (scale_key, scale_version) == (key, version):
-                who = principal_for(session, user=users[username])
-                workshop.add_comment(session, principal=who, row=row, body=body, item_key=item_key)
+        _comment(session, row, users)
+    for key, base_version, version in DEMO_STARTED:
+        base = scales.find_scale_version(session, key=key, version=base_version)
+        if base is None or scales.find_scale_version(session, key=key, version=version):
+            continue
+        who = principal_for(session, user=users["panel.dahl"])
+        row = workshop.start_draft(session, principal=who, base=base, version=version)
+        summary.scales += 1
+        _comment(session, row, users)
+
+
+def _comment(session: Session, row: ScaleVersion, users: dict[str, User]) -> None:
+    """The panel's demo comments on the draft ``row``."""
+    for scale_key, scale_version, item_key, username, body in DEMO_COMMENTS:
+        if (scale_key, scale_version) == (row.scale_key, row.version):
+            who = principal_for(session, user=users[username])
+            workshop.add_comment(session, principal=who, row=row, body=body, item_key=item_key)
 
 
 def _published_id(session: Session, key: str) -> int | None:
