@@ -1,7 +1,10 @@
 """Two versions of a fidelity scale side by side: which items were added and removed, and
 for each item both have (by key) whether it was reworded, re-banded, re-mapped to the
-principles or moved, with the words that changed marked. Plain functions over the parsed
-definitions: no database, nothing stored.
+principles or moved, with the words that changed marked. Two versions of the
+implementation-status instrument compare the same way, point by point: reworded (its own
+words for the ladder's steps included), moved to another element, limited to other
+programme types; and whether the status bands or the ladder differ. Plain functions over
+the parsed definitions: no database, nothing stored.
 
 An item is the same item in both versions when it has the same key; that is the promise
 a key makes (README, *Scales*). Whether a reworded item still measures the same thing is
@@ -15,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from app.scales.implementation import ImplementationDefinition, ImplementationItem
 from app.scales.schema import Item, ScaleDefinition, Text
 
 Language = Literal["da", "en"]
@@ -26,8 +30,8 @@ _WORDS = re.compile(r"\s+|[^\s]+")
 @dataclass(frozen=True)
 class Reworded:
     """One text of an item that reads differently: which (``title``, ``description``,
-    ``anchor 3``, ``checklist nurse``, ``banding label``), in which language, and its words
-    marked as kept, removed or added."""
+    ``anchor 3``, ``checklist nurse``, ``banding label``, a point's ``step 3``), in which
+    language, and its words marked as kept, removed or added."""
 
     what: str
     language: Language
@@ -55,14 +59,15 @@ class ItemChange:
     """What became of one item key from one version to the other."""
 
     key: str
-    before: Item | None
-    after: Item | None
+    before: Item | ImplementationItem | None
+    after: Item | ImplementationItem | None
     reworded: list[Reworded] = field(default_factory=list)
     rebanded: bool = False  # how its score is worked out: kind, levels' bands, ticks' scores
     principles: tuple[list[str], list[str]] | None = None  # before, after; None: the same
-    section: tuple[str, str] | None = None
+    section: tuple[str, str] | None = None  # a point's element
     evidence: tuple[list[str], list[str]] | None = None  # the sources a reviewer uses
     number: tuple[int, int] | None = None  # said, but alone not a change of the item
+    program_types: tuple[list[str], list[str]] | None = None  # a point's; [] is every type
 
     @property
     def meaning_changed(self) -> bool:
@@ -76,7 +81,14 @@ class ItemChange:
             return "added"
         if self.after is None:
             return "removed"
-        changed = self.reworded or self.rebanded or self.principles or self.section or self.evidence
+        changed = (
+            self.reworded
+            or self.rebanded
+            or self.principles
+            or self.section
+            or self.evidence
+            or self.program_types
+        )
         return "changed" if changed else "same"
 
 
@@ -85,11 +97,17 @@ class Comparison:
     """Two versions compared, item by item (the newer version's order, then what it no
     longer has), with what changed about the scale as a whole."""
 
-    before: ScaleDefinition
-    after: ScaleDefinition
+    before: ScaleDefinition | ImplementationDefinition
+    after: ScaleDefinition | ImplementationDefinition
     items: list[ItemChange]
-    levels_changed: bool
+    levels_changed: bool  # an instrument's: its status bands
     threshold: tuple[int, int] | None
+    ladder_changed: bool = False  # an instrument's shared words for the steps
+
+    @property
+    def instrument(self) -> bool:
+        """Whether two versions of the implementation-status instrument are compared."""
+        return isinstance(self.after, ImplementationDefinition)
 
     def count(self, state: ItemState) -> int:
         return sum(1 for item in self.items if item.state == state)
@@ -111,14 +129,20 @@ class Comparison:
         them; a key neither knows, as it is."""
         titles = {
             p.key: f"{p.number}. {p.title.get(language)}"
-            for p in [*self.before.principles, *self.after.principles]
+            for version in (self.before, self.after)
+            if isinstance(version, ScaleDefinition)
+            for p in version.principles
         }
         return "; ".join(titles.get(key, key) for key in keys)
 
     def section_name(self, key: str, language: Language) -> str:
-        titles = {
-            s.key: s.title.get(language) for s in [*self.before.sections, *self.after.sections]
-        }
+        """A section's title (a point's element's, by number and title)."""
+        titles: dict[str, str] = {}
+        for version in (self.before, self.after):
+            if isinstance(version, ScaleDefinition):
+                titles |= {s.key: s.title.get(language) for s in version.sections}
+            else:
+                titles |= {e.key: f"{e.number}. {e.title.get(language)}" for e in version.elements}
         return titles.get(key, key)
 
     def other_language_only(self, item: ItemChange, language: Language) -> bool:
@@ -139,6 +163,24 @@ def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
         items=items,
         levels_changed=_bands(before) != _bands(after),
         threshold=threshold if threshold[0] != threshold[1] else None,
+    )
+
+
+def compare_instruments(
+    before: ImplementationDefinition, after: ImplementationDefinition
+) -> Comparison:
+    """Two versions of the implementation-status instrument compared by point key."""
+    old = {point.key: point for point in before.items}
+    new = {point.key: point for point in after.items}
+    items = [_point(before, old.get(point.key), after, point) for point in after.items]
+    items += [ItemChange(key, point, None) for key, point in old.items() if key not in new]
+    return Comparison(
+        before=before,
+        after=after,
+        items=items,
+        levels_changed=_status_bands(before) != _status_bands(after),
+        threshold=None,
+        ladder_changed=before.ladder != after.ladder,
     )
 
 
@@ -182,6 +224,44 @@ def _item(before: Item | None, after: Item) -> ItemChange:
     )
 
 
+def _point(
+    old: ImplementationDefinition,
+    before: ImplementationItem | None,
+    new: ImplementationDefinition,
+    after: ImplementationItem,
+) -> ItemChange:
+    if before is None:
+        return ItemChange(after.key, None, after)
+    elements = old.element_of(before.key).key, new.element_of(after.key).key
+    types: tuple[list[str], list[str]] = (
+        list(before.program_types or []),
+        list(after.program_types or []),
+    )
+    return ItemChange(
+        key=after.key,
+        before=before,
+        after=after,
+        reworded=_reworded_texts(_point_texts(before), _point_texts(after)),
+        section=elements if elements[0] != elements[1] else None,
+        program_types=types if set(types[0]) != set(types[1]) else None,
+        number=(before.number, after.number) if before.number != after.number else None,
+    )
+
+
+def _point_texts(point: ImplementationItem) -> dict[str, Text]:
+    """Every text of a point a team and its reviewers read: its own words for steps too."""
+    texts = {"title": point.title, "description": point.description}
+    for step, words in sorted((point.levels or {}).items()):
+        texts[f"step {step}"] = words
+    return texts
+
+
+def _status_bands(instrument: ImplementationDefinition) -> object:
+    """How a mean of maturity ratings becomes a status, the statuses' names aside."""
+    status = instrument.status
+    return status.precision, sorted((band.key, band.min, band.max) for band in status.bands)
+
+
 def _bands(scale: ScaleDefinition) -> object:
     """How a total or mean becomes a level, the levels' names aside."""
     levels = scale.levels
@@ -211,7 +291,10 @@ def _texts(item: Item) -> dict[str, Text]:
 
 
 def _reworded(before: Item, after: Item) -> list[Reworded]:
-    old, new = _texts(before), _texts(after)
+    return _reworded_texts(_texts(before), _texts(after))
+
+
+def _reworded_texts(old: dict[str, Text], new: dict[str, Text]) -> list[Reworded]:
     found = []
     for what in [*new, *(w for w in old if w not in new)]:
         for language in ("da", "en"):

@@ -24,6 +24,8 @@ from app.errors import DomainError, Invalid, NotFound
 from app.models import Approval, ScaleKind, ScaleStatus, ScaleVersion
 from app.scales import forms
 from app.scales.compare import compare as compare_versions
+from app.scales.compare import compare_instruments
+from app.scales.implementation import ImplementationDefinition
 from app.scales.loader import ScaleFileError
 from app.scales.schema import Item, Principle, ScaleDefinition, Section
 from app.services import sandbox, workshop
@@ -86,26 +88,36 @@ def scale_compare(
     before: Annotated[str, Query(max_length=100)] = "",
     after: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    versions = scale_service.version_uses(
-        session, principal=principal, kind=ScaleKind.FIDELITY, counted=False
-    )
+    versions = scale_service.version_uses(session, principal=principal, counted=False)
     comparison = None
+    error = None
     if before and after:
-        chosen = []
+        rows = []
         for value in (before, after):
             key, _, version = value.partition(":")
-            row = scale_service.readable_version(
-                session, principal=principal, key=key, version=version, kind=ScaleKind.FIDELITY
+            rows.append(
+                scale_service.readable_version(
+                    session, principal=principal, key=key, version=version
+                )
             )
-            chosen.append(scale_service.definition_of(row))
-        comparison = compare_versions(chosen[0], chosen[1])
+        old, new = (workshop.definition_of(row) for row in rows)
+        if isinstance(old, ScaleDefinition) and isinstance(new, ScaleDefinition):
+            comparison = compare_versions(old, new)
+        elif isinstance(old, ImplementationDefinition) and isinstance(
+            new, ImplementationDefinition
+        ):
+            comparison = compare_instruments(old, new)
+        else:
+            error = Invalid.of("err_compare_kinds")
     context = {
-        "versions": versions,
+        "fidelity": [v for v in versions if v.kind == ScaleKind.FIDELITY],
+        "instruments": [v for v in versions if v.kind == ScaleKind.IMPLEMENTATION],
         "before": before,
         "after": after,
         "comparison": comparison,
+        "error": error.message(request.state.language) if error else None,
     }
-    return render(request, "scales/compare.html", context)
+    return render(request, "scales/compare.html", context, status_code=422 if error else 200)
 
 
 @router.get("/scales/{key}/{version}", response_class=HTMLResponse, name="scale_detail")

@@ -154,3 +154,40 @@ def test_across_versions_only_the_crosswalked_or_unchanged_items_are_comparable(
     unmarked = marked.model_copy(update={"crosswalk": None})
     assert first.key not in comparable_keys(unmarked, old)
     assert comparable_keys(old, old) == {item.key for item in old.items}
+
+
+def test_two_instrument_versions_are_compared_point_by_point() -> None:
+    from app.scales.compare import compare_instruments
+    from tests.factories import shipped_instrument
+
+    before = shipped_instrument()
+    data = before.model_dump(mode="json", exclude_none=True)
+    first, second = data["elements"][0]["items"][:2]
+    first["title"]["en"] += " every day"
+    first["levels"]["5"]["da"] = "Principperne bruges af alle"
+    second.pop("program_types")  # now every programme type
+    moved = data["elements"][1]["items"].pop(0)  # to the last element
+    data["elements"][-1]["items"].append(moved)
+    removed = data["elements"][2]["items"].pop()
+    data["status"]["bands"][1]["max"] = 3.2
+    data["status"]["bands"][2]["min"] = 3.3
+    number = 0
+    for element in data["elements"]:
+        for point in element["items"]:
+            number += 1
+            point["number"] = number
+    after = type(before).model_validate(data)
+
+    result = compare_instruments(before, after)
+    assert result.instrument and result.levels_changed and not result.ladder_changed
+    changes = {change.key: change for change in result.items if change.state != "same"}
+    assert set(changes) == {first["key"], second["key"], moved["key"], removed["key"]}
+    texts = {(r.what, r.language) for r in changes[first["key"]].reworded}
+    assert texts == {("title", "en"), ("step 5", "da")}
+    assert changes[second["key"]].program_types == (["ips_lignende"], [])
+    assert changes[moved["key"]].section == (before.elements[1].key, before.elements[-1].key)
+    assert result.section_name(before.elements[1].key, "da").startswith("2. ")
+    assert changes[removed["key"]].state == "removed"
+    # Renumbered alone is no change: the points after the removed one moved up.
+    assert all(c.state == "same" for c in result.items if c.key not in changes)
+    assert any(c.number for c in result.items if c.key not in changes)

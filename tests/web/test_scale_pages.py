@@ -115,7 +115,8 @@ def test_two_versions_compared_on_a_page_with_the_changed_words_marked(
     sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
     form = parse(client.get("/scales/compare").text)
     options = [o["value"] for o in form.select("select#compare-before option") if o["value"]]
-    assert options == ["ips-25:2019", "ips-lignende:2024"]  # the draft too, for an ambassador
+    # the draft too, for an ambassador; and the instrument, compared with its own versions
+    assert options == ["ips-25:2019", "ips-lignende:2024", "implementeringsstatus:2026"]
     assert form.select_one('label[for="compare-after"]') is not None
     assert form.select_one("#compare-summary") is None
 
@@ -150,7 +151,40 @@ def test_a_draft_cannot_be_compared_by_those_who_may_not_see_it(
     sign_in(client, make_user(session, role=Role.ANALYST).username)
     form = parse(client.get("/scales/compare").text)
     options = [o["value"] for o in form.select("select#compare-before option") if o["value"]]
-    assert options == ["ips-25:2019"]
+    assert options == ["ips-25:2019", "implementeringsstatus:2026"]
     refused = client.get("/scales/compare?before=ips-25:2019&after=ips-lignende:2024")
     assert refused.status_code == 404
     assert client.get("/scales/compare?before=nonsense&after=ips-25:2019").status_code == 404
+
+
+def test_two_instrument_versions_are_compared_and_a_scale_is_not_compared_with_one(
+    client: TestClient, session: Session
+) -> None:
+    from app.services import workshop
+    from app.services.access import Principal
+
+    *_, base = _world(session)
+    draft = workshop.start_draft(session, principal=Principal.system(), base=base, version="2027")
+    data = draft.definition
+    data["elements"][0]["items"][0]["title"]["da"] = "Alle arbejder efter principperne"
+    saved = workshop.save(
+        session, principal=Principal.system(), row=draft, data=data, revision=draft.revision
+    )
+    assert isinstance(saved, type(draft))
+    session.commit()
+    sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    form = parse(client.get("/scales/compare").text)
+    groups = [g["label"] for g in form.select("select#compare-before optgroup")]
+    assert groups == ["Fidelitetsskalaer", "Implementeringsstatus"]
+    page = parse(
+        client.get(
+            "/scales/compare?before=implementeringsstatus:2026&after=implementeringsstatus:2027"
+        ).text
+    )
+    summary = page.select_one("#compare-summary").get_text(" ", strip=True)
+    assert "Omformuleret 1" in summary and "Scores anderledes" not in summary
+    change = page.select_one("#change-staff-work-by-principles")
+    assert change is not None and change.select(".diff ins")
+    refused = client.get("/scales/compare?before=ips-25:2019&after=implementeringsstatus:2026")
+    assert refused.status_code == 422
+    assert "samme slags" in parse(refused.text).select_one("#compare-error").get_text()
