@@ -30,6 +30,7 @@ from app.scales.schema import (
     Loc,
     ProgramType,
     Text,
+    Title,
     _duplicates,
     _inexact,
     _step,
@@ -108,7 +109,7 @@ class ImplementationDefinition(_Strict):
     kind: Literal["implementation"]
     key: Key
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=32)]
-    title: Text
+    title: Title
     program_types: list[ProgramType] = Field(min_length=1)
     source: Text
     ladder: dict[int, Text]

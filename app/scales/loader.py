@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.reader import ReaderError
 
 from app.scales.implementation import ImplementationDefinition
 from app.scales.schema import Loc, ScaleDefinition
@@ -99,6 +100,13 @@ def load_definition_text(
         line = mark.line + 1 if mark is not None else 1
         what = error.problem or error.context or "not valid YAML"
         raise ScaleFileError([Problem(shown, line, f"YAML: {what}")]) from None
+    except ReaderError as error:
+        # A character YAML does not take in a text (a control character such as \x07).
+        line = text.count("\n", 0, max(error.position, 0)) + 1
+        code = f"#x{error.character:04x}" if isinstance(error.character, int) else "?"
+        raise ScaleFileError(
+            [Problem(shown, line, f"YAML: the character {code} is not allowed in a scale file")]
+        ) from None
     except (ValueError, RecursionError) as error:
         # A value YAML reads as something it cannot make (a date like 2020-13-45, a number
         # of thousands of digits), or nesting deeper than any scale file has.
@@ -109,6 +117,10 @@ def load_definition_text(
     if _ALIAS.search(text) and _shares_nodes(tree):
         raise ScaleFileError(
             [Problem(shown, 1, "YAML anchors and aliases (& and *) are not used in scale files")]
+        )
+    if "<<" in text and _merges(tree):
+        raise ScaleFileError(
+            [Problem(shown, 1, "YAML merge keys (<<) are not used in scale files; spell it out")]
         )
     problems = _placement_problems(path, tree) if path is not None else []
     model: type[AnyDefinition] = (
@@ -172,6 +184,19 @@ def _shares_nodes(tree: Any) -> bool:
             if id(node) in seen:
                 return True
             seen.add(id(node))
+            pending.extend(node.values() if isinstance(node, dict) else node)
+    return False
+
+
+def _merges(tree: Any) -> bool:
+    """Whether a mapping takes fields from another through a merge key (``<<``): its
+    fields would have no line of their own, and a scale file spells its fields out."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, CommentedMap) and node.merge:
+            return True
+        if isinstance(node, dict | list):
             pending.extend(node.values() if isinstance(node, dict) else node)
     return False
 

@@ -44,6 +44,16 @@ class Text(_Strict):
         return self.en if language == "en" else self.da
 
 
+TITLE_LIMIT = 300  # characters of a version's title, as the list of versions keeps it
+
+
+class Title(Text):
+    """A version's title in both languages, of a length the list of versions holds."""
+
+    da: str = Field(min_length=1, max_length=TITLE_LIMIT)
+    en: str = Field(min_length=1, max_length=TITLE_LIMIT)
+
+
 class Section(_Strict):
     key: Key
     title: Text
@@ -165,7 +175,7 @@ class ScaleDefinition(_Strict):
 
     key: Key
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=32)]
-    title: Text
+    title: Title
     program_types: list[ProgramType] = Field(min_length=1)
     source: Text
     recommendation_threshold: Score

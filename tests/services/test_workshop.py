@@ -281,6 +281,9 @@ def test_comments_are_threads_per_item_resolved_and_reopened(session: Session) -
         ("key: 2020-13-45\n", "month must be in 1..12"),
         ("a: &x [1, 2]\nb: *x\nc: *x\n", "anchors and aliases"),
         ("version: " + "9" * 5000 + "\n", "digits"),
+        ("title: ok\nkey: x\x07\n", "#x0007 is not allowed"),
+        ("<<: {a: 1}\nkey: x\n", "merge keys"),
+        ("<<: {key: ips-25}\nversion: '1'\n", "merge keys"),
     ],
 )
 def test_an_upload_that_would_trip_the_reader_is_refused_with_its_reason(
@@ -289,6 +292,9 @@ def test_an_upload_that_would_trip_the_reader_is_refused_with_its_reason(
     with pytest.raises(ScaleFileError) as refused:
         workshop.upload(session, principal=_who(session), data=text.encode(), filename="x.yaml")
     assert said in refused.value.problems[0].message
+    if "x07" in text:
+        assert refused.value.problems[0].line == 2
+    assert session.exec(select(ScaleVersion)).all() == []
 
 
 def test_keys_the_pages_use_themselves_are_refused_for_items(session: Session) -> None:

@@ -229,3 +229,16 @@ def test_a_published_instrument_and_a_scale_have_no_instrument_forms(
     assert response.status_code == 409
     assert client.get("/scales/ips-25/2019/instrument").status_code == 404
     assert client.get(f"/scales/{KEY}/2026/edit").status_code == 404  # a scale's form
+
+
+def test_a_title_longer_than_the_list_of_versions_holds_is_refused_beside_its_field(
+    client: TestClient, session: Session
+) -> None:
+    _draft(client, session)
+    posted = form_fields(client, f"{PAGE}/instrument")
+    posted["title-da"] = ["Implementeringsstatus " * 14]  # 308 characters
+    response = client.post(f"{PAGE}/instrument", data=posted)
+    assert response.status_code == 422  # not a database error on PostgreSQL
+    problem = parse(response.text).select_one("#problem-title-da")
+    assert problem is not None and "300 characters" in problem.get_text()
+    assert _stored(session)[0].revision == 1
