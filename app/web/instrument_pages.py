@@ -32,6 +32,7 @@ from app.web.htmx import render
 from app.web.params import PostedForm
 from app.web.workshop_forms import (
     draft_to_edit,
+    form_revision,
     posted_lists,
     save_or_show,
     shown_values,
@@ -90,7 +91,7 @@ def _instrument_form(
         "rows": instrument_forms.instrument_rows(values, instrument),
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "revision": row.revision,
+        "revision": form_revision(row, values),
     }
     status = 409 if error else (422 if problems else 200)
     return render(request, "scales/instrument_edit.html", context, status_code=status)
@@ -207,7 +208,7 @@ def _point_form(
         "values": values,
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "revision": row.revision,
+        "revision": form_revision(row, values),
     }
     status = 409 if error else (422 if problems else 200)
     return render(request, "scales/point_edit.html", context, status_code=status)
@@ -263,7 +264,7 @@ def _remove_form(
         "point": point,
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "revision": row.revision,
+        "revision": form_revision(row, values),
     }
     status = 409 if error else (422 if problems else 200)
     return render(request, "scales/point_remove.html", context, status_code=status)

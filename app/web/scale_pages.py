@@ -37,6 +37,7 @@ from app.web.params import PathId, PostedForm
 from app.web.workshop_forms import (
     count,
     draft_to_edit,
+    form_revision,
     posted_lists,
     save_or_show,
     version_path,
@@ -398,7 +399,7 @@ def _scale_form(
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
         "bases": workshop.crosswalk_bases(session, row),
-        "revision": row.revision,
+        "revision": form_revision(row, values),
     }
     status = 409 if error else (422 if problems else 200)
     return render(request, "scales/edit.html", context, status_code=status)
@@ -510,7 +511,7 @@ def _remove_form(
         "rows": {"levels": len(scale.levels.bands) + 1},
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "revision": row.revision,
+        "revision": form_revision(row, values),
         "range_after": _total_range(len(scale.items) - 1),
     }
     status = 409 if error else (422 if problems else 200)
@@ -597,7 +598,7 @@ def _item_form(
         "rows": forms.item_rows(values),
         "problems": problems or {},
         "error": error.message(request.state.language) if error else None,
-        "revision": row.revision,
+        "revision": form_revision(row, values),
         "evidence_sources": ["MIS", "DOC", "INT", "OBS", "ISP"],
         "kinds": ["anchored", "banded", "checklist", "target"],
         "range_after": _total_range(len(scale.items) + 1),

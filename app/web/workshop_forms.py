@@ -114,6 +114,14 @@ def revision_of(posted: dict[str, list[str]]) -> int:
     return -1 if found is None else found
 
 
+def form_revision(row: ScaleVersion, values: forms.Values) -> str | int:
+    """The revision a form carries: when it comes back refused, the one it was loaded at
+    (a form refused for a conflict must not quietly take the newer revision, or saving it
+    again would undo the colleague's change unseen); else the draft's own."""
+    posted = values.get("revision")
+    return posted if isinstance(posted, str) and posted else row.revision
+
+
 def version_path(request: Request, row: ScaleVersion) -> str:
     """The address of a version's own page, which the workshop's forms return to."""
     return str(request.url_for("scale_detail", key=row.scale_key, version=row.version).path)

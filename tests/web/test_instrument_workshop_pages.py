@@ -14,6 +14,7 @@ from app.scales.implementation import ImplementationDefinition
 from app.services import scales as scale_service
 from tests.factories import make_instrument_version, make_scale_version, make_user
 from tests.web.signin import parse, sign_in
+from tests.web.test_workshop_pages import _form_fields as form_fields_of
 from tests.web.test_workshop_pages import _item_form as form_fields
 
 KEY, VERSION = "implementeringsstatus", "2027"
@@ -213,6 +214,9 @@ def test_two_panel_members_saving_the_instrument_at_one_revision_see_a_conflict(
     page = parse(response.text)
     assert "Anden" in page.select_one("#form-problems").get_text()
     assert page.select_one("#f-title-en")["value"] == "My title"
+    assert _stored(session)[1].title.en == "Their title"
+    again = form_fields_of(response.text)  # saved again as it stands: refused again
+    assert client.post(f"{PAGE}/instrument", data=again).status_code == 409
     assert _stored(session)[1].title.en == "Their title"
 
 

@@ -42,7 +42,12 @@ def _stored(session: Session, version: str = "2026") -> ScaleVersion:
 
 def _item_form(client: TestClient, path: str) -> dict[str, list[str]]:
     """The item form's fields as the page fills them in, as a browser would post them."""
-    page = parse(client.get(path).text)
+    return _form_fields(client.get(path).text)
+
+
+def _form_fields(html: str) -> dict[str, list[str]]:
+    """A workshop form's fields as ``html`` fills them in, as a browser would post them."""
+    page = parse(html)
     posted: dict[str, list[str]] = {}
     form = page.select_one("form.workshop-form")
     assert form is not None
@@ -130,6 +135,15 @@ def test_two_panel_members_saving_one_draft_see_a_conflict_not_an_overwrite(
     response = other.post("/scales/ips-25/2026/items/job-development-frequency", data=theirs)
     assert response.status_code == 409
     assert "Første" in parse(response.text).select_one("#form-problems").get_text()
+    stored = scale_service.definition_of(_stored(session))
+    assert stored.item("job-development-frequency").evidence == ["MIS", "DOC"]
+    # Saved again from the refused form, as it stands: still refused, nothing undone.
+    again = _form_fields(response.text)
+    assert again["revision"] == ["1"] and again["evidence"] == ["INT"]
+    response = other.post("/scales/ips-25/2026/items/job-development-frequency", data=again)
+    assert response.status_code == 409
+    reload = parse(response.text).select_one("#form-problems a[href='']")
+    assert reload is not None and "Hent den gemte udgave" in reload.get_text()
     stored = scale_service.definition_of(_stored(session))
     assert stored.item("job-development-frequency").evidence == ["MIS", "DOC"]
 
