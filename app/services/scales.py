@@ -21,6 +21,7 @@ from app.models import (
     Review,
     ReviewStatus,
     Role,
+    ScaleDecision,
     ScaleKind,
     ScaleStatus,
     ScaleVersion,
@@ -88,7 +89,9 @@ def register_scale(
         row, before = existing, {"status": existing.status, "sha256": existing.sha256}
         if row.sha256 == sha and status == "draft":
             return RegisterResult(row, "unchanged")
-        _refuse_around_the_workshop(row, publish=status == "published", same=row.sha256 == sha)
+        _refuse_around_the_workshop(
+            session, row, publish=status == "published", same=row.sha256 == sha
+        )
         if row.sha256 != sha:
             row.revision += 1  # an open form made on the old content is now a conflict
         row.definition = scale.model_dump(mode="json")
@@ -117,11 +120,21 @@ def register_scale(
     return RegisterResult(row, "published" if status == "published" else "drafted")
 
 
-def _refuse_around_the_workshop(row: ScaleVersion, *, publish: bool, same: bool) -> None:
-    """A draft the workshop has taken up (made or changed there) is the panel's: a file
-    may replace it only while the panel is editing it, and the command line publishes it
-    only as approved there, with the content approved."""
-    in_workshop = row.created_by_id is not None or row.revision > 1
+def _refuse_around_the_workshop(
+    session: Session, row: ScaleVersion, *, publish: bool, same: bool
+) -> None:
+    """A draft the workshop has taken up (made, changed, sent or decided on there) is the
+    panel's: a file may replace it only while the panel is editing it, and the command
+    line publishes it only as approved there, with the content approved."""
+    decided = session.exec(
+        select(ScaleDecision.id).where(ScaleDecision.scale_version_id == row.id).limit(1)
+    ).first()
+    in_workshop = (
+        row.created_by_id is not None
+        or row.revision > 1
+        or row.approval != Approval.EDITING
+        or decided is not None
+    )
     if not in_workshop:
         return
     if publish and (row.approval != Approval.APPROVED or not same):

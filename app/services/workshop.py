@@ -308,6 +308,34 @@ def cross_version_problems(session: Session, definition: AnyDefinition) -> list[
                     "measures the same, or give it a new key",
                 )
             )
+    return problems + _reused_keys(session, definition, base, positions)
+
+
+def _reused_keys(
+    session: Session, definition: ScaleDefinition, base: ScaleDefinition, positions: dict[str, int]
+) -> list[tuple[Loc, str]]:
+    """Items the base does not have whose key an earlier version gave another meaning (a
+    key removed in one version and brought back in a later one, or a base chosen past the
+    version that had it): a key is never reused with a new meaning."""
+    problems: list[tuple[Loc, str]] = []
+    seen = {item.key for item in base.items}
+    for row in scale_service.list_scale_versions(session, kind=ScaleKind.FIDELITY):
+        if (
+            row.scale_key != definition.key
+            or row.status == ScaleStatus.DRAFT
+            or row.version in (definition.version, base.version)
+        ):
+            continue
+        for change in compare(scale_service.definition_of(row), definition).items:
+            if change.state == "changed" and change.meaning_changed and change.key not in seen:
+                seen.add(change.key)
+                problems.append(
+                    (
+                        ("items", positions[change.key], "key"),
+                        f"the key {change.key!r} meant something else in {row.version}: "
+                        "a key is never reused with a new meaning; give the item a new key",
+                    )
+                )
     return problems
 
 
@@ -487,6 +515,7 @@ def withdraw(session: Session, *, principal: Principal, row: ScaleVersion) -> Sc
     _require_drafter(principal)
     _lock(session, row)
     _draft_awaiting(row, Approval.AWAITING, Approval.APPROVED)
+    row.approved_by_id, row.approved_at = None, None  # an approval is of what was sent
     return _step(session, principal, row, Decision.WITHDRAWN, Approval.EDITING, "")
 
 

@@ -247,6 +247,16 @@ def test_a_request_for_changes_needs_a_reason(session: Session) -> None:
     assert len(session.exec(select(ScaleDecision)).all()) == 1
 
 
+def test_an_approved_draft_withdrawn_is_no_longer_approved_by_anyone(session: Session) -> None:
+    sender, other = _who(session), _who(session)
+    row = _draft(session, sender)
+    workshop.send_for_approval(session, principal=sender, row=row, revision=1)
+    workshop.approve(session, principal=other, row=row, revision=1)
+    assert row.approved_by_id == other.user_id and row.approved_at is not None
+    workshop.withdraw(session, principal=sender, row=row)
+    assert (row.approval, row.approved_by_id, row.approved_at) == (Approval.EDITING, None, None)
+
+
 def test_comments_are_threads_per_item_resolved_and_reopened(session: Session) -> None:
     first, second = _who(session, name="Første"), _who(session, name="Anden")
     row = _draft(session, first)
@@ -326,6 +336,30 @@ def test_the_command_line_neither_publishes_nor_replaces_a_draft_the_workshop_ho
     assert workshop.definition_of(row).title.da == definition.title.da
 
 
+def test_a_draft_registered_from_a_file_is_the_workshops_once_the_panel_takes_it_up(
+    session: Session,
+) -> None:
+    """An operator's `fidelity scales publish KEY VERSION --draft` makes a draft nobody made
+    in the workshop; once the panel sends it (or decides on it), the command line neither
+    publishes it unapproved nor replaces it behind the panel."""
+    make_scale_version(session)
+    shipped = scale_service.definition_of(make_scale_version(session, version="2026", draft=True))
+    row = scale_service.find_scale_version(session, key="ips-25", version="2026")
+    assert row is not None and row.created_by_id is None
+    panel = _who(session)
+    workshop.send_for_approval(session, principal=panel, row=row, revision=row.revision)
+    with pytest.raises(Conflict):
+        scale_service.register_scale(session, scale=shipped, channel="cli")
+    changed = shipped.model_copy(update={"title": shipped.title.model_copy(update={"da": "Ny"})})
+    with pytest.raises(Conflict):
+        scale_service.register_scale(session, scale=changed, status="draft", channel="cli")
+    workshop.request_changes(session, principal=_who(session, name="Anden"), row=row, note="Nej")
+    assert row.approval == Approval.EDITING
+    with pytest.raises(Conflict):  # changes were asked for: the panel's, not published past it
+        scale_service.register_scale(session, scale=shipped, channel="cli")
+    assert row.status == ScaleStatus.DRAFT and row.approved_by_id is None
+
+
 def test_a_draft_that_no_longer_stands_beside_a_newer_base_is_not_sent(session: Session) -> None:
     """A version published after the draft was saved may reword an item the draft keeps:
     the draft is checked again when it is sent."""
@@ -356,3 +390,50 @@ def test_a_draft_that_no_longer_stands_beside_a_newer_base_is_not_sent(session: 
         workshop.send_for_approval(session, principal=panel, row=row, revision=1)
     assert "crosswalk" in refused.value.message("en")
     assert row.approval == Approval.EDITING
+
+
+def test_a_key_brought_back_with_another_meaning_than_an_earlier_version_gave_it_is_refused(
+    session: Session,
+) -> None:
+    from app.scales import forms
+    from app.scales.loader import validate_data
+
+    first = make_scale_version(session)
+    old = scale_service.definition_of(first)
+    # 2026 leaves out caseload-size (its level bands moved to the range 24 items give).
+    data = forms.with_item_removed(old, "caseload-size")
+    levels = forms.levels_values(old) | {"levels-bands-0-max": "120", "levels-bands-3-min": "24"}
+    data["levels"] = forms.levels_from_form({k: [str(v)] for k, v in levels.items()})
+    data |= {"version": "2026", "crosswalk": {"base": "2019", "comparable": []}}
+    without, problems = validate_data(data)
+    assert without is not None, problems
+    scale_service.register_scale(session, scale=without, status="published", channel="cli")
+    session.commit()
+    panel = _who(session)
+    base = scale_service.find_scale_version(session, key="ips-25", version="2026")
+    assert base is not None
+    row = workshop.start_draft(session, principal=panel, base=base, version="2027")
+    session.commit()
+
+    item = old.item("caseload-size").model_dump(mode="json", exclude_none=True)
+    back = {**_data(row), "levels": old.levels.model_dump(mode="json")}
+    back["items"] = [*back["items"], {**item, "number": 25}]
+    reworded = {**item, "number": 25, "title": {"da": "Noget helt andet", "en": "Else"}}
+    refused = workshop.save(
+        session,
+        principal=panel,
+        row=row,
+        data={**back, "items": [*back["items"][:-1], reworded]},
+        revision=1,
+    )
+    assert isinstance(refused, Refused)
+    assert [loc for loc, message in refused.problems if "meant something else in 2019" in message]
+    assert ("items", 24, "key") in [loc for loc, _ in refused.problems]
+    session.rollback()
+    # Brought back as it was, the key keeps its meaning: stored.
+    saved = workshop.save(session, principal=panel, row=row, data=back, revision=1)
+    assert not isinstance(saved, Refused), saved
+    assert (
+        scale_service.definition_of(saved).item("caseload-size").title
+        == old.item("caseload-size").title
+    )
