@@ -237,6 +237,7 @@ class VersionUse:
     published_at: Any
     retired_at: Any
     approval: str
+    based_on_id: int | None
     uses: int
 
 
@@ -281,6 +282,7 @@ _VERSION_COLUMNS = (
     col(ScaleVersion.published_at),
     col(ScaleVersion.retired_at),
     col(ScaleVersion.approval),
+    col(ScaleVersion.based_on_id),
 )
 
 
@@ -309,6 +311,30 @@ def version_uses(
             _version_sort_key(use.version),
         ),
     )
+
+
+def changes_from(uses: list[VersionUse]) -> dict[int, VersionUse]:
+    """For each listed version, the listed one its changes are told against: the version
+    it was started from, else the one of its scale published last before it (for a
+    draft, the newest published or retired one)."""
+    by_id = {use.id: use for use in uses}
+    found: dict[int, VersionUse] = {}
+    for use in uses:
+        base = by_id.get(use.based_on_id) if use.based_on_id is not None else None
+        if base is None:
+            earlier = [
+                other
+                for other in uses
+                if other.scale_key == use.scale_key
+                and other.kind == use.kind
+                and other.id != use.id
+                and other.published_at is not None
+                and (use.published_at is None or other.published_at < use.published_at)
+            ]
+            base = max(earlier, key=lambda other: other.published_at, default=None)
+        if base is not None:
+            found[use.id] = base
+    return found
 
 
 def _uses(session: Session) -> dict[int, int]:

@@ -72,6 +72,7 @@ def _list_page(
         "with_uses": scale_service.may_see_uses(principal),
         "may_draft": workshop.may_draft(principal),
         "bases": [v for v in versions if v.status != ScaleStatus.DRAFT],
+        "changes_from": scale_service.changes_from(versions),
         "error": error,
         "problems": problems or [],
         "values": values or {},

@@ -173,6 +173,15 @@ def test_two_instrument_versions_are_compared_and_a_scale_is_not_compared_with_o
     assert isinstance(saved, type(draft))
     session.commit()
     sign_in(client, make_user(session, role=Role.AMBASSADOR, regions=(1084,)).username)
+    listed = parse(client.get("/scales").text)
+    link = listed.select_one(
+        "a[href='/scales/compare?before=implementeringsstatus:2026&after=implementeringsstatus:2027']"
+    )
+    assert link is not None and link.get_text(" ", strip=True).startswith("Ændringer fra 2026")
+    firsts = [td.get_text(strip=True) for td in listed.select("td .meta")]
+    assert (
+        firsts.count("Første version") == 3
+    )  # ips-25 2019, ips-lignende 2024, the 2026 instrument
     form = parse(client.get("/scales/compare").text)
     groups = [g["label"] for g in form.select("select#compare-before optgroup")]
     assert groups == ["Fidelitetsskalaer", "Implementeringsstatus"]

@@ -111,6 +111,9 @@ def test_a_panel_member_drafts_edits_and_sees_problems_beside_their_fields(
     stored = scale_service.definition_of(_stored(session))
     assert stored.item("caseload-size").title.da == "Sagsstamme pr. konsulent"
     assert stored.crosswalk is not None and stored.crosswalk.comparable == ["caseload-size"]
+    facts = parse(client.get("/scales/ips-25/2026").text).select_one("#crosswalk-facts")
+    assert facts is not None and "Over 2019" in facts.get_text()  # readers see it too
+    assert facts.select_one("a[href='#workshop-caseload-size']") is not None
     assert _stored(session).revision == 3
 
 
