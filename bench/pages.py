@@ -342,7 +342,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
     scales = [
         f"{key}|{version}"
         for key, version in db.execute(
-            "SELECT scale_key, version FROM scale_version WHERE kind = 'fidelity' ORDER BY id"
+            "SELECT scale_key, version FROM scale_version ORDER BY kind = 'fidelity' DESC, id"
         )
     ]
     # the measurements of the led teams (one open, one waiting for its assessment), then
@@ -370,6 +370,7 @@ def candidates(database: Path) -> dict[str, list[str]]:
         "token": ["no-such-invitation"],
         "scale": scales,
         "item_key": ["caseload-size", "team-leader-role", "rapid-education-contact"],
+        "point_key": ["staff-work-by-principles"],
         "mode": ["score", "consensus"],
         # query parameters: each value below becomes a variant of the route
         "year": [str(int(years[0]) - 5)] if years and years[0] else [],
@@ -462,10 +463,10 @@ def _paths(template: str, values: dict[str, list[str]]) -> Iterator[str]:
         for scale in values["scale"]:
             key, version = scale.split("|")
             path = template.replace("{key}", key).replace("{version}", version)
-            if names[2:] == ["item_key"]:
-                # the first item of each kind, in whichever version has it
-                for item in values["item_key"]:
-                    yield path.replace("{item_key}", item)
+            if names[2:] in (["item_key"], ["point_key"]):
+                # the first item of each kind (a point), in whichever version has it
+                for item in values[names[2]]:
+                    yield path.replace("{" + names[2] + "}", item)
             else:
                 yield path
         return

@@ -28,11 +28,10 @@ from app.scales.implementation import ImplementationDefinition, ImplementationIt
 from app.services import scales as scale_service
 from app.services.access import Principal
 from app.web.auth import CurrentPrincipal
-from app.web.htmx import render
 from app.web.params import PostedForm
 from app.web.workshop_forms import (
     draft_to_edit,
-    form_revision,
+    form_page,
     posted_lists,
     save_or_show,
     shown_values,
@@ -84,17 +83,16 @@ def _instrument_form(
     problems: Problems | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "instrument": instrument,
-        "values": values,
-        "rows": instrument_forms.instrument_rows(values, instrument),
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "revision": form_revision(row, values),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/instrument_edit.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/instrument_edit.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        instrument=instrument,
+        rows=instrument_forms.instrument_rows(values, instrument),
+    )
 
 
 # One point: added, changed, removed.
@@ -201,17 +199,16 @@ def _point_form(
     problems: Problems | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "instrument": instrument,
-        "point": point,
-        "values": values,
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "revision": form_revision(row, values),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/point_edit.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/point_edit.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        instrument=instrument,
+        point=point,
+    )
 
 
 @router.get(
@@ -258,16 +255,16 @@ def _remove_form(
     problems: Problems | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "instrument": instrument,
-        "point": point,
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "revision": form_revision(row, values),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/point_remove.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/point_remove.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        instrument=instrument,
+        point=point,
+    )
 
 
 # Helpers.

@@ -37,7 +37,7 @@ from app.web.params import PathId, PostedForm
 from app.web.workshop_forms import (
     count,
     draft_to_edit,
-    form_revision,
+    form_page,
     posted_lists,
     save_or_show,
     version_path,
@@ -392,18 +392,17 @@ def _scale_form(
     problems: dict[str, list[str]] | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "scale": scale,
-        "values": values,
-        "rows": forms.scale_rows(values),
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "bases": workshop.crosswalk_bases(session, row),
-        "revision": form_revision(row, values),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/edit.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/edit.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        scale=scale,
+        rows=forms.scale_rows(values),
+        bases=workshop.crosswalk_bases(session, row),
+    )
 
 
 # Adding and removing an item. When the levels are on the total, the total's range moves
@@ -504,19 +503,18 @@ def _remove_form(
     problems: dict[str, list[str]] | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "scale": scale,
-        "item": item,
-        "values": values,
-        "rows": {"levels": len(scale.levels.bands) + 1},
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "revision": form_revision(row, values),
-        "range_after": _total_range(len(scale.items) - 1),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/item_remove.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/item_remove.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        scale=scale,
+        item=item,
+        rows={"levels": len(scale.levels.bands) + 1},
+        range_after=_total_range(len(scale.items) - 1),
+    )
 
 
 def _total_range(items: int) -> tuple[int, int]:
@@ -591,21 +589,20 @@ def _item_form(
     problems: dict[str, list[str]] | None = None,
     error: DomainError | None = None,
 ) -> Response:
-    context = {
-        "row": row,
-        "scale": scale,
-        "item": item,
-        "values": values,
-        "rows": forms.item_rows(values),
-        "problems": problems or {},
-        "error": error.message(request.state.language) if error else None,
-        "revision": form_revision(row, values),
-        "evidence_sources": ["MIS", "DOC", "INT", "OBS", "ISP"],
-        "kinds": ["anchored", "banded", "checklist", "target"],
-        "range_after": _total_range(len(scale.items) + 1),
-    }
-    status = 409 if error else (422 if problems else 200)
-    return render(request, "scales/item_edit.html", context, status_code=status)
+    return form_page(
+        request,
+        "scales/item_edit.html",
+        row=row,
+        values=values,
+        problems=problems,
+        error=error,
+        scale=scale,
+        item=item,
+        rows=forms.item_rows(values),
+        evidence_sources=["MIS", "DOC", "INT", "OBS", "ISP"],
+        kinds=["anchored", "banded", "checklist", "target"],
+        range_after=_total_range(len(scale.items) + 1),
+    )
 
 
 # Preview: the version as the reviewers would meet it, scored in a sandbox.

@@ -21,6 +21,7 @@ from app.scales import forms
 from app.services import scales as scale_service
 from app.services import workshop
 from app.services.access import Principal
+from app.web.htmx import render
 
 
 def draft_to_edit(
@@ -112,6 +113,31 @@ def revision_of(posted: dict[str, list[str]]) -> int:
     """The draft's revision the form was loaded at (-1, matching none, if it is not one)."""
     found = count((posted.get("revision") or [""])[-1].strip())
     return -1 if found is None else found
+
+
+def form_page(
+    request: Request,
+    template: str,
+    *,
+    row: ScaleVersion,
+    values: forms.Values,
+    problems: dict[str, list[str]] | None,
+    error: DomainError | None,
+    **context: Any,
+) -> Response:
+    """A workshop form's page: ``context`` with what every such form shows (what was
+    typed, each problem beside its field, a conflict's message above, the revision the
+    form carries); answered 409 for a conflict and 422 for problems."""
+    page = {
+        "row": row,
+        "values": values,
+        "problems": problems or {},
+        "error": error.message(request.state.language) if error else None,
+        "revision": form_revision(row, values),
+        **context,
+    }
+    status = 409 if error else (422 if problems else 200)
+    return render(request, template, page, status_code=status)
 
 
 def form_revision(row: ScaleVersion, values: forms.Values) -> str | int:
