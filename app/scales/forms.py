@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from app.scales.schema import SCORE_LEVELS, Item, Loc, ScaleDefinition, ScoreBand
+from app.scales.schema import SCORE_LEVELS, Item, LevelBand, Loc, ScaleDefinition, ScoreBand
 
 Values = dict[str, str | list[str]]
 Form = Mapping[str, Sequence[str]]  # every value posted under each name
@@ -218,11 +218,7 @@ def scale_values(scale: ScaleDefinition) -> Values:
     }
     values |= text_values("title", data["title"])
     values |= text_values("source", data["source"])
-    for index, band in enumerate(scale.levels.bands):
-        values[f"levels-bands-{index}-key"] = band.key
-        values[f"levels-bands-{index}-min"] = number_text(band.min)
-        values[f"levels-bands-{index}-max"] = number_text(band.max)
-        values |= text_values(f"levels-bands-{index}-title", band.title.model_dump())
+    values |= named_band_values("levels-bands", scale.levels.bands)
     for index, section in enumerate(scale.sections):
         values[f"sections-{index}-key"] = section.key
         values |= text_values(f"sections-{index}-title", section.title.model_dump())
@@ -296,17 +292,35 @@ def levels_from_form(form: Form) -> dict[str, Any]:
     return {
         "basis": get("levels-basis"),
         "precision": number_of(get("levels-precision"), whole=True, blank=0),
-        "bands": [
-            {
-                "key": get(f"levels-bands-{i}-key"),
-                "min": number_of(get(f"levels-bands-{i}-min")),
-                "max": number_of(get(f"levels-bands-{i}-max")),
-                "title": text_of(get, f"levels-bands-{i}-title"),
-            }
-            for i in row_indexes(form, "levels-bands")
-            if row_filled(get, f"levels-bands-{i}", ("key", "min", "max", *_TITLES))
-        ],
+        "bands": named_bands(form, "levels-bands"),
     }
+
+
+def named_band_values(prefix: str, bands: Sequence[LevelBand]) -> Values:
+    """The fields of named bands (a scale's levels, an instrument's statuses): a row of
+    key, lowest, highest and title each."""
+    values: Values = {}
+    for index, band in enumerate(bands):
+        values[f"{prefix}-{index}-key"] = band.key
+        values[f"{prefix}-{index}-min"] = number_text(band.min)
+        values[f"{prefix}-{index}-max"] = number_text(band.max)
+        values |= text_values(f"{prefix}-{index}-title", band.title.model_dump())
+    return values
+
+
+def named_bands(form: Form, prefix: str) -> list[dict[str, Any]]:
+    """The named bands a form's rows describe (a row left empty is left out)."""
+    get = getter(form)
+    return [
+        {
+            "key": get(f"{prefix}-{i}-key"),
+            "min": number_of(get(f"{prefix}-{i}-min")),
+            "max": number_of(get(f"{prefix}-{i}-max")),
+            "title": text_of(get, f"{prefix}-{i}-title"),
+        }
+        for i in row_indexes(form, prefix)
+        if row_filled(get, f"{prefix}-{i}", ("key", "min", "max", *_TITLES))
+    ]
 
 
 def with_item_added(scale: ScaleDefinition, item: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from app.scales.forms import (
     Form,
     Values,
     getter,
+    named_band_values,
+    named_bands,
     number_of,
     number_text,
     ordered,
@@ -54,12 +56,7 @@ def instrument_values(instrument: ImplementationDefinition) -> Values:
     values |= text_values("source", data["source"])
     for level in MATURITY_LEVELS:
         values |= text_values(f"ladder-{level}", data["ladder"].get(level))
-    for index, band in enumerate(instrument.status.bands):
-        prefix = f"status-bands-{index}"
-        values[f"{prefix}-key"] = band.key
-        values[f"{prefix}-min"] = number_text(band.min)
-        values[f"{prefix}-max"] = number_text(band.max)
-        values |= text_values(f"{prefix}-title", band.title.model_dump())
+    values |= named_band_values("status-bands", instrument.status.bands)
     for index, element in enumerate(instrument.elements):
         prefix = f"elements-{index}"
         values[f"{prefix}-key"] = element.key
@@ -109,18 +106,7 @@ def instrument_from_form(form: Form, *, instrument: ImplementationDefinition) ->
         },
         "status": {
             "precision": number_of(get("status-precision"), whole=True, blank=0),
-            "bands": [
-                {
-                    "key": get(f"status-bands-{i}-key"),
-                    "min": number_of(get(f"status-bands-{i}-min")),
-                    "max": number_of(get(f"status-bands-{i}-max")),
-                    "title": text_of(get, f"status-bands-{i}-title"),
-                }
-                for i in row_indexes(form, "status-bands")
-                if row_filled(
-                    get, f"status-bands-{i}", ("key", "min", "max", "title-da", "title-en")
-                )
-            ],
+            "bands": named_bands(form, "status-bands"),
         },
         "team_inputs": [
             _team_input(get, f"team_inputs-{i}")
