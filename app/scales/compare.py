@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from app.scales.implementation import ImplementationDefinition, ImplementationItem
 from app.scales.schema import Item, ScaleDefinition, Text
@@ -103,6 +103,9 @@ class Comparison:
     levels_changed: bool  # an instrument's: its status bands
     threshold: tuple[int, int] | None
     ladder_changed: bool = False  # an instrument's shared words for the steps
+    # the version's other parts that differ, each with the keys of its entries that were
+    # added, removed or changed (none for a text): ("source", []), ("team_inputs", [...])
+    parts: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def instrument(self) -> bool:
@@ -163,6 +166,7 @@ def compare(before: ScaleDefinition, after: ScaleDefinition) -> Comparison:
         items=items,
         levels_changed=_bands(before) != _bands(after),
         threshold=threshold if threshold[0] != threshold[1] else None,
+        parts=_parts(before, after, ("sections", "principles")),
     )
 
 
@@ -181,6 +185,7 @@ def compare_instruments(
         levels_changed=_status_bands(before) != _status_bands(after),
         threshold=None,
         ladder_changed=before.ladder != after.ladder,
+        parts=_parts(before, after, ("elements", "team_inputs", "documents"), status=True),
     )
 
 
@@ -232,7 +237,10 @@ def _point(
 ) -> ItemChange:
     if before is None:
         return ItemChange(after.key, None, after)
-    elements = old.element_of(before.key).key, new.element_of(after.key).key
+    # The elements keep their place: a point is moved when its element's number changes
+    # (an element given a new key is not a move).
+    was, now = old.element_of(before.key), new.element_of(after.key)
+    elements = (was.key, now.key) if was.number != now.number else None
     types: tuple[list[str], list[str]] = (
         list(before.program_types or []),
         list(after.program_types or []),
@@ -242,10 +250,48 @@ def _point(
         before=before,
         after=after,
         reworded=_reworded_texts(_point_texts(before), _point_texts(after)),
-        section=elements if elements[0] != elements[1] else None,
+        section=elements,
         program_types=types if set(types[0]) != set(types[1]) else None,
         number=(before.number, after.number) if before.number != after.number else None,
     )
+
+
+def _parts(
+    before: ScaleDefinition | ImplementationDefinition,
+    after: ScaleDefinition | ImplementationDefinition,
+    keyed: tuple[str, ...],
+    *,
+    status: bool = False,
+) -> list[tuple[str, list[str]]]:
+    """The version's own parts that differ: its title, source and programme types, and
+    each list of ``keyed`` entries (sections, elements, the team's figures …) with the
+    keys of those added, removed or changed (an element's points aside: they are
+    compared one by one); an instrument's status names (``status``)."""
+    found: list[tuple[str, list[str]]] = [
+        (name, [])
+        for name in ("title", "source", "program_types")
+        if getattr(before, name) != getattr(after, name)
+    ]
+    for name in keyed:
+        old = {entry.key: _without_items(entry) for entry in getattr(before, name)}
+        new = {entry.key: _without_items(entry) for entry in getattr(after, name)}
+        keys = [key for key in new if old.get(key) != new[key]]
+        keys += [key for key in old if key not in new]
+        if keys:
+            found.append((name, keys))
+    if (
+        status
+        and isinstance(before, ImplementationDefinition)
+        and isinstance(after, ImplementationDefinition)
+    ):
+        names = [(band.key, band.title) for band in before.status.bands]
+        if names != [(band.key, band.title) for band in after.status.bands]:
+            found.append(("status_names", []))
+    return found
+
+
+def _without_items(entry: Any) -> object:
+    return entry.model_dump(exclude={"items"})
 
 
 def _point_texts(point: ImplementationItem) -> dict[str, Text]:

@@ -127,6 +127,9 @@ def instrument_from_form(form: Form, *, instrument: ImplementationDefinition) ->
     return data
 
 
+# A row with any of these filled is a figure (and refused if the rest is missing); the
+# precision and "per consultant" alone are not, so a row emptied of its texts, range and
+# items is removed, as the form's hint says.
 _INPUT_FIELDS = (
     "key",
     *(f"{part}-{lang}" for part in _INPUT_TEXTS for lang in ("da", "en")),

@@ -10,11 +10,12 @@ instead of stopping at the first.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
@@ -34,11 +35,29 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Characters a text is never written with (a tab and line breaks are): a file's reader
+# refuses them, and a form's must too, or a page would carry them (a NUL is not HTML and
+# PostgreSQL's JSON refuses it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class Text(_Strict):
     """A text in both interface languages."""
 
     da: str = Field(min_length=1)
     en: str = Field(min_length=1)
+
+    @field_validator("da", "en")
+    @classmethod
+    def _printable(cls, text: str) -> str:
+        found = _CONTROL.search(text)
+        if found:
+            raise PydanticCustomError(
+                "control_character",
+                "the control character {code} cannot stand in a text",
+                {"code": f"#x{ord(found.group()):04x}"},
+            )
+        return text
 
     def get(self, language: str) -> str:
         return self.en if language == "en" else self.da

@@ -219,6 +219,8 @@ def save(
     )
     if definition is None:
         return Refused(problems)
+    if fingerprint(definition) == row.sha256:
+        return row  # nothing changed: a colleague's open form stays current
     return _store(session, principal=principal, row=row, definition=definition, how="edited")
 
 

@@ -174,10 +174,16 @@ def _save_point(
     """Store the draft with the posted point in place of ``point`` (or added, for None),
     or show the form again: the point's problems beside its fields."""
     show = partial(_point_form, request, row, instrument, point)
+    t = translator(request.state.language)
     element = (posted.get("element") or [""])[-1].strip()
     if element not in {entry.key for entry in instrument.elements}:
-        problem = translator(request.state.language)("err_point_element")
-        return show(shown_values(posted), problems={"element": [problem]})
+        return show(shown_values(posted), problems={"element": [t("err_point_element")]})
+    key = (posted.get("key") or [""])[-1].strip()
+    taken = next((other for other in instrument.items if other.key == key), None)
+    if point is None and taken is not None:
+        # The rules would name the other point, which may stand after the new one's place.
+        problem = t("err_point_key_taken").format(key=key, number=taken.number)
+        return show(shown_values(posted), problems={"key": [problem]})
     data, where = instrument_forms.with_point(
         instrument,
         instrument_forms.point_from_form(posted, before=point),

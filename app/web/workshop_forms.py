@@ -89,7 +89,17 @@ def posted_lists(form: FormData) -> dict[str, list[str]]:
 def shown_values(posted: dict[str, list[str]]) -> forms.Values:
     """The posted values as the form shows them again (several for a multiple choice)."""
     multiple = {"principles", "evidence", "program_types", "crosswalk-comparable"}
-    return {name: values if name in multiple else values[-1] for name, values in posted.items()}
+    return {
+        name: [_visible(v) for v in values] if name in multiple else _visible(values[-1])
+        for name, values in posted.items()
+    }
+
+
+def _visible(text: str) -> str:
+    """A typed value as a page can show it again: a control character (which the scale
+    model refuses, and a page cannot carry) shown as the replacement character where it
+    stood."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 def field_names(values: forms.Values) -> list[str]:
@@ -154,3 +164,4 @@ def version_path(request: Request, row: ScaleVersion) -> str:
 
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

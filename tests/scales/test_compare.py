@@ -191,3 +191,38 @@ def test_two_instrument_versions_are_compared_point_by_point() -> None:
     # Renumbered alone is no change: the points after the removed one moved up.
     assert all(c.state == "same" for c in result.items if c.key not in changes)
     assert any(c.number for c in result.items if c.key not in changes)
+
+
+def test_the_instruments_own_parts_are_compared_and_a_renamed_element_moves_no_point() -> None:
+    from app.scales.compare import compare_instruments
+    from tests.factories import shipped_instrument
+
+    before = shipped_instrument()
+    data = before.model_dump(mode="json", exclude_none=True)
+    data["elements"][0]["key"] = "ips-principles"  # renamed, in its place
+    data["team_inputs"][0]["maximum"] = 50
+    data["documents"][-1]["title"]["en"] = "Another title"
+    data["status"]["bands"][0]["title"]["da"] = "Ikke i gang"
+    data["source"]["da"] += "\nRettet."
+    after = type(before).model_validate(data)
+
+    result = compare_instruments(before, after)
+    assert all(change.state == "same" for change in result.items)
+    assert not result.levels_changed  # the names of the statuses aside
+    assert dict(result.parts) == {
+        "source": [],
+        "elements": ["ips-principles", before.elements[0].key],  # the new key, the old
+        "team_inputs": [before.team_inputs[0].key],
+        "documents": [before.documents[-1].key],
+        "status_names": [],
+    }
+
+
+def test_a_scales_own_texts_are_compared_too() -> None:
+    scale = shipped_scale()
+    data = scale.model_dump(mode="json", exclude_none=True)
+    data["sections"][0]["title"]["en"] = "Staffing and caseload"
+    data["version"] = "2027"
+    result = compare(scale, ScaleDefinition.model_validate(data))
+    assert result.parts == [("sections", [scale.sections[0].key])]
+    assert compare(scale, scale).parts == []

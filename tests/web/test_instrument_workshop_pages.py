@@ -146,6 +146,12 @@ def test_a_point_is_changed_moved_added_and_removed_with_the_points_renumbered(
     response = client.post(f"{PAGE}/points/new", data=new)
     assert response.status_code == 422  # a key the pages use themselves
     assert "kept for the workshop" in parse(response.text).select_one("#problem-key").get_text()
+    new["key"] = [before.items[-1].key]  # a point after the new one's place has it
+    response = client.post(f"{PAGE}/points/new", data=new)
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert page.select_one("#f-key")["aria-invalid"] == "true"
+    assert "allerede nøglen" in page.select_one("#problem-key").get_text()
     new["key"] = ["faelles-sagsgennemgang"]
     response = client.post(f"{PAGE}/points/new", data=new, follow_redirects=False)
     assert response.status_code == 303
@@ -246,3 +252,38 @@ def test_a_title_longer_than_the_list_of_versions_holds_is_refused_beside_its_fi
     problem = parse(response.text).select_one("#problem-title-da")
     assert problem is not None and "300 characters" in problem.get_text()
     assert _stored(session)[0].revision == 1
+
+
+def test_a_control_character_typed_in_a_text_is_refused_beside_its_field(
+    client: TestClient, session: Session
+) -> None:
+    _draft(client, session)
+    posted = form_fields(client, f"{PAGE}/instrument")
+    posted["title-da"] = ["Implementering\x00sstatus"]
+    posted["documents-0-title-en"] = ["Plan\x07"]
+    response = client.post(f"{PAGE}/instrument", data=posted)
+    assert response.status_code == 422
+    page = parse(response.text)  # valid HTML: what was typed is shown, the NUL marked
+    assert page.select_one("#f-title-da")["value"] == "Implementering\ufffdsstatus"
+    assert "#x0000" in page.select_one("#problem-title-da").get_text()
+    assert "#x0007" in page.select_one("#problem-documents-0-title-en").get_text()
+    row, instrument = _stored(session)
+    assert row.revision == 1 and "\x00" not in row.title_da
+
+
+def test_the_forms_posted_unchanged_change_nothing_and_leave_the_revision(
+    client: TestClient, session: Session
+) -> None:
+    _draft(client, session)
+    before = client.get(f"{PAGE}/file").text
+    posted = form_fields(client, f"{PAGE}/instrument")
+    assert client.post(f"{PAGE}/instrument", data=posted, follow_redirects=False).status_code == 303
+    point = form_fields(client, f"{PAGE}/points/staff-work-by-principles")
+    response = client.post(
+        f"{PAGE}/points/staff-work-by-principles", data=point, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert client.get(f"{PAGE}/file").text == before
+    assert _stored(session)[0].revision == 1  # a colleague's open form is still current
+    edited = session.exec(select(AuditEvent).where(AuditEvent.action == "scale_version.edited"))
+    assert edited.all() == []

@@ -167,6 +167,7 @@ def test_two_instrument_versions_are_compared_and_a_scale_is_not_compared_with_o
     draft = workshop.start_draft(session, principal=Principal.system(), base=base, version="2027")
     data = draft.definition
     data["elements"][0]["items"][0]["title"]["da"] = "Alle arbejder efter principperne"
+    data["team_inputs"][0]["maximum"] = 50
     saved = workshop.save(
         session, principal=Principal.system(), row=draft, data=data, revision=draft.revision
     )
@@ -192,6 +193,8 @@ def test_two_instrument_versions_are_compared_and_a_scale_is_not_compared_with_o
     )
     summary = page.select_one("#compare-summary").get_text(" ", strip=True)
     assert "Omformuleret 1" in summary and "Scores anderledes" not in summary
+    parts = page.select_one("#compare-parts").get_text(" ", strip=True)
+    assert parts.startswith("Teamets tal") and data["team_inputs"][0]["key"] in parts
     change = page.select_one("#change-staff-work-by-principles")
     assert change is not None and change.select(".diff ins")
     refused = client.get("/scales/compare?before=ips-25:2019&after=implementeringsstatus:2026")
