@@ -63,8 +63,10 @@ def _fresh_round(database: str, team_name: str) -> int:
     try:
         with Session(engine) as session:
             team = session.exec(select(Team).where(Team.name == team_name)).one()
-            instrument = session.exec(
-                select(ScaleVersion).where(ScaleVersion.kind == "implementation")
+            instrument = session.exec(  # the published one (the panel's drafts aside)
+                select(ScaleVersion).where(
+                    ScaleVersion.kind == "implementation", ScaleVersion.status == "published"
+                )
             ).one()
             measurement = MeasurementRound(
                 team_id=team.id or 0,
