@@ -14,7 +14,10 @@ time, ``--runs`` times each after one warm-up:
   again with the problem beside its field);
 - saves the scale-wide form;
 - scores the sandbox review (every item of the scale read and scored, nothing stored);
-- downloads the draft's file, and replaces the draft with it (read, checked, stored).
+- downloads the draft's file, and replaces the draft with it (read, checked, stored);
+- starts a draft of the implementation-status instrument and saves its whole form (the
+  status bands changed back and forth) and a point's form (moved between two elements,
+  so every point is numbered again).
 
 The baseline is the sign-in page, which touches no data. Run it from the project folder::
 
@@ -249,6 +252,8 @@ def measure(panel: Panel, runs: int) -> None:
         revision[0] += status == 303
         return status
 
+    instrument_rows = measure_instrument(panel, runs)
+
     # The sign-in page, read by a browser not signed in (a signed-in one is sent on).
     anonymous = Client(panel.client.host, panel.client.port)
     baseline = timed(runs, lambda i: anonymous.get("/login")[0], 200)
@@ -259,6 +264,7 @@ def measure(panel: Panel, runs: int) -> None:
         ("POST the sandbox review (25 items scored)", timed(runs, score_sandbox, 200)),
         ("GET the draft's file", timed(runs, download, 200)),
         ("POST a file replacing the draft", timed(runs, replace, 303)),
+        *instrument_rows,
     ]
     base = statistics.median(baseline)
     print(f"baseline GET /login: p50 {base:.1f} ms, p95 {p95(baseline):.1f} ms ({runs} runs)")
@@ -273,6 +279,48 @@ def measure(panel: Panel, runs: int) -> None:
             f"{'ok' if ok else 'MISS'}"
         )
     print("overall", "PASS" if passed else "MISS")
+
+
+def measure_instrument(panel: Panel, runs: int) -> list[tuple[str, list[float]]]:
+    """The instrument's forms saved: the whole instrument, and a point moved."""
+    version = f"b{uuid.uuid4().hex[:8]}"
+    base = "implementeringsstatus:2026"
+    status, _ = panel.post("/scales/drafts", [("base", base), ("version", version)])
+    if status != 303:
+        raise BenchError(f"starting an instrument draft answered {status}")
+    draft = f"/scales/implementeringsstatus/{version}"
+    point = f"{draft}/points/staff-work-by-principles"
+    _, page, _ = panel.client.get(f"{draft}/instrument")
+    whole = form_fields(page, "workshop-form")
+    _, page, _ = panel.client.get(point)
+    point_form = form_fields(page, "workshop-form")
+    revision = [1]
+
+    def with_revision(fields: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(k, str(revision[0]) if k == "revision" else v) for k, v in fields]
+
+    def save_whole(index: int) -> int:
+        # The second status band ends at 3.3, then at 3.4 again (as shipped), and so on:
+        # every request a change, the third band starting just after.
+        end = "3,3" if index % 2 == 0 else "3,4"
+        start = "3,4" if index % 2 == 0 else "3,5"
+        changed = {"status-bands-1-max": end, "status-bands-2-min": start}
+        fields = [(k, changed.get(k, v)) for k, v in with_revision(whole)]
+        status, _ = panel.post(f"{draft}/instrument", fields)
+        revision[0] += status == 303
+        return status
+
+    def move_point(index: int) -> int:
+        element = "data" if index % 2 == 0 else "principles"  # away, then back
+        fields = [(k, element if k == "element" else v) for k, v in with_revision(point_form)]
+        status, _ = panel.post(point, fields)
+        revision[0] += status == 303
+        return status
+
+    return [
+        ("POST the instrument's whole form (saved)", timed(runs, save_whole, 303)),
+        ("POST a point's form (moved, renumbered)", timed(runs, move_point, 303)),
+    ]
 
 
 if __name__ == "__main__":
