@@ -38,6 +38,9 @@ class Person:
         self.page.wait_for_url(live_server + "/")
 
     def press(self, target: Locator) -> None:
+        # A page just navigated to may still scroll to its anchor or move focus as it
+        # finishes loading; a tap before that can land where the target no longer is.
+        self.page.wait_for_load_state("load")
         if self.touch:
             target.tap()
         else:
