@@ -93,6 +93,8 @@ PANEL_PAGES = [
     "/scales/ips-25/2026/preview",
     "/scales/ips-unge-uddannelse/2026/preview?lang=en",
     "/scales/compare?before=ips-25:2019&after=ips-25:2026",
+    "/scales/compare?before=implementeringsstatus:2026&after=implementeringsstatus:2027",
+    "/scales/compare?before=implementeringsstatus:2026&after=implementeringsstatus:2027&lang=en",
     "/scales/implementeringsstatus/2026",
     "/scales/implementeringsstatus/2026?lang=en",
     "/scales/implementeringsstatus/2027",
