@@ -185,8 +185,22 @@ def compare_instruments(
         levels_changed=_status_bands(before) != _status_bands(after),
         threshold=None,
         ladder_changed=before.ladder != after.ladder,
-        parts=_parts(before, after, ("elements", "team_inputs", "documents"), status=True),
+        parts=_parts(before, after, ("elements", "team_inputs", "documents"))
+        + ([("status_names", [])] if _status_names(before) != _status_names(after) else []),
     )
+
+
+def compare_definitions(
+    before: ScaleDefinition | ImplementationDefinition,
+    after: ScaleDefinition | ImplementationDefinition,
+) -> Comparison | None:
+    """Two versions of one kind compared (two scales, or two instruments); None for a
+    scale beside an instrument, which have nothing to compare."""
+    if isinstance(before, ScaleDefinition) and isinstance(after, ScaleDefinition):
+        return compare(before, after)
+    if isinstance(before, ImplementationDefinition) and isinstance(after, ImplementationDefinition):
+        return compare_instruments(before, after)
+    return None
 
 
 def comparable_keys(one: ScaleDefinition, other: ScaleDefinition) -> frozenset[str]:
@@ -260,13 +274,11 @@ def _parts(
     before: ScaleDefinition | ImplementationDefinition,
     after: ScaleDefinition | ImplementationDefinition,
     keyed: tuple[str, ...],
-    *,
-    status: bool = False,
 ) -> list[tuple[str, list[str]]]:
     """The version's own parts that differ: its title, source and programme types, and
     each list of ``keyed`` entries (sections, elements, the team's figures …) with the
     keys of those added, removed or changed (an element's points aside: they are
-    compared one by one); an instrument's status names (``status``)."""
+    compared one by one)."""
     found: list[tuple[str, list[str]]] = [
         (name, [])
         for name in ("title", "source", "program_types")
@@ -279,15 +291,11 @@ def _parts(
         keys += [key for key in old if key not in new]
         if keys:
             found.append((name, keys))
-    if (
-        status
-        and isinstance(before, ImplementationDefinition)
-        and isinstance(after, ImplementationDefinition)
-    ):
-        names = [(band.key, band.title) for band in before.status.bands]
-        if names != [(band.key, band.title) for band in after.status.bands]:
-            found.append(("status_names", []))
     return found
+
+
+def _status_names(instrument: ImplementationDefinition) -> object:
+    return [(band.key, band.title) for band in instrument.status.bands]
 
 
 def _without_items(entry: Any) -> object:

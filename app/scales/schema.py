@@ -38,7 +38,7 @@ class _Strict(BaseModel):
 # Characters a text is never written with (a tab and line breaks are): a file's reader
 # refuses them, and a form's must too, or a page would carry them (a NUL is not HTML and
 # PostgreSQL's JSON refuses it).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Text(_Strict):
@@ -50,7 +50,7 @@ class Text(_Strict):
     @field_validator("da", "en")
     @classmethod
     def _printable(cls, text: str) -> str:
-        found = _CONTROL.search(text)
+        found = CONTROL_CHARACTERS.search(text)
         if found:
             raise PydanticCustomError(
                 "control_character",

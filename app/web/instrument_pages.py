@@ -33,6 +33,7 @@ from app.web.workshop_forms import (
     draft_to_edit,
     form_page,
     posted_lists,
+    posted_value,
     save_or_show,
     shown_values,
     version_path,
@@ -175,10 +176,10 @@ def _save_point(
     or show the form again: the point's problems beside its fields."""
     show = partial(_point_form, request, row, instrument, point)
     t = translator(request.state.language)
-    element = (posted.get("element") or [""])[-1].strip()
+    element = posted_value(posted, "element")
     if element not in {entry.key for entry in instrument.elements}:
         return show(shown_values(posted), problems={"element": [t("err_point_element")]})
-    key = (posted.get("key") or [""])[-1].strip()
+    key = posted_value(posted, "key")
     taken = next((other for other in instrument.items if other.key == key), None)
     if point is None and taken is not None:
         # The rules would name the other point, which may stand after the new one's place.
@@ -190,8 +191,7 @@ def _save_point(
         element=element,
         replacing=point.key if point else None,
     )
-    anchor = quote(str(posted.get("key", [""])[-1].strip()))
-    done = version_path(request, row) + f"?saved=1#workshop-{anchor}"
+    done = version_path(request, row) + f"?saved=1#workshop-{quote(key)}"
     return save_or_show(session, principal, row, data, posted, show, done=done, within=where)
 
 

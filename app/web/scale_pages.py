@@ -23,9 +23,7 @@ from app.db import SessionDep
 from app.errors import DomainError, Invalid, NotFound
 from app.models import Approval, ScaleKind, ScaleStatus, ScaleVersion
 from app.scales import forms
-from app.scales.compare import compare as compare_versions
-from app.scales.compare import compare_instruments
-from app.scales.implementation import ImplementationDefinition
+from app.scales.compare import compare_definitions
 from app.scales.loader import ScaleFileError
 from app.scales.schema import Item, Principle, ScaleDefinition, Section
 from app.services import sandbox, workshop
@@ -103,13 +101,8 @@ def scale_compare(
                 )
             )
         old, new = (workshop.definition_of(row) for row in rows)
-        if isinstance(old, ScaleDefinition) and isinstance(new, ScaleDefinition):
-            comparison = compare_versions(old, new)
-        elif isinstance(old, ImplementationDefinition) and isinstance(
-            new, ImplementationDefinition
-        ):
-            comparison = compare_instruments(old, new)
-        else:
+        comparison = compare_definitions(old, new)
+        if comparison is None:
             error = Invalid.of("err_compare_kinds")
     context = {
         "fidelity": [v for v in versions if v.kind == ScaleKind.FIDELITY],

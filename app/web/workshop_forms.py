@@ -18,6 +18,7 @@ from starlette.responses import Response
 from app.errors import DomainError, Forbidden
 from app.models import ScaleKind, ScaleVersion
 from app.scales import forms
+from app.scales.schema import CONTROL_CHARACTERS
 from app.services import scales as scale_service
 from app.services import workshop
 from app.services.access import Principal
@@ -99,7 +100,7 @@ def _visible(text: str) -> str:
     """A typed value as a page can show it again: a control character (which the scale
     model refuses, and a page cannot carry) shown as the replacement character where it
     stood."""
-    return _CONTROL.sub("\ufffd", text)
+    return CONTROL_CHARACTERS.sub("\ufffd", text)
 
 
 def field_names(values: forms.Values) -> list[str]:
@@ -119,9 +120,14 @@ def count(text: str) -> int | None:
     return int(text) if _DIGITS.fullmatch(text) else None
 
 
+def posted_value(posted: dict[str, list[str]], name: str) -> str:
+    """The last value posted under ``name``, without the spaces around it ("" if none)."""
+    return (posted.get(name) or [""])[-1].strip()
+
+
 def revision_of(posted: dict[str, list[str]]) -> int:
     """The draft's revision the form was loaded at (-1, matching none, if it is not one)."""
-    found = count((posted.get("revision") or [""])[-1].strip())
+    found = count(posted_value(posted, "revision"))
     return -1 if found is None else found
 
 
@@ -164,4 +170,3 @@ def version_path(request: Request, row: ScaleVersion) -> str:
 
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -201,7 +201,11 @@ def test_a_point_that_is_its_elements_last_is_not_removed_and_an_unknown_element
     problem = parse(response.text).select_one("#problem-element")
     assert problem is not None and "Vælg et af instrumentets elementer" in problem.get_text()
     assert _stored(session)[0].revision == row.revision
-    assert client.get(f"{PAGE}/points/no-such-point").status_code == 404
+    missing = client.get(f"{PAGE}/points/no-such-point")
+    assert missing.status_code == 404
+    assert (
+        "intet punkt med nøglen no-such-point" in parse(missing.text).select_one("main").get_text()
+    )
 
 
 def test_two_panel_members_saving_the_instrument_at_one_revision_see_a_conflict(
@@ -237,6 +241,7 @@ def test_a_published_instrument_and_a_scale_have_no_instrument_forms(
     assert page.select_one("a[href*='/points/']") is None
     response = client.get(f"/scales/{KEY}/2026/instrument")
     assert response.status_code == 409
+    assert "er udgivet og ændres aldrig" in parse(response.text).select_one("main").get_text()
     assert client.get("/scales/ips-25/2019/instrument").status_code == 404
     assert client.get(f"/scales/{KEY}/2026/edit").status_code == 404  # a scale's form
 
