@@ -194,6 +194,7 @@ def test_two_instrument_versions_are_compared_and_a_scale_is_not_compared_with_o
     summary = page.select_one("#compare-summary").get_text(" ", strip=True)
     assert "Omformuleret 1" in summary and "Scores anderledes" not in summary
     assert "Punkter tilføjet 0" in summary and "Items" not in summary
+    assert page.select_one("#items-heading").get_text() == "De punkter, der er forskellige"
     parts = page.select_one("#compare-parts").get_text(" ", strip=True)
     assert parts.startswith("Teamets tal") and data["team_inputs"][0]["key"] in parts
     change = page.select_one("#change-staff-work-by-principles")
